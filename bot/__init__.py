@@ -1,0 +1,1 @@
+"""Transport: LINE webhook server, LINE client, renderer, CLI, console chat, replays."""

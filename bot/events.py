@@ -1,0 +1,98 @@
+"""One inbox entry, handled: LINE event -> flow input -> replies rendered and delivered."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Any
+
+import structlog
+
+from bot.line_client import LineClient, retry_key
+from bot.logs import user_hash
+from bot.render import render
+from flows.base import Input
+from flows.engine import Dialog
+from flows.replies import Reply
+from storage.clock import Clock
+
+log = structlog.get_logger("bot.events")
+
+HANDLED = {"message", "postback", "follow", "unfollow"}
+
+
+def user_of(event: dict[str, Any]) -> str:
+    src = event.get("source") or {}
+    return str(src.get("userId") or src.get("groupId") or src.get("roomId") or "")
+
+
+def to_input(event: dict[str, Any]) -> Input:
+    kind = event.get("type")
+    if kind == "follow":
+        return Input("follow")
+    if kind == "unfollow":
+        return Input("unfollow")
+    if kind == "postback":
+        pb = event.get("postback") or {}
+        params = pb.get("params") or {}
+        return Input("postback", data=str(pb.get("data", "")), date=params.get("date"))
+    if kind == "message":
+        msg = event.get("message") or {}
+        if msg.get("type") == "text":
+            return Input("text", text=str(msg.get("text", "")))
+    return Input("other")
+
+
+class Pusher:
+    """The flows' Notifier: renders and pushes, skipping users who blocked the account."""
+
+    def __init__(self, line: LineClient, dialog_users: Any) -> None:
+        self._line = line
+        self._users = dialog_users
+
+    async def push(self, user_id: str, replies: list[Reply], key: str) -> bool:
+        if await self._users.is_blocked(user_id):
+            return False
+        batches = render(replies)
+        for i, batch in enumerate(batches):
+            await self._line.push(user_id, batch, retry_key(key, str(i)))
+        return True
+
+
+class EventHandler:
+    def __init__(self, dialog: Dialog, line: LineClient, clock: Clock) -> None:
+        self.dialog = dialog
+        self.line = line
+        self.clock = clock
+
+    async def __call__(self, entry: dict[str, Any]) -> None:
+        event = entry["event"]
+        event_id = entry["_id"]
+        user = entry["user"]
+        if event.get("type") not in HANDLED or not user:
+            log.info("event_ignored", event_id=event_id, type=event.get("type"))
+            return
+        started = time.perf_counter()
+        inp = to_input(event)
+        outcome = await self.dialog.handle(user, inp, event_id)
+        handled_ms = (time.perf_counter() - started) * 1000
+        how = "none"
+        if outcome.replies:
+            sent_at = dt.datetime.fromtimestamp(event.get("timestamp", 0) / 1000, dt.UTC)
+            age = self.clock.now() - sent_at
+            token = None if outcome.replayed else event.get("replyToken")
+            how = await self.line.deliver(user, render(outcome.replies), event_id, token, age)
+        for other, replies in outcome.pushes:
+            await self.dialog.s.notifier.push(other, replies, f"{event_id}:{other}")
+        log.info(
+            "event_handled",
+            event_id=event_id,
+            user=user_hash(user),
+            input=inp.kind,
+            flow=outcome.flow,
+            state=outcome.state,
+            replayed=outcome.replayed,
+            delivered=how,
+            handle_ms=round(handled_ms, 2),
+            total_ms=round((time.perf_counter() - started) * 1000, 2),
+        )

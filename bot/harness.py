@@ -1,0 +1,149 @@
+"""Runs the real app on loopback with LINE replaced by the local stand-in.
+
+One user's side of LINE: builds webhook events as LINE does, signs them with
+the channel secret, posts them to `/callback`, waits until the bot has handled
+them and returns what it sent back. Used by the console chat, the replay
+runner and the tests.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import itertools
+import json
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import Bot, Settings, build, create_app
+from bot.line_standin import LineStandIn, Sent
+from flows.config import AppConfig
+from storage.clock import Clock, Ids
+from storage.mongo import Store, connect
+
+
+def sign(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+class Harness:
+    def __init__(
+        self,
+        *,
+        store: Store | None = None,
+        clock: Clock | None = None,
+        ids: Ids | None = None,
+        config: AppConfig | None = None,
+        secret: str = "harness-channel-secret",
+        standin: LineStandIn | None = None,
+    ) -> None:
+        self.secret = secret
+        self.store = store or connect(None)
+        self.clock = clock
+        self.ids = ids
+        self.config = config
+        self.line = standin or LineStandIn()
+        self._own_standin = standin is None
+        self._n = itertools.count(1)
+        self.bot: Bot | None = None
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+        self.url = ""
+
+    async def __aenter__(self) -> Harness:
+        if self._own_standin:
+            await self.line.start()
+        settings = Settings(
+            channel_secret=self.secret,
+            access_token="harness-access-token",
+            line_api_base=self.line.url,
+            line_timeout=5.0,
+        )
+        self.bot = build(
+            settings, config=self.config, store=self.store, clock=self.clock, ids=self.ids
+        )
+        self.bot.line._backoff = 0.01  # keep retries quick on loopback
+        self._runner = web.AppRunner(create_app(self.bot), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.url = f"http://127.0.0.1:{port}"
+        self._session = aiohttp.ClientSession()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._own_standin:
+            await self.line.stop()
+
+    # -- events as LINE builds them --------------------------------------------------------
+    def _base(self, user: str, kind: str, with_token: bool = True) -> dict[str, Any]:
+        n = next(self._n)
+        now = self.bot.services.now() if self.bot else None  # type: ignore[union-attr]
+        ts = int(now.timestamp() * 1000) if now else 0
+        event: dict[str, Any] = {
+            "type": kind,
+            "mode": "active",
+            "timestamp": ts,
+            "source": {"type": "user", "userId": user},
+            "webhookEventId": f"01H{id(self):x}{n:010d}",
+            "deliveryContext": {"isRedelivery": False},
+        }
+        if with_token:
+            token = f"rt{id(self):x}{n:08d}"
+            event["replyToken"] = token
+            self.line.issue_token(token, user)
+        return event
+
+    def text(self, user: str, text: str) -> dict[str, Any]:
+        e = self._base(user, "message")
+        e["message"] = {"type": "text", "id": str(next(self._n)), "quoteToken": "q", "text": text}
+        return e
+
+    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
+        e = self._base(user, "postback")
+        e["postback"] = {"data": data, **({"params": {"date": date}} if date else {})}
+        return e
+
+    def follow(self, user: str) -> dict[str, Any]:
+        return self._base(user, "follow")
+
+    def unfollow(self, user: str) -> dict[str, Any]:
+        return self._base(user, "unfollow", with_token=False)
+
+    def payload(self, *events: dict[str, Any]) -> bytes:
+        return json.dumps({"destination": "Ubot", "events": list(events)}).encode()
+
+    # -- sending ---------------------------------------------------------------------------
+    async def post(self, body: bytes, signature: str | None = "auto") -> int:
+        headers = {"Content-Type": "application/json"}
+        if signature == "auto":
+            signature = sign(self.secret, body)
+        if signature is not None:
+            headers["X-Line-Signature"] = signature
+        assert self._session is not None
+        async with self._session.post(self.url + "/callback", data=body, headers=headers) as r:
+            await r.read()
+            return r.status
+
+    async def settle(self) -> None:
+        assert self.bot is not None
+        await self.bot.dispatcher.idle()
+
+    async def send(self, user: str, *events: dict[str, Any]) -> list[Sent]:
+        """Post events in one webhook, wait until handled, return what `user` received."""
+        status = await self.post(self.payload(*events))
+        if status != 200:
+            raise RuntimeError(f"webhook answered {status}")
+        await self.settle()
+        return self.line.take(user)
+
+    async def say(self, user: str, text: str) -> list[Sent]:
+        return await self.send(user, self.text(user, text))

@@ -1,0 +1,106 @@
+"""A local stand-in for LINE's Messaging API that records what the bot sends.
+
+Used by the console chat, the replay runner, the tests and the benchmark: the
+real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
+once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
+(409 the next time). Faults can be injected: `fail_next(status, n)`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Sent:
+    user: str
+    via: str  # "reply" or "push"
+    messages: list[dict[str, Any]]
+    retry_key: str | None = None
+
+
+@dataclass
+class LineStandIn:
+    tokens: dict[str, str] = field(default_factory=dict)  # reply token -> user
+    sent: list[Sent] = field(default_factory=list)
+    by_user: dict[str, list[Sent]] = field(default_factory=lambda: defaultdict(list))
+    retry_keys: set[str] = field(default_factory=set)
+    failures: list[int] = field(default_factory=list)
+    requests: int = 0
+    on_sent: Any = None  # optional callback(Sent)
+    _server: Any = None
+    _runner: web.AppRunner | None = None
+    url: str = ""
+
+    def issue_token(self, token: str, user: str) -> None:
+        self.tokens[token] = user
+
+    def fail_next(self, status: int, times: int = 1) -> None:
+        self.failures.extend([status] * times)
+
+    def _record(self, s: Sent) -> None:
+        self.sent.append(s)
+        self.by_user[s.user].append(s)
+        if self.on_sent is not None:
+            self.on_sent(s)
+
+    async def _reply(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.failures:
+            return _error(self.failures.pop(0))
+        body = await request.json()
+        user = self.tokens.pop(body.get("replyToken", ""), None)
+        if user is None:
+            return _error(400, "Invalid reply token")
+        self._record(Sent(user, "reply", body["messages"]))
+        return web.json_response(_sent_ids(body["messages"]))
+
+    async def _push(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.failures:
+            return _error(self.failures.pop(0))
+        body = await request.json()
+        key = request.headers.get("X-Line-Retry-Key")
+        if key:
+            if key in self.retry_keys:
+                return _error(409, "The retry key is already accepted")
+            self.retry_keys.add(key)
+        self._record(Sent(body["to"], "push", body["messages"], key))
+        return web.json_response(_sent_ids(body["messages"]))
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v2/bot/message/reply", self._reply)
+        app.router.add_post("/v2/bot/message/push", self._push)
+        return app
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._runner = web.AppRunner(self.app(), access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        return self.url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def take(self, user: str) -> list[Sent]:
+        """What `user` received since the last take."""
+        got = self.by_user.pop(user, [])
+        return got
+
+
+def _sent_ids(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"sentMessages": [{"id": str(i), "quoteToken": "q"} for i, _ in enumerate(messages)]}
+
+
+def _error(status: int, message: str = "error") -> web.Response:
+    return web.json_response({"message": message}, status=status)

@@ -1,0 +1,254 @@
+"""The product's configuration (`config.yaml`), validated once at start-up.
+
+Nurseries, hours, seats, deadlines, questions, keywords and every message a
+parent reads live here, so adding a nursery or rewording a reply is a change
+to `config.yaml` alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+FLOWS = ("registration", "interview", "booking", "cancel", "website", "menu")
+
+
+class ConfigError(Exception):
+    """A configuration problem, worded as one line that names the key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deadline(_Strict):
+    """Latest moment a parent may cancel over LINE: `days_before` the day, at `time`."""
+
+    days_before: int = Field(1, ge=0, le=30)
+    time: dt.time = dt.time(17, 0)
+
+    def moment(self, day: dt.date, tz: dt.tzinfo) -> dt.datetime:
+        return dt.datetime.combine(day - dt.timedelta(days=self.days_before), self.time, tz)
+
+
+class CancelDeadlines(_Strict):
+    interview: Deadline = Deadline()
+    childcare: Deadline = Deadline()
+
+
+class Hours(_Strict):
+    open: int = Field(8, ge=0, le=23)
+    close: int = Field(17, ge=1, le=24)
+
+    @model_validator(mode="after")
+    def _order(self) -> Hours:
+        if self.close <= self.open:
+            raise ValueError("close must be later than open")
+        return self
+
+    def range(self) -> range:
+        return range(self.open, self.close)
+
+
+class Question(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str
+    text: str
+    choices: list[str] = Field(min_length=1, max_length=13)
+
+
+class Nursery(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str = Field(min_length=1)
+    phone: str = Field(pattern=r"^[0-9-]{10,13}$")
+    hours: Hours = Hours()
+    seats_per_hour: int = Field(3, ge=0, le=100)
+    interview_capacity: int = Field(1, ge=1, le=20)
+    closed_weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sun"]
+    closed_on_holidays: bool = True
+    cancel_deadline: CancelDeadlines = CancelDeadlines()
+    questions: list[Question] = []
+
+
+class BookingRules(_Strict):
+    horizon_days: int = Field(10, ge=0, le=60)
+    min_hours: int = Field(2, ge=1, le=12)
+    max_days_per_child: int = Field(2, ge=1, le=10)
+
+
+class Limits(_Strict):
+    session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    max_text_length: int = Field(200, ge=10, le=5000)
+
+
+class Sticker(_Strict):
+    package_id: str
+    sticker_id: str
+
+
+class Messages(_Strict):
+    """Every sentence the bot says. `{name}` fields are filled in by the flows."""
+
+    greeting: str
+    menu_prompt: str
+    free_text_notice: str
+    website: str
+    session_expired: str
+    stale_button: str
+    text_too_long: str
+    unsupported_message: str
+    error_retry: str
+    choose_from_buttons: str
+
+    reg_ask_nursery: str
+    reg_ask_parent_name: str
+    reg_ask_postal_code: str
+    reg_ask_address: str
+    reg_ask_phone: str
+    reg_ask_child_name: str
+    reg_ask_child_kana: str
+    reg_ask_birth_date: str
+    reg_pick_date_label: str
+    reg_ask_sex: str
+    reg_summary: str
+    reg_restart: str
+    reg_done: str
+    reg_duplicate: str
+    invalid_empty: str
+    invalid_name: str
+    invalid_postal_code: str
+    invalid_address: str
+    invalid_phone: str
+    invalid_kana: str
+    invalid_date: str
+    invalid_future_date: str
+    invalid_too_old: str
+
+    iv_choose_child: str
+    iv_choose_slot: str
+    iv_no_slots: str
+    iv_confirm: str
+    iv_done: str
+    iv_cancelled_choice: str
+    iv_slot_taken: str
+    iv_nothing_no_registration: str
+    iv_nothing_booked: str
+    iv_nothing_cleared: str
+    cleared_push: str
+
+    bk_no_cleared: str
+    bk_expired: str
+    bk_choose_child: str
+    bk_limit_reached: str
+    bk_choose_day: str
+    bk_no_days: str
+    bk_day_label: str
+    bk_choose_start: str
+    bk_choose_end: str
+    bk_no_end: str
+    bk_summary: str
+    bk_done: str
+    bk_filled: str
+    bk_stopped: str
+    bk_change_not_possible: str
+
+    cx_none: str
+    cx_list_intro: str
+    cx_interview_suffix: str
+    cx_interview_text: str
+    cx_childcare_text: str
+    cx_call_nursery: str
+    cx_confirm: str
+    cx_done: str
+    cx_kept: str
+    cx_already_gone: str
+    cx_staff_push: str
+    iv_staff_cancel_push: str
+
+    label_yes: str
+    label_no: str
+    label_confirm: str
+    label_stop: str
+    label_cancel: str
+    label_male: str
+    label_female: str
+
+
+class AppConfig(_Strict):
+    timezone: str = "Asia/Tokyo"
+    website_url: str = Field(pattern=r"^https://")
+    keywords: dict[str, Literal[FLOWS]]  # type: ignore[valid-type]
+    menu: list[str] = Field(min_length=1, max_length=13)
+    booking: BookingRules = BookingRules()
+    limits: Limits = Limits()
+    interview_documents: list[str]
+    childcare_form: str
+    completion_sticker: Sticker
+    nurseries: list[Nursery] = Field(min_length=1)
+    messages: Messages
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords_cover_flows(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = {"registration", "booking", "cancel", "website", "interview"} - set(v.values())
+        if missing:
+            raise ValueError(f"no keyword starts {', '.join(sorted(missing))}")
+        return v
+
+    @model_validator(mode="after")
+    def _cross_checks(self) -> AppConfig:
+        for label in self.menu:
+            if label not in self.keywords:
+                raise ValueError(f"menu: '{label}' is not one of the keywords")
+        ids = [n.id for n in self.nurseries]
+        names = [n.name for n in self.nurseries]
+        if len(set(ids)) != len(ids) or len(set(names)) != len(names):
+            raise ValueError("nurseries: ids and names must be unique")
+        return self
+
+    def nursery(self, key: str) -> Nursery:
+        """The nursery with this id or name."""
+        for n in self.nurseries:
+            if key in (n.id, n.name):
+                return n
+        raise KeyError(key)
+
+    def zone(self) -> dt.tzinfo:
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.timezone)
+
+
+def _describe(err: ValidationError, source: str) -> str:
+    first = err.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    reason = first["msg"]
+    if first["type"] == "missing":
+        reason = "missing"
+    elif first["type"] == "extra_forbidden":
+        reason = "unknown key"
+    return f"{source}: {key}: {reason}"
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """Read and validate config.yaml; raise ConfigError with one line naming the key."""
+    path = Path(path) if path else Path(__file__).resolve().parent.parent / "config.yaml"
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise ConfigError(f"{path}: file not found") from e
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{path}:{where} not valid YAML") from e
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: (top level): must be a mapping")
+    try:
+        return AppConfig.model_validate(raw)
+    except ValidationError as e:
+        raise ConfigError(_describe(e, str(path))) from e

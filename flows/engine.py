@@ -1,0 +1,193 @@
+"""The dialog engine: routes one user input to the right flow and keeps the session.
+
+Order of precedence for a message: follow/unfollow; a menu keyword (interrupts
+any flow at any state); the flow in progress; otherwise the free-text notice
+and the menu. The session is written compare-and-set: if another process
+wrote it meanwhile, the input is handled again on the fresh state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from flows.base import START, Flow, Input, Run
+from flows.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
+from flows.services import Services
+from storage.sessions import SessionDoc
+
+log = structlog.get_logger("flows.engine")
+
+MAX_CAS_ATTEMPTS = 5
+
+
+class SessionConflict(Exception):
+    """The session kept changing under us: handled as a retryable failure."""
+
+
+@dataclass
+class Outcome:
+    replies: list[Reply]
+    pushes: list[tuple[str, list[Reply]]] = field(default_factory=list)
+    flow: str | None = None
+    state: str | None = None
+    replayed: bool = False  # True when this event had been handled before
+
+
+class Dialog:
+    def __init__(self, services: Services, flows: list[type[Flow]]) -> None:
+        self.s = services
+        self.flows: dict[str, Flow] = {}
+        for cls in flows:
+            self.flows[cls.name] = cls(services)
+
+    # -- entry point -----------------------------------------------------------------------
+    async def handle(self, user_id: str, inp: Input, event_id: str) -> Outcome:
+        """Handle one input exactly once: a re-run of `event_id` returns the stored replies."""
+        for _ in range(MAX_CAS_ATTEMPTS):
+            session = await self.s.repos.sessions.get(user_id)
+            if event_id and session.last_event == event_id:
+                return Outcome(
+                    [reply_from_dict(r) for r in session.last_replies],
+                    flow=session.flow,
+                    state=session.state,
+                    replayed=True,
+                )
+            out = Outbox()
+            await self._route(session, inp, out)
+            session.last_event = event_id
+            session.last_replies = [reply_to_dict(r) for r in out.replies]
+            session.updated_at = self.s.now()
+            if await self.s.repos.sessions.save(session):
+                return Outcome(out.replies, out.pushes, session.flow, session.state)
+            log.info("session_conflict_retry", flow=session.flow)
+        raise SessionConflict("session changed too often while handling an event")
+
+    # -- routing ---------------------------------------------------------------------------
+    async def _route(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
+        s, m = self.s, self.s.msg
+        if inp.kind == "follow":
+            await s.repos.users.set_following(session.user_id, True, s.now())
+            _clear(session)
+            out.say(m.greeting)
+            self.menu(out)
+            return
+        if inp.kind == "unfollow":
+            await s.repos.users.set_following(session.user_id, False, s.now())
+            _clear(session)
+            return
+        expired = session.active() and self._expired(session)
+        if expired:
+            log.info("session_expired", flow=session.flow, state=session.state)
+            _clear(session)
+        if inp.kind == "text":
+            keyword = s.config.keywords.get(inp.text.strip())
+            if keyword is not None:
+                _clear(session)
+                await self.start(session, keyword, out)
+                return
+        if session.active():
+            if inp.kind == "text" and len(inp.text) > s.config.limits.max_text_length:
+                out.say(m.text_too_long.format(max=s.config.limits.max_text_length))
+                flow = self.flows[session.flow]  # type: ignore[index]
+                await flow.prompt(self._run(session, flow, out))
+                return
+            await self._continue(session, inp, out)
+            return
+        if expired:
+            out.say(m.session_expired)
+        elif inp.kind == "postback":
+            out.say(m.stale_button)
+        elif inp.kind == "other":
+            out.say(m.unsupported_message)
+        else:
+            out.say(m.free_text_notice)
+        self.menu(out)
+
+    async def start(self, session: SessionDoc, name: str, out: Outbox, **kwargs: Any) -> None:
+        """Start flow `name` for this session (a keyword, or a hand-over from another flow)."""
+        if name == "menu":
+            self.menu(out)
+            return
+        if name == "website":
+            out.add(
+                Text(
+                    self.s.msg.website.format(url=self.s.config.website_url),
+                    (Button(self.s.config.menu[-1], "uri", self.s.config.website_url),),
+                )
+            )
+            return
+        flow = self.flows[name]
+        run = Run(session.user_id, flow, START, {}, out)
+        await flow.begin(run, **kwargs)
+        await self._store(session, run, out)
+
+    async def _continue(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
+        flow = self.flows.get(session.flow or "")
+        if flow is None or session.state not in flow.machine.states:
+            _clear(session)  # flow renamed or removed by a deploy: start afresh
+            out.say(self.s.msg.session_expired)
+            self.menu(out)
+            return
+        run = self._run(session, flow, out)
+        before = run.state
+        await flow.handle(run, inp)
+        log.debug("flow_step", flow=flow.name, source=before, dest=run.state)
+        await self._store(session, run, out)
+
+    def _run(self, session: SessionDoc, flow: Flow, out: Outbox) -> Run:
+        return Run(session.user_id, flow, session.state or START, dict(session.data), out)
+
+    async def _store(self, session: SessionDoc, run: Run, out: Outbox) -> None:
+        """Keep the run's position, or end it and start the flow it handed over to."""
+        if not run.ended:
+            session.flow, session.state, session.data = run.flow.name, run.state, run.data
+            return
+        _clear(session)
+        if run.next_flow is not None:
+            name, kwargs = run.next_flow
+            await self.start(session, name, out, **kwargs)
+
+    def _expired(self, session: SessionDoc) -> bool:
+        if session.updated_at is None:
+            return False
+        idle = dt.timedelta(minutes=self.s.config.limits.session_idle_minutes)
+        updated = session.updated_at
+        if updated.tzinfo is None:
+            updated = updated.replace(tzinfo=dt.UTC)
+        return self.s.now() - updated > idle
+
+    def menu(self, out: Outbox) -> None:
+        out.say(self.s.msg.menu_prompt, *(Button(label) for label in self.s.config.menu))
+
+
+def _clear(session: SessionDoc) -> None:
+    session.flow = session.state = None
+    session.data = {}
+
+
+# -- reply (de)serialisation, for the session's stored answer to its last event -----------
+_KINDS: dict[str, type] = {"text": Text, "carousel": Carousel, "sticker": Sticker}
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    kind = {Text: "text", Carousel: "carousel", Sticker: "sticker"}[type(reply)]
+    return {"type": kind, **dataclasses.asdict(reply)}
+
+
+def reply_from_dict(d: dict[str, Any]) -> Reply:
+    d = dict(d)
+    kind = d.pop("type")
+    if kind == "text":
+        return Text(d["text"], tuple(Button(**b) for b in d.get("buttons", ())))
+    if kind == "carousel":
+        cols = tuple(
+            Column(c["title"], c["text"], tuple(Button(**b) for b in c.get("buttons", ())))
+            for c in d["columns"]
+        )
+        return Carousel(d["alt_text"], cols)
+    return Sticker(d["package_id"], d["sticker_id"])

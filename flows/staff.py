@@ -1,0 +1,14 @@
+"""The staff operations: one service used by the admin API, the staff CLI and replays."""
+
+from __future__ import annotations
+
+from flows.services import Services
+from flows.staff_bookings import BookingStaff
+from flows.staff_interviews import InterviewStaff
+
+
+class Staff(InterviewStaff, BookingStaff):
+    """Every staff operation. `nursery` arguments take a nursery's id or name."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services

@@ -1,0 +1,1 @@
+"""Repositories over MongoDB documents; the only code that sees a collection."""

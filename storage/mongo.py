@@ -1,0 +1,58 @@
+"""The one module that imports motor.
+
+Motor is deprecated (critical fixes until 2027-05-14); moving to PyMongo's
+`AsyncMongoClient` is a change to this module alone. Without MONGODB_URI the
+bot runs on mongomock-motor: the same queries, held in this process's memory.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.errors import DuplicateKeyError, PyMongoError
+
+__all__ = [
+    "AFTER",
+    "ASCENDING",
+    "Database",
+    "DuplicateKeyError",
+    "Store",
+    "StoreUnavailable",
+    "connect",
+]
+
+AFTER = ReturnDocument.AFTER
+Database = AsyncIOMotorDatabase
+StoreUnavailable = PyMongoError  # any driver failure: connection lost, timeout, ...
+
+
+@dataclass
+class Store:
+    """A connected database and what kind it is (`memory` or `mongodb`)."""
+
+    client: Any
+    db: Any
+    kind: str
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def connect(uri: str | None, db_name: str = "ichiji_hoiku", timeout_ms: int = 5000) -> Store:
+    if not uri:
+        from mongomock_motor import AsyncMongoMockClient
+
+        client: Any = AsyncMongoMockClient(tz_aware=True)
+        return Store(client, client[db_name], "memory")
+    client = AsyncIOMotorClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=timeout_ms,
+        connectTimeoutMS=timeout_ms,
+        socketTimeoutMS=timeout_ms * 2,
+        retryWrites=True,
+    )
+    return Store(client, client.get_default_database(db_name), "mongodb")
