@@ -13,6 +13,7 @@ from bot.dispatcher import Dispatcher
 from bot.events import EventHandler, Pusher
 from bot.line_client import LineClient
 from bot.webhook import Webhook
+from flows.base import Flow
 from flows.config import AppConfig, load_config
 from flows.engine import Dialog
 from flows.registry import FLOWS
@@ -83,6 +84,7 @@ def build(
     store: Store | None = None,
     clock: Clock | None = None,
     ids: Ids | None = None,
+    flows: list[type[Flow]] | None = None,
 ) -> Bot:
     config = config or load_config(settings.config_path)
     store = store or connect(settings.mongodb_uri)
@@ -90,7 +92,7 @@ def build(
     repos = Repos.on(store.db)
     line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
-    dialog = Dialog(services, FLOWS)
+    dialog = Dialog(services, FLOWS if flows is None else flows)
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
     webhook = Webhook(settings.channel_secret, dispatcher)
     staff = Staff(services)

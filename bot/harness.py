@@ -20,6 +20,7 @@ from aiohttp import web
 
 from bot.app import Bot, Settings, build, create_app
 from bot.line_standin import LineStandIn, Sent
+from flows.base import Flow
 from flows.config import AppConfig
 from storage.clock import Clock, Ids
 from storage.mongo import Store, connect
@@ -39,7 +40,9 @@ class Harness:
         config: AppConfig | None = None,
         secret: str = "harness-channel-secret",
         standin: LineStandIn | None = None,
+        flows: list[type[Flow]] | None = None,
     ) -> None:
+        self.flows = flows
         self.secret = secret
         self.store = store or connect(None)
         self.clock = clock
@@ -63,7 +66,12 @@ class Harness:
             line_timeout=5.0,
         )
         self.bot = build(
-            settings, config=self.config, store=self.store, clock=self.clock, ids=self.ids
+            settings,
+            config=self.config,
+            store=self.store,
+            clock=self.clock,
+            ids=self.ids,
+            flows=self.flows,
         )
         self.bot.line._backoff = 0.01  # keep retries quick on loopback
         self._runner = web.AppRunner(create_app(self.bot), access_log=None)

@@ -13,6 +13,11 @@ from typing import Any
 from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
+KEEP_DONE = dt.timedelta(days=7)
+
+
+def _wall_clock() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class Inbox:
@@ -23,8 +28,9 @@ class Inbox:
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("user", ASCENDING), ("status", ASCENDING), ("seq", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("retry_at", ASCENDING)])
-        # Handled events are kept a week for audit and redelivery detection.
-        await self._c.create_index("done_at", expireAfterSeconds=7 * 24 * 3600)
+        # Handled events are kept a week (wall-clock, not the injected clock) for audit and
+        # to recognise LINE's redeliveries, then MongoDB's TTL monitor removes them.
+        await self._c.create_index("purge_at", expireAfterSeconds=0)
 
     async def _next_seq(self, n: int) -> int:
         """Reserve `n` consecutive sequence numbers; returns the first."""
@@ -67,7 +73,10 @@ class Inbox:
     async def mark_done(self, event_id: str, now: dt.datetime) -> None:
         await self._c.update_one(
             {"_id": event_id},
-            {"$set": {"status": DONE, "done_at": now}, "$unset": {"event": "", "error": ""}},
+            {
+                "$set": {"status": DONE, "done_at": now, "purge_at": _wall_clock() + KEEP_DONE},
+                "$unset": {"event": "", "error": ""},
+            },
         )
 
     async def mark_failed(

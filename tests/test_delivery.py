@@ -1,0 +1,122 @@
+"""Replies reach the user: reply token, push fallback with a retry key, LINE errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from bot.harness import Harness
+from bot.line_client import LineClient, retry_key
+from bot.screen import texts
+from storage.clock import SequentialIds
+
+
+async def test_expired_reply_token_goes_out_as_push_with_retry_key(harness, clock):
+    event = harness.text("U1", "こんにちは")
+    clock.advance(dt.timedelta(seconds=55))  # LINE delivered it late; the token is too old
+    sent = await harness.send("U1", event)
+    assert [s.via for s in sent] == ["push"]
+    assert sent[0].retry_key == retry_key(event["webhookEventId"], "0")
+    assert "届きません" in texts(sent[0].messages)[0]
+
+
+async def test_refused_reply_token_goes_out_as_push(harness):
+    event = harness.text("U1", "こんにちは")
+    harness.line.tokens.pop(event["replyToken"])  # LINE: "Invalid reply token"
+    sent = await harness.send("U1", event)
+    assert [s.via for s in sent] == ["push"]
+    assert sent[0].retry_key
+
+
+async def test_line_5xx_is_retried_and_delivered_once(harness):
+    harness.line.fail_next(500, 2)
+    sent = await harness.say("U1", "こんにちは")
+    assert [s.via for s in sent] == ["reply"]
+
+
+async def test_push_repeated_with_same_retry_key_is_delivered_once(harness):
+    line = harness.bot.line
+    msg = [{"type": "text", "text": "x"}]
+    harness.line.fail_next(429)
+    await line.push("U1", msg, "6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")
+    await line.push("U1", msg, "6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")  # 409: already accepted
+    assert len(harness.line.take("U1")) == 1
+
+
+async def test_event_whose_delivery_fails_stays_in_inbox_and_is_retried(harness, clock):
+    harness.line.fail_next(503, 4)  # every attempt of the first try fails
+    sent = await harness.say("U1", "こんにちは")
+    assert sent == []
+    inbox = harness.bot.repos.inbox
+    assert await inbox.count("pending") == 1
+    clock.advance(dt.timedelta(seconds=5))
+    assert await harness.bot.dispatcher.sweep_once() == 1
+    await harness.settle()
+    again = harness.line.take("U1")
+    assert len(again) == 1 and "届きません" in texts(again[0].messages)[0]
+    assert await inbox.count("pending") == 0 and await inbox.count("done") == 1
+
+
+async def test_event_failing_every_time_is_parked_not_lost(harness, clock):
+    harness.line.fail_next(500, 400)
+    await harness.say("U1", "こんにちは")
+    for _ in range(6):
+        clock.advance(dt.timedelta(minutes=10))
+        await harness.bot.dispatcher.sweep_once()
+        await harness.settle()
+    assert await harness.bot.repos.inbox.count("dead") == 1
+    assert await harness.bot.repos.inbox.count("done") == 0
+
+
+async def test_unreachable_line_api_is_reported_not_swallowed():
+    client = LineClient("token", "http://127.0.0.1:9", timeout=0.5, attempts=1)
+    await client.start()
+    try:
+        from bot.line_client import DeliveryError
+
+        with pytest.raises(DeliveryError):
+            await client.push("U1", [{"type": "text", "text": "x"}], "k")
+    finally:
+        await client.close()
+
+
+async def test_racing_writers_of_one_session_one_wins_other_retries(clock, config):
+    """Two app instances handle the same user at once: no answer is lost."""
+    import asyncio
+
+    from storage.mongo import connect
+    from tests.echo_flow import EchoFlow
+
+    store = connect(None)
+    async with (
+        Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
+        Harness(
+            clock=clock, config=config, store=store, flows=[EchoFlow], ids=SequentialIds()
+        ) as b,
+    ):
+        await a.say("U1", "児童の登録")
+        both_read = asyncio.Barrier(2)
+        for h in (a, b):
+            repo = h.bot.repos.sessions
+            original = repo.get
+            calls = {"n": 0}
+
+            async def get(user, _orig=original, _calls=calls):
+                doc = await _orig(user)
+                _calls["n"] += 1
+                if _calls["n"] == 1:
+                    await both_read.wait()  # both read the same version before either writes
+                return doc
+
+            repo.get = get
+        da, db = a.bot.dialog, b.bot.dialog
+        from flows.base import Input
+
+        await asyncio.gather(
+            da.handle("U1", Input("text", text="1"), "ev-a"),
+            db.handle("U1", Input("text", text="2"), "ev-b"),
+        )
+        session = await a.bot.repos.sessions.get("U1")
+        assert sorted(session.data["got"]) == [1, 2]
+        assert session.version == 3  # keyword, then one write per answer

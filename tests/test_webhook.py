@@ -1,0 +1,163 @@
+"""The webhook: signatures, the inbox, ordering, redelivery, unknown events (through HTTP)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+
+from bot.harness import Harness, sign
+from bot.screen import texts
+from storage.clock import SequentialIds
+from tests.echo_flow import EchoFlow
+
+
+@pytest.fixture
+async def echo(clock, config):
+    async with Harness(clock=clock, config=config, ids=SequentialIds(), flows=[EchoFlow]) as h:
+        yield h
+
+
+def _all_texts(sent) -> list[str]:
+    return [t for s in sent for t in texts(s.messages)]
+
+
+async def test_bad_signature_is_refused_and_nothing_is_stored(harness):
+    body = harness.payload(harness.text("U1", "こんにちは"))
+    assert await harness.post(body, signature=sign("another-secret", body)) == 400
+    assert await harness.post(body, signature=None) == 400
+    await harness.settle()
+    assert await harness.bot.repos.inbox.count("pending") == 0
+    assert await harness.bot.repos.inbox.count("done") == 0
+    assert harness.line.sent == []
+
+
+async def test_malformed_body_with_valid_signature_is_refused(harness):
+    assert await harness.post(b"{not json") == 400
+    assert await harness.post(json.dumps({"destination": "x"}).encode()) == 400
+
+
+async def test_redelivered_event_is_handled_once(harness):
+    event = harness.text("U1", "こんにちは")
+    first = await harness.send("U1", event)
+    assert len(first) == 1
+    redelivered = dict(event, deliveryContext={"isRedelivery": True})
+    again = await harness.send("U1", redelivered)
+    assert again == []
+    assert await harness.bot.repos.inbox.count("done") == 1
+
+
+async def test_unknown_event_type_is_acknowledged_and_ignored(harness):
+    event = harness._base("U1", "beacon")
+    event["beacon"] = {"hwid": "d41d8cd98f", "type": "enter"}
+    assert await harness.post(harness.payload(event)) == 200
+    await harness.settle()
+    assert harness.line.sent == []
+
+
+async def test_health_check(harness):
+    async with harness._session.get(harness.url + "/healthz") as r:
+        assert r.status == 200
+        assert (await r.json())["store"] == "memory"
+
+
+async def test_ten_events_in_one_webhook_are_handled_in_order(echo):
+    events = [echo.text("U1", "児童の登録")] + [echo.text("U1", str(i)) for i in range(10)]
+    sent = await echo.send("U1", *events)
+    got = [t for t in _all_texts(sent) if t.startswith("got ")]
+    assert got == [f"got {i}" for i in range(10)]
+    session = await echo.bot.repos.sessions.get("U1")
+    assert session.data["got"] == list(range(10))
+
+
+async def test_events_across_concurrent_webhooks_keep_arrival_order(echo):
+    await echo.say("U1", "児童の登録")
+    events = [echo.text("U1", str(i)) for i in range(10)]
+    number_of = {e["webhookEventId"]: int(e["message"]["text"]) for e in events}
+    statuses = await asyncio.gather(*(echo.post(echo.payload(e)) for e in events))
+    assert statuses == [200] * 10
+    await echo.settle()
+    inbox = echo.bot.store.db["inbox"]
+    accepted = [d["_id"] async for d in inbox.find({"user": "U1"}).sort("seq", 1)]
+    handled = (await echo.bot.repos.sessions.get("U1")).data["got"]
+    # Each handled once, in the order the server accepted them.
+    assert handled == [number_of[i] for i in accepted if i in number_of]
+    assert sorted(handled) == list(range(10))
+
+
+async def test_different_users_are_handled_concurrently(echo):
+    users = [f"U{i}" for i in range(5)]
+    for u in users:
+        await echo.say(u, "児童の登録")
+    events = []
+    for i in range(4):
+        events += [echo.text(u, str(i)) for u in users]
+    await echo.send(users[0], *events)
+    for u in users:
+        session = await echo.bot.repos.sessions.get(u)
+        assert session.data["got"] == [0, 1, 2, 3]
+
+
+async def test_keyword_interrupts_a_flow(echo):
+    await echo.say("U1", "児童の登録")
+    sent = await echo.say("U1", "区ウェブサイトで概要を確認する")
+    assert any("https://" in t for t in _all_texts(sent))
+    session = await echo.bot.repos.sessions.get("U1")
+    assert session.flow is None
+    sent = await echo.say("U1", "7")  # no flow now: the notice, not "got 7"
+    assert any("届きません" in t for t in _all_texts(sent))
+
+
+async def test_wrong_answer_is_reasked_with_the_reason(echo):
+    await echo.say("U1", "児童の登録")
+    sent = await echo.say("U1", "seven")
+    assert _all_texts(sent)[:2] == ["numbers only", "send a number (have 0)"]
+    session = await echo.bot.repos.sessions.get("U1")
+    assert session.state == "collect" and session.data.get("got") is None
+
+
+async def test_session_survives_a_new_app_on_the_same_store(clock, config):
+    from storage.mongo import connect
+
+    store = connect(None)
+    async with Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as h:
+        await h.say("U1", "児童の登録")
+        await h.say("U1", "4")
+    async with Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as h2:
+        sent = await h2.say("U1", "5")
+        assert "got 5" in _all_texts(sent)
+        assert (await h2.bot.repos.sessions.get("U1")).data["got"] == [4, 5]
+
+
+async def test_idle_flow_ends_and_next_message_is_fresh(echo, clock):
+    import datetime as dt
+
+    await echo.say("U1", "児童の登録")
+    clock.advance(dt.timedelta(minutes=31))
+    sent = await echo.say("U1", "5")
+    shown = _all_texts(sent)
+    assert "got 5" not in shown
+    assert any("しばらく操作がなかった" in t for t in shown)
+    assert (await echo.bot.repos.sessions.get("U1")).flow is None
+
+
+async def test_follow_greets_with_the_menu_and_unfollow_blocks_pushes(harness):
+    from bot.screen import buttons
+
+    sent = await harness.send("U1", harness.follow("U1"))
+    labels = [b.label for s in sent for b in buttons(s.messages)]
+    assert labels == [
+        "児童の登録",
+        "予約をする",
+        "予約を取り消す",
+        "区ウェブサイトで概要を確認する",
+    ]
+    await harness.send("U1", harness.unfollow("U1"))
+    assert await harness.bot.repos.users.is_blocked("U1")
+    from flows.replies import Text
+
+    delivered = await harness.bot.services.notifier.push("U1", [Text("x")], "k1")
+    assert delivered is False
+    await harness.send("U1", harness.follow("U1"))
+    assert await harness.bot.services.notifier.push("U1", [Text("x")], "k2") is True
