@@ -1,0 +1,134 @@
+"""Several app instances on one store, killed workers, an unreachable database, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+
+import pytest
+from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+
+from bot.harness import Harness
+from bot.screen import texts
+from storage.mongo import connect
+from tests.echo_flow import EchoFlow
+
+
+@pytest.fixture
+async def pair(clock, config):
+    store = connect(None)
+    async with (
+        Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
+        Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
+    ):
+        yield a, b
+
+
+async def _got(h: Harness, user: str) -> list[int]:
+    return (await h.bot.repos.sessions.get(user)).data.get("got", [])
+
+
+async def test_one_users_events_interleaved_between_two_instances(pair):
+    a, b = pair
+    await a.say("U1", "児童の登録")
+    for i in range(12):
+        target = a if i % 2 == 0 else b
+        assert await target.post(target.payload(target.text("U1", str(i)))) == 200
+    await asyncio.gather(a.settle(), b.settle())
+    await asyncio.gather(a.bot.dispatcher.sweep_once(), b.bot.dispatcher.sweep_once())
+    await asyncio.gather(a.settle(), b.settle())
+    assert await _got(a, "U1") == list(range(12))
+    replies = [t for s in a.line.take("U1") for t in texts(s.messages) if t.startswith("got")]
+    assert replies == [f"got {i}" for i in range(12)]  # each once, in order
+
+
+async def test_redelivered_batch_changes_nothing(pair):
+    a, b = pair
+    events = [a.text("U1", "児童の登録")] + [a.text("U1", str(i)) for i in range(3)]
+    await a.send("U1", *events)
+    before = await a.bot.repos.sessions.get("U1")
+    assert await b.post(b.payload(*events)) == 200  # LINE redelivers to the other instance
+    await b.settle()
+    after = await b.bot.repos.sessions.get("U1")
+    assert after.version == before.version and after.data == before.data
+    assert a.line.take("U1") == []
+
+
+async def test_killed_worker_event_is_picked_up_and_handled_once(pair, clock):
+    a, b = pair
+    await a.say("U1", "児童の登録")
+    stuck = asyncio.Event()
+
+    async def hang(entry):  # the process dies while handling this event
+        stuck.set()
+        await asyncio.sleep(3600)
+
+    a.bot.dispatcher.handler = hang
+
+    async def no_release(user, owner):  # a killed process releases nothing
+        return None
+
+    a.bot.repos.leases.release = no_release
+    assert await a.post(a.payload(a.text("U1", "5"))) == 200
+    await stuck.wait()
+    for task in list(a.bot.dispatcher._tasks.values()):
+        task.cancel()
+    await a.settle()
+    # While the dead worker's lease runs, nobody else takes the user.
+    await b.bot.dispatcher.sweep_once()
+    await b.settle()
+    assert await _got(b, "U1") == []
+    clock.advance(dt.timedelta(seconds=31))
+    await b.bot.dispatcher.sweep_once()
+    await b.settle()
+    assert await _got(b, "U1") == [5]
+    sent = a.line.take("U1")
+    assert [t for s in sent for t in texts(s.messages) if t.startswith("got")] == ["got 5"]
+    assert await b.bot.repos.inbox.count("pending") == 0
+
+
+async def test_database_unreachable_webhook_answers_5xx_then_recovers(harness):
+    add = harness.bot.repos.inbox.add
+
+    async def down(*args, **kwargs):
+        raise ServerSelectionTimeoutError("no servers")
+
+    harness.bot.repos.inbox.add = down
+    event = harness.text("U1", "こんにちは")
+    assert await harness.post(harness.payload(event)) == 503  # LINE will redeliver
+    assert harness.line.sent == []
+    harness.bot.repos.inbox.add = add
+    sent = await harness.send("U1", event)  # the redelivery
+    assert len(sent) == 1
+
+
+async def test_database_lost_mid_event_leaves_it_pending_until_it_returns(harness, clock):
+    sessions = harness.bot.repos.sessions
+    get = sessions.get
+
+    async def flaky(user):
+        raise AutoReconnect("connection reset")
+
+    sessions.get = flaky
+    assert await harness.say("U1", "こんにちは") == []
+    assert await harness.bot.repos.inbox.count("pending") == 1
+    sessions.get = get
+    clock.advance(dt.timedelta(seconds=31))  # the lease it could not release runs out
+    await harness.bot.dispatcher.sweep_once()
+    await harness.settle()
+    assert len(harness.line.take("U1")) == 1
+    assert await harness.bot.repos.inbox.count("pending") == 0
+
+
+async def test_graceful_shutdown_finishes_in_flight_events(harness):
+    handler = harness.bot.dispatcher.handler
+
+    async def slow(entry):
+        await asyncio.sleep(0.2)
+        await handler(entry)
+
+    harness.bot.dispatcher.handler = slow
+    assert await harness.post(harness.payload(harness.text("U1", "こんにちは"))) == 200
+    await harness.bot.dispatcher.close(grace=5)
+    assert await harness.bot.repos.inbox.count("done") == 1
+    assert len(harness.line.take("U1")) == 1
