@@ -1,0 +1,392 @@
+"""Plays replay scripts: the user's side of LINE, staff actions and the clock, step by step.
+
+Each script gets its own target (a fresh app and store, or its own users on a
+running server); several scripts run at once as asyncio tasks. A script stops
+at its first failing step; the failure carries everything the report shows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.line_standin import LineStandIn
+from bot.replay.coverage import Coverage
+from bot.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
+from bot.replay.target import LocalTarget, StepFailure, Target, one_line
+from bot.screen import ScreenButton, buttons, describe, has_sticker, texts
+from flows.base import Flow
+from flows.config import AppConfig
+
+DEFAULT_USER = "parent"
+NEGATIVE_ONLY = {"not_contains", "no_buttons"}
+
+
+@dataclass
+class Failure:
+    where: str  # "step 3", "setup step 1" or "" (the whole file)
+    line: int
+    source: str  # the step as written
+    reason: str
+    expected: str = ""
+    came: list[str] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Result:
+    path: Path
+    name: str
+    failure: Failure | None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.failure is None
+
+
+TargetFactory = Callable[[Script, str], Any]  # (script, salt) -> async context manager Target
+
+
+class Player:
+    """Plays one script against one target."""
+
+    def __init__(self, script: Script, target: Target) -> None:
+        self.script = script
+        self.t = target
+        self.names: dict[str, str] = {}  # user id -> script name
+        self.current = self._uid(DEFAULT_USER)
+        self.screen: dict[str, list[dict[str, Any]]] = {}  # what each user sees last
+        self.replies: list[dict[str, Any]] | None = None  # to the previous user step
+        self.pushes: dict[str, list[dict[str, Any]]] = {}  # since the last expect_push
+        self.transcript: list[str] = []
+
+    def _uid(self, name: str) -> str:
+        uid = self.t.user_id(name)
+        self.names[uid] = name
+        return uid
+
+    # -- what arrived --------------------------------------------------------------------
+    def _collect(self, actor: str | None) -> list[dict[str, Any]]:
+        """Take what every user received; the actor's messages are its step's replies."""
+        got: list[dict[str, Any]] = []
+        for uid, name in list(self.names.items()):
+            sent = self.t.take(uid)
+            if not sent:
+                continue
+            msgs = [m for s in sent for m in s.messages]
+            self.screen[uid] = msgs
+            if uid == actor:
+                got = msgs
+                self._log_bot("bot", msgs)
+            else:
+                self.pushes.setdefault(uid, []).extend(msgs)
+                self._log_bot(f"bot → {name} (push)", msgs)
+        return got
+
+    def _log_bot(self, who: str, msgs: list[dict[str, Any]]) -> None:
+        pad = " " * (len(who) + 2)
+        first = True
+        for text in describe(msgs):
+            for line in text.split("\n"):
+                self.transcript.append(f"  {who}: {line}" if first else f"  {pad}{line}")
+                first = False
+
+    def labels(self) -> list[str]:
+        return [b.label for b in buttons(self.screen.get(self.current, []))]
+
+    # -- playing -------------------------------------------------------------------------
+    async def play(self) -> Failure | None:
+        step: Step | None = None
+        try:
+            for step in [*self.script.setup, *self.script.steps]:
+                await self.do(step)
+        except StepFailure as e:
+            assert step is not None
+            return self._failure(step, e.reason, e.expected, e.came)
+        except Exception as e:  # a bug in the runner itself: still a report, not a traceback
+            where = step or Step("", None, 0, "", "")
+            return self._failure(where, f"the replay runner failed: {one_line(e)}", "", [])
+        return None
+
+    def _failure(self, step: Step, reason: str, expected: str, came: list[str]) -> Failure:
+        return Failure(
+            step.where,
+            step.line,
+            step.source,
+            reason,
+            expected,
+            came,
+            self.labels(),
+            list(self.transcript),
+        )
+
+    async def do(self, step: Step) -> None:
+        kind, arg = step.kind, step.arg
+        if kind == "as":
+            self.current = self._uid(arg)
+            return
+        if kind in USER_STEPS:
+            await self._user_step(step)
+            return
+        if kind in ("expect", "expect_no_reply"):
+            if self.replies is None:
+                raise StepFailure(f"{kind} comes before any step of the user (say, tap, ...)")
+            if kind == "expect_no_reply":
+                if self.replies:
+                    raise StepFailure("a reply came", "no reply", describe(self.replies))
+                return
+            check(arg, self.replies, "reply", step.source)
+            return
+        if kind == "expect_push":
+            check(arg, self.pushes.pop(self.current, []), "push", step.source)
+            return
+        if kind == "staff":
+            action, params = arg
+            self.transcript.append(f"(staff) {step.source.removeprefix('- ')}")
+            await self.t.staff(action, params)
+            self._collect(None)
+            return
+        if kind in ("clock", "advance"):
+            at = arg if kind == "clock" else self.t.now() + arg
+            await self.t.set_clock(at)
+            self.transcript.append(f"(clock) {at:%Y-%m-%d %H:%M}")
+            self._collect(None)
+            return
+        raise StepFailure(f"unknown step {kind!r}")
+
+    async def _user_step(self, step: Step) -> None:
+        uid, kind, arg = self.current, step.kind, step.arg
+        name = self.names[uid]
+        event: dict[str, Any] | None
+        link = ""
+        if kind == "say":
+            event = self.t.text(uid, arg)
+            said = arg
+        elif kind == "follow":
+            event, said = self.t.follow(uid), "(友だち追加)"
+        elif kind == "unfollow":
+            event, said = self.t.unfollow(uid), "(ブロック)"
+        elif kind == "tap":
+            b = self._button(arg)
+            event, said = self._tap_event(uid, b), f"[{b.label}]"
+            link = str(b.action.get("uri", ""))
+        else:  # pick_date
+            event, said = self._pick_event(uid, arg), f"(日付 {arg})"
+        self.transcript.append(f"{name}: {said}")
+        if event is None:  # a link: LINE opens it, the bot hears nothing
+            self.transcript.append(f"  (opens {link})")
+            self.replies = []
+            return
+        error = await self.t.send(uid, event)
+        self.replies = self._collect(uid)
+        if error:
+            raise StepFailure(f"the bot failed on this step: {error}")
+
+    def _button(self, arg: Any) -> ScreenButton:
+        label, within = (arg["label"], arg["in"]) if isinstance(arg, dict) else (arg, None)
+        seen: dict[tuple[str, str], ScreenButton] = {}
+        for b in buttons(self.screen.get(self.current, [])):
+            seen.setdefault((b.label, repr(sorted(b.action.items())) + b.context), b)
+        on_screen = list(seen.values())
+        exact = [b for b in on_screen if b.label == label]
+        if within is not None:
+            hits = [b for b in exact if within in b.context]
+            if len(hits) == 1:
+                return hits[0]
+            if not hits:
+                raise StepFailure(f'no button "{label}" in a message containing "{within}"')
+            raise StepFailure(f'several buttons "{label}" are in messages containing "{within}"')
+        if len(exact) == 1:
+            return exact[0]
+        if len(exact) > 1 and len({repr(sorted(b.action.items())) for b in exact}) == 1:
+            return exact[0]
+        if exact:
+            raise StepFailure(
+                f'several buttons are labelled "{label}": use tap: {{label: {label}, in: TEXT}}'
+            )
+        prefixed = [b for b in on_screen if b.label.startswith(label)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        if prefixed:
+            shown = ", ".join(f'"{b.label}"' for b in prefixed)
+            raise StepFailure(f'several buttons start with "{label}": {shown}')
+        raise StepFailure(f'no button "{label}" on screen')
+
+    def _tap_event(self, uid: str, b: ScreenButton) -> dict[str, Any] | None:
+        a = b.action
+        kind = a.get("type")
+        if kind == "message":
+            return self.t.text(uid, str(a.get("text", "")))
+        if kind == "postback":
+            return self.t.postback(uid, str(a.get("data", "")))
+        if kind == "datetimepicker":
+            raise StepFailure(f'the button "{b.label}" is a date picker: use pick_date: YYYY-MM-DD')
+        if kind == "uri":
+            if not str(a.get("uri", "")).startswith(("https://", "http://", "tel:")):
+                raise StepFailure(f'the button "{b.label}" opens a bad link: {a.get("uri")!r}')
+            return None
+        raise StepFailure(f'the button "{b.label}" has an action LINE does not know: {kind}')
+
+    def _pick_event(self, uid: str, day: str) -> dict[str, Any]:
+        pickers = [
+            b
+            for b in buttons(self.screen.get(self.current, []))
+            if b.action.get("type") == "datetimepicker"
+        ]
+        if not pickers:
+            raise StepFailure("no date picker on screen")
+        if len({b.action.get("data") for b in pickers}) > 1:
+            shown = ", ".join(f'"{b.label}"' for b in pickers)
+            raise StepFailure(f"several date pickers on screen: {shown}")
+        a = pickers[0].action
+        lo, hi = str(a.get("min", ""))[:10], str(a.get("max", ""))[:10]
+        if (lo and day < lo) or (hi and day > hi):
+            raise StepFailure(f"the date picker offers {lo or '…'} to {hi or '…'} only")
+        return self.t.postback(uid, str(a.get("data", "")), day)
+
+
+def check(spec: dict[str, Any], msgs: list[dict[str, Any]], what: str, source: str) -> None:
+    """Raise StepFailure unless `msgs` match an expect mapping (see the format)."""
+    expected = source.removeprefix("- ")
+    came = describe(msgs) or [f"(no {what})"]
+
+    def fail(reason: str) -> None:
+        raise StepFailure(reason, expected, came)
+
+    if not msgs and not (set(spec) <= NEGATIVE_ONLY or spec == {"sticker": False}):
+        fail(f"no {what} came")
+    ts = texts(msgs)
+    labels = [b.label for b in buttons(msgs)]
+    for c in spec.get("contains", []):
+        if not any(c in t for t in ts):
+            fail(f'no message contains "{c}"')
+    for c in spec.get("not_contains", []):
+        if any(c in t for t in ts):
+            fail(f'a message contains "{c}"')
+    rx: re.Pattern[str] | None = spec.get("regex")
+    if rx is not None and not any(rx.search(t) for t in ts):
+        fail(f"no message matches /{rx.pattern}/")
+    missing = [b for b in spec.get("buttons", []) if b not in labels]
+    if missing:
+        fail("no button " + ", ".join(f'"{b}"' for b in missing))
+    present = [b for b in spec.get("no_buttons", []) if b in labels]
+    if present:
+        fail("unexpected button " + ", ".join(f'"{b}"' for b in present))
+    if spec.get("sticker") is True and not has_sticker(msgs):
+        fail("no sticker came")
+    if spec.get("sticker") is False and has_sticker(msgs):
+        fail("a sticker came")
+
+
+# -- many scripts --------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """One script to run: parsed, or the error that stopped parsing."""
+
+    path: Path
+    script: Script | None
+    error: ScriptError | None = None
+
+    @property
+    def name(self) -> str:
+        return self.script.name if self.script else self.path.stem
+
+
+def plan(paths: list[Path], keyword: str | None = None) -> list[Plan]:
+    out: list[Plan] = []
+    for f in dict.fromkeys(find(paths)):
+        try:
+            p = Plan(f, load(f))
+        except ScriptError as e:
+            p = Plan(f, None, e)
+        if keyword and keyword.lower() not in f"{p.name} {f.name}".lower():
+            continue
+        out.append(p)
+    return out
+
+
+def local_targets(
+    config: AppConfig | None = None,
+    standin: LineStandIn | None = None,
+    flows: list[type[Flow]] | None = None,
+    coverage: Coverage | None = None,
+) -> TargetFactory:
+    def make(script: Script, salt: str) -> LocalTarget:
+        return LocalTarget(
+            script.now, salt, config=config, standin=standin, flows=flows, coverage=coverage
+        )
+
+    return make
+
+
+async def run_one(p: Plan, make_target: TargetFactory) -> Result:
+    started = time.perf_counter()
+    if p.script is None:
+        e = p.error
+        assert e is not None
+        failure = Failure(e.where, e.line, e.source, e.reason)
+        return Result(p.path, p.name, failure)
+    try:
+        async with make_target(p.script, str(p.path)) as target:
+            failure = await Player(p.script, target).play()
+    except StepFailure as e:
+        failure = Failure("", 0, "", e.reason)
+    except Exception as e:
+        failure = Failure("", 0, "", f"the replay runner failed: {one_line(e)}")
+    return Result(p.path, p.name, failure, time.perf_counter() - started)
+
+
+async def run_plans(
+    plans: list[Plan],
+    make_target: TargetFactory,
+    jobs: int = 8,
+    on_result: Callable[[Result], Awaitable[None] | None] | None = None,
+) -> list[Result]:
+    """Run scripts `jobs` at a time; `on_result` sees results in file order as they finish."""
+    gate = asyncio.Semaphore(max(1, jobs))
+    results: list[Result | None] = [None] * len(plans)
+    shown = 0
+
+    async def one(i: int, p: Plan) -> None:
+        nonlocal shown
+        async with gate:
+            results[i] = await run_one(p, make_target)
+        while shown < len(results) and results[shown] is not None:
+            r = results[shown]
+            shown += 1
+            if on_result is not None:
+                maybe = on_result(r)  # type: ignore[arg-type]
+                if maybe is not None:
+                    await maybe
+
+    await asyncio.gather(*(one(i, p) for i, p in enumerate(plans)))
+    return [r for r in results if r is not None]
+
+
+async def run_paths(
+    paths: list[Path],
+    *,
+    keyword: str | None = None,
+    jobs: int = 8,
+    config: AppConfig | None = None,
+    flows: list[type[Flow]] | None = None,
+    coverage: Coverage | None = None,
+    on_result: Callable[[Result], Awaitable[None] | None] | None = None,
+) -> list[Result]:
+    """Run scripts in-process, sharing one LINE stand-in (user IDs differ per script)."""
+    from flows.config import load_config
+
+    standin = LineStandIn()
+    await standin.start()
+    try:
+        make = local_targets(config or load_config(), standin, flows, coverage)
+        return await run_plans(plan(paths, keyword), make, jobs, on_result)
+    finally:
+        await standin.stop()

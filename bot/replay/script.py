@@ -1,0 +1,351 @@
+"""Reads a replay script (YAML) into steps that know their number and line.
+
+Every scalar is kept as the text QA wrote (`say: 2021-10-10` is the text
+"2021-10-10", not a date), and every mistake in a script becomes a
+`ScriptError` naming the step and line, never a traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from storage.clock import TOKYO
+
+USER_STEPS = {"say", "tap", "pick_date", "follow", "unfollow"}
+BARE_STEPS = {"follow", "unfollow", "expect_no_reply"}  # written without a value
+STEP_KINDS = [
+    "as",
+    "say",
+    "tap",
+    "pick_date",
+    "follow",
+    "unfollow",
+    "expect",
+    "expect_push",
+    "expect_no_reply",
+    "staff",
+    "clock",
+    "advance",
+]
+EXPECT_KEYS = ["contains", "not_contains", "regex", "buttons", "no_buttons", "sticker"]
+# staff action -> (required fields, optional fields)
+STAFF_ACTIONS: dict[str, tuple[list[str], list[str]]] = {
+    "interview_slot": (["nursery", "at"], []),
+    "capacity": (["nursery", "date", "seats"], ["hours"]),
+    "complete_interview": (["nursery", "child"], []),
+    "phone_booking": (["nursery", "date", "from", "to"], []),
+    "cancel": (["nursery", "child", "date"], []),
+}
+TOP_KEYS = ["name", "now", "setup", "steps"]
+_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
+
+
+@dataclass
+class Step:
+    kind: str
+    arg: Any
+    line: int
+    where: str  # "step 3" or "setup step 1"
+    source: str  # the step as written, one line
+
+
+@dataclass
+class Script:
+    path: Path
+    name: str
+    now: dt.datetime
+    setup: list[Step] = field(default_factory=list)
+    steps: list[Step] = field(default_factory=list)
+
+
+class ScriptError(Exception):
+    """A mistake in the script itself; `where`/`line` locate it when known."""
+
+    def __init__(self, reason: str, where: str = "", line: int = 0, source: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.where = where
+        self.line = line
+        self.source = source
+
+
+# -- values --------------------------------------------------------------------------------
+def parse_datetime(text: Any) -> dt.datetime:
+    """`2024-04-23T10:00` (Tokyo) or with an offset; seconds optional."""
+    if not isinstance(text, str):
+        raise ValueError(f"{_show(text)} is not a date and time like 2024-04-23T10:00")
+    try:
+        at = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date and time like 2024-04-23T10:00") from None
+    return at if at.tzinfo else at.replace(tzinfo=TOKYO)
+
+
+def parse_date(text: Any) -> dt.date:
+    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        try:
+            return dt.date.fromisoformat(text.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{_show(text)} is not a date like 2024-04-24")
+
+
+def parse_duration(text: Any) -> dt.timedelta:
+    m = _DURATION.fullmatch(str(text).strip()) if isinstance(text, str) else None
+    if not m or not any(m.groups()):
+        raise ValueError(f"{_show(text)} is not a duration like 30m, 2h, 1d or 1d2h")
+    d, h, mins = (int(g or 0) for g in m.groups())
+    return dt.timedelta(days=d, hours=h, minutes=mins)
+
+
+def parse_hour(text: Any) -> int:
+    """`9` or `9:00` -> 9 (bookings are in whole hours)."""
+    m = re.fullmatch(r"(\d{1,2})(?::00)?", str(text).strip()) if isinstance(text, str) else None
+    if not m or int(m.group(1)) > 24:
+        raise ValueError(f"{_show(text)} is not a whole hour like 9 or 9:00")
+    return int(m.group(1))
+
+
+def parse_int(text: Any, what: str) -> int:
+    if isinstance(text, str) and re.fullmatch(r"\d+", text.strip()):
+        return int(text)
+    raise ValueError(f"{what} must be a whole number, not {_show(text)}")
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v)
+    return "a list" if isinstance(v, list) else "a mapping" if isinstance(v, dict) else "nothing"
+
+
+def _strings(v: Any, what: str) -> list[str]:
+    if isinstance(v, str):
+        return [v]
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return v
+    raise ValueError(f"{what} must be a text or a list of texts")
+
+
+# -- YAML nodes -> plain values, keeping the text as written ----------------------------------
+def _plain(node: yaml.Node) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
+            return None
+        return node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(n) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {str(_plain(k)): _plain(v) for k, v in node.value}
+    return None
+
+
+def _one_line(node: yaml.Node, text: str) -> str:
+    start, end = node.start_mark.index, node.end_mark.index
+    return " ".join(text[start:end].split())
+
+
+# -- steps ---------------------------------------------------------------------------------
+def _check_expect(v: Any) -> dict[str, Any]:
+    if isinstance(v, str):
+        return {"contains": [v]}
+    if not isinstance(v, dict) or not v:
+        raise ValueError("expect needs a text or a mapping of " + ", ".join(EXPECT_KEYS))
+    out: dict[str, Any] = {}
+    for k, x in v.items():
+        if k not in EXPECT_KEYS:
+            raise ValueError(f"unknown expect key {k!r} (known: {', '.join(EXPECT_KEYS)})")
+        if k == "sticker":
+            if x not in ("true", "false"):
+                raise ValueError("sticker must be true or false")
+            out[k] = x == "true"
+        elif k == "regex":
+            if not isinstance(x, str):
+                raise ValueError("regex must be a text")
+            try:
+                out[k] = re.compile(x)
+            except re.error as e:
+                raise ValueError(f"regex {x!r} is not valid: {e}") from None
+        else:
+            out[k] = _strings(x, k)
+    return out
+
+
+def _check_staff(v: Any) -> tuple[str, dict[str, Any]]:
+    if not isinstance(v, dict) or len(v) != 1:
+        raise ValueError("staff needs one action: " + ", ".join(STAFF_ACTIONS))
+    action, params = next(iter(v.items()))
+    if action not in STAFF_ACTIONS:
+        raise ValueError(f"unknown staff action {action!r} (known: {', '.join(STAFF_ACTIONS)})")
+    required, optional = STAFF_ACTIONS[action]
+    if not isinstance(params, dict):
+        raise ValueError(f"{action} needs {', '.join(required)}")
+    known = required + optional
+    for k in params:
+        if k not in known:
+            raise ValueError(f"{action}: unknown field {k!r} (known: {', '.join(known)})")
+    missing = [k for k in required if params.get(k) in (None, "")]
+    if missing:
+        raise ValueError(f"{action}: missing {', '.join(missing)}")
+    p: dict[str, Any] = {}
+    for k, x in params.items():
+        if k in ("nursery", "child"):
+            if not isinstance(x, str):
+                raise ValueError(f"{action}: {k} must be a name")
+            p[k] = x
+        elif k == "at":
+            p[k] = parse_datetime(x)
+        elif k == "date":
+            p[k] = parse_date(x)
+        elif k in ("from", "to"):
+            p[k] = parse_hour(x)
+        elif k == "seats":
+            p[k] = parse_int(x, "seats")
+        elif k == "hours":
+            if x is None:
+                p[k] = None
+            elif isinstance(x, list):
+                p[k] = [parse_hour(h) for h in x]
+            else:
+                raise ValueError("hours must be a list like [9, 10, 11]")
+    return action, p
+
+
+def _check_tap(v: Any) -> Any:
+    if isinstance(v, str) and v:
+        return v
+    if isinstance(v, dict):
+        unknown = set(v) - {"label", "in"}
+        if unknown:
+            raise ValueError(f"tap: unknown field {sorted(unknown)[0]!r} (known: label, in)")
+        if not isinstance(v.get("label"), str) or not isinstance(v.get("in"), str):
+            raise ValueError("tap needs a label, or {label: LABEL, in: TEXT}")
+        return {"label": v["label"], "in": v["in"]}
+    raise ValueError("tap needs a label, or {label: LABEL, in: TEXT}")
+
+
+def _check(kind: str, v: Any) -> Any:
+    if kind in BARE_STEPS:
+        if v is not None:
+            raise ValueError(f"{kind} takes no value")
+        return None
+    if kind in ("as", "say"):
+        if not isinstance(v, str) or (kind == "as" and not v.strip()):
+            raise ValueError(f"{kind} needs a text")
+        return v
+    if kind == "tap":
+        return _check_tap(v)
+    if kind == "pick_date":
+        parse_date(v)
+        return v.strip()
+    if kind in ("expect", "expect_push"):
+        return _check_expect(v)
+    if kind == "staff":
+        return _check_staff(v)
+    if kind == "clock":
+        return parse_datetime(v)
+    if kind == "advance":
+        return parse_duration(v)
+    raise AssertionError(kind)
+
+
+def _step(node: yaml.Node, text: str, where: str, staff_only: bool) -> Step:
+    line = node.start_mark.line + 1
+    source = _one_line(node, text)
+    value = _plain(node)
+    if isinstance(value, str):
+        kind, arg = value, None
+        if kind not in BARE_STEPS:
+            known = kind in STEP_KINDS
+            reason = f"{kind} needs a value" if known else f"unknown step {kind!r}"
+            raise ScriptError(reason, where, line, source)
+    elif isinstance(value, dict) and len(value) == 1:
+        kind, arg = next(iter(value.items()))
+    else:
+        raise ScriptError("a step is one `kind: value` line", where, line, source)
+    if staff_only:
+        # setup items are bare staff actions, or `staff:` / `clock:` / `advance:` steps
+        if kind in STAFF_ACTIONS:
+            kind, arg = "staff", {kind: arg}
+        elif kind not in ("staff", "clock", "advance"):
+            raise ScriptError(
+                f"setup takes staff actions ({', '.join(STAFF_ACTIONS)}), not {kind!r}",
+                where,
+                line,
+                source,
+            )
+    if kind not in STEP_KINDS:
+        raise ScriptError(
+            f"unknown step {kind!r} (known: {', '.join(STEP_KINDS)})", where, line, source
+        )
+    try:
+        checked = _check(kind, arg)
+    except ValueError as e:
+        raise ScriptError(str(e), where, line, source) from None
+    return Step(kind, checked, line, where, source)
+
+
+def parse(text: str, path: Path) -> Script:
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = mark.line + 1 if mark else 0
+        problem = getattr(e, "problem", None) or str(e)
+        raise ScriptError(f"not valid YAML: {problem}", "", line) from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ScriptError("a script is a mapping with name, now and steps", "", 1)
+    fields: dict[str, yaml.Node] = {}
+    for k, v in root.value:
+        key = str(_plain(k))
+        if key not in TOP_KEYS:
+            raise ScriptError(
+                f"unknown key {key!r} (known: {', '.join(TOP_KEYS)})", "", k.start_mark.line + 1
+            )
+        fields[key] = v
+    name = _plain(fields["name"]) if "name" in fields else path.stem
+    if not isinstance(name, str):
+        raise ScriptError("name must be a text", "", fields["name"].start_mark.line + 1)
+    if "now" not in fields:
+        raise ScriptError("now: is missing (the frozen clock at the start)", "", 1)
+    try:
+        now = parse_datetime(_plain(fields["now"]))
+    except ValueError as e:
+        raise ScriptError(f"now: {e}", "", fields["now"].start_mark.line + 1) from None
+    script = Script(path, name, now)
+    for key, staff_only, out in (("setup", True, script.setup), ("steps", False, script.steps)):
+        node = fields.get(key)
+        if node is None or _plain(node) is None:
+            continue
+        if not isinstance(node, yaml.SequenceNode):
+            raise ScriptError(f"{key} must be a list", "", node.start_mark.line + 1)
+        for i, item in enumerate(node.value, 1):
+            where = f"setup step {i}" if staff_only else f"step {i}"
+            out.append(_step(item, text, where, staff_only))
+    if not script.steps:
+        raise ScriptError("steps: is missing or empty", "", 1)
+    return script
+
+
+def load(path: Path) -> Script:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise ScriptError(f"cannot read the file: {e}") from None
+    return parse(text, path)
+
+
+def find(paths: list[Path]) -> list[Path]:
+    """Script files under `paths` (folders are searched recursively for *.yaml / *.yml)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml")))
+        else:
+            out.append(p)
+    return out

@@ -1,0 +1,323 @@
+"""Where a script is played: the app in this process, or a running server (`--target`).
+
+Both sides look the same to the runner: build LINE webhook events, post them
+signed, wait until the bot has answered, read what each user received from
+the LINE stand-in, do staff actions, set the clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import inspect
+import itertools
+import json
+from collections.abc import Callable
+from typing import Any, Protocol
+
+import aiohttp
+
+from bot.harness import Harness, sign
+from bot.line_standin import LineStandIn, Sent
+from bot.replay.coverage import Coverage
+from flows.base import Flow
+from flows.config import AppConfig
+from flows.staff_errors import StaffError
+from storage.clock import FrozenClock, SequentialIds
+
+
+class StepFailure(Exception):
+    """The step did not go as the script says; `reason` is one plain line."""
+
+    def __init__(self, reason: str, expected: str = "", came: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.expected = expected
+        self.came = came or []
+
+
+def user_id(salt: str, name: str) -> str:
+    """A stable LINE-like user ID for a script's user NAME."""
+    return "U" + hashlib.sha1(f"{salt}\0{name}".encode()).hexdigest()[:32]
+
+
+# staff action -> (Staff method, its positional arguments from the step's fields)
+STAFF_CALLS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
+    "interview_slot": ("add_interview_slot", lambda p: (p["nursery"], p["at"])),
+    "capacity": (
+        "set_capacity",
+        lambda p: (p["nursery"], p["date"], p["seats"], p.get("hours")),
+    ),
+    "complete_interview": ("complete_interview", lambda p: (p["nursery"], p["child"])),
+    "phone_booking": (
+        "phone_booking",
+        lambda p: (p["nursery"], p["date"], p["from"], p["to"]),
+    ),
+    "cancel": ("cancel_booking", lambda p: (p["nursery"], p["child"], p["date"])),
+}
+
+
+class Target(Protocol):
+    line: LineStandIn
+
+    def user_id(self, name: str) -> str: ...
+    def text(self, user: str, text: str) -> dict[str, Any]: ...
+    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]: ...
+    def follow(self, user: str) -> dict[str, Any]: ...
+    def unfollow(self, user: str) -> dict[str, Any]: ...
+    async def send(self, user: str, event: dict[str, Any]) -> str | None: ...
+    async def staff(self, action: str, params: dict[str, Any]) -> None: ...
+    async def set_clock(self, at: dt.datetime) -> None: ...
+    def now(self) -> dt.datetime: ...
+    def take(self, user: str) -> list[Sent]: ...
+    def flows(self) -> list[Flow]: ...
+
+
+class LocalTarget:
+    """The real app in this process (`bot.harness.Harness`) on a fresh in-memory store."""
+
+    def __init__(
+        self,
+        now: dt.datetime,
+        salt: str,
+        *,
+        config: AppConfig | None = None,
+        standin: LineStandIn | None = None,
+        flows: list[type[Flow]] | None = None,
+        coverage: Coverage | None = None,
+    ) -> None:
+        self.clock = FrozenClock(now)
+        self.salt = salt
+        self.h = Harness(
+            clock=self.clock, ids=SequentialIds(), config=config, standin=standin, flows=flows
+        )
+        self.line = self.h.line
+        self.coverage = coverage
+        self._errors: dict[str, str] = {}
+
+    async def __aenter__(self) -> LocalTarget:
+        await self.h.__aenter__()
+        bot = self.h.bot
+        assert bot is not None
+        if self.coverage is not None:
+            self.coverage.define(self.flows())
+            bot.services.observers.append(self.coverage.observe)
+        handler = bot.dispatcher.handler
+        errors = self._errors
+
+        async def watched(entry: dict[str, Any]) -> None:
+            try:
+                await handler(entry)
+            except Exception as e:
+                errors[entry["_id"]] = one_line(e)
+                raise
+
+        bot.dispatcher.handler = watched
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.h.__aexit__(*exc)
+
+    def user_id(self, name: str) -> str:
+        return user_id(self.salt, name)
+
+    def text(self, user: str, text: str) -> dict[str, Any]:
+        return self.h.text(user, text)
+
+    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
+        return self.h.postback(user, data, date)
+
+    def follow(self, user: str) -> dict[str, Any]:
+        return self.h.follow(user)
+
+    def unfollow(self, user: str) -> dict[str, Any]:
+        return self.h.unfollow(user)
+
+    async def send(self, user: str, event: dict[str, Any]) -> str | None:
+        """Post one event and wait until handled; the bot's error, if it failed."""
+        status = await self.h.post(self.h.payload(event))
+        if status != 200:
+            return f"the webhook answered HTTP {status}"
+        await self.h.settle()
+        return self._errors.pop(event["webhookEventId"], None)
+
+    async def staff(self, action: str, params: dict[str, Any]) -> None:
+        assert self.h.bot is not None
+        method_name, args = STAFF_CALLS[action]
+        method = getattr(self.h.bot.staff, method_name, None)
+        if method is None:
+            raise StepFailure(f"staff action {action} is not available yet")
+        try:
+            result = method(*args(params))
+            if inspect.isawaitable(result):
+                await result
+        except StaffError as e:
+            raise StepFailure(f"staff action {action} was refused: {e}") from None
+        except Exception as e:
+            raise StepFailure(f"staff action {action} failed: {one_line(e)}") from None
+        await self.h.settle()
+
+    async def set_clock(self, at: dt.datetime) -> None:
+        self.clock.set(at)
+
+    def now(self) -> dt.datetime:
+        return self.clock.now()
+
+    def take(self, user: str) -> list[Sent]:
+        return self.line.take(user)
+
+    def flows(self) -> list[Flow]:
+        assert self.h.bot is not None
+        return list(self.h.bot.dialog.flows.values())
+
+
+class RemoteTarget:
+    """A running server: webhooks signed with `secret`, LINE API pointed at our stand-in.
+
+    Users get IDs unique to this run (the server's store outlives the run), staff
+    steps go through the admin API, and the clock through `/admin/api/test/clock`,
+    which the server offers only when started with `BOT_TEST_CLOCK=1`.
+    """
+
+    QUIET = 0.15  # seconds without new messages after which the bot is taken as done
+    WAIT = 10.0  # longest wait for a reply
+
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        admin_token: str,
+        standin: LineStandIn,
+        session: aiohttp.ClientSession,
+        now: dt.datetime,
+        salt: str,
+    ) -> None:
+        self.url = url.rstrip("/")
+        self.secret = secret
+        self.admin_token = admin_token
+        self.line = standin
+        self.session = session
+        self.salt = salt
+        self._now = now
+        self._clock_set = False
+        self._n = itertools.count(1)
+        self._start = now
+
+    async def __aenter__(self) -> RemoteTarget:
+        await self.set_clock(self._now)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    def user_id(self, name: str) -> str:
+        return user_id(self.salt, name)
+
+    def _base(self, user: str, kind: str, with_token: bool = True) -> dict[str, Any]:
+        n = next(self._n)
+        tag = hashlib.sha1(self.salt.encode()).hexdigest()[:10]
+        event: dict[str, Any] = {
+            "type": kind,
+            "mode": "active",
+            "timestamp": int(self._now.timestamp() * 1000),
+            "source": {"type": "user", "userId": user},
+            "webhookEventId": f"01R{tag}{n:010d}",
+            "deliveryContext": {"isRedelivery": False},
+        }
+        if with_token:
+            token = f"rr{tag}{n:08d}"
+            event["replyToken"] = token
+            self.line.issue_token(token, user)
+        return event
+
+    def text(self, user: str, text: str) -> dict[str, Any]:
+        e = self._base(user, "message")
+        e["message"] = {"type": "text", "id": str(next(self._n)), "quoteToken": "q", "text": text}
+        return e
+
+    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
+        e = self._base(user, "postback")
+        e["postback"] = {"data": data, **({"params": {"date": date}} if date else {})}
+        return e
+
+    def follow(self, user: str) -> dict[str, Any]:
+        return self._base(user, "follow")
+
+    def unfollow(self, user: str) -> dict[str, Any]:
+        return self._base(user, "unfollow", with_token=False)
+
+    async def send(self, user: str, event: dict[str, Any]) -> str | None:
+        body = json.dumps({"destination": "Ubot", "events": [event]}).encode()
+        headers = {"Content-Type": "application/json", "X-Line-Signature": sign(self.secret, body)}
+        try:
+            async with self.session.post(self.url + "/callback", data=body, headers=headers) as r:
+                await r.read()
+                if r.status != 200:
+                    return f"the webhook answered HTTP {r.status}"
+        except aiohttp.ClientError as e:
+            return f"the server cannot be reached: {one_line(e)}"
+        token = event.get("replyToken")
+        await self._wait(lambda: token is None or token not in self.line.tokens)
+        return None
+
+    async def _wait(self, done: Callable[[], bool]) -> None:
+        """Until `done()` (or the time limit), then until no message came for QUIET seconds."""
+        loop = asyncio.get_running_loop()
+        limit = loop.time() + self.WAIT
+        while not done() and loop.time() < limit:  # noqa: ASYNC110 (the stand-in has no event)
+            await asyncio.sleep(0.01)
+        seen = -1
+        while seen != len(self.line.sent) and loop.time() < limit:
+            seen = len(self.line.sent)
+            await asyncio.sleep(self.QUIET)
+
+    async def _admin(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+        headers = {"Authorization": f"Bearer {self.admin_token}"}
+        try:
+            async with self.session.request(
+                method, self.url + path, json=body, headers=headers
+            ) as r:
+                try:
+                    data = await r.json(content_type=None)
+                except ValueError:
+                    data = None
+                return r.status, data
+        except aiohttp.ClientError as e:
+            raise StepFailure(f"the server cannot be reached: {one_line(e)}") from None
+
+    async def staff(self, action: str, params: dict[str, Any]) -> None:
+        from bot.replay.remote_staff import request_for
+
+        method, path, body = request_for(action, params)
+        status, data = await self._admin(method, path, body)
+        if status in (404, 405):
+            raise StepFailure(f"staff action {action} is not available yet on the server")
+        if status == 401 or status == 403:
+            raise StepFailure(f"the admin API refused the token (HTTP {status}): see --admin-token")
+        if status >= 400:
+            message = data.get("error") if isinstance(data, dict) else None
+            raise StepFailure(f"staff action {action} was refused: {message or f'HTTP {status}'}")
+        await self._wait(lambda: True)
+
+    async def set_clock(self, at: dt.datetime) -> None:
+        status, _ = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
+        if status in (404, 405):
+            raise StepFailure("the server's clock cannot be set: start it with BOT_TEST_CLOCK=1")
+        if status >= 400:
+            raise StepFailure(f"setting the server's clock failed (HTTP {status})")
+        self._now = at
+
+    def now(self) -> dt.datetime:
+        return self._now
+
+    def take(self, user: str) -> list[Sent]:
+        return self.line.take(user)
+
+    def flows(self) -> list[Flow]:
+        return []
+
+
+def one_line(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return f"{type(e).__name__}: {text}" if text else type(e).__name__
