@@ -30,14 +30,15 @@ def failure_lines(file: str, f: Failure) -> list[str]:
     where = f.where or "the script"
     at = f"{file}, {where}" + (f", line {f.line}" if f.line else "")
     out = [f"  {at}: {f.reason}"]
-    if f.source:
-        out.append(f"    step:     {f.source.removeprefix('- ')}")
+    step = f.source.removeprefix("- ")
+    if step and step != f.expected:
+        out.append(f"    step:     {step}")
     if f.expected:
         out.append(f"    expected: {f.expected}")
     if f.came:
         out.append(f"    came:     {f.came[0]}")
         out.extend(f"              {c}" for c in f.came[1:])
-    if f.where:
+    if f.transcript is not None:  # the script ran up to this step
         shown = " ".join(f"[{label}]" for label in f.labels) or "(none)"
         out.append(f"    labels on screen: {shown}")
         out.append("    exchange so far:")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from bot.line_standin import LineStandIn
 from bot.replay.coverage import Coverage
 from bot.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
@@ -36,7 +38,7 @@ class Failure:
     expected: str = ""
     came: list[str] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-    transcript: list[str] = field(default_factory=list)
+    transcript: list[str] | None = None  # None: the script never ran
 
 
 @dataclass
@@ -296,7 +298,13 @@ class Plan:
 
     @property
     def name(self) -> str:
-        return self.script.name if self.script else self.path.stem
+        if self.script is not None:
+            return self.script.name
+        try:  # a broken script is still shown by its name when the name can be read
+            name = yaml.load(self.path.read_text(encoding="utf-8"), yaml.BaseLoader).get("name")
+        except Exception:
+            name = None
+        return name if isinstance(name, str) else self.path.stem
 
 
 def plan(paths: list[Path], keyword: str | None = None) -> list[Plan]:
