@@ -20,7 +20,7 @@ import yaml
 from bot.line_standin import LineStandIn
 from bot.replay.coverage import Coverage
 from bot.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
-from bot.replay.target import LocalTarget, StepFailure, Target, one_line
+from bot.replay.target import LocalTarget, StepFailure, Target, one_line, shared_tls_context
 from bot.screen import ScreenButton, buttons, describe, has_sticker, texts
 from flows.base import Flow
 from flows.config import AppConfig
@@ -395,6 +395,7 @@ async def run_paths(
     await standin.start()
     try:
         make = local_targets(config or load_config(), standin, flows, coverage)
-        return await run_plans(plan(paths, keyword), make, jobs, on_result)
+        with shared_tls_context():
+            return await run_plans(plan(paths, keyword), make, jobs, on_result)
     finally:
         await standin.stop()
