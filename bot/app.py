@@ -19,7 +19,7 @@ from flows.engine import Dialog
 from flows.registry import FLOWS
 from flows.services import Services
 from flows.staff import Staff
-from storage.clock import Clock, Ids, RandomIds, SystemClock
+from storage.clock import Clock, FrozenClock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
 
@@ -37,6 +37,7 @@ class Settings:
     config_path: Path | None = None
     admin_tokens: list[str] = field(default_factory=list)
     line_timeout: float = 5.0
+    test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,6 +50,7 @@ class Settings:
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
+            test_clock=env.get("BOT_TEST_CLOCK") == "1",
         )
 
 
@@ -88,6 +90,8 @@ def build(
 ) -> Bot:
     config = config or load_config(settings.config_path)
     store = store or connect(settings.mongodb_uri)
+    if clock is None and settings.test_clock:
+        clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
     clock = clock or SystemClock(config.zone())
     repos = Repos.on(store.db)
     line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)
@@ -130,6 +134,10 @@ def create_app(bot: Bot) -> web.Application:
     from bot.admin_api import setup_admin
 
     setup_admin(app, bot)
+    if bot.settings.test_clock:  # replays against this server (`python -m bot replay --target`)
+        from bot.replay.clock_api import add_clock_route
+
+        add_clock_route(app, bot)
     return app
 
 

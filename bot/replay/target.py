@@ -17,6 +17,7 @@ import json
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import aiohttp
 
@@ -58,6 +59,23 @@ STAFF_CALLS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] 
     ),
     "cancel": ("cancel_booking", lambda p: (p["nursery"], p["child"], p["date"])),
 }
+
+
+def admin_request(action: str, p: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    """The admin API call for a staff action (`--target`); the server says 404 until it has it."""
+    base = f"/admin/api/nurseries/{quote(p['nursery'], safe='')}"
+    if action == "interview_slot":
+        return "POST", f"{base}/interview-slots", {"at": p["at"].isoformat()}
+    if action == "capacity":
+        body = {"seats": p["seats"], "hours": p.get("hours")}
+        return "PUT", f"{base}/capacity/{p['date'].isoformat()}", body
+    if action == "complete_interview":
+        return "POST", f"{base}/interviews/complete", {"child": p["child"]}
+    if action == "phone_booking":
+        body = {"date": p["date"].isoformat(), "start": p["from"], "end": p["to"]}
+        return "POST", f"{base}/phone-bookings", body
+    body = {"child": p["child"], "date": p["date"].isoformat()}
+    return "POST", f"{base}/bookings/cancel", body
 
 
 class Target(Protocol):
@@ -289,9 +307,7 @@ class RemoteTarget:
             raise StepFailure(f"the server cannot be reached: {one_line(e)}") from None
 
     async def staff(self, action: str, params: dict[str, Any]) -> None:
-        from bot.replay.remote_staff import request_for
-
-        method, path, body = request_for(action, params)
+        method, path, body = admin_request(action, params)
         status, data = await self._admin(method, path, body)
         if status in (404, 405):
             raise StepFailure(f"staff action {action} is not available yet on the server")
