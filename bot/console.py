@@ -64,10 +64,11 @@ async def run_console(user: str, record: str | None = None) -> int:
 
 async def _tap(h: Harness, user: str, b: ScreenButton):  # type: ignore[no-untyped-def]
     a = b.action
+    tap = {"tap": {"label": b.label, "in": b.context}}  # the recorder tells apart equal labels
     if a.get("type") == "message":
-        return h.text(user, a["text"]), {"tap": b.label}
+        return h.text(user, a["text"]), tap
     if a.get("type") == "postback":
-        return h.postback(user, a["data"]), {"tap": b.label}
+        return h.postback(user, a["data"]), tap
     if a.get("type") == "datetimepicker":
         date = await _input("日付 (YYYY-MM-DD): ")
         if not date:

@@ -72,3 +72,23 @@ def test_recorded_script_replays_and_detects_a_change(tmp_path: Path) -> None:
     assert changed.failure is not None
     assert changed.failure.where == "step 4"
     assert changed.failure.reason.startswith('no message contains "入力されたメッセージは')
+
+
+def test_tap_on_one_of_equal_labels_is_recorded_with_its_message() -> None:
+    from bot.line_standin import Sent
+    from bot.render import render
+    from flows.replies import Button, Carousel, Column
+
+    cols = tuple(
+        Column(title, "9:00-11:00", (Button("キャンセル", "postback", title),))
+        for title in ("面談 4/23", "一時保育 4/24")
+    )
+    [msgs] = render([Carousel("予約", cols)])
+    rec = Recorder(now=NOW)
+    rec.step({"say": "予約を取り消す"}, [Sent("U", "reply", msgs)])
+    second = buttons(msgs)[1]
+    rec.step({"tap": {"label": second.label, "in": second.context}}, [])
+    assert rec.steps[-2:] == [
+        {"tap": {"label": "キャンセル", "in": "一時保育 4/24"}},
+        "expect_no_reply",
+    ]

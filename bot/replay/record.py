@@ -31,8 +31,11 @@ class Recorder:
         [(kind, value)] = step.items()
         if kind in ("follow", "unfollow"):
             self.steps.append(kind)
-        elif kind == "tap" and isinstance(value, str):
-            self.steps.append({"tap": self._tap(value)})
+        elif kind == "tap":
+            label, context = (
+                (value["label"], value.get("in")) if isinstance(value, dict) else (value, None)
+            )
+            self.steps.append({"tap": self._tap(label, context)})
         else:
             self.steps.append({kind: value})
         msgs = [m for s in sent for m in s.messages]
@@ -42,32 +45,48 @@ class Recorder:
         self._screen = msgs
         self.steps.append({"expect": implied(msgs)})
 
-    def _tap(self, label: str) -> Any:
-        """A label, or {label, in} when several buttons on screen carry it."""
-        same = [b for b in buttons(self._screen) if b.label == label]
-        if len({b.context for b in same}) > 1:
-            first = next((line for line in same[0].context.splitlines() if line.strip()), "")
-            return {"label": label, "in": first}
+    def _tap(self, label: str, context: str | None) -> Any:
+        """A label, or {label, in: a line only the tapped button's message has} when
+        several buttons on screen carry that label (a carousel of bookings)."""
+        others = {b.context for b in buttons(self._screen) if b.label == label} - {context}
+        if context is None or not others:
+            return label
+        for line in context.splitlines():
+            if line.strip() and not any(line in o for o in others):
+                return {"label": label, "in": line.strip()}
         return label
 
     def script(self) -> dict[str, Any]:
         return {"name": self.name, "now": self.now.isoformat(), "steps": self.steps}
 
     def save(self, path: str | Path) -> None:
-        text = yaml.safe_dump(
-            self.script(), allow_unicode=True, sort_keys=False, default_flow_style=None, width=100
+        text = yaml.dump(
+            self.script(), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
         )
         Path(path).write_text(text, encoding="utf-8")
+
+
+class _Flow(list):  # type: ignore[type-arg]
+    """A list written inline: `buttons: [はい, いいえ]`."""
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+_Dumper.add_representer(
+    _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
 
 
 def implied(msgs: list[dict[str, Any]]) -> dict[str, Any]:
     expect: dict[str, Any] = {}
     first = next((line for t in texts(msgs) for line in t.splitlines() if line.strip()), None)
     if first:
-        expect["contains"] = [first.strip()]
+        expect["contains"] = _Flow([first.strip()])
     labels = list(dict.fromkeys(b.label for b in buttons(msgs)))
     if labels:
-        expect["buttons"] = labels
+        expect["buttons"] = _Flow(labels)
     if has_sticker(msgs):
         expect["sticker"] = True
     return expect
