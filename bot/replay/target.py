@@ -97,6 +97,8 @@ class Target(Protocol):
 class LocalTarget:
     """The real app in this process (`bot.harness.Harness`) on a fresh in-memory store."""
 
+    STEP_LIMIT = 30.0  # seconds the bot may take over one step before the step fails
+
     def __init__(
         self,
         now: dt.datetime,
@@ -159,8 +161,16 @@ class LocalTarget:
         status = await self.h.post(self.h.payload(event))
         if status != 200:
             return f"the webhook answered HTTP {status}"
-        await self.h.settle()
+        if not await self._settle():
+            return f"the bot did not finish within {self.STEP_LIMIT:.0f} s"
         return self._errors.pop(event["webhookEventId"], None)
+
+    async def _settle(self) -> bool:
+        try:
+            await asyncio.wait_for(self.h.settle(), self.STEP_LIMIT)
+        except TimeoutError:
+            return False
+        return True
 
     async def staff(self, action: str, params: dict[str, Any]) -> None:
         assert self.h.bot is not None
@@ -176,7 +186,8 @@ class LocalTarget:
             raise StepFailure(f"staff action {action} was refused: {e}") from None
         except Exception as e:
             raise StepFailure(f"staff action {action} failed: {one_line(e)}") from None
-        await self.h.settle()
+        if not await self._settle():
+            raise StepFailure(f"the bot did not finish within {self.STEP_LIMIT:.0f} s")
 
     async def set_clock(self, at: dt.datetime) -> None:
         self.clock.set(at)
