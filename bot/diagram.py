@@ -2,14 +2,16 @@
 
 Drawn from the flows' machine definitions (states and transitions as the app
 builds them), so the diagrams cannot drift from the code. Paste the text into
-any Mermaid viewer (GitHub renders ```mermaid blocks). No SVG: that would need
-a renderer (mermaid-cli or Graphviz) this project does not install.
+any Mermaid viewer (GitHub renders ```mermaid blocks). With `--out DIR --svg`
+a plain SVG is written too, laid out here (states in rows by distance from the
+start), since mermaid-cli and Graphviz are not installed.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +47,64 @@ def mermaid(flow: Flow) -> str:
     return "\n".join(lines) + "\n"
 
 
+def svg(flow: Flow) -> str:
+    """A simple drawing: rows by distance from `start`, arrows labelled with triggers."""
+    edges = list(dict.fromkeys(flow.edges()))
+    level: dict[str, int] = {START: 0}
+    frontier = [START]
+    while frontier:
+        nxt = []
+        for src, _, dest in edges:
+            if src in frontier and dest not in level:
+                level[dest] = level[src] + 1
+                nxt.append(dest)
+        frontier = nxt
+    deepest = max(level.values(), default=0)
+    for state in flow.machine.states:  # unreachable states get a row of their own
+        level.setdefault(state, deepest + 1)
+    rows: dict[int, list[str]] = {}
+    for state in flow.machine.states:
+        rows.setdefault(level[state], []).append(state)
+    w, h, gx, gy = 150, 36, 60, 90
+    width = max(len(r) for r in rows.values()) * (w + gx) + gx
+    pos = {
+        st: (gx + i * (w + gx) + w / 2, 40 + row * (h + gy) + h / 2)
+        for row, states in rows.items()
+        for i, st in enumerate(states)
+    }
+    height = 40 + (max(rows) + 1) * (h + gy)
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
+        '<defs><marker id="a" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
+        'markerHeight="8" orient="auto"><path d="M0,0 L10,5 L0,10 z"/></marker></defs>',
+        f'<text x="10" y="20" font-size="14" font-weight="bold">{escape(flow.name)}</text>',
+    ]
+    for src, trigger, dest in edges:
+        (x1, y1), (x2, y2) = pos[src], pos[dest]
+        if src == dest:
+            r = x1 + w / 2  # a loop on the right side of the box
+            path = f"M{r},{y1 - 8} C{r + 40},{y1 - 30} {r + 40},{y1 + 30} {r},{y1 + 8}"
+            lx, ly = r + 34, y1
+        else:
+            sy = y1 + (h / 2 if y2 > y1 else -h / 2 if y2 < y1 else 0)
+            ey = y2 - (h / 2 if y2 > y1 else -h / 2 if y2 < y1 else 0)
+            mx, my = (x1 + x2) / 2 + (20 if y2 <= y1 else 0), (sy + ey) / 2
+            path = f"M{x1},{sy} Q{mx},{my} {x2},{ey}"
+            lx, ly = mx, my - 4
+        out.append(f'<path d="{path}" fill="none" stroke="#555" marker-end="url(#a)"/>')
+        out.append(f'<text x="{lx}" y="{ly}" fill="#a33">{escape(trigger)}</text>')
+    for st, (x, y) in pos.items():
+        fill = "#eee" if st in (START, END) else "#dfeaff"
+        out.append(
+            f'<rect x="{x - w / 2}" y="{y - h / 2}" width="{w}" height="{h}" rx="10" '
+            f'fill="{fill}" stroke="#336"/>'
+        )
+        out.append(f'<text x="{x}" y="{y + 4}" text-anchor="middle">{escape(st)}</text>')
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
+
+
 def app_flows() -> list[Flow]:
     """The flows exactly as the app builds them (nothing is started)."""
     from bot.app import Settings, build
@@ -61,6 +121,9 @@ def run(args: argparse.Namespace, flows: list[Flow] | None = None) -> int:
             print(f"no flow named {args.flow!r} (flows: {known})", file=sys.stderr)
             return 2
         flows = chosen
+    if args.svg and not args.out:
+        print("--svg needs --out DIR", file=sys.stderr)
+        return 2
     if not flows:
         print("no flows are defined yet", file=sys.stderr)
         return 0
@@ -71,6 +134,10 @@ def run(args: argparse.Namespace, flows: list[Flow] | None = None) -> int:
             path = out / f"{f.name}.mmd"
             path.write_text(mermaid(f), encoding="utf-8")
             print(path)
+            if args.svg:
+                drawing = out / f"{f.name}.svg"
+                drawing.write_text(svg(f), encoding="utf-8")
+                print(drawing)
         return 0
     print("\n".join(mermaid(f) for f in flows), end="")
     return 0
@@ -80,4 +147,5 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("diagram", help="print each flow's state diagram (Mermaid)")
     p.add_argument("flow", nargs="?", help="only this flow (by name)")
     p.add_argument("--out", metavar="DIR", help="write DIR/<flow>.mmd instead of printing")
+    p.add_argument("--svg", action="store_true", help="with --out: also write DIR/<flow>.svg")
     p.set_defaults(func=run)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,19 @@ def test_mermaid_has_every_state_and_transition_with_guards(flows) -> None:  # t
 
 
 def test_one_flow_to_a_folder(flows, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    args = argparse.Namespace(flow="booking", out=str(tmp_path / "d"))
+    args = argparse.Namespace(flow="booking", out=str(tmp_path / "d"), svg=True)
     assert run(args, flows) == 0
-    assert [p.name for p in (tmp_path / "d").iterdir()] == ["booking.mmd"]
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["booking.mmd", "booking.svg"]
     text = (tmp_path / "d" / "booking.mmd").read_text(encoding="utf-8")
     assert "    pick --> unused : never\n" in text
+    drawing = ET.parse(tmp_path / "d" / "booking.svg").getroot()
+    words = {t.text for t in drawing.iter("{http://www.w3.org/2000/svg}text")}
+    assert {"start", "pick", "choose", "unused", "end"} <= words
+    assert {"begin", "picked", "done", "never"} <= words
 
 
 def test_unknown_flow_is_refused(flows, capsys: pytest.CaptureFixture[str]) -> None:  # type: ignore[no-untyped-def]
-    assert run(argparse.Namespace(flow="nope", out=None), flows) == 2
+    assert run(argparse.Namespace(flow="nope", out=None, svg=False), flows) == 2
     assert capsys.readouterr().err == "no flow named 'nope' (flows: registration, booking)\n"
 
 
