@@ -8,6 +8,7 @@ at its first failing step; the failure carries everything the report shows.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -151,7 +152,8 @@ class Player:
             return
         if kind == "staff":
             action, params = arg
-            self.transcript.append(f"(staff) {step.source.removeprefix('- ')}")
+            shown = ", ".join(f"{k}: {_value(v)}" for k, v in params.items())
+            self.transcript.append(f"(staff) {action} {shown}")
             await self.t.staff(action, params)
             self._collect(None)
             return
@@ -252,6 +254,14 @@ class Player:
         if (lo and day < lo) or (hi and day > hi):
             raise StepFailure(f"the date picker offers {lo or '…'} to {hi or '…'} only")
         return self.t.postback(uid, str(a.get("data", "")), day)
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, dt.datetime):
+        return f"{v:%Y-%m-%d %H:%M}"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
 
 
 def check(spec: dict[str, Any], msgs: list[dict[str, Any]], what: str, source: str) -> None:
