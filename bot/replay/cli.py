@@ -77,7 +77,7 @@ async def _run(args: argparse.Namespace) -> int:
     if args.junit:
         report.junit(results, args.junit)
     if coverage is not None:
-        print(coverage.report())
+        print("coverage: measured in-process only" if args.target else coverage.report())
     print(report.summary(results))
     return 0 if all(r.passed for r in results) else 1
 
