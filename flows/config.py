@@ -104,6 +104,7 @@ class Messages(_Strict):
     unsupported_message: str
     error_retry: str
     choose_from_buttons: str
+    weekdays: str = Field(min_length=7, max_length=7)  # Monday first
 
     reg_ask_nursery: str
     reg_ask_parent_name: str

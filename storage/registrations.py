@@ -1,10 +1,112 @@
-"""Placeholder: filled in by its issue."""
+"""Children registered at a nursery by a LINE user: one document per registration.
+
+A registration is live while `dedupe` (user, nursery, child name) is set: the
+unique sparse index on it refuses a second live registration of the same child
+at the same nursery by the same user. When a cleared registration has expired,
+a new registration supersedes it (its `dedupe` is unset first), so the child
+can be registered and interviewed again in a new fiscal year.
+"""
 
 from __future__ import annotations
 
-from storage.mongo import Database
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+
+
+class RegistrationDoc(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    user: str
+    nursery: str  # the nursery's config id
+    parent_name: str
+    postal_code: str  # 7 digits, no hyphen
+    address: str
+    phone: str  # digits only
+    child_name: str
+    child_kana: str
+    birth_date: str  # YYYY-MM-DD
+    sex: Literal["male", "female"]
+    created_at: dt.datetime
+    cleared_at: dt.datetime | None = None
+    expiry: str | None = None  # YYYY-MM-DD: last day bookings may be made for
+    dedupe: str | None = None
+
+    def cleared(self) -> bool:
+        return self.expiry is not None
+
+    def expired(self, today: dt.date) -> bool:
+        return self.expiry is not None and dt.date.fromisoformat(self.expiry) < today
+
+    def bookable(self, today: dt.date) -> bool:
+        return self.cleared() and not self.expired(today)
+
+
+def dedupe_key(user: str, nursery: str, child_name: str) -> str:
+    return f"{user}/{nursery}/{' '.join(child_name.split())}"
 
 
 class Registrations:
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._c = db["registrations"]
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index("dedupe", unique=True, sparse=True)
+        await self._c.create_index([("user", ASCENDING), ("created_at", ASCENDING)])
+        await self._c.create_index([("nursery", ASCENDING), ("child_name", ASCENDING)])
+
+    async def add(self, doc: RegistrationDoc, today: dt.date) -> bool:
+        """Store a new live registration; False if this child is already registered there."""
+        key = dedupe_key(doc.user, doc.nursery, doc.child_name)
+        # An expired registration of the same child no longer blocks a new one.
+        await self._c.update_many(
+            {"dedupe": key, "expiry": {"$lt": today.isoformat()}}, {"$unset": {"dedupe": ""}}
+        )
+        body = doc.model_copy(update={"dedupe": key}).model_dump(by_alias=True)
+        try:
+            await self._c.insert_one(body)
+        except DuplicateKeyError:
+            return False
+        doc.dedupe = key
+        return True
+
+    async def live(self, user: str, nursery: str, child_name: str) -> RegistrationDoc | None:
+        raw = await self._c.find_one({"dedupe": dedupe_key(user, nursery, child_name)})
+        return _doc(raw)
+
+    async def get(self, reg_id: str) -> RegistrationDoc | None:
+        return _doc(await self._c.find_one({"_id": reg_id}))
+
+    async def for_user(self, user: str) -> list[RegistrationDoc]:
+        """This user's live registrations, oldest first."""
+        cur = self._c.find({"user": user, "dedupe": {"$exists": True}}).sort("created_at", 1)
+        return [RegistrationDoc.model_validate(d) async for d in cur]
+
+    async def at_nursery(
+        self, nursery: str, child_name: str | None = None, cleared: bool | None = None
+    ) -> list[RegistrationDoc]:
+        """Live registrations at a nursery, optionally of one child name and clearance state."""
+        q: dict[str, Any] = {"nursery": nursery, "dedupe": {"$exists": True}}
+        if child_name is not None:
+            q["child_name"] = " ".join(child_name.split())
+        if cleared is not None:
+            q["expiry"] = {"$ne": None} if cleared else None
+        cur = self._c.find(q).sort("created_at", 1)
+        return [RegistrationDoc.model_validate(d) async for d in cur]
+
+    async def clear(self, reg_id: str, at: dt.datetime, expiry: dt.date) -> RegistrationDoc | None:
+        """Mark the interview done (once): the registration may book until `expiry`."""
+        raw = await self._c.find_one_and_update(
+            {"_id": reg_id, "expiry": None},
+            {"$set": {"cleared_at": at, "expiry": expiry.isoformat()}},
+            return_document=AFTER,
+        )
+        return _doc(raw)
+
+
+def _doc(raw: dict[str, Any] | None) -> RegistrationDoc | None:
+    return RegistrationDoc.model_validate(raw) if raw else None
