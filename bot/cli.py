@@ -32,6 +32,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     from bot.console import run_console
+    from bot.logs import configure
+
+    # The conversation is on stdout; only warnings and errors are logged, on stderr.
+    configure(os.environ.get("LOG_LEVEL", "WARNING"))
 
     return asyncio.run(run_console(args.user, args.record))
 

@@ -31,7 +31,10 @@ async def run_console(user: str, record: str | None = None) -> int:
         recorder = Recorder()
     async with Harness(store=connect(settings.mongodb_uri)) as h:
         assert h.bot is not None
-        print(f"（{h.bot.store.kind} の保存先で会話します。番号でボタンを押せます。終了は Ctrl-D）")
+        print(
+            f"(chatting on the {h.bot.store.kind} store as {user}; type a number to tap a "
+            "button; Ctrl-D ends)"
+        )
         on_screen: list[ScreenButton] = []
         sent = await h.send(user, h.follow(user))
         if recorder:
@@ -70,7 +73,7 @@ async def _tap(h: Harness, user: str, b: ScreenButton):  # type: ignore[no-untyp
     if a.get("type") == "postback":
         return h.postback(user, a["data"]), tap
     if a.get("type") == "datetimepicker":
-        date = await _input("日付 (YYYY-MM-DD): ")
+        date = await _input("date (YYYY-MM-DD): ")
         if not date:
             return None, {}
         return h.postback(user, a["data"], date.strip()), {"pick_date": date.strip()}
