@@ -9,9 +9,9 @@ runner and the tests.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
-import itertools
 import json
 from typing import Any
 
@@ -19,6 +19,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import Bot, Settings, build, create_app
+from bot.line_events import EventBuilder
 from bot.line_standin import LineStandIn, Sent
 from flows.base import Flow
 from flows.config import AppConfig
@@ -30,7 +31,7 @@ def sign(secret: str, body: bytes) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
 
 
-class Harness:
+class Harness(EventBuilder):
     def __init__(
         self,
         *,
@@ -50,7 +51,7 @@ class Harness:
         self.config = config
         self.line = standin or LineStandIn()
         self._own_standin = standin is None
-        self._n = itertools.count(1)
+        super().__init__(f"01H{id(self):x}", f"rt{id(self):x}")
         self.bot: Bot | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -91,40 +92,8 @@ class Harness:
         if self._own_standin:
             await self.line.stop()
 
-    # -- events as LINE builds them --------------------------------------------------------
-    def _base(self, user: str, kind: str, with_token: bool = True) -> dict[str, Any]:
-        n = next(self._n)
-        now = self.bot.services.now() if self.bot else None  # type: ignore[union-attr]
-        ts = int(now.timestamp() * 1000) if now else 0
-        event: dict[str, Any] = {
-            "type": kind,
-            "mode": "active",
-            "timestamp": ts,
-            "source": {"type": "user", "userId": user},
-            "webhookEventId": f"01H{id(self):x}{n:010d}",
-            "deliveryContext": {"isRedelivery": False},
-        }
-        if with_token:
-            token = f"rt{id(self):x}{n:08d}"
-            event["replyToken"] = token
-            self.line.issue_token(token, user)
-        return event
-
-    def text(self, user: str, text: str) -> dict[str, Any]:
-        e = self._base(user, "message")
-        e["message"] = {"type": "text", "id": str(next(self._n)), "quoteToken": "q", "text": text}
-        return e
-
-    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
-        e = self._base(user, "postback")
-        e["postback"] = {"data": data, **({"params": {"date": date}} if date else {})}
-        return e
-
-    def follow(self, user: str) -> dict[str, Any]:
-        return self._base(user, "follow")
-
-    def unfollow(self, user: str) -> dict[str, Any]:
-        return self._base(user, "unfollow", with_token=False)
+    def event_time(self) -> dt.datetime | None:
+        return self.bot.services.now() if self.bot else None
 
     def payload(self, *events: dict[str, Any]) -> bytes:
         return json.dumps({"destination": "Ubot", "events": list(events)}).encode()

@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import hashlib
 import inspect
-import itertools
 import json
 import ssl
 from collections.abc import Callable, Iterator
@@ -22,6 +21,7 @@ from urllib.parse import quote
 import aiohttp
 
 from bot.harness import Harness, sign
+from bot.line_events import EventBuilder
 from bot.line_standin import LineStandIn, Sent
 from bot.replay.coverage import Coverage
 from flows.base import Flow
@@ -203,7 +203,7 @@ class LocalTarget:
         return list(self.h.bot.dialog.flows.values())
 
 
-class RemoteTarget:
+class RemoteTarget(EventBuilder):
     """A running server: webhooks signed with `secret`, LINE API pointed at our stand-in.
 
     Users get IDs unique to this run (the server's store outlives the run), staff
@@ -232,7 +232,8 @@ class RemoteTarget:
         self.salt = salt
         self._now = now
         self._clock_set = False
-        self._n = itertools.count(1)
+        tag = hashlib.sha1(salt.encode()).hexdigest()[:10]
+        super().__init__(f"01R{tag}", f"rr{tag}")
         self._start = now
 
     async def __aenter__(self) -> RemoteTarget:
@@ -245,38 +246,8 @@ class RemoteTarget:
     def user_id(self, name: str) -> str:
         return user_id(self.salt, name)
 
-    def _base(self, user: str, kind: str, with_token: bool = True) -> dict[str, Any]:
-        n = next(self._n)
-        tag = hashlib.sha1(self.salt.encode()).hexdigest()[:10]
-        event: dict[str, Any] = {
-            "type": kind,
-            "mode": "active",
-            "timestamp": int(self._now.timestamp() * 1000),
-            "source": {"type": "user", "userId": user},
-            "webhookEventId": f"01R{tag}{n:010d}",
-            "deliveryContext": {"isRedelivery": False},
-        }
-        if with_token:
-            token = f"rr{tag}{n:08d}"
-            event["replyToken"] = token
-            self.line.issue_token(token, user)
-        return event
-
-    def text(self, user: str, text: str) -> dict[str, Any]:
-        e = self._base(user, "message")
-        e["message"] = {"type": "text", "id": str(next(self._n)), "quoteToken": "q", "text": text}
-        return e
-
-    def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
-        e = self._base(user, "postback")
-        e["postback"] = {"data": data, **({"params": {"date": date}} if date else {})}
-        return e
-
-    def follow(self, user: str) -> dict[str, Any]:
-        return self._base(user, "follow")
-
-    def unfollow(self, user: str) -> dict[str, Any]:
-        return self._base(user, "unfollow", with_token=False)
+    def event_time(self) -> dt.datetime:
+        return self._now
 
     async def send(self, user: str, event: dict[str, Any]) -> str | None:
         body = json.dumps({"destination": "Ubot", "events": [event]}).encode()
