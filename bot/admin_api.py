@@ -1,11 +1,159 @@
-"""JSON admin API under /admin/api/ for nursery and city staff (filled in by its issue)."""
+"""JSON admin API under /admin/api/ for nursery and city staff.
+
+Every route goes through the one staff service (`bot.staff`), as the CLI and
+replays do. `{nursery}` in a path is the nursery's id or name (URL-encoded).
+A StaffError becomes `{"error": message}` with its status; a bad body a 400
+naming the field.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.admin_auth import json_error, json_response, read_body, require_city, require_nursery
+from flows.staff_errors import StaffError
+
+log = structlog.get_logger("bot.admin")
+
+PREFIX = "/admin/api/"
+routes = web.RouteTableDef()
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SlotBody(_Body):
+    at: dt.datetime
+    capacity: int | None = None
+
+
+class CompleteBody(_Body):
+    child: str
+    birth_date: dt.date | None = None
+
+
+def _staff(request: web.Request) -> Any:
+    from bot.app import BOT
+
+    return request.app[BOT].staff
+
+
+def _key(request: web.Request) -> str:
+    return request.match_info["nursery"]
+
+
+@routes.get(PREFIX + "nurseries")
+async def nurseries(request: web.Request) -> web.Response:
+    """The nurseries this token may act on."""
+    from bot.admin_auth import token_scope
+    from bot.app import BOT
+
+    scope = await token_scope(request)
+    config = request.app[BOT].config
+    return json_response(
+        [
+            {"id": n.id, "name": n.name, "phone": n.phone}
+            for n in config.nurseries
+            if scope in ("city", n.id)
+        ]
+    )
+
+
+@routes.get(PREFIX + "nurseries/{nursery}/interview-slots")
+async def list_slots(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    return json_response(await _staff(request).interview_slots(n.id))
+
+
+@routes.post(PREFIX + "nurseries/{nursery}/interview-slots")
+async def add_slot(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    body = await read_body(request, SlotBody)
+    slot = await _staff(request).add_interview_slot(n.id, body.at, body.capacity)
+    return json_response(slot, status=201)
+
+
+@routes.delete(PREFIX + "nurseries/{nursery}/interview-slots/{at}")
+async def remove_slot(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    return json_response(
+        await _staff(request).remove_interview_slot(n.id, request.match_info["at"])
+    )
+
+
+@routes.get(PREFIX + "nurseries/{nursery}/interviews/waiting")
+async def waiting(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    return json_response(await _staff(request).waiting_interviews(n.id))
+
+
+@routes.post(PREFIX + "nurseries/{nursery}/interviews/complete")
+async def complete(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    body = await read_body(request, CompleteBody)
+    born = body.birth_date.isoformat() if body.birth_date else None
+    return json_response(await _staff(request).complete_interview(n.id, body.child, born))
+
+
+@routes.get(PREFIX + "nurseries/{nursery}/registrations")
+async def registrations(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    return json_response(await _staff(request).registrations(n.id))
+
+
+@routes.get(PREFIX + "nurseries/{nursery}/duplicates")
+async def duplicates(request: web.Request) -> web.Response:
+    n = await require_nursery(request, _key(request))
+    return json_response(await _staff(request).duplicates(n.id))
+
+
+@routes.get(PREFIX + "duplicates")
+async def all_duplicates(request: web.Request) -> web.Response:
+    """City staff: the duplicates report of every nursery."""
+    from bot.app import BOT
+
+    await require_city(request)
+    staff = _staff(request)
+    out = {}
+    for n in request.app[BOT].config.nurseries:
+        out[n.id] = await staff.duplicates(n.id)
+    return json_response(out)
+
+
+def _field(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "body"
+    reason = "missing" if first["type"] == "missing" else first["msg"]
+    return f"{where}: {reason}"
+
+
+@web.middleware
+async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Staff errors and bad bodies on admin routes become JSON errors, not 500s."""
+    if not request.path.startswith(PREFIX):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except StaffError as e:
+        return json_error(e.status, str(e))
+    except ValidationError as e:
+        return json_error(400, _field(e))
+    except ValueError as e:
+        return json_error(400, str(e) or "bad request")
 
 
 def setup_admin(app: web.Application, bot: Any) -> None:
-    """Mount the admin routes (none yet)."""
+    """Mount the interview/registration routes and the booking routes under /admin/api/."""
+    from bot.admin_bookings import booking_routes
+
+    app.middlewares.append(staff_errors)
+    app.router.add_routes(routes)
+    app.router.add_routes(booking_routes())
