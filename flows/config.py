@@ -188,6 +188,7 @@ class AppConfig(_Strict):
     booking: BookingRules = BookingRules()
     limits: Limits = Limits()
     interview_documents: list[str]
+    child_max_age_years: int = Field(7, ge=1, le=18)  # oldest birth date registration accepts
     childcare_form: str
     completion_sticker: Sticker
     nurseries: list[Nursery] = Field(min_length=1)

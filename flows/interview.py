@@ -1,0 +1,163 @@
+"""面談予約: child, then one of the nursery's interview slots with room, then はい/いいえ.
+
+Started after a registration and by `面談予約の再開` from anywhere. The choices
+are this user's live registrations that are neither cleared nor holding a
+slot. Booking is one conditional update on the slot (`InterviewSlots.book`),
+so a slot's capacity holds even when parents confirm at the same moment; the
+one who comes too late is told and shown the slots again.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from flows import labels
+from flows.base import END, Flow, Input, Run
+from flows.config import Nursery
+from flows.replies import Button
+from storage.interviews import SlotDoc
+from storage.registrations import RegistrationDoc
+
+
+class InterviewFlow(Flow):
+    name = "interview"
+    states: ClassVar[list[str]] = ["child", "slot", "confirm", "nothing"]
+    final: ClassVar[frozenset[str]] = frozenset({END, "nothing"})
+    transitions: ClassVar[list[dict[str, Any]]] = [
+        {"trigger": "begin", "source": "start", "dest": "child", "conditions": "has_waiting"},
+        {"trigger": "begin", "source": "start", "dest": "nothing"},
+        {"trigger": "picked_child", "source": "child", "dest": "slot", "conditions": "has_slots"},
+        {"trigger": "picked_child", "source": "child", "dest": END},
+        {"trigger": "picked_slot", "source": "slot", "dest": "confirm"},
+        {"trigger": "slot_taken", "source": "confirm", "dest": "slot", "conditions": "has_slots"},
+        {"trigger": "slot_taken", "source": "confirm", "dest": END},
+        {"trigger": "booked", "source": "confirm", "dest": END},
+        {"trigger": "declined", "source": "confirm", "dest": END},
+        {"trigger": "gone", "source": ["slot", "confirm"], "dest": "nothing"},
+    ]
+
+    # -- what can be booked ------------------------------------------------------------------
+    async def waiting(self, user: str) -> tuple[list[RegistrationDoc], str]:
+        """Registrations that may book an interview; with none, the message saying why."""
+        m, today = self.s.msg, self.s.today()
+        regs = [r for r in await self.s.repos.registrations.for_user(user) if not r.expired(today)]
+        if not regs:
+            return [], m.iv_nothing_no_registration
+        pending = [r for r in regs if not r.cleared()]
+        held = await self.s.repos.interviews.held_by([r.id for r in pending])
+        free = [r for r in pending if r.id not in held]
+        if free:
+            return free, ""
+        return [], m.iv_nothing_booked if held else m.iv_nothing_cleared
+
+    async def open_slots(self, nursery: Nursery) -> list[SlotDoc]:
+        slots = await self.s.repos.interviews.upcoming(nursery.id, self.s.now())
+        return [s for s in slots if s.has_room()]
+
+    async def has_waiting(self, run: Run) -> bool:
+        regs, why = await self.waiting(run.user_id)
+        run.extra["waiting"], run.extra["why"] = regs, why
+        return bool(regs)
+
+    async def has_slots(self, run: Run) -> bool:
+        slots = await self.open_slots(self._nursery(run))
+        run.extra["slots"] = slots
+        if not slots:
+            n = self._nursery(run)
+            run.out.say(self.s.msg.iv_no_slots.format(nursery=n.name, phone=n.phone))
+        return bool(slots)
+
+    def _nursery(self, run: Run) -> Nursery:
+        return self.s.config.nursery(run.data["nursery"])
+
+    def _when(self, slot: SlotDoc) -> str:
+        return labels.moment(slot.at.astimezone(self.s.config.zone()), self.s.msg.weekdays)
+
+    # -- prompts -------------------------------------------------------------------------------
+    async def prompt_nothing(self, run: Run) -> None:
+        why = run.extra.get("why") or (await self.waiting(run.user_id))[1]
+        run.out.say(why)
+        run.hand_over("menu")
+
+    async def prompt_child(self, run: Run) -> None:
+        regs: list[RegistrationDoc] = (
+            run.extra.get("waiting") or (await self.waiting(run.user_id))[0]
+        )
+        names = {n.id: n.name for n in self.s.config.nurseries}
+        buttons = [Button(f"{r.child_name}/{names.get(r.nursery, r.nursery)}") for r in regs]
+        run.offer(buttons, [r.id for r in regs])
+        run.out.say(self.s.msg.iv_choose_child, *buttons)
+
+    async def prompt_slot(self, run: Run) -> None:
+        n = self._nursery(run)
+        slots: list[SlotDoc] = run.extra.get("slots") or await self.open_slots(n)
+        buttons = [Button(self._when(s)) for s in slots]
+        run.offer(buttons, [s.id for s in slots])
+        run.out.say(self.s.msg.iv_choose_slot.format(nursery=n.name), *buttons)
+
+    async def prompt_confirm(self, run: Run) -> None:
+        m = self.s.msg
+        text = m.iv_confirm.format(
+            child_name=run.data["child_name"],
+            nursery=self._nursery(run).name,
+            when=run.data["when"],
+        )
+        buttons = [Button(m.label_yes), Button(m.label_no)]
+        run.offer(buttons, ["yes", "no"])
+        run.out.say(text, *buttons)
+
+    # -- answers -------------------------------------------------------------------------------
+    async def on_child(self, run: Run, inp: Input) -> None:
+        reg_id = run.chosen(inp)
+        reg = await self.s.repos.registrations.get(reg_id) if reg_id else None
+        if reg is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        run.data.update(registration=reg.id, child_name=reg.child_name, nursery=reg.nursery)
+        await run.fire("picked_child")
+
+    async def on_slot(self, run: Run, inp: Input) -> None:
+        slot_id = run.chosen(inp)
+        slot = await self.s.repos.interviews.get(slot_id) if slot_id else None
+        if slot is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        run.data.update(slot=slot.id, when=self._when(slot))
+        await run.fire("picked_slot")
+
+    async def on_confirm(self, run: Run, inp: Input) -> None:
+        m = self.s.msg
+        answer = run.chosen(inp)
+        if answer is None:
+            await run.reask(m.choose_from_buttons)
+            return
+        if answer == "no":
+            run.out.say(m.iv_cancelled_choice)
+            await run.fire("declined")
+            return
+        regs, why = await self.waiting(run.user_id)
+        if run.data["registration"] not in {r.id for r in regs}:
+            run.extra["why"] = why or m.iv_nothing_booked  # booked or cleared meanwhile
+            await run.fire("gone")
+            return
+        slot = await self.s.repos.interviews.get(run.data["slot"])
+        if (
+            slot is None
+            or slot.at <= self.s.now()
+            or not await self.s.repos.interviews.book(slot.id, run.data["registration"])
+        ):
+            run.out.say(m.iv_slot_taken)
+            await run.fire("slot_taken")
+            return
+        n = self._nursery(run)
+        zone = self.s.config.zone()
+        deadline = n.cancel_deadline.interview.moment(slot.at.astimezone(zone).date(), zone)
+        run.out.say(
+            m.iv_done.format(
+                nursery=n.name,
+                when=self._when(slot),
+                documents="、".join(self.s.config.interview_documents),
+                deadline=labels.moment(deadline, m.weekdays),
+            )
+        )
+        await run.fire("booked")
