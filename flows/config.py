@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-FLOWS = ("registration", "interview", "booking", "cancel", "website", "menu")
+FLOWS = ("registration", "interview", "booking", "cancel", "change", "website", "menu")
 
 
 class ConfigError(Exception):

@@ -12,6 +12,7 @@ FLOW_CLASSES = (
     "flows.interview:InterviewFlow",
     "flows.booking:BookingFlow",
     "flows.cancel:CancelFlow",
+    "flows.cancel:ChangeFlow",
 )
 
 

@@ -1,9 +1,252 @@
-"""Staff operations on bookings (filled in by its issue)."""
+"""Staff operations on childcare seats and bookings.
+
+Seats per nursery, day and hour (open or close a day), phone bookings from the
+same pool of seats, cancelling on a parent's behalf (the parent is told on
+LINE), a day's roster with the answers to the booking questions, and a CSV
+export. Used alike by the admin API, the staff CLI and replay `staff:` steps;
+results are plain JSON-ready values, and what cannot be done raises StaffError.
+"""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from typing import Any
+
+import structlog
+
+from flows import labels
+from flows.calendar import Calendar, band_seats, default_seats
+from flows.config import Nursery
+from flows.ledger import Ledger
+from flows.replies import Text
 from flows.services import Services
+from flows.staff_errors import StaffError
+from flows.staff_interviews import same_name
+from storage.bookings import BookingDoc
+
+log = structlog.get_logger("flows.staff")
+
+MAX_SEATS = 100
+MAX_EXPORT_DAYS = 400
+
+
+def _date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise StaffError(f"{value} is not a date like 2024-04-24") from None
+
+
+def _hour(value: int | str) -> int:
+    text = str(value).strip().removesuffix(":00")
+    if not text.isdigit():
+        raise StaffError(f"{value} is not a whole hour like 9 or 9:00")
+    return int(text)
 
 
 class BookingStaff:
     s: Services
+    nursery: Callable[[str], Nursery]  # from InterviewStaff: the nursery by id or name
+
+    # -- seats -------------------------------------------------------------------------------
+    async def set_capacity(
+        self,
+        nursery: str,
+        date: dt.date | str,
+        seats: int,
+        hours: list[int] | list[str] | None = None,
+    ) -> dict[str, Any]:
+        """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
+        seats on a closed day (Sunday, a holiday) open it."""
+        n, day = self.nursery(nursery), _date(date)
+        if day < self.s.today():
+            raise StaffError(f"{day} is in the past")
+        if not 0 <= seats <= MAX_SEATS:
+            raise StaffError(f"seats must be between 0 and {MAX_SEATS}")
+        wanted = sorted({_hour(h) for h in hours}) if hours else list(n.hours.range())
+        outside = [h for h in wanted if h not in n.hours.range()]
+        if outside:
+            raise StaffError(
+                f"{labels.hour(outside[0])} is outside {n.name}'s hours "
+                f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
+            )
+        if not await self.s.repos.seats.set_seats(n.id, day, wanted, seats):
+            stored = await self.s.repos.seats.day(n.id, day)
+            busy = [h for h in wanted if stored.taken(h) > seats]
+            raise StaffError(
+                f"{stored.taken(busy[0]) if busy else 'more'} seats are already booked at "
+                f"{labels.hour(busy[0]) if busy else 'some hour'} on {day}: "
+                "cancel bookings first",
+                409,
+            )
+        log.info("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
+        return await self.day_seats(n.id, day)
+
+    async def day_seats(self, nursery: str, date: dt.date | str) -> dict[str, Any]:
+        """A day's seats, bookings and free seats per hour, and the number parents see."""
+        n, day = self.nursery(nursery), _date(date)
+        stored = await self.s.repos.seats.day(n.id, day)
+        seats = stored.seats(default_seats(n, day), n.hours.range())
+        free = Calendar(self.s).free(n, stored)
+        return {
+            "nursery": n.name,
+            "date": day.isoformat(),
+            "open": any(seats.values()),
+            "day_seats": band_seats(free, self.s.config.booking.min_hours),
+            "hours": [
+                {
+                    "hour": labels.hour(h),
+                    "seats": seats[h],
+                    "booked": stored.taken(h),
+                    "free": max(0, seats[h] - stored.taken(h)),
+                }
+                for h in n.hours.range()
+            ],
+        }
+
+    # -- bookings ------------------------------------------------------------------------------
+    async def phone_booking(
+        self,
+        nursery: str,
+        date: dt.date | str,
+        from_hour: int | str,
+        to_hour: int | str,
+        child: str = "",
+    ) -> dict[str, Any]:
+        """A booking taken by phone: seats from the same pool (no LINE allowance)."""
+        n, day = self.nursery(nursery), _date(date)
+        start, end = _hour(from_hour), _hour(to_hour)
+        if day < self.s.today():
+            raise StaffError(f"{day} is in the past")
+        if not (n.hours.open <= start < end <= n.hours.close):
+            raise StaffError(
+                f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
+                f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
+            )
+        intent = BookingDoc(
+            _id=self.s.ids.new(),
+            source="phone",
+            nursery=n.id,
+            date=day.isoformat(),
+            start=start,
+            end=end,
+            child_name=" ".join(child.split()),
+            created_at=self.s.now(),
+        )
+        if await Ledger(self.s).book(intent) != "booked":
+            raise StaffError(
+                f"no seat is free in every hour of {labels.hour(start)}-{labels.hour(end)} "
+                f"on {day} at {n.name}",
+                409,
+            )
+        return self._booking_json(intent.model_copy(update={"status": "booked"}))
+
+    async def cancel_booking(self, nursery: str, child: str, date: dt.date | str) -> dict[str, Any]:
+        """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
+        is told on LINE."""
+        n, day = self.nursery(nursery), _date(date)
+        found = [
+            b
+            for b in await self.s.repos.bookings.on_day(n.id, day)
+            if b.id == child or same_name(b.child_name, child)
+        ]
+        if not found:
+            raise StaffError(f"{child} has no booking at {n.name} on {day}", 404)
+        if len(found) > 1:
+            ids = ", ".join(f"{b.id} ({b.start}:00-{b.end}:00)" for b in found)
+            raise StaffError(f"{len(found)} bookings match {child}: give the booking id ({ids})")
+        b = found[0]
+        if not await Ledger(self.s).cancel(b, "staff"):
+            raise StaffError(f"the booking {b.id} has been cancelled already", 409)
+        notice = await self._tell_parent(b, n)
+        return {**self._booking_json(b.model_copy(update={"status": "cancelled"})), **notice}
+
+    async def _tell_parent(self, b: BookingDoc, n: Nursery) -> dict[str, Any]:
+        if b.user is None:
+            return {"notified": False, "notice": "a phone booking: tell the parent by phone"}
+        text = self.s.msg.cx_staff_push.format(
+            nursery=n.name,
+            day=labels.day(b.day(), self.s.msg.weekdays),
+            start=labels.hour(b.start),
+            end=labels.hour(b.end),
+            child_name=b.child_name,
+        )
+        try:
+            sent = await self.s.notifier.push(b.user, [Text(text)], f"staffcancel:{b.id}")
+            notice = "sent" if sent else "blocked"
+        except Exception as e:  # LINE unreachable: the cancellation stands, staff are told
+            log.warning("staff_cancel_push_failed", booking=b.id, error=type(e).__name__)
+            notice = "failed"
+        return {
+            "notified": notice == "sent",
+            "notice": {
+                "sent": "the parent was told on LINE",
+                "blocked": "the parent has blocked the LINE account: tell them by phone",
+                "failed": "LINE could not be reached: tell the parent by phone",
+            }[notice],
+        }
+
+    def _booking_json(self, b: BookingDoc) -> dict[str, Any]:
+        return {
+            "booking": b.id,
+            "status": b.status,
+            "source": b.source,
+            "nursery": self.s.config.nursery(b.nursery).name,
+            "date": b.date,
+            "start": labels.hour(b.start),
+            "end": labels.hour(b.end),
+            "child": b.child_name,
+        }
+
+    # -- roster and export -----------------------------------------------------------------------
+    async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+        await Ledger(self.s).repair()
+        bookings = await self.s.repos.bookings.between(n.id, first, last)
+        regs = self.s.repos.registrations
+        rows = []
+        for b in bookings:
+            reg = await regs.get(b.registration) if b.registration else None
+            answers = {q.label: b.answers.get(q.id, "") for q in n.questions}
+            rows.append(
+                {
+                    **self._booking_json(b),
+                    "kana": reg.child_kana if reg else "",
+                    "birth_date": reg.birth_date if reg else "",
+                    "sex": reg.sex if reg else "",
+                    "parent": reg.parent_name if reg else "",
+                    "phone": reg.phone if reg else "",
+                    "answers": answers,
+                    "booked_at": b.created_at.astimezone(self.s.config.zone()).isoformat(
+                        timespec="minutes"
+                    ),
+                }
+            )
+        return rows
+
+    async def roster(self, nursery: str, date: dt.date | str) -> list[dict[str, Any]]:
+        """Who comes on a day, by start hour, with the answers to the booking questions."""
+        n, day = self.nursery(nursery), _date(date)
+        return await self._rows(n, day, day)
+
+    async def bookings_csv(self, nursery: str, first: dt.date | str, last: dt.date | str) -> str:
+        """The held bookings from `first` to `last` (inclusive) as CSV, one row each."""
+        n, start, end = self.nursery(nursery), _date(first), _date(last)
+        if end < start:
+            raise StaffError(f"{end} is before {start}")
+        if (end - start).days > MAX_EXPORT_DAYS:
+            raise StaffError(f"export at most {MAX_EXPORT_DAYS} days at once")
+        rows = await self._rows(n, start, end)
+        fixed = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
+        fixed += ["source", "booking", "booked_at"]
+        questions = [q.label for q in n.questions]
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(fixed + questions)
+        for r in rows:
+            writer.writerow([r[k] for k in fixed] + [r["answers"][q] for q in questions])
+        return out.getvalue()

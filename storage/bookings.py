@@ -1,10 +1,129 @@
-"""Placeholder: filled in by its issue."""
+"""Childcare bookings: one document per booking, written first as the intent.
+
+A booking spans three documents (itself, the day's seats, the child's
+allowance), so its `status` records how far it got and what was decided:
+`pending` (intent written, seats/allowance being taken), `booked`,
+`failing` / `cancelling` (decided to give everything back, not yet done),
+`failed` / `cancelled`. Only the status moves are compare-and-set here; the
+ledger (flows/ledger.py) takes and gives back the rest, and its repair step
+finishes whatever a crash left half-way.
+"""
 
 from __future__ import annotations
 
-from storage.mongo import Database
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+
+Status = Literal["pending", "booked", "failing", "failed", "cancelling", "cancelled"]
+HELD: tuple[Status, ...] = ("booked",)
+
+
+class BookingDoc(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    status: Status = "pending"
+    source: Literal["line", "phone"] = "line"
+    nursery: str  # config id
+    date: str  # YYYY-MM-DD
+    start: int  # first hour
+    end: int  # hour the band ends (exclusive)
+    user: str | None = None  # LINE user (none for phone bookings)
+    registration: str | None = None
+    child_name: str = ""
+    child: str | None = None  # allowance key (storage.allowances.child_key)
+    answers: dict[str, str] = {}
+    created_at: dt.datetime
+    updated_at: dt.datetime | None = None
+    reason: str | None = None  # why it failed or who cancelled it
+
+    def day(self) -> dt.date:
+        return dt.date.fromisoformat(self.date)
+
+    def hours(self) -> range:
+        return range(self.start, self.end)
 
 
 class Bookings:
     def __init__(self, db: Database) -> None:
-        self._db = db
+        self._c = db["bookings"]
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index([("user", ASCENDING), ("status", ASCENDING)])
+        await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
+        await self._c.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+
+    async def intend(self, doc: BookingDoc) -> BookingDoc:
+        """Write the intent; if this id was written before, the stored booking instead."""
+        try:
+            await self._c.insert_one(doc.model_dump(by_alias=True))
+            return doc
+        except DuplicateKeyError:
+            stored = await self.get(doc.id)
+            assert stored is not None
+            return stored
+
+    async def get(self, booking_id: str) -> BookingDoc | None:
+        raw = await self._c.find_one({"_id": booking_id})
+        return BookingDoc.model_validate(raw) if raw else None
+
+    async def move(
+        self,
+        booking_id: str,
+        frm: Status | tuple[Status, ...],
+        to: Status,
+        at: dt.datetime,
+        reason: str | None = None,
+    ) -> BookingDoc | None:
+        """Compare-and-set the status; the booking after the move, or None if it was not in
+        `frm`."""
+        frm_list = [frm] if isinstance(frm, str) else list(frm)
+        body: dict[str, Any] = {"status": to, "updated_at": at}
+        if reason is not None:
+            body["reason"] = reason
+        raw = await self._c.find_one_and_update(
+            {"_id": booking_id, "status": {"$in": frm_list}}, {"$set": body}, return_document=AFTER
+        )
+        return BookingDoc.model_validate(raw) if raw else None
+
+    async def _find(self, query: dict[str, Any]) -> list[BookingDoc]:
+        cur = self._c.find(query).sort([("date", ASCENDING), ("start", ASCENDING)])
+        return [BookingDoc.model_validate(d) async for d in cur]
+
+    async def of_user(self, user: str, since: dt.date) -> list[BookingDoc]:
+        """This user's held bookings from `since` on, soonest first."""
+        return await self._find(
+            {"user": user, "status": {"$in": list(HELD)}, "date": {"$gte": since.isoformat()}}
+        )
+
+    async def on_day(self, nursery: str, date: dt.date) -> list[BookingDoc]:
+        """A nursery's held bookings on a day, by start hour."""
+        return await self._find(
+            {"nursery": nursery, "date": date.isoformat(), "status": {"$in": list(HELD)}}
+        )
+
+    async def between(self, nursery: str, first: dt.date, last: dt.date) -> list[BookingDoc]:
+        """A nursery's held bookings from `first` to `last` (inclusive)."""
+        return await self._find(
+            {
+                "nursery": nursery,
+                "date": {"$gte": first.isoformat(), "$lte": last.isoformat()},
+                "status": {"$in": list(HELD)},
+            }
+        )
+
+    async def unsettled(self, started_before: dt.datetime) -> list[BookingDoc]:
+        """Bookings a crash may have left half-way: pending intents older than
+        `started_before`, and every give-back not finished."""
+        return await self._find(
+            {
+                "$or": [
+                    {"status": "pending", "created_at": {"$lt": started_before}},
+                    {"status": {"$in": ["failing", "cancelling"]}},
+                ]
+            }
+        )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from storage.allowances import Allowances
 from storage.bookings import Bookings
 from storage.inbox import Inbox, Leases
 from storage.interviews import InterviewSlots
@@ -25,6 +26,7 @@ class Repos:
     interviews: InterviewSlots
     seats: Seats
     bookings: Bookings
+    allowances: Allowances
     tokens: StaffTokens
 
     @classmethod
@@ -38,6 +40,7 @@ class Repos:
             interviews=InterviewSlots(db),
             seats=Seats(db),
             bookings=Bookings(db),
+            allowances=Allowances(db),
             tokens=StaffTokens(db),
         )
 

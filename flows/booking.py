@@ -1,0 +1,273 @@
+"""Childcare booking (予約をする): child, day, start and end hour, questions, summary, 確定.
+
+Availability is read afresh at every step; only `確定` takes anything, through
+the ledger, under a booking id fixed when the summary is first shown, so a
+double tap or a retried event books once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from flows import labels
+from flows.base import END, START, Flow, Input, Run
+from flows.calendar import Calendar, end_hours, start_hours
+from flows.config import Nursery
+from flows.ledger import Ledger
+from flows.replies import Sticker, choices
+from flows.services import Services
+from storage.allowances import child_key
+from storage.bookings import BookingDoc
+from storage.registrations import RegistrationDoc
+
+
+class BookingFlow(Flow):
+    name = "booking"
+    states: ClassVar[list[str]] = ["child", "day", "start_hour", "end_hour", "question", "summary"]
+    transitions: ClassVar[list[dict[str, Any]]] = [
+        {"trigger": "begin", "source": START, "dest": "child"},
+        {"trigger": "limit", "source": "child", "dest": END},
+        {"trigger": "pick_child", "source": "child", "dest": "day"},
+        {"trigger": "pick_day", "source": "day", "dest": "start_hour"},
+        {"trigger": "pick_start", "source": "start_hour", "dest": "end_hour"},
+        {
+            "trigger": "pick_end",
+            "source": "end_hour",
+            "dest": "question",
+            "conditions": "has_questions",
+        },
+        {"trigger": "pick_end", "source": "end_hour", "dest": "summary"},
+        {"trigger": "answer", "source": "question", "dest": "question"},
+        {"trigger": "answered", "source": "question", "dest": "summary"},
+        {"trigger": "confirm", "source": "summary", "dest": END},
+        {"trigger": "filled", "source": "summary", "dest": END},
+        {"trigger": "stop", "source": "summary", "dest": END},
+    ]
+
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.calendar = Calendar(services)
+        self.ledger = Ledger(services)
+
+    # -- helpers ---------------------------------------------------------------------------
+    def nursery(self, run: Run) -> Nursery:
+        return self.s.config.nursery(run.data["nursery"])
+
+    def has_questions(self, run: Run) -> bool:
+        return bool(self.nursery(run).questions)
+
+    def _day(self, run: Run) -> dt.date:
+        return dt.date.fromisoformat(run.data["date"])
+
+    def _day_label(self, run: Run) -> str:
+        return labels.day(self._day(run), self.s.msg.weekdays)
+
+    async def _held_dates(self, key: str) -> set[str]:
+        allowance = await self.s.repos.allowances.get(key)
+        return {h.date for h in allowance.future(self.s.today())}
+
+    # -- child -----------------------------------------------------------------------------
+    async def prompt_child(self, run: Run) -> None:
+        m, today = self.s.msg, self.s.today()
+        await self.ledger.repair()
+        regs = [r for r in await self.s.repos.registrations.for_user(run.user_id) if r.cleared()]
+        for r in regs:
+            if r.expired(today):
+                run.out.say(
+                    m.bk_expired.format(
+                        child_name=r.child_name,
+                        nursery=self.s.config.nursery(r.nursery).name,
+                        expiry=labels.ymd(dt.date.fromisoformat(r.expiry or "")),
+                    )
+                )
+        bookable = [r for r in regs if r.bookable(today)]
+        if not bookable:
+            if not regs:
+                run.out.say(m.bk_no_cleared)
+            run.finish()
+            return
+        buttons = choices(
+            *(f"{r.child_name}/{self.s.config.nursery(r.nursery).name}" for r in bookable)
+        )
+        run.out.say(m.bk_choose_child, *buttons)
+        run.offer(buttons, [r.id for r in bookable])
+
+    async def on_child(self, run: Run, inp: Input) -> None:
+        reg_id = run.chosen(inp)
+        reg = await self.s.repos.registrations.get(reg_id) if reg_id else None
+        if reg is None or reg.user != run.user_id or not reg.bookable(self.s.today()):
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        key = child_key(run.user_id, reg.child_name, reg.birth_date)
+        run.data.update(registration=reg.id, nursery=reg.nursery, child=key)
+        run.data["child_name"] = reg.child_name
+        limit = self.s.config.booking.max_days_per_child
+        if len(await self._held_dates(key)) >= limit:
+            run.out.say(self.s.msg.bk_limit_reached.format(child_name=reg.child_name, max=limit))
+            await run.fire("limit")
+            return
+        await run.fire("pick_child")
+
+    # -- day -------------------------------------------------------------------------------
+    async def prompt_day(self, run: Run) -> None:
+        m, nursery = self.s.msg, self.nursery(run)
+        days = await self.calendar.days(nursery, await self._held_dates(run.data["child"]))
+        if not days:
+            run.out.say(
+                m.bk_no_days.format(
+                    nursery=nursery.name, horizon=self.s.config.booking.horizon_days
+                )
+            )
+            run.finish()
+            return
+        buttons = choices(
+            *(m.bk_day_label.format(day=labels.day(d, m.weekdays), seats=n) for d, n in days)
+        )
+        run.out.say(
+            m.bk_choose_day.format(nursery=nursery.name, total=sum(n for _, n in days)), *buttons
+        )
+        run.offer(buttons, [d.isoformat() for d, _ in days])
+
+    async def on_day(self, run: Run, inp: Input) -> None:
+        date = run.chosen(inp)
+        if date is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        free = await self.calendar.day_free(self.nursery(run), dt.date.fromisoformat(date))
+        if not start_hours(free, self.s.config.booking.min_hours):
+            await run.reask(self.s.msg.bk_filled)
+            return
+        run.data["date"] = date
+        await run.fire("pick_day")
+
+    # -- start and end hours ---------------------------------------------------------------
+    async def prompt_start_hour(self, run: Run) -> None:
+        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        starts = start_hours(free, self.s.config.booking.min_hours)
+        buttons = choices(*(labels.hour(h) for h in starts))
+        run.out.say(self.s.msg.bk_choose_start.format(day=self._day_label(run)), *buttons)
+        run.offer(buttons, [str(h) for h in starts])
+
+    async def on_start_hour(self, run: Run, inp: Input) -> None:
+        start = run.chosen(inp)
+        if start is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        min_hours = self.s.config.booking.min_hours
+        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        if not end_hours(free, int(start), min_hours):
+            await run.reask(self.s.msg.bk_no_end.format(min=min_hours))
+            return
+        run.data["start"] = int(start)
+        await run.fire("pick_start")
+
+    async def prompt_end_hour(self, run: Run) -> None:
+        min_hours = self.s.config.booking.min_hours
+        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        ends = end_hours(free, run.data["start"], min_hours)
+        buttons = choices(*(labels.hour(h) for h in ends))
+        run.out.say(self.s.msg.bk_choose_end.format(min=min_hours), *buttons)
+        run.offer(buttons, [str(h) for h in ends])
+
+    async def on_end_hour(self, run: Run, inp: Input) -> None:
+        end = run.chosen(inp)
+        if end is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        run.data["end"] = int(end)
+        run.data["answers"] = {}
+        await run.fire("pick_end")
+
+    # -- the nursery's questions -----------------------------------------------------------
+    async def prompt_question(self, run: Run) -> None:
+        q = self.nursery(run).questions[len(run.data["answers"])]
+        buttons = choices(*q.choices)
+        run.out.say(q.text, *buttons)
+        run.offer(buttons, list(q.choices))
+
+    async def on_question(self, run: Run, inp: Input) -> None:
+        answer = run.chosen(inp)
+        if answer is None:
+            await run.reask(self.s.msg.choose_from_buttons)
+            return
+        questions = self.nursery(run).questions
+        run.data["answers"][questions[len(run.data["answers"])].id] = answer
+        await run.fire("answer" if len(run.data["answers"]) < len(questions) else "answered")
+
+    # -- summary and 確定 ------------------------------------------------------------------
+    def _band(self, run: Run) -> dict[str, str]:
+        return {
+            "nursery": self.nursery(run).name,
+            "day": self._day_label(run),
+            "start": labels.hour(run.data["start"]),
+            "end": labels.hour(run.data["end"]),
+        }
+
+    async def prompt_summary(self, run: Run) -> None:
+        m = self.s.msg
+        run.data.setdefault("booking_id", self.s.ids.new())
+        by_id = {q.id: q.label for q in self.nursery(run).questions}
+        answers = "\n".join(f"{by_id[k]}：{v}" for k, v in run.data["answers"].items())
+        buttons = choices(m.label_confirm, m.label_stop)
+        run.out.say(
+            m.bk_summary.format(
+                child_name=run.data["child_name"], answers=answers, **self._band(run)
+            ),
+            *buttons,
+        )
+        run.offer(buttons, ["confirm", "stop"])
+
+    async def on_summary(self, run: Run, inp: Input) -> None:
+        m = self.s.msg
+        choice = run.chosen(inp)
+        if choice is None:
+            await run.reask(m.choose_from_buttons)
+            return
+        if choice == "stop":
+            run.out.say(m.bk_stopped)
+            await run.fire("stop")
+            return
+        reg = await self.s.repos.registrations.get(run.data["registration"])
+        if reg is None or not reg.bookable(self.s.today()):
+            run.out.say(m.bk_no_cleared)
+            await run.fire("stop")
+            return
+        outcome = await self.ledger.book(self._intent(run, reg))
+        if outcome == "filled":
+            run.out.say(m.bk_filled)
+            await run.fire("filled")
+            return
+        if outcome == "limit":
+            limit = self.s.config.booking.max_days_per_child
+            run.out.say(m.bk_limit_reached.format(child_name=reg.child_name, max=limit))
+            await run.fire("filled")
+            return
+        nursery = self.nursery(run)
+        zone = self.s.config.zone()
+        deadline = nursery.cancel_deadline.childcare.moment(self._day(run), zone)
+        sticker = self.s.config.completion_sticker
+        run.out.add(Sticker(sticker.package_id, sticker.sticker_id))
+        run.out.say(
+            m.bk_done.format(
+                form=self.s.config.childcare_form,
+                deadline=labels.moment(deadline, m.weekdays),
+                **self._band(run),
+            )
+        )
+        await run.fire("confirm")
+
+    def _intent(self, run: Run, reg: RegistrationDoc) -> BookingDoc:
+        return BookingDoc(
+            _id=run.data["booking_id"],
+            nursery=reg.nursery,
+            date=run.data["date"],
+            start=run.data["start"],
+            end=run.data["end"],
+            user=run.user_id,
+            registration=reg.id,
+            child_name=reg.child_name,
+            child=run.data["child"],
+            answers=run.data["answers"],
+            created_at=self.s.now(),
+        )

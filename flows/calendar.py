@@ -1,0 +1,99 @@
+"""Which days and hours a nursery has seats: config defaults, holidays, staff overrides.
+
+Seats are counted per nursery, day and hour. A day without a staff override
+has the nursery's `seats_per_hour` in each opening hour, or none on its closed
+weekdays and on national holidays (the `jpholiday` package). A day's number
+shown to parents is the most children that could still book some band of
+`min_hours` that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+
+import jpholiday
+
+from flows.config import WEEKDAYS, Nursery
+from flows.services import Services
+from storage.seats import SeatDay
+
+Free = dict[int, int]  # hour -> seats still free
+
+
+def closed(nursery: Nursery, day: dt.date) -> bool:
+    """Closed by default: a closed weekday, or a national holiday where that applies."""
+    if WEEKDAYS[day.weekday()] in nursery.closed_weekdays:
+        return True
+    return nursery.closed_on_holidays and jpholiday.is_holiday(day)
+
+
+def default_seats(nursery: Nursery, day: dt.date) -> dict[int, int]:
+    """Seats per hour before any staff override."""
+    if closed(nursery, day):
+        return {}
+    return {h: nursery.seats_per_hour for h in nursery.hours.range()}
+
+
+def band_seats(free: Free, min_hours: int) -> int:
+    """The most children that could still book some band of `min_hours` consecutive hours."""
+    hours = sorted(free)
+    best = 0
+    for i in range(len(hours) - min_hours + 1):
+        band = hours[i : i + min_hours]
+        if band[-1] - band[0] == min_hours - 1:
+            best = max(best, min(free[h] for h in band))
+    return best
+
+
+def start_hours(free: Free, min_hours: int) -> list[int]:
+    """Hours a band of at least `min_hours` can start at (every hour of it with a seat)."""
+    return [h for h in sorted(free) if all(free.get(h + i, 0) > 0 for i in range(min_hours))]
+
+
+def end_hours(free: Free, start: int, min_hours: int) -> list[int]:
+    """Hours a band from `start` can end at: at least `min_hours` on, up to the first full hour."""
+    out = []
+    end = start
+    while free.get(end, 0) > 0:
+        end += 1
+        if end - start >= min_hours:
+            out.append(end)
+    return out
+
+
+class Calendar:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def last_day(self) -> dt.date:
+        return self.s.today() + dt.timedelta(days=self.s.config.booking.horizon_days)
+
+    def free(self, nursery: Nursery, day: SeatDay) -> Free:
+        """Free seats per hour of a stored day; hours that have begun count as none."""
+        date = dt.date.fromisoformat(day.date)
+        seats = day.seats(default_seats(nursery, date), nursery.hours.range())
+        now = self.s.now()
+        tz = self.s.config.zone()
+        return {
+            h: max(0, n - day.taken(h))
+            for h, n in seats.items()
+            if dt.datetime.combine(date, dt.time(h), tz) > now
+        }
+
+    async def day_free(self, nursery: Nursery, date: dt.date) -> Free:
+        return self.free(nursery, await self.s.repos.seats.day(nursery.id, date))
+
+    async def days(self, nursery: Nursery, skip: Collection[str] = ()) -> list[tuple[dt.date, int]]:
+        """Days from today to the horizon with seats, and each day's number; `skip` holds
+        dates (YYYY-MM-DD) not to offer."""
+        stored = await self.s.repos.seats.days(nursery.id, self.s.today(), self.last_day())
+        min_hours = self.s.config.booking.min_hours
+        out = []
+        for date, day in stored.items():
+            if date.isoformat() in skip:
+                continue
+            n = band_seats(self.free(nursery, day), min_hours)
+            if n > 0:
+                out.append((date, n))
+        return out

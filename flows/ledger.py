@@ -1,0 +1,117 @@
+"""Taking and giving back a childcare booking across its three documents.
+
+A booking is the booking document (written first, as the intent), one seat in
+every hour of its band on the day's seat document, and, for a LINE booking,
+one of the child's allowance days. Each step is a single-document atomic
+update; the booking's status records the decision, so whatever a crash left
+half-way is settled by `repair()`: a pending intent older than REPAIR_AFTER is
+completed if it holds everything, else given back; an unfinished give-back is
+finished. Every step is idempotent, so a retried event or a concurrent repair
+does no harm, and a booking id reused (a double tap) books once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+import structlog
+
+from flows.calendar import default_seats
+from flows.services import Services
+from storage.bookings import BookingDoc
+
+log = structlog.get_logger("flows.ledger")
+
+REPAIR_AFTER = dt.timedelta(minutes=2)
+
+Outcome = Literal["booked", "filled", "limit"]
+
+
+class Ledger:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _defaults(self, b: BookingDoc) -> dict[int, int]:
+        return default_seats(self.s.config.nursery(b.nursery), b.day())
+
+    async def book(self, intent: BookingDoc) -> Outcome:
+        """Take the seats (and the child's day) for `intent`, all or nothing."""
+        repos, rules = self.s.repos, self.s.config.booking
+        b = await repos.bookings.intend(intent)
+        if b.status in ("booked", "cancelling", "cancelled"):
+            return "booked"  # the same booking, confirmed before (a double tap or a retry)
+        if b.status != "pending":
+            return "limit" if b.reason == "limit" else "filled"
+        if b.child is not None and not await repos.allowances.take(
+            b.child, b.id, b.day(), self.s.today(), rules.max_days_per_child
+        ):
+            return await self._fail(b, "limit")
+        if not await repos.seats.take(b.nursery, b.day(), b.hours(), b.id, self._defaults(b)):
+            return await self._fail(b, "filled")
+        if await repos.bookings.move(b.id, "pending", "booked", self.s.now()) is not None:
+            log.info("booking_booked", booking=b.id, source=b.source)
+            return "booked"
+        return await self._settle_after_race(b)
+
+    async def _fail(self, b: BookingDoc, reason: Literal["filled", "limit"]) -> Outcome:
+        moved = await self.s.repos.bookings.move(b.id, "pending", "failing", self.s.now(), reason)
+        if moved is None:
+            return await self._settle_after_race(b)
+        await self._give_back(moved, "failed")
+        log.info("booking_failed", booking=b.id, reason=reason)
+        return reason
+
+    async def _settle_after_race(self, b: BookingDoc) -> Outcome:
+        """The repair decided this booking meanwhile: follow its decision."""
+        fresh = await self.s.repos.bookings.get(b.id)
+        if fresh is not None and fresh.status == "booked":
+            return "booked"
+        await self._give_back(b, "failed")
+        return "filled"
+
+    async def cancel(self, b: BookingDoc, by: str) -> bool:
+        """Cancel a held booking and give its seats and day back. False if it was not held."""
+        moved = await self.s.repos.bookings.move(b.id, "booked", "cancelling", self.s.now(), by)
+        if moved is None:
+            return False
+        await self._give_back(moved, "cancelled")
+        log.info("booking_cancelled", booking=b.id, by=by)
+        return True
+
+    async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> None:
+        repos = self.s.repos
+        if b.child is not None:
+            await repos.allowances.release(b.child, b.id)
+        await repos.seats.release(b.nursery, b.day(), b.id)
+        frm = "failing" if final == "failed" else "cancelling"
+        await repos.bookings.move(b.id, frm, final, self.s.now())
+
+    async def _holds_all(self, b: BookingDoc) -> bool:
+        day = await self.s.repos.seats.day(b.nursery, b.day())
+        if not all(day.holds(h, b.id) for h in b.hours()):
+            return False
+        if b.child is None:
+            return True
+        return b.id in await self.s.repos.allowances.holding([b.id])
+
+    async def repair(self) -> int:
+        """Settle what crashes left half-way; the number of bookings settled."""
+        repos, now = self.s.repos, self.s.now()
+        settled = 0
+        for b in await repos.bookings.unsettled(now - REPAIR_AFTER):
+            if b.status == "pending":
+                if await self._holds_all(b):
+                    if await repos.bookings.move(b.id, "pending", "booked", now) is None:
+                        continue
+                    log.warning("booking_repaired", booking=b.id, outcome="booked")
+                    settled += 1
+                    continue
+                moved = await repos.bookings.move(b.id, "pending", "failing", now, "interrupted")
+                if moved is None:
+                    continue
+                b = moved
+            await self._give_back(b, "cancelled" if b.status == "cancelling" else "failed")
+            log.warning("booking_repaired", booking=b.id, outcome=b.status)
+            settled += 1
+        return settled

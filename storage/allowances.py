@@ -1,0 +1,84 @@
+"""How many booking days a child holds: one document per child, listing its held bookings.
+
+A child is one LINE user's child of one name and birth date, at every nursery
+together. Taking a day is one conditional push that refuses when the list is
+already full or already has that date, so the limit holds whatever the
+concurrency. Days before today no longer count and are pruned before a take.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.mongo import Database, DuplicateKeyError
+
+
+def child_key(user: str, child_name: str, birth_date: str) -> str:
+    """A stable key for a child that keeps no personal data readable."""
+    name = " ".join(child_name.split())
+    return hashlib.sha256(f"{user}\0{name}\0{birth_date}".encode()).hexdigest()[:32]
+
+
+class Held(BaseModel):
+    id: str  # booking id
+    date: str  # YYYY-MM-DD
+
+
+class AllowanceDoc(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(alias="_id")
+    held: list[Held] = []
+
+    def future(self, today: dt.date) -> list[Held]:
+        return [h for h in self.held if h.date >= today.isoformat()]
+
+
+class Allowances:
+    def __init__(self, db: Database) -> None:
+        self._c = db["allowances"]
+
+    async def get(self, key: str) -> AllowanceDoc:
+        raw = await self._c.find_one({"_id": key})
+        return AllowanceDoc.model_validate(raw) if raw else AllowanceDoc(_id=key)
+
+    async def take(
+        self, key: str, booking_id: str, date: dt.date, today: dt.date, limit: int
+    ) -> bool:
+        """Hold `date` for the booking if the child holds fewer than `limit` days from today.
+
+        True if the booking holds it afterwards (also when it did already).
+        """
+        try:
+            await self._c.update_one({"_id": key}, {"$setOnInsert": {"held": []}}, upsert=True)
+        except DuplicateKeyError:
+            pass
+        await self._c.update_one(
+            {"_id": key}, {"$pull": {"held": {"date": {"$lt": today.isoformat()}}}}
+        )
+        res = await self._c.update_one(
+            {
+                "_id": key,
+                f"held.{limit - 1}": {"$exists": False},
+                "held.date": {"$ne": date.isoformat()},
+                "held.id": {"$ne": booking_id},
+            },
+            {"$push": {"held": {"id": booking_id, "date": date.isoformat()}}},
+        )
+        if res.modified_count == 1:
+            return True
+        return any(h.id == booking_id for h in (await self.get(key)).held)
+
+    async def release(self, key: str, booking_id: str) -> None:
+        """Give the day back (idempotent)."""
+        await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
+
+    async def holding(self, booking_ids: list[str]) -> set[str]:
+        """Which of these bookings are listed in some child's allowance."""
+        out: set[str] = set()
+        async for raw in self._c.find({"held.id": {"$in": booking_ids}}):
+            out.update(h["id"] for h in raw.get("held", []) if h["id"] in booking_ids)
+        return out
