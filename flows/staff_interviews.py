@@ -192,7 +192,9 @@ class InterviewStaff:
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
         try:
-            sent = await self.s.notifier.push(reg.user, [Text(text)], f"cleared:{reg.id}")
+            sent = await self.s.notifier.push(
+                reg.user, [Text(text)], f"cleared:{reg.user}:{reg.id}"
+            )
             notice = "sent" if sent else "blocked"
         except Exception as e:  # LINE unreachable: the clearance stands, staff are told
             log.warning("cleared_push_failed", registration=reg.id, error=type(e).__name__)
