@@ -85,7 +85,7 @@ class BookingFlow(Flow):
         if not bookable:
             if not regs:
                 run.out.say(m.bk_no_cleared)
-            run.finish()
+            run.hand_over("menu")
             return
         buttons = choices(
             *(f"{r.child_name}/{self.s.config.nursery(r.nursery).name}" for r in bookable)
@@ -105,6 +105,7 @@ class BookingFlow(Flow):
         limit = self.s.config.booking.max_days_per_child
         if len(await self._held_dates(key)) >= limit:
             run.out.say(self.s.msg.bk_limit_reached.format(child_name=reg.child_name, max=limit))
+            run.hand_over("menu")
             await run.fire("limit")
             return
         await run.fire("pick_child")
@@ -119,7 +120,7 @@ class BookingFlow(Flow):
                     nursery=nursery.name, horizon=self.s.config.booking.horizon_days
                 )
             )
-            run.finish()
+            run.hand_over("menu")
             return
         buttons = choices(
             *(m.bk_day_label.format(day=labels.day(d, m.weekdays), seats=n) for d, n in days)
@@ -236,6 +237,7 @@ class BookingFlow(Flow):
         outcome = await self.ledger.book(self._intent(run, reg))
         if outcome == "filled":
             run.out.say(m.bk_filled)
+            run.hand_over("menu")
             await run.fire("filled")
             return
         if outcome == "limit":

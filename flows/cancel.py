@@ -96,7 +96,7 @@ class CancelFlow(Flow):
         items = await self.items(run.user_id)
         if not items:
             run.out.say(m.cx_none)
-            run.finish()
+            run.hand_over("menu")
             return
         columns = []
         shown: dict[str, str] = {}
