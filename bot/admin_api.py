@@ -4,6 +4,16 @@ Every route goes through the one staff service (`bot.staff`), as the CLI and
 replays do. `{nursery}` in a path is the nursery's id or name (URL-encoded).
 A StaffError becomes `{"error": message}` with its status; a bad body a 400
 naming the field.
+
+    GET    nurseries                                  the nurseries this token may use
+    GET    nurseries/{nursery}/interview-slots        slots from now on, with who holds them
+    POST   nurseries/{nursery}/interview-slots        {"at", "capacity"?}: open a slot
+    DELETE nurseries/{nursery}/interview-slots/{at}   remove a slot nobody holds
+    GET    nurseries/{nursery}/interviews/waiting     registrations not yet cleared
+    POST   nurseries/{nursery}/interviews/complete    {"child", "birth_date"?}: clear, notify
+    GET    nurseries/{nursery}/registrations          every live registration
+    GET    nurseries/{nursery}/duplicates             same child from several LINE accounts
+    GET    duplicates                                 (city token) every nursery's report
 """
 
 from __future__ import annotations
@@ -67,12 +77,6 @@ async def nurseries(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(PREFIX + "nurseries/{nursery}/interview-slots")
-async def list_slots(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    return json_response(await _staff(request).interview_slots(n.id))
-
-
 @routes.post(PREFIX + "nurseries/{nursery}/interview-slots")
 async def add_slot(request: web.Request) -> web.Response:
     n = await require_nursery(request, _key(request))
@@ -89,12 +93,6 @@ async def remove_slot(request: web.Request) -> web.Response:
     )
 
 
-@routes.get(PREFIX + "nurseries/{nursery}/interviews/waiting")
-async def waiting(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    return json_response(await _staff(request).waiting_interviews(n.id))
-
-
 @routes.post(PREFIX + "nurseries/{nursery}/interviews/complete")
 async def complete(request: web.Request) -> web.Response:
     n = await require_nursery(request, _key(request))
@@ -103,16 +101,21 @@ async def complete(request: web.Request) -> web.Response:
     return json_response(await _staff(request).complete_interview(n.id, body.child, born))
 
 
-@routes.get(PREFIX + "nurseries/{nursery}/registrations")
-async def registrations(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    return json_response(await _staff(request).registrations(n.id))
+# read-only lists of one nursery: path under the nursery -> the staff method giving it
+LISTS = {
+    "interview-slots": "interview_slots",
+    "interviews/waiting": "waiting_interviews",
+    "registrations": "registrations",
+    "duplicates": "duplicates",
+}
 
 
-@routes.get(PREFIX + "nurseries/{nursery}/duplicates")
-async def duplicates(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    return json_response(await _staff(request).duplicates(n.id))
+def _list_route(path: str, method: str) -> web.RouteDef:
+    async def handler(request: web.Request) -> web.Response:
+        n = await require_nursery(request, _key(request))
+        return json_response(await getattr(_staff(request), method)(n.id))
+
+    return web.get(PREFIX + "nurseries/{nursery}/" + path, handler)
 
 
 @routes.get(PREFIX + "duplicates")
@@ -156,4 +159,5 @@ def setup_admin(app: web.Application, bot: Any) -> None:
 
     app.middlewares.append(staff_errors)
     app.router.add_routes(routes)
+    app.router.add_routes([_list_route(path, method) for path, method in LISTS.items()])
     app.router.add_routes(booking_routes())

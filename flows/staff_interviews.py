@@ -34,6 +34,27 @@ def same_name(a: str, b: str) -> bool:
     return "".join(a.split()) == "".join(b.split())
 
 
+NOTICES = {
+    "sent": "the parent was told on LINE",
+    "blocked": "the parent has blocked the LINE account: tell them by phone",
+    "failed": "LINE could not be reached: tell the parent by phone",
+}
+
+
+async def notify(s: Services, user: str, text: str, key: str) -> dict[str, Any]:
+    """Push `text` to a parent for a staff action; says whether it reached them.
+
+    The staff action stands either way: a parent who blocked the account, or LINE
+    being unreachable, is reported to staff (`notified`, `notice`) to phone instead.
+    """
+    try:
+        how = "sent" if await s.notifier.push(user, [Text(text)], key) else "blocked"
+    except Exception as e:
+        log.warning("staff_push_failed", error=type(e).__name__)
+        how = "failed"
+    return {"notified": how == "sent", "notice": NOTICES[how]}
+
+
 class InterviewStaff:
     s: Services
 
@@ -191,27 +212,17 @@ class InterviewStaff:
         text = self.s.msg.cleared_push.format(
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
-        try:
-            sent = await self.s.notifier.push(
-                reg.user, [Text(text)], f"cleared:{reg.user}:{reg.id}"
-            )
-            notice = "sent" if sent else "blocked"
-        except Exception as e:  # LINE unreachable: the clearance stands, staff are told
-            log.warning("cleared_push_failed", registration=reg.id, error=type(e).__name__)
-            notice = "failed"
-        log.info("interview_completed", nursery=n.id, registration=reg.id, notice=notice)
+        told = await notify(self.s, reg.user, text, f"cleared:{reg.user}:{reg.id}")
+        log.info(
+            "interview_completed", nursery=n.id, registration=reg.id, notified=told["notified"]
+        )
         return {
             "registration": reg.id,
             "child": reg.child_name,
             "nursery": n.name,
             "interview_date": day.isoformat(),
             "expiry": expiry.isoformat(),
-            "notified": notice == "sent",
-            "notice": {
-                "sent": "the parent was told on LINE",
-                "blocked": "the parent has blocked the LINE account: tell them by phone",
-                "failed": "LINE could not be reached: tell the parent by phone",
-            }[notice],
+            **told,
         }
 
     async def _one_child(self, n: Nursery, child: str, birth_date: str | None) -> RegistrationDoc:
