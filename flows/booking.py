@@ -132,6 +132,10 @@ class BookingFlow(Flow):
 
     async def on_day(self, run: Run, inp: Input) -> None:
         date = run.chosen(inp)
+        if date is None and inp.kind == "text":  # the day typed without its seats, `4/24(水)`
+            offered = run.data.get("_offer", {}).values()
+            by_day = {labels.day(dt.date.fromisoformat(v), self.s.msg.weekdays): v for v in offered}
+            date = by_day.get(inp.text.strip())
         if date is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return

@@ -1,0 +1,124 @@
+"""A process dying half-way through a booking or a cancellation: nothing is left drifting."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from flows.base import Input
+from flows.engine import Outcome
+from flows.ledger import REPAIR_AFTER
+from flows.replies import Sticker, Text
+from storage.allowances import Allowances
+from storage.bookings import Bookings
+from storage.seats import Seats
+from tests.interview_support import registration
+
+DAY = dt.date(2024, 4, 23)
+
+
+class Crash(Exception):
+    """The process dies here."""
+
+
+def said(outcome: Outcome) -> str:
+    return "\n".join(r.text for r in outcome.replies if isinstance(r, Text))
+
+
+@pytest.fixture
+async def bot(harness):
+    bot = harness.bot
+    reg = await registration(bot, "U1")
+    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    n = 0
+
+    async def say(text: str, event: str | None = None) -> Outcome:
+        nonlocal n
+        n += 1
+        return await bot.dialog.handle("U1", Input("text", text=text), event or f"e{n}")
+
+    bot.say = say
+    return bot
+
+
+async def to_summary(bot: Any) -> None:
+    for text in ["予約をする", "目黒 太郎/双葉の園保育園", "4/23(火) 残り3席", "9:00", "11:00"]:
+        await bot.say(text)
+    assert "以下の内容で予約します" in said(await bot.say("就労"))
+
+
+def crash_on(monkeypatch: pytest.MonkeyPatch, cls: type, name: str, when: Any = None) -> None:
+    original = getattr(cls, name)
+
+    async def dying(self: Any, *args: Any, **kw: Any) -> Any:
+        if when is None or when(*args, **kw):
+            raise Crash(name)
+        return await original(self, *args, **kw)
+
+    monkeypatch.setattr(cls, name, dying)
+
+
+async def state(bot: Any) -> tuple[list[str], int, list[str]]:
+    """Statuses of all bookings, seats taken at 9:00 on DAY, days the child holds."""
+    statuses = [d["status"] async for d in bot.repos.bookings._c.find({})]
+    taken = (await bot.repos.seats.day("futaba", DAY)).taken(9)
+    allowances = [d async for d in bot.repos.allowances._c.find({})]
+    return statuses, taken, [h["date"] for d in allowances for h in d["held"]]
+
+
+async def test_crash_between_intent_and_seats_is_rolled_back_after_a_while(bot, clock, monkeypatch):
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, Seats, "take")
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+    assert await state(bot) == (["pending"], 0, ["2024-04-23"])
+    # a live process may still be finishing it: not touched yet
+    await bot.say("予約をする")
+    assert await state(bot) == (["pending"], 0, ["2024-04-23"])
+    clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
+    out = await bot.say("予約をする")
+    assert await state(bot) == (["failed"], 0, [])
+    assert "目黒 太郎/双葉の園保育園" in [b.label for r in out.replies for b in r.buttons]
+
+
+async def test_a_retried_event_after_a_crash_completes_the_same_booking(bot, monkeypatch):
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, Seats, "take")
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+    out = await bot.say("確定", "confirm")  # the inbox hands the event over again
+    assert any(isinstance(r, Sticker) for r in out.replies)
+    assert await state(bot) == (["booked"], 1, ["2024-04-23"])
+
+
+async def test_crash_after_everything_was_taken_is_completed(bot, clock, monkeypatch):
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, Bookings, "move", lambda booking_id, frm, to, *a, **k: to == "booked")
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+    assert await state(bot) == (["pending"], 1, ["2024-04-23"])
+    clock.advance(REPAIR_AFTER * 2)
+    out = await bot.say("予約を取り消す")
+    assert await state(bot) == (["booked"], 1, ["2024-04-23"])
+    assert "4/23(火) 9:00～11:00" in str(out.replies)
+
+
+async def test_crash_half_way_through_a_cancellation_is_finished(bot, monkeypatch):
+    await to_summary(bot)
+    await bot.say("確定")
+    await bot.say("予約を取り消す")
+    [booking] = await bot.repos.bookings.of_user("U1", DAY)
+    await bot.dialog.handle("U1", Input("postback", data=f"b|{booking.id}"), "pick")
+    with monkeypatch.context() as m:
+        crash_on(m, Allowances, "release")
+        with pytest.raises(Crash):
+            await bot.say("はい", "yes")
+    assert await state(bot) == (["cancelling"], 1, ["2024-04-23"])
+    # the give-back was decided: it is finished at once, by whoever looks next
+    await bot.say("予約をする")
+    assert await state(bot) == (["cancelled"], 0, [])

@@ -1,0 +1,85 @@
+"""Seats per nursery, day and hour: defaults, holidays, staff overrides, the numbers parents see."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from flows.calendar import band_seats, closed, default_seats, end_hours, start_hours
+from flows.staff_errors import StaffError
+
+FREE = {8: 2, 9: 1, 10: 0, 11: 3, 12: 3, 13: 1, 14: 0, 15: 2, 16: 2}
+
+
+def test_a_days_number_is_the_most_children_some_band_still_takes():
+    assert band_seats(FREE, 2) == 3  # 11:00-13:00
+    assert band_seats(FREE, 3) == 1  # 11:00-14:00
+    assert band_seats({8: 3, 10: 3}, 2) == 0  # not consecutive
+    assert band_seats({}, 2) == 0
+
+
+def test_starts_need_min_hours_free_and_ends_stop_at_the_first_full_hour():
+    assert start_hours(FREE, 2) == [8, 11, 12, 15]
+    assert end_hours(FREE, 11, 2) == [13, 14]
+    assert end_hours(FREE, 8, 2) == [10]
+    assert end_hours(FREE, 15, 2) == [17]
+    assert end_hours(FREE, 9, 2) == []
+
+
+def test_sundays_and_national_holidays_are_closed_by_default(config):
+    futaba = config.nursery("futaba")
+    assert closed(futaba, dt.date(2024, 4, 21))  # Sunday
+    assert closed(futaba, dt.date(2024, 4, 29))  # 昭和の日
+    assert closed(futaba, dt.date(2024, 5, 6))  # 振替休日
+    assert not closed(futaba, dt.date(2024, 4, 27))  # Saturday
+    assert default_seats(futaba, dt.date(2024, 4, 29)) == {}
+    assert default_seats(futaba, dt.date(2024, 4, 23)) == {h: 3 for h in range(8, 17)}
+
+
+async def test_staff_open_part_of_a_holiday_and_the_rest_stays_closed(harness):
+    staff = harness.bot.staff
+    day = await staff.set_capacity("双葉の園保育園", "2024-04-29", 2, [9, 10, 11])
+    assert day["open"] and day["day_seats"] == 2
+    seats = {h["hour"]: h["seats"] for h in day["hours"]}
+    assert seats["9:00"] == seats["11:00"] == 2 and seats["8:00"] == seats["12:00"] == 0
+
+
+async def test_seats_cannot_be_set_below_what_is_booked(harness):
+    staff = harness.bot.staff
+    await staff.set_capacity("futaba", "2024-04-23", 2)
+    await staff.phone_booking("futaba", "2024-04-23", 9, 11)
+    await staff.phone_booking("futaba", "2024-04-23", 10, 12)
+    with pytest.raises(StaffError, match="2 seats are already booked at 10:00") as e:
+        await staff.set_capacity("futaba", "2024-04-23", 1, [10])
+    assert e.value.status == 409
+    day = await staff.set_capacity("futaba", "2024-04-23", 1, [8, 12, 13])
+    assert [h["free"] for h in day["hours"][:7]] == [1, 1, 0, 1, 1, 1, 2]
+    assert day["day_seats"] == 2  # 14:00-16:00 kept its 2 seats
+
+
+async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(harness):
+    staff = harness.bot.staff
+    await staff.set_capacity("futaba", "2024-04-23", 1)
+    booked = await staff.phone_booking("futaba", "2024-04-23", "9:00", "12:00", "電話 一郎")
+    assert booked["status"] == "booked" and booked["source"] == "phone"
+    with pytest.raises(StaffError, match="no seat is free") as e:
+        await staff.phone_booking("futaba", "2024-04-23", 11, 13)
+    assert e.value.status == 409
+    day = await staff.day_seats("futaba", "2024-04-23")
+    assert [h["booked"] for h in day["hours"]] == [0, 1, 1, 1, 0, 0, 0, 0, 0]
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (("nowhere", "2024-04-23", 3), "there is no nursery nowhere"),
+        (("futaba", "2024-04-19", 3), "in the past"),
+        (("futaba", "23/4", 3), "not a date"),
+        (("futaba", "2024-04-23", -1), "between 0 and 100"),
+        (("futaba", "2024-04-23", 3, [7]), "7:00 is outside"),
+    ],
+)
+async def test_capacity_refusals_say_why(harness, args, reason):
+    with pytest.raises(StaffError, match=reason):
+        await harness.bot.staff.set_capacity(*args)
