@@ -57,6 +57,15 @@ COMMANDS: dict[str, Command] = {
     "complete": lambda bot, a: bot.staff.complete_interview(a.nursery, a.child, a.birth_date),
     "registrations": lambda bot, a: bot.staff.registrations(a.nursery),
     "duplicates": lambda bot, a: bot.staff.duplicates(a.nursery),
+    # childcare seats and bookings
+    "seats": lambda bot, a: bot.staff.day_seats(a.nursery, a.date),
+    "set-seats": lambda bot, a: bot.staff.set_capacity(a.nursery, a.date, a.seats, a.hours),
+    "phone-booking": lambda bot, a: bot.staff.phone_booking(
+        a.nursery, a.date, a.start, a.end, a.child
+    ),
+    "cancel-booking": lambda bot, a: bot.staff.cancel_booking(a.nursery, a.child, a.date),
+    "roster": lambda bot, a: bot.staff.roster(a.nursery, a.date),
+    "export": lambda bot, a: bot.staff.bookings_csv(a.nursery, a.first, a.last or a.first),
 }
 
 
@@ -86,7 +95,38 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("nursery")
     t.add_argument("child", help="the child's name (or registration id)")
     t.add_argument("--birth-date", default=None, help="YYYY-MM-DD, when names are shared")
+    _booking_parsers(ops)
     p.set_defaults(func=main)
+
+
+def _booking_parsers(ops: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Childcare seats and bookings; DATE is YYYY-MM-DD, hours are whole hours like 9."""
+    for name, text in (
+        ("seats", "a day's seats, bookings and free seats per hour"),
+        ("roster", "who comes on a day, with the answers to the booking questions"),
+    ):
+        t = ops.add_parser(name, help=text)
+        t.add_argument("nursery")
+        t.add_argument("date")
+    t = ops.add_parser("set-seats", help="seats per hour on a day (0 closes; opens a closed day)")
+    t.add_argument("nursery")
+    t.add_argument("date")
+    t.add_argument("seats", type=int)
+    t.add_argument("--hours", type=int, nargs="+", default=None, help="default: all hours")
+    t = ops.add_parser("phone-booking", help="a booking taken by phone, e.g. 2024-04-23 9 12")
+    t.add_argument("nursery")
+    t.add_argument("date")
+    t.add_argument("start")
+    t.add_argument("end")
+    t.add_argument("--child", default="", help="the child's name")
+    t = ops.add_parser("cancel-booking", help="cancel a child's booking; the parent is told")
+    t.add_argument("nursery")
+    t.add_argument("child", help="the child's name (or booking id)")
+    t.add_argument("date")
+    t = ops.add_parser("export", help="held bookings from FIRST to LAST (inclusive) as CSV")
+    t.add_argument("nursery")
+    t.add_argument("first")
+    t.add_argument("last", nargs="?", default=None)
 
 
 def main(args: argparse.Namespace) -> int:

@@ -21,10 +21,9 @@ from flows import labels
 from flows.calendar import Calendar, band_seats, default_seats
 from flows.config import Nursery
 from flows.ledger import Ledger
-from flows.replies import Text
 from flows.services import Services
 from flows.staff_errors import StaffError
-from flows.staff_interviews import same_name
+from flows.staff_interviews import notify, same_name
 from storage.bookings import BookingDoc
 
 log = structlog.get_logger("flows.staff")
@@ -176,20 +175,7 @@ class BookingStaff:
             end=labels.hour(b.end),
             child_name=b.child_name,
         )
-        try:
-            sent = await self.s.notifier.push(b.user, [Text(text)], f"staffcancel:{b.id}")
-            notice = "sent" if sent else "blocked"
-        except Exception as e:  # LINE unreachable: the cancellation stands, staff are told
-            log.warning("staff_cancel_push_failed", booking=b.id, error=type(e).__name__)
-            notice = "failed"
-        return {
-            "notified": notice == "sent",
-            "notice": {
-                "sent": "the parent was told on LINE",
-                "blocked": "the parent has blocked the LINE account: tell them by phone",
-                "failed": "LINE could not be reached: tell the parent by phone",
-            }[notice],
-        }
+        return await notify(self.s, b.user, text, f"staffcancel:{b.id}")
 
     def _booking_json(self, b: BookingDoc) -> dict[str, Any]:
         return {
