@@ -106,6 +106,24 @@ class InterviewFlow(Flow):
         run.offer(buttons, ["yes", "no"])
         run.out.say(text, *buttons)
 
+    async def _still_open(self, run: Run) -> bool:
+        """The chosen registration may still book: not cleared, holding no other slot.
+
+        Holding the chosen slot already counts as open, so a confirmation handled twice
+        (a session conflict re-runs the message) still ends in the booked reply.
+        """
+        rid = run.data["registration"]
+        reg = await self.s.repos.registrations.get(rid)
+        held = (await self.s.repos.interviews.held_by([rid])).get(rid)
+        m = self.s.msg
+        if reg is None or reg.cleared():
+            run.extra["why"] = m.iv_nothing_cleared if reg else m.iv_nothing_no_registration
+            return False
+        if held is not None and held.id != run.data["slot"]:
+            run.extra["why"] = m.iv_nothing_booked
+            return False
+        return True
+
     # -- answers -------------------------------------------------------------------------------
     async def on_child(self, run: Run, inp: Input) -> None:
         reg_id = run.chosen(inp)
@@ -135,9 +153,7 @@ class InterviewFlow(Flow):
             run.out.say(m.iv_cancelled_choice)
             await run.fire("declined")
             return
-        regs, why = await self.waiting(run.user_id)
-        if run.data["registration"] not in {r.id for r in regs}:
-            run.extra["why"] = why or m.iv_nothing_booked  # booked or cleared meanwhile
+        if not await self._still_open(run):
             await run.fire("gone")
             return
         slot = await self.s.repos.interviews.get(run.data["slot"])

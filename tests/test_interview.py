@@ -111,3 +111,40 @@ async def test_a_slot_that_was_not_shown_cannot_be_typed(harness):
     shown = screen(await harness.say("Ua", "4/24(水) 14:00"))
     assert shown[0] == "下のボタンから選んでください。"
     assert "[4/23(火) 10:00]" in shown
+
+
+async def test_a_confirmation_handled_again_after_a_session_conflict_still_books(
+    harness, monkeypatch
+):
+    bot = harness.bot
+    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await _to_confirm(harness, "Ua", "目黒 太郎")
+    sessions = bot.repos.sessions
+    save = sessions.save
+    conflicts = [True]
+
+    async def conflict_once(session):
+        if conflicts and conflicts.pop():
+            return False  # another process wrote the session meanwhile: the engine re-runs
+        return await save(session)
+
+    monkeypatch.setattr(sessions, "save", conflict_once)
+    shown = screen(await harness.say("Ua", "はい"))
+    assert not conflicts
+    assert any("面談を予約しました" in t for t in shown), shown
+    assert len((await bot.repos.interviews.all("futaba"))[0].holders) == 1
+
+
+async def test_booked_elsewhere_meanwhile_is_told_and_not_booked_twice(harness):
+    bot = harness.bot
+    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.add_interview_slot("futaba", at("2024-04-24T14:00"))
+    await _to_confirm(harness, "Ua", "目黒 太郎")
+    reg = (await bot.repos.registrations.for_user("Ua"))[0]
+    other = (await bot.repos.interviews.all("futaba"))[1]
+    assert await bot.repos.interviews.book(other.id, reg.id)  # e.g. by the nursery on the phone
+    shown = screen(await harness.say("Ua", "はい"))
+    assert any("すべて面談予約済み" in t for t in shown) and "[予約をする]" in shown
+    held = await bot.repos.interviews.held_by([reg.id])
+    assert held[reg.id].id == other.id
+    assert (await bot.repos.interviews.all("futaba"))[0].holders == []
