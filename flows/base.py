@@ -70,6 +70,13 @@ class Run:
             return inp.data if inp.data in offer.values() else None
         return None
 
+    async def choice(self, inp: Input) -> str | None:
+        """The shown choice the user picked; None after asking again (choose from the buttons)."""
+        value = self.chosen(inp)
+        if value is None:
+            await self.reask(self.s.msg.choose_from_buttons)
+        return value
+
     def finish(self) -> None:
         self.ended = True
 

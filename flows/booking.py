@@ -155,9 +155,8 @@ class BookingFlow(Flow):
         run.offer(buttons, [str(h) for h in starts])
 
     async def on_start_hour(self, run: Run, inp: Input) -> None:
-        start = run.chosen(inp)
+        start = await run.choice(inp)
         if start is None:
-            await run.reask(self.s.msg.choose_from_buttons)
             return
         min_hours = self.s.config.booking.min_hours
         free = await self.calendar.day_free(self.nursery(run), self._day(run))
@@ -176,9 +175,8 @@ class BookingFlow(Flow):
         run.offer(buttons, [str(h) for h in ends])
 
     async def on_end_hour(self, run: Run, inp: Input) -> None:
-        end = run.chosen(inp)
+        end = await run.choice(inp)
         if end is None:
-            await run.reask(self.s.msg.choose_from_buttons)
             return
         run.data["end"] = int(end)
         run.data["answers"] = {}
@@ -192,9 +190,8 @@ class BookingFlow(Flow):
         run.offer(buttons, list(q.choices))
 
     async def on_question(self, run: Run, inp: Input) -> None:
-        answer = run.chosen(inp)
+        answer = await run.choice(inp)
         if answer is None:
-            await run.reask(self.s.msg.choose_from_buttons)
             return
         questions = self.nursery(run).questions
         run.data["answers"][questions[len(run.data["answers"])].id] = answer
@@ -225,9 +222,8 @@ class BookingFlow(Flow):
 
     async def on_summary(self, run: Run, inp: Input) -> None:
         m = self.s.msg
-        choice = run.chosen(inp)
+        choice = await run.choice(inp)
         if choice is None:
-            await run.reask(m.choose_from_buttons)
             return
         if choice == "stop":
             run.out.say(m.bk_stopped)

@@ -12,9 +12,7 @@ import pytest
 
 from bot.screen import texts
 from tests.interview_support import registration
-
-FUTABA = "futaba:ft-secret"
-CITY = "city:city-secret"
+from tests.test_admin_api import api  # noqa: F401 (the fixture: tokens for futaba and city)
 
 ENDPOINTS = [
     ("GET", "capacity/2024-04-23", None),
@@ -27,15 +25,17 @@ ENDPOINTS = [
 
 
 @pytest.fixture
-async def api(harness):
-    harness.bot.settings.admin_tokens = [FUTABA, CITY]
+def admin(api, harness):  # noqa: F811
+    """The admin API fixture of the interview side, under /admin/api/nurseries/, reading CSV."""
 
     async def call(
         method: str, path: str, body: Any = None, token: str | None = "ft-secret"
     ) -> tuple[int, Any]:
+        if ".csv" not in path:
+            return await api(method, "nurseries/" + path, body, token=token)
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         url = harness.url + "/admin/api/nurseries/" + path
-        async with harness._session.request(method, url, json=body, headers=headers) as r:
+        async with harness._session.get(url, headers=headers) as r:
             if r.content_type == "text/csv":
                 return r.status, (await r.read()).decode("utf-8-sig")
             return r.status, await r.json()
@@ -54,48 +54,48 @@ async def book_by_line(harness, user: str, child: str, start: str, end: str) -> 
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-async def test_without_a_valid_token_every_endpoint_is_401(api, harness, method, path, body):
+async def test_without_a_valid_token_every_endpoint_is_401(admin, harness, method, path, body):
     for token in (None, "wrong"):
-        status, data = await api(method, f"futaba/{path}", body, token=token)
+        status, data = await admin(method, f"futaba/{path}", body, token=token)
         assert status == 401 and "token" in data["error"]
     assert (await harness.bot.staff.day_seats("futaba", "2024-04-23"))["hours"][1]["booked"] == 0
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
-async def test_a_nursery_token_gets_403_on_another_nursery(api, harness, method, path, body):
-    status, data = await api(method, f"kuwanomi/{path}", body)
+async def test_a_nursery_token_gets_403_on_another_nursery(admin, harness, method, path, body):
+    status, data = await admin(method, f"kuwanomi/{path}", body)
     assert status == 403 and "桑の実中目黒保育園" in data["error"]
     day = await harness.bot.staff.day_seats("kuwanomi", "2024-04-23")
     assert [h["seats"] for h in day["hours"]] == [3] * 9
     assert all(h["booked"] == 0 for h in day["hours"])
 
 
-async def test_seats_are_set_and_read_by_nursery_name(api):
+async def test_seats_are_set_and_read_by_nursery_name(admin):
     name = quote("双葉の園保育園", safe="")
-    status, day = await api("PUT", f"{name}/capacity/2024-04-28", {"seats": 2, "hours": [9, 10]})
+    status, day = await admin("PUT", f"{name}/capacity/2024-04-28", {"seats": 2, "hours": [9, 10]})
     assert status == 200 and day["open"] and day["day_seats"] == 2
-    status, day = await api("GET", "futaba/capacity/2024-04-28")
+    status, day = await admin("GET", "futaba/capacity/2024-04-28")
     assert [h["seats"] for h in day["hours"]] == [0, 2, 2, 0, 0, 0, 0, 0, 0]
-    status, data = await api("PUT", "futaba/capacity/2024-04-28", {"seats": "many"})
+    status, data = await admin("PUT", "futaba/capacity/2024-04-28", {"seats": "many"})
     assert status == 400 and "seats" in data["error"]
-    status, data = await api("PUT", "futaba/capacity/2024-04-28", {"seats": 1, "hour": [9]})
+    status, data = await admin("PUT", "futaba/capacity/2024-04-28", {"seats": 1, "hour": [9]})
     assert status == 400 and "hour" in data["error"]
 
 
-async def test_phone_booking_takes_seats_and_is_refused_when_full(api):
-    await api("PUT", "futaba/capacity/2024-04-23", {"seats": 1})
+async def test_phone_booking_takes_seats_and_is_refused_when_full(admin):
+    await admin("PUT", "futaba/capacity/2024-04-23", {"seats": 1})
     body = {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花"}
-    status, booking = await api("POST", "futaba/phone-bookings", body)
+    status, booking = await admin("POST", "futaba/phone-bookings", body)
     assert status == 201 and booking["source"] == "phone" and booking["start"] == "9:00"
-    status, data = await api("POST", "futaba/phone-bookings", {**body, "start": 10, "end": 12})
+    status, data = await admin("POST", "futaba/phone-bookings", {**body, "start": 10, "end": 12})
     assert status == 409 and "no seat is free" in data["error"]
-    status, data = await api("POST", "futaba/phone-bookings", {**body, "start": 12, "end": 11})
+    status, data = await admin("POST", "futaba/phone-bookings", {**body, "start": 12, "end": 11})
     assert status == 400
 
 
-async def test_cancel_on_a_parents_behalf_frees_the_seats_and_tells_the_parent(api, harness):
+async def test_cancel_on_a_parents_behalf_frees_the_seats_and_tells_the_parent(admin, harness):
     await book_by_line(harness, "U1", "目黒 太郎", "9:00", "11:00")
-    status, data = await api(
+    status, data = await admin(
         "POST", "futaba/bookings/cancel", {"child": "目黒太郎", "date": "2024-04-23"}
     )
     assert status == 200 and data["notified"] and data["status"] == "cancelled"
@@ -104,22 +104,22 @@ async def test_cancel_on_a_parents_behalf_frees_the_seats_and_tells_the_parent(a
         "双葉の園保育園の4/23(火) 9:00～11:00の一時保育予約（目黒 太郎さん）"
         "は保育園により取り消されました。"
     ]
-    _, day = await api("GET", "futaba/capacity/2024-04-23")
+    _, day = await admin("GET", "futaba/capacity/2024-04-23")
     assert all(h["booked"] == 0 for h in day["hours"])
-    status, data = await api(
+    status, data = await admin(
         "POST", "futaba/bookings/cancel", {"child": "目黒 太郎", "date": "2024-04-23"}
     )
     assert status == 404 and "目黒 太郎 has no booking" in data["error"]
 
 
-async def test_roster_and_csv_list_the_days_bookings_with_the_answers(api, harness):
+async def test_roster_and_csv_list_the_days_bookings_with_the_answers(admin, harness):
     await book_by_line(harness, "U1", "目黒 太郎", "13:00", "15:00")
-    await api(
+    await admin(
         "POST",
         "futaba/phone-bookings",
         {"date": "2024-04-23", "start": 9, "end": 12, "child": "電話 花"},
     )
-    status, roster = await api("GET", "futaba/roster/2024-04-23")
+    status, roster = await admin("GET", "futaba/roster/2024-04-23")
     assert status == 200
     assert [(r["start"], r["end"], r["child"], r["source"]) for r in roster] == [
         ("9:00", "12:00", "電話 花", "phone"),
@@ -128,13 +128,13 @@ async def test_roster_and_csv_list_the_days_bookings_with_the_answers(api, harne
     assert roster[1]["answers"] == {"利用理由": "通院・出産"}
     assert roster[1]["parent"] == "目黒 花子" and roster[1]["phone"] == "0312345678"
 
-    status, text = await api("GET", "futaba/bookings.csv?from=2024-04-20&to=2024-04-30")
+    status, text = await admin("GET", "futaba/bookings.csv?from=2024-04-20&to=2024-04-30")
     rows = list(csv.DictReader(io.StringIO(text)))
     assert status == 200 and [r["child"] for r in rows] == ["電話 花", "目黒 太郎"]
     assert rows[1]["利用理由"] == "通院・出産" and rows[1]["date"] == "2024-04-23"
-    status, text = await api("GET", "futaba/bookings.csv?from=2024-04-24&to=2024-04-30")
+    status, text = await admin("GET", "futaba/bookings.csv?from=2024-04-24&to=2024-04-30")
     assert status == 200 and len(list(csv.DictReader(io.StringIO(text)))) == 0
-    status, data = await api("GET", "futaba/bookings.csv?from=2024-04-30&to=2024-04-24")
+    status, data = await admin("GET", "futaba/bookings.csv?from=2024-04-30&to=2024-04-24")
     assert status == 400 and "before" in data["error"]
-    status, data = await api("GET", "futaba/bookings.csv")
+    status, data = await admin("GET", "futaba/bookings.csv")
     assert status == 400 and "from" in data["error"]
