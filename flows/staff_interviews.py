@@ -195,24 +195,34 @@ class InterviewStaff:
 
         The expiry is 31 March of the fiscal year of the interview date (the date of
         the slot the registration holds, or today without one). A slot still ahead
-        is given back, since the interview it was for has been done.
+        is given back, since the interview it was for has been done. The clearance is
+        written first and `notified_at` last, so asking again after a crash half-way
+        finishes the job (same retry key: LINE drops a push it already took).
         """
         n = self.nursery(nursery)
         reg = await self._one_child(n, child, birth_date)
         slots = self.s.repos.interviews
         slot = (await slots.held_by([reg.id])).get(reg.id)
         now = self.s.now()
-        day = slot.at.astimezone(self.s.config.zone()).date() if slot else now.date()
-        expiry = fiscal_year_end(day)
-        cleared = await self.s.repos.registrations.clear(reg.id, now, expiry)
-        if cleared is None:
-            raise StaffError(f"{reg.child_name} has already been cleared at {n.name}", 409)
+        if reg.cleared():  # an earlier run stopped before the parent was told: finish it
+            day = (
+                (slot.at if slot else reg.cleared_at or now).astimezone(self.s.config.zone()).date()
+            )
+        else:
+            day = slot.at.astimezone(self.s.config.zone()).date() if slot else now.date()
+            cleared = await self.s.repos.registrations.clear(reg.id, now, fiscal_year_end(day))
+            if cleared is None:
+                raise StaffError(f"{reg.child_name} has already been cleared at {n.name}", 409)
+            reg = cleared
+        expiry = dt.date.fromisoformat(str(reg.expiry))
         if slot is not None and slot.at > now:
             await slots.release(slot.id, reg.id)
         text = self.s.msg.cleared_push.format(
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
         told = await notify(self.s, reg.user, text, f"cleared:{reg.user}:{reg.id}")
+        if told["notice"] != NOTICES["failed"]:
+            await self.s.repos.registrations.mark_notified(reg.id, now)
         log.info(
             "interview_completed", nursery=n.id, registration=reg.id, notified=told["notified"]
         )
@@ -238,7 +248,7 @@ class InterviewStaff:
         if not regs:
             born = f" born {birth_date}" if birth_date else ""
             raise StaffError(f"no child named {child}{born} is registered at {n.name}", 404)
-        waiting = [r for r in regs if not r.cleared()]
+        waiting = [r for r in regs if not r.cleared() or r.notified_at is None]
         if not waiting:
             raise StaffError(
                 f"{child} has already been cleared at {n.name} (until {regs[0].expiry})", 409

@@ -34,6 +34,7 @@ class RegistrationDoc(BaseModel):
     created_at: dt.datetime
     cleared_at: dt.datetime | None = None
     expiry: str | None = None  # YYYY-MM-DD: last day bookings may be made for
+    notified_at: dt.datetime | None = None  # the cleared notice was pushed (or the user blocked)
     dedupe: str | None = None
 
     def cleared(self) -> bool:
@@ -106,6 +107,10 @@ class Registrations:
             return_document=AFTER,
         )
         return _doc(raw)
+
+    async def mark_notified(self, reg_id: str, at: dt.datetime) -> None:
+        """The clearance is complete: the parent was told (or cannot be, having blocked us)."""
+        await self._c.update_one({"_id": reg_id}, {"$set": {"notified_at": at}})
 
 
 def _doc(raw: dict[str, Any] | None) -> RegistrationDoc | None:

@@ -166,3 +166,32 @@ async def test_duplicates_are_the_same_child_and_birth_date_from_several_account
     assert report[0]["birth_date"] == "2022-05-01"
     assert sorted(r["parent"] for r in report[0]["registrations"]) == ["目黒 一郎", "目黒 花子"]
     assert await bot.staff.duplicates("kuwanomi") == []
+
+
+async def test_a_completion_stopped_before_the_notice_is_finished_when_asked_again(harness):
+    """Cleared, then the process died before the push: asking again tells the parent once."""
+    bot = harness.bot
+    reg = await registration(bot, "Ua")
+    await _book(bot, reg, "2024-04-23T10:00")
+    # the first run got as far as the clearance
+    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
+    assert (result["expiry"], result["notified"]) == ("2025-03-31", True)
+    assert (await bot.repos.interviews.all("futaba"))[0].holders == []
+    pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
+    assert len([t for t in pushed if "利用可能" in t]) == 1
+    with pytest.raises(StaffError, match="already been cleared"):
+        await bot.staff.complete_interview("futaba", "目黒 太郎")
+
+
+async def test_line_down_leaves_the_notice_to_send_on_the_next_attempt(harness):
+    bot = harness.bot
+    await registration(bot, "Ua")
+    harness.line.fail_next(500, times=10)
+    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
+    assert result["notified"] is False and "could not be reached" in result["notice"]
+    harness.line.failures.clear()
+    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
+    assert result["notified"] is True
+    pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
+    assert any("利用可能" in t for t in pushed)
