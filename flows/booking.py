@@ -14,7 +14,7 @@ from flows import labels
 from flows.base import END, START, Flow, Input, Run
 from flows.calendar import Calendar, end_hours, start_hours
 from flows.config import Nursery
-from flows.ledger import Ledger
+from flows.ledger import Ledger, Outcome
 from flows.replies import Sticker, choices
 from flows.services import Services
 from storage.allowances import child_key
@@ -234,7 +234,13 @@ class BookingFlow(Flow):
             run.out.say(m.bk_no_cleared)
             await run.fire("stop")
             return
-        outcome = await self.ledger.book(self._intent(run, reg))
+        starts = dt.datetime.combine(
+            self._day(run), dt.time(run.data["start"]), self.s.config.zone()
+        )
+        if starts <= self.s.now():  # the band began while the parent was on the summary
+            outcome: Outcome = "filled"
+        else:
+            outcome = await self.ledger.book(self._intent(run, reg))
         if outcome == "filled":
             run.out.say(m.bk_filled)
             run.hand_over("menu")

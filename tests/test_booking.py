@@ -89,3 +89,14 @@ async def test_no_days_with_seats_says_so(harness):
     said = [t for s in sent for t in texts(s.messages)]
     assert "双葉の園保育園には10日先までに予約できる日がありません。" in said
     assert "予約をする" in labels(sent)  # the menu again
+
+
+async def test_a_band_that_began_while_on_the_summary_is_not_booked(harness, clock):
+    await cleared(harness.bot, "U1")
+    clock.set(dt.datetime(2024, 4, 20, 9, 45, tzinfo=clock.tz))
+    for text in ["予約をする", "目黒 太郎/双葉の園保育園", "4/20(土)", "10:00", "12:00", "就労"]:
+        await harness.say("U1", text)
+    clock.set(dt.datetime(2024, 4, 20, 10, 0, tzinfo=clock.tz))
+    sent = await harness.say("U1", "確定")
+    assert "操作中に選択した予約枠が埋まってしまいました。" in texts(sent[0].messages)[0]
+    assert await harness.bot.repos.bookings.of_user("U1", dt.date(2024, 4, 20)) == []
