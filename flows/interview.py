@@ -33,7 +33,7 @@ class InterviewFlow(Flow):
         {"trigger": "slot_taken", "source": "confirm", "dest": END},
         {"trigger": "booked", "source": "confirm", "dest": END},
         {"trigger": "declined", "source": "confirm", "dest": END},
-        {"trigger": "gone", "source": ["slot", "confirm"], "dest": "nothing"},
+        {"trigger": "gone", "source": "confirm", "dest": "nothing"},
     ]
 
     # -- what can be booked ------------------------------------------------------------------
