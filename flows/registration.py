@@ -18,7 +18,8 @@ from flows.base import Flow, Input, Run
 from flows.replies import Button
 from storage.registrations import RegistrationDoc
 
-# typed answers: state -> (normaliser, the Messages field saying why an answer was refused)
+# typed answers: state -> (normaliser, the Messages field saying why an answer was refused);
+# each is asked with the Messages field `reg_ask_<state>`
 TYPED: dict[str, tuple[Callable[[str], str | None], str]] = {
     "parent_name": (normalize.name, "invalid_name"),
     "postal_code": (normalize.postal_code, "invalid_postal_code"),
@@ -48,23 +49,11 @@ class RegistrationFlow(Flow):
         run.offer(buttons, [n.id for n in self.s.config.nurseries])
         run.out.say(self.s.msg.reg_ask_nursery, *buttons)
 
-    async def prompt_parent_name(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_parent_name)
-
-    async def prompt_postal_code(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_postal_code)
-
-    async def prompt_address(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_address)
-
-    async def prompt_phone(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_phone)
-
-    async def prompt_child_name(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_child_name)
-
-    async def prompt_child_kana(self, run: Run) -> None:
-        run.out.say(self.s.msg.reg_ask_child_kana)
+    async def prompt(self, run: Run) -> None:
+        if run.state in TYPED:
+            run.out.say(getattr(self.s.msg, f"reg_ask_{run.state}"))
+            return
+        await super().prompt(run)
 
     async def prompt_birth_date(self, run: Run) -> None:
         today = self.s.today()
