@@ -142,9 +142,6 @@ class Flow:
             return
         await on(run, inp)
 
-    async def on_choice_expected(self, run: Run) -> None:
-        await run.reask(self.s.msg.choose_from_buttons)
-
     # For `python -m bot diagram` and replay coverage.
     def edges(self) -> list[tuple[str, str, str]]:
         out = []

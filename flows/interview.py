@@ -145,9 +145,8 @@ class InterviewFlow(Flow):
 
     async def on_confirm(self, run: Run, inp: Input) -> None:
         m = self.s.msg
-        answer = run.chosen(inp)
+        answer = await run.choice(inp)
         if answer is None:
-            await run.reask(m.choose_from_buttons)
             return
         if answer == "no":
             run.out.say(m.iv_cancelled_choice)

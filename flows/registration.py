@@ -125,9 +125,8 @@ class RegistrationFlow(Flow):
         await self._choice(run, inp, "sex")
 
     async def _choice(self, run: Run, inp: Input, key: str) -> None:
-        value = run.chosen(inp)
+        value = await run.choice(inp)
         if value is None:
-            await run.reask(self.s.msg.choose_from_buttons)
             return
         run.data[key] = value
         await run.fire("answered")
@@ -152,10 +151,10 @@ class RegistrationFlow(Flow):
             await run.fire("answered")
 
     async def on_summary(self, run: Run, inp: Input) -> None:
-        answer = run.chosen(inp)
+        answer = await run.choice(inp)
         if answer is None:
-            await run.reask(self.s.msg.choose_from_buttons)
-        elif answer == "no":
+            return
+        if answer == "no":
             run.data = {}
             run.out.say(self.s.msg.reg_restart)
             await run.fire("start_over")
