@@ -171,7 +171,7 @@ class InterviewFlow(Flow):
             m.iv_done.format(
                 nursery=n.name,
                 when=self._when(slot),
-                documents="、".join(self.s.config.interview_documents),
+                documents=self.s.msg.list_separator.join(self.s.config.interview_documents),
                 deadline=labels.moment(deadline, m.weekdays),
             )
         )
