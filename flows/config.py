@@ -105,7 +105,7 @@ class Messages(_Strict):
     error_retry: str
     choose_from_buttons: str
     weekdays: str = Field(min_length=7, max_length=7)  # Monday first
-    list_separator: str = "、"  # between items of a list in a sentence
+    list_separator: str  # between items of a list in a sentence
 
     reg_ask_nursery: str
     reg_ask_parent_name: str
