@@ -1,9 +1,11 @@
 """Handles inbox entries: one user's events strictly in order, different users concurrently.
 
-The webhook stores events and calls `kick(user)`; a task per user drains that
-user's pending events under a lease in the database, so two processes never
-handle one user at once. A sweeper picks up what nobody is handling: events
-whose worker died (the lease expires) and failed events due for a retry.
+The webhook stores events, puts them on their user's queue and calls
+`kick(user)`; a task per user drains that queue under a lease in the database
+(taken and given back together with the queue, see storage/inbox.py), so two
+processes never handle one user at once. A sweeper picks up what nobody is
+handling: events whose worker died (the lease expires), failed events due for
+a retry, and events stored but never queued.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import structlog
 
 from bot.logs import user_hash
 from storage.clock import Clock
-from storage.inbox import Inbox, Leases
+from storage.inbox import DEAD, PENDING, Inbox, Leases, Queued
 from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger("bot.dispatcher")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+STRANDED_AFTER = dt.timedelta(minutes=1)  # a pending event this old should have been handled
+STRANDED_CHECK = dt.timedelta(minutes=1)  # how often the sweeper looks for such events
 
 
 class Dispatcher:
@@ -52,19 +57,29 @@ class Dispatcher:
         self._again: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
+        self._stranded_at: dt.datetime | None = None
 
     # -- called by the webhook -------------------------------------------------------------
     async def accept(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
-        """Store events durably (redeliveries are dropped here), then start handling them."""
-        new = await self.inbox.add(entries, self.clock.now())
-        users = {user for event_id, user, _ in entries if event_id in new}
-        for user in users:
+        """Store events durably (redeliveries are dropped here), queue them, start handling."""
+        queued = await self.inbox.add(entries, self.clock.now())
+        by_user: dict[str, list[Queued]] = {}
+        for q in queued:
+            by_user.setdefault(q.user, []).append(q)
+        for user, events in by_user.items():
+            new = [q for q in events if q.new]
+            if new:
+                await self.leases.enqueue(user, new)
+            for q in events:
+                if not q.new:  # a redelivery of an event still pending: queued if it was not
+                    await self.leases.requeue(user, q)
+        for user in by_user:
             self.kick(user)
-        return new
+        return [q.id for q in queued if q.new]
 
     def kick(self, user: str) -> None:
         if self._closing:
-            return  # left pending in the inbox: another process or the next start takes it
+            return  # left queued: another process or the next start takes it
         task = self._tasks.get(user)
         if task is not None and not task.done():
             self._again.add(user)
@@ -76,14 +91,19 @@ class Dispatcher:
         try:
             while True:
                 self._again.discard(user)
-                if not await self.leases.acquire(user, self.owner, self.clock.now(), self.lease):
+                queue = await self.leases.acquire(user, self.owner, self.clock.now(), self.lease)
+                if queue is None:
                     return  # another worker has this user; it re-checks before letting go
+                seen: set[str] = set()
+                done: list[str] = []
                 try:
-                    await self._handle_pending(user)
+                    await self._handle_queue(user, queue, seen, done)
                 finally:
-                    await self.leases.release(user, self.owner)
-                # Events may have arrived between our last look and the release.
-                if user not in self._again and not await self._has_due(user):
+                    rest = await self.leases.release(user, self.owner, done)
+                if rest is None:
+                    return  # the lease ran out and another worker took over
+                # Events queued between our look and the release (by any process).
+                if user not in self._again and all(item["id"] in seen for item in rest):
                     return
         except StoreUnavailable as e:
             log.error("store_unavailable", user=user_hash(user), error=type(e).__name__)
@@ -92,27 +112,31 @@ class Dispatcher:
         finally:
             self._tasks.pop(user, None)
 
-    async def _has_due(self, user: str) -> bool:
-        now = self.clock.now()
-        return any(_due(e, now) for e in await self.inbox.pending_for(user, limit=1))
-
-    async def _handle_pending(self, user: str) -> None:
-        while True:
-            entries = await self.inbox.pending_for(user)
-            if not entries:
-                return
-            for entry in entries:
-                if not _due(entry, self.clock.now()):
-                    return  # keep order: a failed event blocks this user's later ones
-                # Renew the lease for every event so a long queue keeps it.
-                if not await self.leases.acquire(user, self.owner, self.clock.now(), self.lease):
+    async def _handle_queue(
+        self, user: str, queue: list[dict[str, str]], seen: set[str], done: list[str]
+    ) -> None:
+        """Handle the queued events in order; stop at one that failed and waits for a retry."""
+        held_since = self.clock.now()
+        for item in queue:
+            event_id = item["id"]
+            seen.add(event_id)
+            entry = await self.inbox.get(event_id)
+            if entry is None or entry.get("status") != PENDING:
+                done.append(event_id)  # handled before, parked, or purged: off the queue
+                continue
+            now = self.clock.now()
+            if not _due(entry, now):
+                return  # keep order: a failed event blocks this user's later ones
+            if now - held_since > self.lease / 3:  # a long queue keeps the lease
+                if not await self.leases.renew(user, self.owner, now, self.lease):
                     return
-                await self._handle_one(entry)
-                fresh = await self.inbox.get(entry["_id"])
-                if fresh is not None and fresh.get("status") == "pending":
-                    return  # failed: retried later by the sweeper, order kept
+                held_since = now
+            if await self._handle_one(entry) == "retry":
+                return  # retried later by the sweeper, order kept
+            done.append(event_id)
 
-    async def _handle_one(self, entry: dict[str, Any]) -> None:
+    async def _handle_one(self, entry: dict[str, Any]) -> str:
+        """Handle one event: "done", "dead" (parked after too many failures) or "retry"."""
         event_id = entry["_id"]
         try:
             await self.handler(entry)
@@ -124,19 +148,30 @@ class Dispatcher:
             doc = await self.inbox.mark_failed(
                 event_id, type(e).__name__, self.clock.now(), self.max_attempts
             )
+            parked = doc is not None and doc.get("status") == DEAD
             log.exception(
                 "event_failed",
                 event_id=event_id,
                 user=user_hash(entry["user"]),
                 attempts=doc.get("attempts") if doc else None,
-                parked=bool(doc and doc.get("status") == "dead"),
+                parked=parked,
             )
-            return
+            if doc is None:
+                return "done"  # no longer pending: finished elsewhere meanwhile
+            return "dead" if parked else "retry"
         await self.inbox.mark_done(event_id, self.clock.now())
+        return "done"
 
     # -- background ------------------------------------------------------------------------
     async def sweep_once(self) -> int:
-        users = await self.inbox.users_due(self.clock.now())
+        """Kick every user with events queued (a dead worker's, failed ones due for a retry);
+        now and then, queue pending events that never reached a queue."""
+        now = self.clock.now()
+        if self._stranded_at is None or now - self._stranded_at >= STRANDED_CHECK:
+            self._stranded_at = now
+            for q in await self.inbox.stranded(now - STRANDED_AFTER):
+                await self.leases.requeue(q.user, q)
+        users = await self.leases.with_queue()
         for user in users:
             self.kick(user)
         return len(users)
