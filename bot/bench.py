@@ -48,9 +48,9 @@ NURSERIES = ["双葉の園保育園", "アンジェリカ下目黒2丁目保育�
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
 REPLY_TIMEOUT = 10.0
 
-# A step: ("say", text), ("tap", label prefix), ("tap_nth", None) taps the parent's own
-# n-th button (spreads parents over days), ("clear", None) staff complete the interview.
-Step = tuple[str, str | None]
+# A step: (name, kind, value): ("say", text), ("tap", label or its start; "#0" the first
+# button, "#nth" the parent's own n-th), ("clear", None) staff complete the interview.
+Step = tuple[str, str, str | None]
 
 
 def child_name(user_no: int) -> str:
@@ -65,40 +65,41 @@ def child_name(user_no: int) -> str:
 
 
 def journey(user_no: int, birth: str) -> Iterator[Step]:
-    """What one parent does, for as long as the benchmark wants events."""
+    """What one parent does, for as long as the benchmark wants events: (step name, kind,
+    value)."""
     nursery = NURSERIES[user_no % len(NURSERIES)]
     child = child_name(user_no)
     yield from [
-        ("say", "児童の登録"),
-        ("tap", nursery),
-        ("say", "目黒 花子"),
-        ("say", "153-0061"),
-        ("say", "東京都目黒区中目黒1-1-1"),
-        ("say", "03-1234-5678"),
-        ("say", child),
-        ("say", "めぐろ たろう"),
-        ("say", birth),
-        ("tap", "男"),
-        ("tap", "はい"),  # registered; the interview booking starts by itself
-        ("tap", f"{child}/{nursery}"),
-        ("tap", "#0"),  # the first interview slot
-        ("tap", "はい"),
-        ("clear", None),  # staff: interview done; the parent is pushed 利用可能
+        ("registration keyword", "say", "児童の登録"),
+        ("nursery", "tap", nursery),
+        ("parent name", "say", "目黒 花子"),
+        ("postal code", "say", "153-0061"),
+        ("address", "say", "東京都目黒区中目黒1-1-1"),
+        ("phone", "say", "03-1234-5678"),
+        ("child name", "say", child),
+        ("furigana", "say", "めぐろ たろう"),
+        ("birth date", "say", birth),
+        ("sex", "tap", "男"),
+        ("register", "tap", "はい"),  # registered; the interview booking starts by itself
+        ("interview child", "tap", f"{child}/{nursery}"),
+        ("interview slot", "tap", "#0"),  # the first slot
+        ("interview confirm", "tap", "はい"),
+        ("staff clear", "clear", None),  # interview done; the parent is pushed 利用可能
     ]
     for _ in itertools.count():
         yield from [
-            ("say", "予約をする"),
-            ("tap", f"{child}/{nursery}"),
-            ("tap_nth", None),  # a day
-            ("tap", "#0"),  # the first start hour
-            ("tap", "#0"),  # the first end hour (2 hours)
-            ("tap", "就労"),
-            ("tap", "確定"),  # booked: a sticker and the completion message
-            ("say", "予約を取り消す"),
-            ("tap", "キャンセル"),
-            ("tap", "はい"),  # cancelled: the seats are free again
-            ("say", "こんにちは"),  # free text: the notice and the menu
-            ("say", "区ウェブサイトで概要を確認する"),
+            ("booking keyword", "say", "予約をする"),
+            ("booking child", "tap", f"{child}/{nursery}"),
+            ("day", "tap", "#nth"),  # parents spread over the days
+            ("start hour", "tap", "#0"),
+            ("end hour", "tap", "#0"),  # 2 hours
+            ("reason", "tap", "就労"),
+            ("confirm 確定", "tap", "確定"),  # booked: a sticker and the completion message
+            ("cancel keyword", "say", "予約を取り消す"),
+            ("cancel button", "tap", "キャンセル"),
+            ("cancel yes", "tap", "はい"),  # cancelled: the seats are free again
+            ("free text", "say", "こんにちは"),  # the notice and the menu
+            ("website keyword", "say", "区ウェブサイトで概要を確認する"),
         ]
 
 
@@ -184,6 +185,17 @@ class Tally:
     off_script: int = 0  # the button a step taps was not on screen
     booked: int = 0  # completion stickers received
     cleared: int = 0
+    misses: list[str] = field(default_factory=list)  # the first off-script steps, described
+    by_step: dict[str, list[float]] = field(default_factory=dict)
+
+    def took(self, step: str, seconds: float) -> None:
+        self.latencies.append(seconds)
+        self.by_step.setdefault(step, []).append(seconds)
+
+    def miss(self, what: str) -> None:
+        self.off_script += 1
+        if len(self.misses) < 5:
+            self.misses.append(what)
 
 
 class Parent:
@@ -199,22 +211,23 @@ class Parent:
     async def walk(self, count: int) -> None:
         sent = 0
         while sent < count:
-            kind, value = next(self.steps)
+            name, kind, value = next(self.steps)
             if kind == "clear":
                 await self.d.clear(self.no)
                 continue
             if kind == "say":
                 action: dict[str, Any] = {"type": "message", "text": value}
             else:
-                b = _pick(self.screen, "#nth" if kind == "tap_nth" else str(value), self.no)
+                b = _pick(self.screen, str(value), self.no)
                 if b is None:
                     # Off script (a reply we did not expect): say the label and carry on.
-                    self.d.tally.off_script += 1
+                    labels = [x.label for x in self.screen]
+                    self.d.tally.miss(f"tap {value!r}, on screen {labels}")
                     action = {"type": "message", "text": str(value or "")}
                 else:
                     action = b.action
             await self.d.pace()
-            messages = await self.d.send(self.user, action)
+            messages = await self.d.send(self.user, action, name)
             sent += 1
             if messages is not None:
                 self.screen = buttons(messages)
@@ -250,7 +263,9 @@ class Driver:
         if at > now:
             await asyncio.sleep(at - now)
 
-    async def send(self, user: str, action: dict[str, Any]) -> list[dict[str, Any]] | None:
+    async def send(
+        self, user: str, action: dict[str, Any], step: str = ""
+    ) -> list[dict[str, Any]] | None:
         """Post one signed event; with a stand-in, wait for the reply and return it."""
         event, token = _event(user, action)
         body = json.dumps({"destination": "Ubench", "events": [event]}).encode()
@@ -267,7 +282,7 @@ class Driver:
             if fut is not None and self.standin is not None:
                 self.standin.pending.pop(token, None)
             if ok:
-                self.tally.latencies.append(time.perf_counter() - start)
+                self.tally.took(step, time.perf_counter() - start)
             else:
                 self.tally.errors += 1
             return None
@@ -277,7 +292,7 @@ class Driver:
             self.standin.pending.pop(token, None)  # type: ignore[union-attr]
             self.tally.errors += 1
             return None
-        self.tally.latencies.append(at - start)
+        self.tally.took(step, at - start)
         return messages
 
     async def clear(self, user_no: int) -> None:
@@ -289,8 +304,8 @@ class Driver:
                 f"{quote(nursery, safe='')}/interviews/complete",
                 {"child": child_name(user_no)},
             )
-        except RuntimeError:
-            self.tally.off_script += 1
+        except RuntimeError as e:
+            self.tally.miss(str(e))
             return
         self.tally.cleared += 1
 
@@ -302,7 +317,7 @@ class Driver:
 
 
 async def set_up(session: aiohttp.ClientSession, url: str) -> None:
-    """Staff open interview slots and seats for the next days at every nursery."""
+    """Staff open interview slots and seats for the coming days at every nursery."""
     driver = Driver(url, None, session, "")
     today = dt.datetime.now(TOKYO).date()
     for nursery in NURSERIES:
@@ -311,9 +326,12 @@ async def set_up(session: aiohttp.ClientSession, url: str) -> None:
             at = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(10), TOKYO)
             body = {"at": at.isoformat(), "capacity": 100000}
             await driver._admin("POST", f"{key}/interview-slots", body)
-        for days in range(1, 11):
+        # Today and tomorrow are closed: their bookings could not be cancelled any more
+        # (the deadline is 17:00 the day before), and every journey cancels what it booked.
+        for days in range(11):
             day = (today + dt.timedelta(days=days)).isoformat()
-            await driver._admin("PUT", f"{key}/capacity/{day}", {"seats": 100})
+            seats = 100 if days >= 2 else 0
+            await driver._admin("PUT", f"{key}/capacity/{day}", {"seats": seats})
 
 
 def _birth() -> str:
@@ -341,23 +359,30 @@ async def _run_load(
     t = driver.tally
     lat = sorted(t.latencies)
 
-    def pct(p: float) -> float:
-        return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
-
     return {
         "events": len(lat),
         "errors": t.errors,
         "off_script": t.off_script,
+        "misses": t.misses,
         "bookings": t.booked,
         "cleared": t.cleared,
         "seconds": elapsed,
         "events_per_s": len(lat) / elapsed if elapsed else 0.0,
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        "p50_ms": _pct(lat, 0.50),
+        "p95_ms": _pct(lat, 0.95),
+        "p99_ms": _pct(lat, 0.99),
         "max_ms": lat[-1] * 1000 if lat else float("nan"),
         "mean_ms": statistics.fmean(lat) * 1000 if lat else float("nan"),
+        "steps": {
+            name: {"n": len(xs), "p50_ms": _pct(sorted(xs), 0.5), "p95_ms": _pct(sorted(xs), 0.95)}
+            for name, xs in t.by_step.items()
+        },
     }
+
+
+def _pct(lat: list[float], p: float) -> float:
+    """The p-th quantile of sorted seconds, in milliseconds."""
+    return lat[min(len(lat) - 1, int(p * len(lat)))] * 1000 if lat else float("nan")
 
 
 async def _bare_app() -> web.Application:
@@ -438,6 +463,8 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
         LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
     )
     serve = ["-m", "bot", "serve", "--host", "127.0.0.1"]
+    if os.environ.get("BENCH_SERVER_SCRIPT"):  # a wrapper script, for experiments
+        serve = [os.environ["BENCH_SERVER_SCRIPT"], *serve[2:]]
     if profile:
         serve = ["-m", "pyinstrument", "-r", "text", "-o", profile, *serve]
     server = _spawn([*serve, "--port", str(bot_port)], env)
@@ -465,7 +492,11 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
     finally:
         for p in (server, bare):
             p.terminate()
-            p.wait(timeout=10)
+            try:
+                p.wait(timeout=120 if profile else 10)  # the profiler writes its report
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
         await runner.cleanup()
     full, bare_r = results["full_speed"], results["bare"]
     results["ratio_to_bare"] = full["events_per_s"] / bare_r["events_per_s"]
@@ -495,6 +526,13 @@ def report(r: dict[str, Any]) -> str:
         "targets          : >= 2000 events/s per worker, ratio >= 0.15,"
         " p99 <= 20 ms at 500 events/s",
     ]
+    slow = sorted(a["steps"].items(), key=lambda kv: -kv[1]["p95_ms"])[:4]
+    lines.append(
+        f"slowest steps at {r['rate']:.0f}/s (p95): "
+        + ", ".join(f"{name} {x['p95_ms']:.1f} ms" for name, x in slow)
+    )
+    for phase in ("full_speed", "at_rate"):
+        lines += [f"off script ({phase}): {m}" for m in r[phase]["misses"]]
     return "\n".join(lines)
 
 

@@ -21,23 +21,76 @@ log = structlog.get_logger("bot.events")
 HANDLED = {"message", "postback", "follow", "unfollow"}
 
 
+MAX_ID = 200  # characters kept of LINE's ids and tokens; real ones are far shorter
+
+
+def _str(value: Any, limit: int | None = None) -> str | None:
+    """A string as it can be stored: lone surrogates (from JSON escapes) replaced."""
+    if not isinstance(value, str):
+        return None
+    text = value if limit is None else value[:limit]
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The parts of a webhook event the bot uses, type-checked; None without an event id.
+
+    Only these are stored, so a body of any shape (it is signed, not validated by LINE's
+    SDK) can neither break storage (BSON) nor the handler, and no unused data is kept.
+    """
+    event_id = _str(event.get("webhookEventId"), MAX_ID)
+    if not event_id:
+        return None
+    ts = event.get("timestamp")
+    src = _dict(event.get("source"))
+    out: dict[str, Any] = {
+        "webhookEventId": event_id,
+        "type": _str(event.get("type"), MAX_ID) or "",
+        "timestamp": ts if isinstance(ts, int) and 0 <= ts < 10**15 else 0,
+        "source": {
+            k: v for k in ("type", "userId", "groupId", "roomId") if (v := _str(src.get(k), MAX_ID))
+        },
+    }
+    token = _str(event.get("replyToken"), MAX_ID)
+    if token:
+        out["replyToken"] = token
+    if out["type"] == "message":
+        msg = _dict(event.get("message"))
+        out["message"] = {"type": _str(msg.get("type"), MAX_ID) or ""}
+        text = _str(msg.get("text"))
+        if text is not None:
+            out["message"]["text"] = text
+    elif out["type"] == "postback":
+        pb = _dict(event.get("postback"))
+        out["postback"] = {"data": _str(pb.get("data")) or ""}
+        date = _str(_dict(pb.get("params")).get("date"), 10)
+        if date:
+            out["postback"]["params"] = {"date": date}
+    return out
+
+
 def user_of(event: dict[str, Any]) -> str:
-    src = event.get("source") or {}
+    src = _dict(event.get("source"))
     return str(src.get("userId") or src.get("groupId") or src.get("roomId") or "")
 
 
 def to_input(event: dict[str, Any]) -> Input:
+    """The flows' input for a (cleaned) event."""
     kind = event.get("type")
     if kind == "follow":
         return Input("follow")
     if kind == "unfollow":
         return Input("unfollow")
     if kind == "postback":
-        pb = event.get("postback") or {}
-        params = pb.get("params") or {}
-        return Input("postback", data=str(pb.get("data", "")), date=params.get("date"))
+        pb = _dict(event.get("postback"))
+        date = _dict(pb.get("params")).get("date")
+        return Input("postback", data=str(pb.get("data", "")), date=date)
     if kind == "message":
-        msg = event.get("message") or {}
+        msg = _dict(event.get("message"))
         if msg.get("type") == "text":
             return Input("text", text=str(msg.get("text", "")))
     return Input("other")

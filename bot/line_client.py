@@ -1,42 +1,55 @@
-"""Replies and pushes through line-bot-sdk's AsyncMessagingApi.
+"""Replies and pushes: LINE's Messaging API over one aiohttp session.
 
-One client per app, closed on shutdown, with an explicit request timeout.
-A reply token is good for about a minute and once: when it is too old or
-LINE refuses it, the same messages go out as a push with an
-`X-Line-Retry-Key`, so retrying that push can never deliver it twice.
-429 and 5xx answers are retried a bounded number of times with backoff.
+The renderer (bot/render.py) already builds LINE's message JSON within LINE's
+limits, so it is posted as it is: going through line-bot-sdk's models meant
+validating and re-serialising every message, about 0.9 ms of CPU per reply
+(docs/performance.md). One session per app, closed on shutdown, with an
+explicit request timeout and a bounded connection pool.
+
+A reply token is good for about a minute and once: when it is too old or LINE
+refuses it, the same messages go out as a push with an `X-Line-Retry-Key`, so
+retrying that push can never deliver it twice. 429 and 5xx answers, timeouts
+and lost connections are retried a bounded number of times with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import uuid
 from typing import Any
 
+import aiohttp
 import structlog
-from linebot.v3.messaging import (
-    AsyncApiClient,
-    AsyncMessagingApi,
-    Configuration,
-    PushMessageRequest,
-    ReplyMessageRequest,
-)
-from linebot.v3.messaging.exceptions import ApiException
 
 log = structlog.get_logger("bot.line")
 
 REPLY_TOKEN_MAX_AGE = dt.timedelta(seconds=50)
 RETRY_NAMESPACE = uuid.UUID("6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")
+MAX_CONNECTIONS = 100  # to LINE's API at once, per process
+USER_AGENT = "meguro-ichiji-hoiku-bot"
 
 
 class DeliveryError(Exception):
     """LINE did not take the messages after the allowed retries."""
 
 
+class LineApiError(Exception):
+    """LINE answered with an error status (4xx other than those handled, or 5xx/429 once)."""
+
+    def __init__(self, status: int, message: str = "") -> None:
+        super().__init__(f"LINE answered {status}: {message[:200]}")
+        self.status = status
+
+
 def retry_key(*parts: str) -> str:
     """A stable UUID for one logical push: the same parts give the same key."""
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
+
+
+def _dumps(body: dict[str, Any]) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 class LineClient:
@@ -48,47 +61,57 @@ class LineClient:
         attempts: int = 4,
         backoff: float = 0.5,
     ) -> None:
-        self._conf = Configuration(access_token=access_token, host=base_url)
+        self._base = base_url.rstrip("/")
+        self._headers = {
+            "Authorization": f"Bearer {access_token}",
+            "Content-Type": "application/json",
+            "User-Agent": USER_AGENT,
+        }
         self._timeout = timeout
         self._attempts = attempts
         self._backoff = backoff
-        self._client: AsyncApiClient | None = None
-        self._api: AsyncMessagingApi | None = None
+        self._session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
-        self._client = AsyncApiClient(self._conf)
-        self._api = AsyncMessagingApi(self._client)
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
+            timeout=aiohttp.ClientTimeout(total=self._timeout),
+            headers=self._headers,
+        )
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = self._api = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
-    @property
-    def api(self) -> AsyncMessagingApi:
-        if self._api is None:
+    async def _post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
+        if self._session is None:
             raise RuntimeError("LineClient.start() was not awaited")
-        return self._api
+        async with self._session.post(self._base + path, data=_dumps(body), headers=headers) as r:
+            text = await r.text()
+            if r.status >= 300:
+                raise LineApiError(r.status, text)
 
-    async def _call(self, what: str, fn: Any) -> None:
+    async def _call(
+        self, what: str, path: str, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
             try:
-                await fn()
+                await self._post(path, body, headers)
                 return
-            except ApiException as e:
-                status = e.status or 0
-                if what == "push" and status == 409:
+            except LineApiError as e:
+                if what == "push" and e.status == 409:
                     return  # LINE already accepted a push with this retry key
-                if status == 429 or status >= 500 or status == 0:
+                if e.status == 429 or e.status >= 500:
                     if attempt == self._attempts:
-                        raise DeliveryError(f"{what}: LINE answered {status}") from e
-                    log.warning("line_retry", call=what, status=status, attempt=attempt)
+                        raise DeliveryError(f"{what}: LINE answered {e.status}") from e
+                    log.warning("line_retry", call=what, status=e.status, attempt=attempt)
                     await asyncio.sleep(delay)
                     delay *= 2
                     continue
                 raise
-            except (TimeoutError, OSError) as e:
+            except (TimeoutError, aiohttp.ClientError, OSError) as e:
                 if attempt == self._attempts:
                     raise DeliveryError(f"{what}: {type(e).__name__}") from e
                 log.warning("line_retry", call=what, error=type(e).__name__, attempt=attempt)
@@ -96,19 +119,12 @@ class LineClient:
                 delay *= 2
 
     async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
-        req = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-        await self._call(
-            "reply", lambda: self.api.reply_message(req, _request_timeout=self._timeout)
-        )
+        body = {"replyToken": reply_token, "messages": messages}
+        await self._call("reply", "/v2/bot/message/reply", body, {})
 
     async def push(self, user_id: str, messages: list[dict[str, Any]], key: str) -> None:
-        req = PushMessageRequest.from_dict({"to": user_id, "messages": messages})
-        await self._call(
-            "push",
-            lambda: self.api.push_message(
-                req, x_line_retry_key=key, _request_timeout=self._timeout
-            ),
-        )
+        body = {"to": user_id, "messages": messages}
+        await self._call("push", "/v2/bot/message/push", body, {"X-Line-Retry-Key": key})
 
     async def deliver(
         self,
@@ -129,12 +145,12 @@ class LineClient:
                     await self.reply(reply_token, batch)
                     how = "reply"
                     continue
-                except ApiException as e:
+                except LineApiError as e:
                     if e.status != 400:
                         raise DeliveryError(f"reply: LINE answered {e.status}") from e
                     log.info("reply_token_refused_push_instead")
             try:
                 await self.push(user_id, batch, retry_key(key, str(i)))
-            except ApiException as e:
+            except LineApiError as e:
                 raise DeliveryError(f"push: LINE answered {e.status}") from e
         return how
