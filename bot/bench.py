@@ -435,15 +435,17 @@ async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     raise RuntimeError("server did not start")
 
 
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    quiet = env.get("LOG_LEVEL", "WARNING") == "WARNING"
-    return subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL if quiet else None,
-    )
+def _spawn(args: list[str], env: dict[str, str], log: str | None = None) -> subprocess.Popen[bytes]:
+    """Start a Python process; its log lines are written as in production, to `log` or
+    /dev/null."""
+    out = open(log, "wb") if log else subprocess.DEVNULL
+    try:
+        return subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=out
+        )
+    finally:
+        if log:
+            out.close()  # type: ignore[union-attr]
 
 
 async def run(users: int, events: int, rate: float, profile: str | None = None) -> dict[str, Any]:
@@ -460,14 +462,14 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
         LINE_CHANNEL_ACCESS_TOKEN="bench-token",
         LINE_API_BASE_URL=f"http://127.0.0.1:{line_port}",
         ADMIN_TOKENS=f"city:{ADMIN_TOKEN}",
-        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "WARNING"),
+        LOG_LEVEL=os.environ.get("BENCH_LOG_LEVEL", "INFO"),  # as in production
     )
     serve = ["-m", "bot", "serve", "--host", "127.0.0.1"]
     if os.environ.get("BENCH_SERVER_SCRIPT"):  # a wrapper script, for experiments
         serve = [os.environ["BENCH_SERVER_SCRIPT"], *serve[2:]]
     if profile:
         serve = ["-m", "pyinstrument", "-r", "text", "-o", profile, *serve]
-    server = _spawn([*serve, "--port", str(bot_port)], env)
+    server = _spawn([*serve, "--port", str(bot_port)], env, os.environ.get("BENCH_SERVER_LOG"))
     bare = _spawn(["-m", "bot", "bench-bare", "--port", str(bare_port)], env)
     results: dict[str, Any] = {"users": users, "rate": rate}
     try:

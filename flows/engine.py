@@ -8,7 +8,6 @@ wrote it meanwhile, the input is handled again on the fresh state.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,12 +170,36 @@ def _clear(session: SessionDoc) -> None:
 
 
 # -- reply (de)serialisation, for the session's stored answer to its last event -----------
-_KINDS: dict[str, type] = {"text": Text, "carousel": Carousel, "sticker": Sticker}
+# Written by hand rather than with dataclasses.asdict (a recursive deep copy, the slowest
+# step of saving a session), and without the buttons' default fields, to keep sessions small.
+
+
+def _button_to_dict(b: Button) -> dict[str, Any]:
+    d: dict[str, Any] = {"label": b.label}
+    if b.kind != "message":
+        d["kind"] = b.kind
+    if b.data:
+        d["data"] = b.data
+    for key in ("initial", "max", "min"):
+        if getattr(b, key) is not None:
+            d[key] = getattr(b, key)
+    return d
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    kind = {Text: "text", Carousel: "carousel", Sticker: "sticker"}[type(reply)]
-    return {"type": kind, **dataclasses.asdict(reply)}
+    if isinstance(reply, Text):
+        return {
+            "type": "text",
+            "text": reply.text,
+            "buttons": [_button_to_dict(b) for b in reply.buttons],
+        }
+    if isinstance(reply, Carousel):
+        columns = [
+            {"title": c.title, "text": c.text, "buttons": [_button_to_dict(b) for b in c.buttons]}
+            for c in reply.columns
+        ]
+        return {"type": "carousel", "alt_text": reply.alt_text, "columns": columns}
+    return {"type": "sticker", "package_id": reply.package_id, "sticker_id": reply.sticker_id}
 
 
 def reply_from_dict(d: dict[str, Any]) -> Reply:
