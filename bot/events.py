@@ -133,8 +133,9 @@ class EventHandler:
         if outcome.replies:
             sent_at = dt.datetime.fromtimestamp(event.get("timestamp", 0) / 1000, dt.UTC)
             age = self.clock.now() - sent_at
-            token = None if outcome.replayed else event.get("replyToken")
-            how = await self.line.deliver(user, render(outcome.replies), event_id, token, age)
+            batches = render(outcome.replies)
+            token = event.get("replyToken")
+            how = await self.line.deliver(user, batches, event_id, token, age, outcome.replayed)
         for other, replies in outcome.pushes:
             await self.dialog.s.notifier.push(other, replies, f"{event_id}:{other}")
         log.info(

@@ -41,6 +41,7 @@ class LineApiError(Exception):
     def __init__(self, status: int, message: str = "") -> None:
         super().__init__(f"LINE answered {status}: {message[:200]}")
         self.status = status
+        self.retried = False  # an earlier attempt of the same call failed (and may have worked)
 
 
 def retry_key(*parts: str) -> str:
@@ -71,6 +72,7 @@ class LineClient:
         self._attempts = attempts
         self._backoff = backoff
         self._session: aiohttp.ClientSession | None = None
+        self._sleep = asyncio.sleep  # the backoff's wait (tests record it)
 
     async def start(self) -> None:
         self._session = aiohttp.ClientSession(
@@ -107,15 +109,16 @@ class LineClient:
                     if attempt == self._attempts:
                         raise DeliveryError(f"{what}: LINE answered {e.status}") from e
                     log.warning("line_retry", call=what, status=e.status, attempt=attempt)
-                    await asyncio.sleep(delay)
+                    await self._sleep(delay)
                     delay *= 2
                     continue
+                e.retried = attempt > 1
                 raise
             except (TimeoutError, aiohttp.ClientError, OSError) as e:
                 if attempt == self._attempts:
                     raise DeliveryError(f"{what}: {type(e).__name__}") from e
                 log.warning("line_retry", call=what, error=type(e).__name__, attempt=attempt)
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
                 delay *= 2
 
     async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
@@ -133,10 +136,15 @@ class LineClient:
         key: str,
         reply_token: str | None = None,
         token_age: dt.timedelta = dt.timedelta(0),
+        replay: bool = False,
     ) -> str:
         """Send batches: the first as a reply while the token is usable, else pushes.
 
-        Returns how the first batch went out: "reply" or "push".
+        A reply token works once, so LINE refusing it where the answer may have gone out
+        already means it did: when an earlier attempt of the reply failed (its answer was
+        lost), or on a `replay` (the event is handled again after its worker died). Later
+        batches are pushed again under the same retry keys, which LINE accepts once.
+        Returns how the first batch went out: "reply", "push" or "already".
         """
         how = "push"
         for i, batch in enumerate(batches):
@@ -148,6 +156,9 @@ class LineClient:
                 except LineApiError as e:
                     if e.status != 400:
                         raise DeliveryError(f"reply: LINE answered {e.status}") from e
+                    if replay or e.retried:
+                        how = "already"
+                        continue
                     log.info("reply_token_refused_push_instead")
             try:
                 await self.push(user_id, batch, retry_key(key, str(i)))

@@ -3,7 +3,8 @@
 Used by the console chat, the replay runner, the tests and the benchmark: the
 real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
 once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
-(409 the next time). Faults can be injected: `fail_next(status, n)`.
+(409 the next time). Faults can be injected: `fail_next(status, n)` refuses the
+next requests, `lose_next(status, n)` carries them out but answers an error.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class LineStandIn:
     by_user: dict[str, list[Sent]] = field(default_factory=lambda: defaultdict(list))
     retry_keys: set[str] = field(default_factory=set)
     failures: list[int] = field(default_factory=list)
+    lost: list[int] = field(default_factory=list)  # taken, but the answer is this error
     requests: int = 0
     on_sent: Any = None  # optional callback(Sent)
     _server: Any = None
@@ -41,6 +43,11 @@ class LineStandIn:
 
     def fail_next(self, status: int, times: int = 1) -> None:
         self.failures.extend([status] * times)
+
+    def lose_next(self, status: int = 504, times: int = 1) -> None:
+        """The next requests are carried out, but the bot is told `status` (an answer lost on
+        the way back, a gateway timing out)."""
+        self.lost.extend([status] * times)
 
     def _record(self, s: Sent) -> None:
         self.sent.append(s)
@@ -57,7 +64,7 @@ class LineStandIn:
         if user is None:
             return _error(400, "Invalid reply token")
         self._record(Sent(user, "reply", body["messages"]))
-        return web.json_response(_sent_ids(body["messages"]))
+        return self._answer(body["messages"])
 
     async def _push(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -70,7 +77,12 @@ class LineStandIn:
                 return _error(409, "The retry key is already accepted")
             self.retry_keys.add(key)
         self._record(Sent(body["to"], "push", body["messages"], key))
-        return web.json_response(_sent_ids(body["messages"]))
+        return self._answer(body["messages"])
+
+    def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
+        if self.lost:
+            return _error(self.lost.pop(0))
+        return web.json_response(_sent_ids(messages))
 
     def app(self) -> web.Application:
         app = web.Application()
