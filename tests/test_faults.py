@@ -36,7 +36,7 @@ async def pair(clock, config):
 def logs():
     buf = io.StringIO()
     configure("INFO", stream=buf)
-    yield lambda: [json.loads(x) for x in buf.getvalue().splitlines() if x.startswith("{")]
+    yield lambda: [json.loads(x) for x in buf.getvalue().split("\n") if x.startswith("{")]
     configure("INFO")
 
 
