@@ -41,6 +41,9 @@ class Allowances:
     def __init__(self, db: Database) -> None:
         self._c = db["allowances"]
 
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index("held.id")  # holding(): the repair's look-up by booking
+
     async def get(self, key: str) -> AllowanceDoc:
         raw = await self._c.find_one({"_id": key})
         return AllowanceDoc.model_validate(raw) if raw else AllowanceDoc(_id=key)
