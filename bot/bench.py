@@ -347,8 +347,12 @@ async def _run_load(
     events: int,
     rate: float | None,
     first_user: int,
+    pid: int | None = None,
 ) -> dict[str, Any]:
+    """One phase: `users` parents at once, `events` events in all; figures, and the CPU time
+    the server process `pid` spent per event."""
     driver = Driver(url, standin, session, _birth(), rate)
+    cpu_before = _cpu_seconds(pid)
     per_user = max(1, events // users)
     parents = [
         Parent(driver, n, f"Ubench{_NONCE}{n:06d}") for n in range(first_user, first_user + users)
@@ -356,6 +360,7 @@ async def _run_load(
     start = time.perf_counter()
     await asyncio.gather(*(p.walk(per_user) for p in parents))
     elapsed = time.perf_counter() - start
+    cpu = _cpu_seconds(pid) - cpu_before
     t = driver.tally
     lat = sorted(t.latencies)
 
@@ -373,6 +378,7 @@ async def _run_load(
         "p99_ms": _pct(lat, 0.99),
         "max_ms": lat[-1] * 1000 if lat else float("nan"),
         "mean_ms": statistics.fmean(lat) * 1000 if lat else float("nan"),
+        "server_cpu_ms_per_event": cpu * 1000 / len(lat) if lat else float("nan"),
         "steps": {
             name: {"n": len(xs), "p50_ms": _pct(sorted(xs), 0.5), "p95_ms": _pct(sorted(xs), 0.95)}
             for name, xs in t.by_step.items()
@@ -408,6 +414,17 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User + system CPU time of a process so far (Linux /proc), 0 if unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _peak_rss_mb(pid: int) -> float:
@@ -483,12 +500,14 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
             # Each phase has its own parents, each starting from registration.
             await _run_load(session, bot_url, standin, 20, 600, None, 900_000)  # warm-up
             results["full_speed"] = await _run_load(
-                session, bot_url, standin, users, events, None, 0
+                session, bot_url, standin, users, events, None, 0, server.pid
             )
             results["at_rate"] = await _run_load(
-                session, bot_url, standin, users, int(rate * 6), rate, 100_000
+                session, bot_url, standin, users, int(rate * 6), rate, 100_000, server.pid
             )
-            results["bare"] = await _run_load(session, bare_url, None, users, events, None, 0)
+            results["bare"] = await _run_load(
+                session, bare_url, None, users, events, None, 0, bare.pid
+            )
         results["peak_memory_mb"] = _peak_rss_mb(server.pid)
         results["pushes"] = standin.pushes
     finally:
@@ -508,6 +527,9 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
 def report(r: dict[str, Any]) -> str:
     f, a, b = r["full_speed"], r["at_rate"], r["bare"]
 
+    def cpu(x: dict[str, Any]) -> str:
+        return f"server CPU {x['server_cpu_ms_per_event']:.2f} ms/event"
+
     def journey_line(x: dict[str, Any]) -> str:
         return (
             f"({x['events']} events, {x['errors']} errors, {x['off_script']} off script, "
@@ -523,6 +545,7 @@ def report(r: dict[str, Any]) -> str:
         f"bare endpoint    : {b['events_per_s']:7.0f} requests/s  p50 {b['p50_ms']:.1f} ms  "
         f"p99 {b['p99_ms']:.1f} ms",
         f"ratio to bare    : {r['ratio_to_bare']:.2f}",
+        f"server CPU       : full speed {cpu(f)}, at rate {cpu(a)}, bare {cpu(b)}",
         f"server peak RSS  : {r['peak_memory_mb']:.0f} MB",
         f"parents          : {r['users']} at once per phase",
         "targets          : >= 2000 events/s per worker, ratio >= 0.15,"
