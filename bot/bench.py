@@ -212,14 +212,15 @@ class Parent:
         sent = 0
         while sent < count:
             name, kind, value = next(self.steps)
-            if kind == "clear":
+            if kind == "clear":  # staff act at the same pace as parents, not all at once
+                await self.d.pace()
                 await self.d.clear(self.no)
                 continue
             if kind == "say":
                 action: dict[str, Any] = {"type": "message", "text": value}
             else:
                 b = _pick(self.screen, str(value), self.no)
-                if b is None:
+                if b is None or b.action.get("type") not in ("message", "postback"):
                     # Off script (a reply we did not expect): say the label and carry on.
                     labels = [x.label for x in self.screen]
                     self.d.tally.miss(f"tap {value!r}, on screen {labels}")
