@@ -47,6 +47,7 @@ TOKYO = dt.timezone(dt.timedelta(hours=9))
 NURSERIES = ["双葉の園保育園", "アンジェリカ下目黒2丁目保育園", "桑の実中目黒保育園"]
 KANA = "アイウエオカキクケコサシスセソタチツテトナニヌネノハヒフヘホマミムメモヤユヨラリルレロワ"
 REPLY_TIMEOUT = 10.0
+LOOP_STEPS = 12  # events in one turn of the booking loop of `journey`
 
 # A step: (name, kind, value): ("say", text), ("tap", label or its start; "#0" the first
 # button, "#nth" the parent's own n-th), ("clear", None) staff complete the interview.
@@ -208,7 +209,8 @@ class Parent:
         self.steps = journey(user_no, driver.birth)
         self.screen: list[ScreenButton] = []
 
-    async def walk(self, count: int) -> None:
+    async def walk(self, count: int, delay: float = 0.0) -> None:
+        await asyncio.sleep(delay)
         sent = 0
         while sent < count:
             name, kind, value = next(self.steps)
@@ -349,6 +351,7 @@ async def _run_load(
     rate: float | None,
     first_user: int,
     pid: int | None = None,
+    lockstep: bool = False,
 ) -> dict[str, Any]:
     """One phase: `users` parents at once, `events` events in all; figures, and the CPU time
     the server process `pid` spent per event."""
@@ -359,7 +362,11 @@ async def _run_load(
         Parent(driver, n, f"Ubench{_NONCE}{n:06d}") for n in range(first_user, first_user + users)
     ]
     start = time.perf_counter()
-    await asyncio.gather(*(p.walk(per_user) for p in parents))
+    # At a fixed rate parents start one after another, spread over one turn of the booking
+    # loop, so that they are at different steps: all at the same step at once (a burst of
+    # the heavier steps) is not how the traffic of many parents looks.
+    stagger = LOOP_STEPS / rate if rate and not lockstep else 0.0
+    await asyncio.gather(*(p.walk(per_user, i * stagger) for i, p in enumerate(parents)))
     elapsed = time.perf_counter() - start
     cpu = _cpu_seconds(pid) - cpu_before
     t = driver.tally
@@ -466,7 +473,9 @@ def _spawn(args: list[str], env: dict[str, str], log: str | None = None) -> subp
             out.close()  # type: ignore[union-attr]
 
 
-async def run(users: int, events: int, rate: float, profile: str | None = None) -> dict[str, Any]:
+async def run(
+    users: int, events: int, rate: float, profile: str | None = None, lockstep: bool = False
+) -> dict[str, Any]:
     standin = StandIn()
     runner = web.AppRunner(standin.app(), access_log=None)
     await runner.setup()
@@ -489,7 +498,7 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
         serve = ["-m", "pyinstrument", "-r", "text", "-o", profile, *serve]
     server = _spawn([*serve, "--port", str(bot_port)], env, os.environ.get("BENCH_SERVER_LOG"))
     bare = _spawn(["-m", "bot", "bench-bare", "--port", str(bare_port)], env)
-    results: dict[str, Any] = {"users": users, "rate": rate}
+    results: dict[str, Any] = {"users": users, "rate": rate, "lockstep": lockstep}
     try:
         await _wait_up(f"http://127.0.0.1:{bot_port}/healthz", server)
         await _wait_up(f"http://127.0.0.1:{bare_port}/callback", bare)
@@ -504,7 +513,15 @@ async def run(users: int, events: int, rate: float, profile: str | None = None) 
                 session, bot_url, standin, users, events, None, 0, server.pid
             )
             results["at_rate"] = await _run_load(
-                session, bot_url, standin, users, int(rate * 6), rate, 100_000, server.pid
+                session,
+                bot_url,
+                standin,
+                users,
+                int(rate * 6),
+                rate,
+                100_000,
+                server.pid,
+                lockstep,
             )
             results["bare"] = await _run_load(
                 session, bare_url, None, users, events, None, 0, bare.pid
@@ -548,7 +565,8 @@ def report(r: dict[str, Any]) -> str:
         f"ratio to bare    : {r['ratio_to_bare']:.2f}",
         f"server CPU       : full speed {cpu(f)}, at rate {cpu(a)}, bare {cpu(b)}",
         f"server peak RSS  : {r['peak_memory_mb']:.0f} MB",
-        f"parents          : {r['users']} at once per phase",
+        f"parents          : {r['users']} at once per phase"
+        + (", at the fixed rate all at the same step" if r["lockstep"] else ""),
         "targets          : >= 2000 events/s per worker, ratio >= 0.15,"
         " p99 <= 20 ms at 500 events/s",
     ]
@@ -563,7 +581,7 @@ def report(r: dict[str, Any]) -> str:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    r = asyncio.run(run(args.users, args.events, args.rate, args.profile))
+    r = asyncio.run(run(args.users, args.events, args.rate, args.profile, args.lockstep))
     print(report(r))
     if args.json:
         Path(args.json).write_text(json.dumps(r, indent=2))
@@ -581,6 +599,11 @@ def register(sub: Any) -> None:
     p.add_argument("--users", type=int, default=100, help="parents at once")
     p.add_argument("--events", type=int, default=6000, help="events at full speed")
     p.add_argument("--rate", type=float, default=500.0, help="events/s of the fixed-rate run")
+    p.add_argument(
+        "--lockstep",
+        action="store_true",
+        help="at the fixed rate, start every parent at once (all at the same step together)",
+    )
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument(
         "--profile",
