@@ -23,3 +23,18 @@ def config():
 async def harness(clock, config):
     async with Harness(clock=clock, config=config, ids=SequentialIds()) as h:
         yield h
+
+
+@pytest.fixture
+async def pair(clock, config):
+    """Two app instances on one store (as two server processes on one MongoDB), running the
+    small test flow of tests/echo_flow.py, sharing one LINE stand-in."""
+    from storage.mongo import connect
+    from tests.echo_flow import EchoFlow
+
+    store = connect(None)
+    async with (
+        Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
+        Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
+    ):
+        yield a, b

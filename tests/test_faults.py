@@ -14,22 +14,9 @@ from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.dispatcher import STRANDED_AFTER
 from bot.events import clean_event
-from bot.harness import Harness
 from bot.line_client import DeliveryError, LineClient
 from bot.logs import configure
 from bot.screen import texts
-from storage.mongo import connect
-from tests.echo_flow import EchoFlow
-
-
-@pytest.fixture
-async def pair(clock, config):
-    store = connect(None)
-    async with (
-        Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
-        Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
-    ):
-        yield a, b
 
 
 @pytest.fixture
@@ -44,14 +31,19 @@ def _said(sent) -> list[str]:
     return [t for s in sent for t in texts(s.messages)]
 
 
+def _down(error: Exception):
+    """A store call that fails the way the driver does when MongoDB is out of reach."""
+
+    async def call(*args, **kwargs):
+        raise error
+
+    return call
+
+
 async def test_database_lost_after_storing_before_queueing_then_redelivered(harness, logs):
     leases = harness.bot.repos.leases
     enqueue = leases.enqueue
-
-    async def down(*args, **kwargs):
-        raise AutoReconnect("connection reset")
-
-    leases.enqueue = down
+    leases.enqueue = _down(AutoReconnect("connection reset"))
     event = harness.text("U1", "こんにちは")
     assert await harness.post(harness.payload(event)) == 503  # LINE will redeliver
     await harness.settle()
@@ -185,11 +177,7 @@ async def test_line_429_backs_off_doubling_and_gives_up_after_the_attempts():
 async def test_database_down_at_the_webhook_leaves_nothing_written(harness, logs):
     inbox = harness.bot.repos.inbox
     add = inbox.add
-
-    async def down(*args, **kwargs):
-        raise ServerSelectionTimeoutError("no servers")
-
-    inbox.add = down
+    inbox.add = _down(ServerSelectionTimeoutError("no servers"))
     event = harness.text("U1", "こんにちは")
     assert await harness.post(harness.payload(event)) == 503
     await harness.settle()

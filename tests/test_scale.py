@@ -5,23 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 
-import pytest
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.harness import Harness
 from bot.screen import texts
 from storage.mongo import connect
-from tests.echo_flow import EchoFlow
-
-
-@pytest.fixture
-async def pair(clock, config):
-    store = connect(None)
-    async with (
-        Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
-        Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
-    ):
-        yield a, b
 
 
 async def _got(h: Harness, user: str) -> list[int]:
