@@ -1,34 +1,37 @@
-"""Replies and pushes: LINE's Messaging API over one aiohttp session.
+"""Replies and pushes through line-bot-sdk's AsyncMessagingApi.
 
-The renderer (bot/render.py) already builds LINE's message JSON within LINE's
-limits, so it is posted as it is: going through line-bot-sdk's models meant
-validating and re-serialising every message, about 0.9 ms of CPU per reply
-(docs/performance.md). One session per app, closed on shutdown, with an
-explicit request timeout and a bounded connection pool.
-
-A reply token is good for about a minute and once: when it is too old or LINE
-refuses it, the same messages go out as a push with an `X-Line-Retry-Key`, so
-retrying that push can never deliver it twice. 429 and 5xx answers, timeouts
-and lost connections are retried a bounded number of times with backoff.
+One client per app, closed on shutdown, with an explicit request timeout and a
+connection pool sized for many replies at once (the SDK's default, 5 per CPU,
+queues replies behind each other under load). A reply token is good for about
+a minute and once: when it is too old or LINE refuses it, the same messages go
+out as a push with an `X-Line-Retry-Key`, so retrying that push can never
+deliver it twice. 429 and 5xx answers, timeouts and lost connections are
+retried a bounded number of times with backoff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import json
 import uuid
 from typing import Any
 
 import aiohttp
 import structlog
+from linebot.v3.messaging import (
+    AsyncApiClient,
+    AsyncMessagingApi,
+    Configuration,
+    PushMessageRequest,
+    ReplyMessageRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
 
 log = structlog.get_logger("bot.line")
 
 REPLY_TOKEN_MAX_AGE = dt.timedelta(seconds=50)
 RETRY_NAMESPACE = uuid.UUID("6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")
 MAX_CONNECTIONS = 100  # to LINE's API at once, per process
-USER_AGENT = "meguro-ichiji-hoiku-bot"
 
 
 class DeliveryError(Exception):
@@ -49,10 +52,6 @@ def retry_key(*parts: str) -> str:
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
 
 
-def _dumps(body: dict[str, Any]) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 class LineClient:
     def __init__(
         self,
@@ -62,45 +61,47 @@ class LineClient:
         attempts: int = 4,
         backoff: float = 0.5,
     ) -> None:
-        self._base = base_url.rstrip("/")
-        self._headers = {
-            "Authorization": f"Bearer {access_token}",
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        self._conf = Configuration(access_token=access_token, host=base_url.rstrip("/"))
+        self._conf.connection_pool_maxsize = MAX_CONNECTIONS
         self._timeout = timeout
         self._attempts = attempts
         self._backoff = backoff
-        self._session: aiohttp.ClientSession | None = None
+        self._client: AsyncApiClient | None = None
+        self._api: AsyncMessagingApi | None = None
         self._sleep = asyncio.sleep  # the backoff's wait (tests record it)
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS),
-            timeout=aiohttp.ClientTimeout(total=self._timeout),
-            headers=self._headers,
-        )
+        self._client = AsyncApiClient(self._conf)
+        self._api = AsyncMessagingApi(self._client)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = self._api = None
 
-    async def _post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> None:
-        if self._session is None:
+    async def _post(self, what: str, body: dict[str, Any], key: str | None) -> None:
+        """One call to LINE; an error status is raised as LineApiError."""
+        if self._api is None:
             raise RuntimeError("LineClient.start() was not awaited")
-        async with self._session.post(self._base + path, data=_dumps(body), headers=headers) as r:
-            text = await r.text()
-            if r.status >= 300:
-                raise LineApiError(r.status, text)
+        try:
+            if what == "reply":
+                await self._api.reply_message(
+                    ReplyMessageRequest.from_dict(body), _request_timeout=self._timeout
+                )
+            else:
+                await self._api.push_message(
+                    PushMessageRequest.from_dict(body),
+                    x_line_retry_key=key,
+                    _request_timeout=self._timeout,
+                )
+        except ApiException as e:
+            raise LineApiError(e.status or 0, str(e.body or e.reason or "")) from None
 
-    async def _call(
-        self, what: str, path: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> None:
+    async def _call(self, what: str, body: dict[str, Any], key: str | None = None) -> None:
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
             try:
-                await self._post(path, body, headers)
+                await self._post(what, body, key)
                 return
             except LineApiError as e:
                 if what == "push" and e.status == 409:
@@ -123,11 +124,11 @@ class LineClient:
 
     async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
         body = {"replyToken": reply_token, "messages": messages}
-        await self._call("reply", "/v2/bot/message/reply", body, {})
+        await self._call("reply", body)
 
     async def push(self, user_id: str, messages: list[dict[str, Any]], key: str) -> None:
         body = {"to": user_id, "messages": messages}
-        await self._call("push", "/v2/bot/message/push", body, {"X-Line-Retry-Key": key})
+        await self._call("push", body, key)
 
     async def deliver(
         self,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 from typing import Any
 
 import structlog
 from aiohttp import web
+from linebot.v3 import WebhookParser
+from linebot.v3.exceptions import InvalidSignatureError
 
 from bot.dispatcher import Dispatcher
 from bot.events import clean_event, user_of
@@ -20,29 +19,39 @@ log = structlog.get_logger("bot.webhook")
 
 class Webhook:
     def __init__(self, channel_secret: str, dispatcher: Dispatcher) -> None:
-        self._secret = channel_secret.encode()
+        self.parser = WebhookParser(channel_secret) if channel_secret else None
         self.dispatcher = dispatcher
 
-    def valid_signature(self, body: bytes, signature: str) -> bool:
-        """LINE's signature: base64 of the HMAC-SHA256 of the raw body with the channel secret."""
-        if not self._secret:
-            return False
-        digest = hmac.new(self._secret, body, hashlib.sha256).digest()
-        return hmac.compare_digest(signature.encode(), base64.b64encode(digest))
+    def parse(self, body: bytes, signature: str) -> dict[str, Any] | None:
+        """The payload, once line-bot-sdk's parser has verified the signature and read the body
+        as a webhook payload; None for a body it cannot read (LINE sends UTF-8 JSON only).
+        Raises InvalidSignatureError for a wrong signature, or when no secret is configured."""
+        if self.parser is None:
+            raise InvalidSignatureError("no channel secret configured")
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        try:
+            self.parser.parse(text, signature)
+        except InvalidSignatureError:
+            raise
+        except Exception:  # signature good, but the SDK cannot read it as a webhook payload
+            return None
+        payload = json.loads(text)
+        return payload if isinstance(payload, dict) else None
 
     async def callback(self, request: web.Request) -> web.Response:
         signature = request.headers.get("X-Line-Signature", "")
         body = await request.read()
         if not signature:
             return web.Response(status=400, text="missing signature")
-        if not self.valid_signature(body, signature):
+        try:
+            payload = self.parse(body, signature)
+        except InvalidSignatureError:
             log.warning("webhook_bad_signature")
             return web.Response(status=400, text="bad signature")
-        try:
-            payload = json.loads(body)
-        except ValueError:  # not JSON, or not UTF-8
-            payload = None
-        if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        if payload is None or not isinstance(payload.get("events"), list):
             log.warning("webhook_bad_body")
             return web.Response(status=400, text="bad body")
         entries = _entries(payload)
