@@ -2,20 +2,18 @@
 
 Each flow class lists its states and transitions. The machine is built once
 per flow (per app), with no model of its own; each message gets a light `Run`
-(the user's state and answers, loaded from the session document) that
-`Flow.fire` moves along the machine's transitions; condition names refer to
-methods of the flow, called with the Run. Entering a state calls
-`prompt_<state>(run)`; a message in a state goes to `on_<state>(run, inp)`,
-which validates it and fires a trigger, or re-asks with a reason.
+(the user's state and answers, loaded from the session document) that the
+machine moves; condition names refer to methods of the flow, called with the
+Run. Entering a state calls `prompt_<state>(run)`; a message in a state goes
+to `on_<state>(run, inp)`, which validates it and fires a trigger, or re-asks
+with a reason.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from transitions import MachineError
 from transitions.extensions.asyncio import AsyncMachine
 
 from flows.replies import Button, Outbox, Reply
@@ -53,7 +51,7 @@ class Run:
         return self.flow.s
 
     async def fire(self, trigger: str, **kwargs: Any) -> bool:
-        return await self.flow.fire(self, trigger, **kwargs)
+        return await self.flow.machine.events[trigger].trigger(self, **kwargs)
 
     async def reask(self, reason: str) -> None:
         """Say why the answer cannot be used, then ask the same question again."""
@@ -106,38 +104,25 @@ class Flow:
             initial=START,
             send_event=True,
             auto_transitions=False,
+            after_state_change=[self._entered],
         )
         for t in self.transitions:
             for key in ("conditions", "unless"):
                 for cond in _as_list(t.get(key)):
                     if isinstance(cond, str) and not hasattr(self, cond):
                         raise TypeError(f"{self.name}: condition {cond} is not defined")
+        self.machine.resolve_callable = self._resolve  # type: ignore[method-assign]
 
-    async def fire(self, run: Run, trigger: str, **kwargs: Any) -> bool:
-        """Move `run` by `trigger`, as the machine's own trigger would: the first of the
-        trigger's transitions from the run's state whose conditions all hold is taken, and
-        entering its state prompts. False if none holds; MachineError if the trigger has no
-        transition from this state.
+    def _resolve(self, func: Any, event_data: Any) -> Any:
+        """Condition and callback names refer to methods of the flow, called with the Run."""
+        if isinstance(func, str):
+            method = getattr(self, func)
+            return lambda ev: method(ev.model, **ev.kwargs)
+        return func
 
-        The declared machine is walked directly rather than through `AsyncMachine`'s event
-        processing, which runs every callback list through `asyncio.gather` (a task each)
-        and took about ten times as long per message (docs/performance.md).
-        """
-        event = self.machine.events[trigger]
-        candidates = event.transitions.get(run.state)
-        if not candidates:
-            raise MachineError(f"{self.name}: can't trigger {trigger} from state {run.state}")
-        for t in candidates:
-            results = [await _holds(self, c, run, kwargs) for c in t.conditions]
-            if all(results):
-                source = run.state
-                run.state = t.dest if t.dest is not None else source
-                await self._entered(run, source, trigger, run.state)
-                return True
-        return False
-
-    async def _entered(self, run: Run, source: str, trigger: str, dest: str) -> None:
-        self.s.observe(self.name, source, trigger, dest)
+    async def _entered(self, ev: Any) -> None:
+        run: Run = ev.model
+        self.s.observe(self.name, ev.transition.source, ev.event.name, ev.transition.dest)
         if run.state in self.final:
             run.finish()
         await self.prompt(run)
@@ -165,15 +150,6 @@ class Flow:
             for src in _as_list(t["source"]):
                 out.append((src, t["trigger"], t["dest"]))
         return out
-
-
-async def _holds(flow: Flow, cond: Any, run: Run, kwargs: dict[str, Any]) -> bool:
-    """One condition (or `unless`) of a transition: a flow method name or a callable."""
-    func = getattr(flow, cond.func) if isinstance(cond.func, str) else cond.func
-    result = func(run, **kwargs)
-    if inspect.isawaitable(result):
-        result = await result
-    return bool(result) == cond.target
 
 
 def _as_list(v: Any) -> list[Any]:
