@@ -20,6 +20,9 @@ def user_hash(user_id: str) -> str:
 
 def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     logging.basicConfig(level=level, stream=stream or sys.stderr, format="%(message)s")
+    # The state machine library's own lines ("Finished processing state ... callbacks", two
+    # per message at INFO) are plain text in the JSON stream and cost time on every message.
+    logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
