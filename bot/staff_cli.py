@@ -135,6 +135,13 @@ def main(args: argparse.Namespace) -> int:
 
     configure(os.environ.get("LOG_LEVEL", "WARNING"))
     bot = build(Settings.from_env())
+    if bot.store.kind == "memory":
+        print(
+            "warning: MONGODB_URI is not set, so this command works on an empty in-memory "
+            "store of its own that is gone when it ends; to act on a running bot without "
+            "MongoDB, use its admin API (/admin/api/).",
+            file=sys.stderr,
+        )
     return asyncio.run(_with_bot(bot, args))
 
 
