@@ -55,7 +55,9 @@ class EventBuilder:
         return e
 
     def follow(self, user: str) -> dict[str, Any]:
-        return self._base(user, "follow")
+        e = self._base(user, "follow")
+        e["follow"] = {"isUnblocked": False}
+        return e
 
     def unfollow(self, user: str) -> dict[str, Any]:
         return self._base(user, "unfollow", with_token=False)
