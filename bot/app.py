@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.dispatcher import Dispatcher
 from bot.events import EventHandler, Pusher
 from bot.line_client import LineClient
+from bot.maintenance import Maintenance
 from bot.webhook import Webhook
 from flows.base import Flow
 from flows.config import AppConfig, load_config
@@ -37,6 +38,7 @@ class Settings:
     config_path: Path | None = None
     admin_tokens: list[str] = field(default_factory=list)
     line_timeout: float = 5.0
+    repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
 
     @classmethod
@@ -68,13 +70,16 @@ class Bot:
     dispatcher: Dispatcher
     webhook: Webhook
     staff: Staff
+    maintenance: Maintenance
 
     async def start(self) -> None:
         await self.repos.ensure_indexes()
         await self.line.start()
         self.dispatcher.start()
+        self.maintenance.start()
 
     async def stop(self) -> None:
+        await self.maintenance.stop()
         await self.dispatcher.close()
         await self.line.close()
 
@@ -100,7 +105,20 @@ def build(
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
     webhook = Webhook(settings.channel_secret, dispatcher)
     staff = Staff(services)
-    return Bot(settings, config, store, repos, services, dialog, line, dispatcher, webhook, staff)
+    maintenance = Maintenance(services, settings.repair_every)
+    return Bot(
+        settings,
+        config,
+        store,
+        repos,
+        services,
+        dialog,
+        line,
+        dispatcher,
+        webhook,
+        staff,
+        maintenance,
+    )
 
 
 BOT = web.AppKey("bot", Bot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from typing import Any
 
@@ -122,3 +123,23 @@ async def test_crash_half_way_through_a_cancellation_is_finished(bot, monkeypatc
     # the give-back was decided: it is finished at once, by whoever looks next
     await bot.say("予約をする")
     assert await state(bot) == (["cancelled"], 0, [])
+
+
+async def test_the_apps_background_repair_gives_seats_back_with_nobody_booking(
+    bot, clock, monkeypatch
+):
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, Seats, "take")
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+    assert await state(bot) == (["pending"], 0, ["2024-04-23"])
+    clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
+    await bot.maintenance.stop()  # started with the app; run it again, every 10 ms
+    bot.maintenance.every = 0.01
+    bot.maintenance.start()
+    for _ in range(200):
+        if (await state(bot))[0] == ["failed"]:
+            break
+        await asyncio.sleep(0.01)
+    assert await state(bot) == (["failed"], 0, [])

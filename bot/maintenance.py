@@ -1,0 +1,55 @@
+"""Background upkeep of one app instance: settles bookings a crash left half-way.
+
+The booking and cancel flows repair before they start, but a seat held by a
+crashed booking should come back even if nobody books at that moment; so each
+instance also runs the ledger's repair at start-up and every `every` seconds.
+Repair is idempotent, so several instances doing it at once do no harm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import structlog
+
+from flows.ledger import Ledger
+from flows.services import Services
+from storage.mongo import StoreUnavailable
+
+log = structlog.get_logger("bot.maintenance")
+
+
+class Maintenance:
+    def __init__(self, services: Services, every: float = 60.0) -> None:
+        self.ledger = Ledger(services)
+        self.every = every
+        self._task: asyncio.Task[None] | None = None
+
+    async def run_once(self) -> int:
+        """One pass; failures are logged (and retried next pass), never raised."""
+        try:
+            settled = await self.ledger.repair()
+        except StoreUnavailable as e:
+            log.error("store_unavailable", during="repair", error=type(e).__name__)
+            return 0
+        except Exception:
+            log.exception("repair_failed")
+            return 0
+        if settled:
+            log.info("bookings_settled", count=settled)
+        return settled
+
+    async def _forever(self) -> None:
+        while True:
+            await self.run_once()
+            await asyncio.sleep(self.every)
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._forever())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
