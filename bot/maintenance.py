@@ -2,8 +2,9 @@
 
 The booking and cancel flows repair before they start, but a seat held by a
 crashed booking should come back even if nobody books at that moment; so each
-instance also runs the ledger's repair at start-up and every `every` seconds.
-Repair is idempotent, so several instances doing it at once do no harm.
+instance also runs the ledger's repair and its orphan sweep at start-up and
+every `every` seconds. Both are idempotent, so several instances doing them at
+once do no harm.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ class Maintenance:
     async def run_once(self) -> int:
         """One pass; failures are logged (and retried next pass), never raised."""
         try:
-            settled = await self.ledger.repair()
+            settled = await self.ledger.repair() + await self.ledger.sweep_orphans()
         except StoreUnavailable as e:
             log.error("store_unavailable", during="repair", error=type(e).__name__)
             return 0

@@ -24,6 +24,7 @@ from storage.bookings import BookingDoc
 log = structlog.get_logger("flows.ledger")
 
 REPAIR_AFTER = dt.timedelta(minutes=2)
+ORPHANS_WITHIN = dt.timedelta(minutes=15)
 
 Outcome = Literal["booked", "filled", "limit"]
 
@@ -115,3 +116,23 @@ class Ledger:
             log.warning("booking_repaired", booking=b.id, outcome=b.status)
             settled += 1
         return settled
+
+    async def sweep_orphans(self) -> int:
+        """Give back seats and days still held by bookings that recently ended.
+
+        A process still working on a booking after the repair gave it up can take a
+        seat afterwards; it gives the seat back itself, unless it dies first. Giving
+        back is idempotent, so every booking ended lately is simply given back again.
+        """
+        repos, freed = self.s.repos, 0
+        for b in await repos.bookings.ended_since(self.s.now() - ORPHANS_WITHIN):
+            day = await repos.seats.day(b.nursery, b.day())
+            held_seat = any(day.holds(h, b.id) for h in b.hours())
+            held_day = b.child is not None and b.id in await repos.allowances.holding([b.id])
+            if held_seat or held_day:
+                if b.child is not None:
+                    await repos.allowances.release(b.child, b.id)
+                await repos.seats.release(b.nursery, b.day(), b.id)
+                log.warning("booking_orphan_freed", booking=b.id, status=b.status)
+                freed += 1
+        return freed

@@ -56,6 +56,7 @@ class Bookings:
         await self._c.create_index([("user", ASCENDING), ("status", ASCENDING)])
         await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
+        await self._c.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
 
     async def intend(self, doc: BookingDoc) -> BookingDoc:
         """Write the intent; if this id was written before, the stored booking instead."""
@@ -126,4 +127,10 @@ class Bookings:
                     {"status": {"$in": ["failing", "cancelling"]}},
                 ]
             }
+        )
+
+    async def ended_since(self, since: dt.datetime) -> list[BookingDoc]:
+        """Bookings that failed or were cancelled from `since` on (for the orphan sweep)."""
+        return await self._find(
+            {"status": {"$in": ["failed", "cancelled"]}, "updated_at": {"$gte": since}}
         )

@@ -143,3 +143,19 @@ async def test_the_apps_background_repair_gives_seats_back_with_nobody_booking(
             break
         await asyncio.sleep(0.01)
     assert await state(bot) == (["failed"], 0, [])
+
+
+async def test_a_seat_taken_after_the_repair_gave_the_booking_up_is_freed(bot, clock, monkeypatch):
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, Seats, "take")
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+    clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
+    await bot.maintenance.run_once()  # the booking is given up: failed
+    [b] = [d async for d in bot.repos.bookings._c.find({})]
+    # ... then the slow process it belonged to takes the seat, and dies before giving it back
+    await bot.repos.seats.take("futaba", DAY, range(9, 11), b["_id"], {9: 3, 10: 3})
+    assert await state(bot) == (["failed"], 1, [])
+    assert await bot.maintenance.run_once() == 1
+    assert await state(bot) == (["failed"], 0, [])

@@ -138,6 +138,7 @@ NEEDED_INDEXES = {
         [("user", 1), ("status", 1)],
         [("nursery", 1), ("date", 1)],
         [("status", 1), ("created_at", 1)],
+        [("status", 1), ("updated_at", 1)],
     ],
     "allowances": [[("held.id", 1)]],
     "staff_tokens": [[("scope", 1)]],
