@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
@@ -43,7 +44,12 @@ class Store:
 
 def connect(uri: str | None, db_name: str = "ichiji_hoiku", timeout_ms: int = 5000) -> Store:
     if not uri:
-        _speed_up_mongomock()
+        try:
+            _speed_up_mongomock()
+        except (ImportError, AttributeError) as e:  # mongomock's internals moved: run unpatched
+            structlog.get_logger("storage.mongo").warning(
+                "memory_store_shortcuts_off", error=type(e).__name__
+            )
         from mongomock_motor import AsyncMongoMockClient
 
         client: Any = AsyncMongoMockClient(tz_aware=True)
