@@ -61,6 +61,21 @@ def crash_on(monkeypatch: pytest.MonkeyPatch, cls: type, name: str, when: Any = 
     monkeypatch.setattr(cls, name, dying)
 
 
+def moving_to_booked(booking_id: str, frm: Any, to: str, *a: Any, **k: Any) -> bool:
+    return to == "booked"
+
+
+async def confirm_crashing_on(
+    bot: Any, monkeypatch: pytest.MonkeyPatch, cls: type, name: str, when: Any = None
+) -> None:
+    """Walk to the summary and tap 確定; the process dies in `cls.name` (where `when` holds)."""
+    await to_summary(bot)
+    with monkeypatch.context() as m:
+        crash_on(m, cls, name, when)
+        with pytest.raises(Crash):
+            await bot.say("確定", "confirm")
+
+
 async def state(bot: Any) -> tuple[list[str], int, list[str]]:
     """Statuses of all bookings, seats taken at 9:00 on DAY, days the child holds."""
     statuses = [d["status"] async for d in bot.repos.bookings._c.find({})]
@@ -70,11 +85,7 @@ async def state(bot: Any) -> tuple[list[str], int, list[str]]:
 
 
 async def test_crash_between_intent_and_seats_is_rolled_back_after_a_while(bot, clock, monkeypatch):
-    await to_summary(bot)
-    with monkeypatch.context() as m:
-        crash_on(m, Seats, "take")
-        with pytest.raises(Crash):
-            await bot.say("確定", "confirm")
+    await confirm_crashing_on(bot, monkeypatch, Seats, "take")
     assert await state(bot) == (["pending"], 0, ["2024-04-23"])
     # a live process may still be finishing it: not touched yet
     await bot.say("予約をする")
@@ -86,22 +97,14 @@ async def test_crash_between_intent_and_seats_is_rolled_back_after_a_while(bot, 
 
 
 async def test_a_retried_event_after_a_crash_completes_the_same_booking(bot, monkeypatch):
-    await to_summary(bot)
-    with monkeypatch.context() as m:
-        crash_on(m, Seats, "take")
-        with pytest.raises(Crash):
-            await bot.say("確定", "confirm")
+    await confirm_crashing_on(bot, monkeypatch, Seats, "take")
     out = await bot.say("確定", "confirm")  # the inbox hands the event over again
     assert any(isinstance(r, Sticker) for r in out.replies)
     assert await state(bot) == (["booked"], 1, ["2024-04-23"])
 
 
 async def test_crash_after_everything_was_taken_is_completed(bot, clock, monkeypatch):
-    await to_summary(bot)
-    with monkeypatch.context() as m:
-        crash_on(m, Bookings, "move", lambda booking_id, frm, to, *a, **k: to == "booked")
-        with pytest.raises(Crash):
-            await bot.say("確定", "confirm")
+    await confirm_crashing_on(bot, monkeypatch, Bookings, "move", moving_to_booked)
     assert await state(bot) == (["pending"], 1, ["2024-04-23"])
     clock.advance(REPAIR_AFTER * 2)
     out = await bot.say("予約を取り消す")
@@ -128,11 +131,7 @@ async def test_crash_half_way_through_a_cancellation_is_finished(bot, monkeypatc
 async def test_the_apps_background_repair_gives_seats_back_with_nobody_booking(
     bot, clock, monkeypatch
 ):
-    await to_summary(bot)
-    with monkeypatch.context() as m:
-        crash_on(m, Seats, "take")
-        with pytest.raises(Crash):
-            await bot.say("確定", "confirm")
+    await confirm_crashing_on(bot, monkeypatch, Seats, "take")
     assert await state(bot) == (["pending"], 0, ["2024-04-23"])
     clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
     await bot.maintenance.stop()  # started with the app; run it again, every 10 ms
@@ -146,11 +145,7 @@ async def test_the_apps_background_repair_gives_seats_back_with_nobody_booking(
 
 
 async def test_a_seat_taken_after_the_repair_gave_the_booking_up_is_freed(bot, clock, monkeypatch):
-    await to_summary(bot)
-    with monkeypatch.context() as m:
-        crash_on(m, Seats, "take")
-        with pytest.raises(Crash):
-            await bot.say("確定", "confirm")
+    await confirm_crashing_on(bot, monkeypatch, Seats, "take")
     clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
     await bot.maintenance.run_once()  # the booking is given up: failed
     [b] = [d async for d in bot.repos.bookings._c.find({})]
