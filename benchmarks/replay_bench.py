@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.logs import configure
-from bot.replay.runner import run_paths
+from bot.qa.replay.runner import run_paths
 
 # 20 steps: 12 user steps and 8 checks, using only what the base bot has.
 SCRIPT = """\

@@ -2,86 +2,27 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
-
 import structlog
 from aiohttp import web
 
-from bot.dispatcher import Dispatcher
-from bot.events import EventHandler, Pusher
-from bot.line_client import LineClient
+from bot.context import BOT, Bot, Settings
+from bot.line.client import LineClient
+from bot.line.dispatcher import Dispatcher
+from bot.line.events import EventHandler, Pusher
+from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
-from bot.webhook import Webhook
+from bot.staff.api import setup_admin
 from flows.base import Flow
 from flows.config import AppConfig, load_config
+from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.registry import FLOWS
 from flows.services import Services
-from flows.staff import Staff
 from storage.clock import Clock, FrozenClock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
 
 log = structlog.get_logger("bot.app")
-
-
-@dataclass
-class Settings:
-    """Secrets and deployment settings, from the environment only."""
-
-    channel_secret: str = ""
-    access_token: str = ""
-    mongodb_uri: str | None = None
-    line_api_base: str = "https://api.line.me"
-    config_path: Path | None = None
-    admin_tokens: list[str] = field(default_factory=list)
-    line_timeout: float = 5.0
-    repair_every: float = 60.0  # seconds between background repairs of half-done bookings
-    test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
-
-    @classmethod
-    def from_env(cls) -> Settings:
-        env = os.environ
-        return cls(
-            channel_secret=env.get("LINE_CHANNEL_SECRET", ""),
-            access_token=env.get("LINE_CHANNEL_ACCESS_TOKEN", ""),
-            mongodb_uri=env.get("MONGODB_URI") or None,
-            line_api_base=env.get("LINE_API_BASE_URL", "https://api.line.me"),
-            config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
-            admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
-            line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
-            test_clock=env.get("BOT_TEST_CLOCK") == "1",
-        )
-
-
-@dataclass
-class Bot:
-    """Everything one app instance holds; handed to the webhook, admin API, console, replays."""
-
-    settings: Settings
-    config: AppConfig
-    store: Store
-    repos: Repos
-    services: Services
-    dialog: Dialog
-    line: LineClient
-    dispatcher: Dispatcher
-    webhook: Webhook
-    staff: Staff
-    maintenance: Maintenance
-
-    async def start(self) -> None:
-        await self.repos.ensure_indexes()
-        await self.line.start()
-        self.dispatcher.start()
-        self.maintenance.start()
-
-    async def stop(self) -> None:
-        await self.maintenance.stop()
-        await self.dispatcher.close()
-        await self.line.close()
 
 
 def build(
@@ -121,9 +62,6 @@ def build(
     )
 
 
-BOT = web.AppKey("bot", Bot)
-
-
 def create_app(bot: Bot) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app[BOT] = bot
@@ -149,19 +87,5 @@ def create_app(bot: Bot) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
-    from bot.admin_api import setup_admin
-
     setup_admin(app, bot)
-    if bot.settings.test_clock:  # replays against this server (`python -m bot replay --target`)
-        from bot.replay.clock_api import add_clock_route
-
-        add_clock_route(app, bot)
     return app
-
-
-async def gunicorn_app() -> web.Application:
-    """Entry point for `gunicorn bot.app:gunicorn_app --worker-class aiohttp.GunicornWebWorker`."""
-    from bot.logs import configure
-
-    configure(os.environ.get("LOG_LEVEL", "INFO"))
-    return create_app(build(Settings.from_env()))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import sys
+from pathlib import Path
 
 from flows.config import ConfigError
 
@@ -13,8 +15,10 @@ from flows.config import ConfigError
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import Settings, build, create_app
+    from bot.app import build
+    from bot.context import Settings
     from bot.logs import configure
+    from bot.serve import make_app
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
@@ -26,13 +30,13 @@ def _serve(args: argparse.Namespace) -> int:
         )
     bot = build(settings)
     port = int(args.port or os.environ.get("PORT", "8080"))
-    web.run_app(create_app(bot), host=args.host, port=port, access_log=None, print=None)
+    web.run_app(make_app(bot), host=args.host, port=port, access_log=None, print=None)
     return 0
 
 
 def _chat(args: argparse.Namespace) -> int:
-    from bot.console import run_console
     from bot.logs import configure
+    from bot.qa.chat import run_console
 
     # The conversation is on stdout; only warnings and errors are logged, on stderr.
     configure(os.environ.get("LOG_LEVEL", "WARNING"))
@@ -54,8 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--record", metavar="FILE", help="save the conversation as a replay script")
     p.set_defaults(func=_chat)
 
-    for register in _extensions():
-        register(sub)
+    from bot.qa.cli import register as register_qa
+    from bot.staff.cli import register as register_staff
+
+    register_qa(sub)
+    register_staff(sub)
+    _register_bench(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -65,15 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def _extensions() -> list:  # type: ignore[type-arg]
-    """Sub-commands that live in their own modules (replay, staff, diagram, bench)."""
-    out = []
-    for name in ("bot.replay.cli", "bot.staff_cli", "bot.diagram", "bot.bench"):
-        try:
-            module = __import__(name, fromlist=["register"])
-        except ModuleNotFoundError as e:
-            if e.name and name.startswith(e.name):
-                continue
-            raise
-        out.append(module.register)
-    return out
+def _register_bench(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """`bench` lives in benchmarks/ (a checkout's, not the installed package's)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
+    if not path.exists():
+        return
+    spec = importlib.util.spec_from_file_location("benchmarks_bench", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    module.register(sub)

@@ -13,7 +13,7 @@ import asyncio
 
 import structlog
 
-from flows.ledger import Ledger
+from flows.domain.ledger import Ledger
 from flows.services import Services
 from storage.mongo import StoreUnavailable
 

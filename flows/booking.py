@@ -12,9 +12,9 @@ from typing import Any, ClassVar
 
 from flows import labels
 from flows.base import END, START, Flow, Input, Run
-from flows.calendar import Calendar, end_hours, start_hours
 from flows.config import Nursery
-from flows.ledger import Ledger, Outcome
+from flows.domain.calendar import Calendar, end_hours, start_hours
+from flows.domain.ledger import Ledger, Outcome
 from flows.replies import Sticker, choices
 from flows.services import Services
 from storage.allowances import child_key

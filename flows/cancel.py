@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from flows import labels
 from flows.base import END, START, Flow, Input, Run
-from flows.ledger import Ledger
+from flows.domain.ledger import Ledger
 from flows.replies import Button, Carousel, Column, choices
 from flows.services import Services
 

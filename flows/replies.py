@@ -1,4 +1,4 @@
-"""The small reply model flows speak; `bot.render` turns it into LINE messages.
+"""The small reply model flows speak; `bot.line.render` turns it into LINE messages.
 
 Flows never build LINE objects: a reply here is plain data, so flows stay
 testable without the SDK and the renderer alone knows LINE's limits.

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from bot.harness import Harness
+from bot.qa.harness import Harness
 from flows.config import load_config
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 

@@ -17,7 +17,8 @@ from typing import Any
 import pytest
 from mongomock_motor import AsyncMongoMockCollection
 
-from bot.app import Bot, Settings, build
+from bot.app import build
+from bot.context import Bot, Settings
 from flows.base import Input
 from flows.engine import Outcome
 from flows.replies import Sticker, Text

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from flows.base import Input
+from flows.domain.ledger import REPAIR_AFTER
 from flows.engine import Outcome
-from flows.ledger import REPAIR_AFTER
 from flows.replies import Sticker, Text
 from storage.allowances import Allowances
 from storage.bookings import Bookings

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.harness import Harness
+from bot.qa.harness import Harness
 from flows.base import Input
 from flows.config import AppConfig
 from flows.replies import Sticker, Text

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.harness import Harness
-from bot.line_client import LineClient, retry_key
-from bot.screen import texts
+from bot.line.client import LineClient, retry_key
+from bot.qa.harness import Harness
+from bot.qa.screen import texts
 from storage.clock import SequentialIds
 
 
@@ -73,7 +73,7 @@ async def test_unreachable_line_api_is_reported_not_swallowed():
     client = LineClient("token", "http://127.0.0.1:9", timeout=0.5, attempts=1)
     await client.start()
     try:
-        from bot.line_client import DeliveryError
+        from bot.line.client import DeliveryError
 
         with pytest.raises(DeliveryError):
             await client.push("U1", [{"type": "text", "text": "x"}], "k")

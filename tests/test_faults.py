@@ -12,11 +12,11 @@ import json
 import pytest
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
-from bot.dispatcher import STRANDED_AFTER
-from bot.events import clean_event
-from bot.line_client import DeliveryError, LineClient
+from bot.line.client import DeliveryError, LineClient
+from bot.line.dispatcher import STRANDED_AFTER
+from bot.line.events import clean_event
 from bot.logs import configure
-from bot.screen import texts
+from bot.qa.screen import texts
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ async def test_reply_whose_answer_was_lost_is_shown_once(harness):
 
 
 async def test_line_429_backs_off_doubling_and_gives_up_after_the_attempts():
-    from bot.line_standin import LineStandIn
+    from bot.qa.standin import LineStandIn
 
     line = LineStandIn()
     await line.start()

@@ -22,9 +22,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.harness import Harness, sign
 from bot.logs import configure
-from bot.screen import buttons
+from bot.qa.harness import Harness, sign
+from bot.qa.screen import buttons
 from storage.allowances import child_key
 from storage.clock import TOKYO, SequentialIds
 from tests.interview_support import registration
@@ -356,6 +356,6 @@ async def test_another_users_cancel_button_cancels_nothing(world, config):
 
 
 def _texts(sent: Any) -> list[str]:
-    from bot.screen import texts
+    from bot.qa.screen import texts
 
     return texts(sent.messages)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.screen import texts
-from flows.staff_errors import StaffError
-from flows.staff_interviews import fiscal_year_end
+from bot.qa.screen import texts
+from flows.domain.errors import StaffError
+from flows.domain.interviews import fiscal_year_end
 from tests.interview_support import at, registration
 
 

@@ -10,8 +10,8 @@ import logging
 from pathlib import Path
 
 from bot.logs import configure
-from bot.replay.runner import run_paths
-from bot.replay.script import ScriptError, find, load
+from bot.qa.replay.runner import run_paths
+from bot.qa.replay.script import ScriptError, find, load
 from flows import normalize
 from flows.config import load_config
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.harness import Harness
-from bot.screen import buttons, has_sticker, texts
+from bot.qa.harness import Harness
+from bot.qa.screen import buttons, has_sticker, texts
 from storage.clock import SequentialIds
 from storage.mongo import connect
 from tests.interview_support import registration

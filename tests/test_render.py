@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.render import render
-from bot.screen import buttons, texts
+from bot.line.render import render
+from bot.qa.screen import buttons, texts
 from flows.replies import Button, Carousel, Column, Sticker, Text
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.diagram import mermaid, run
+from bot.qa.diagram import mermaid, run
 from flows.config import load_config
 from flows.services import Services
 from storage.clock import TOKYO, FrozenClock, SequentialIds
@@ -57,7 +57,7 @@ def test_unknown_flow_is_refused(flows, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_cli_draws_the_apps_flows(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.diagram import app_flows
+    from bot.qa.diagram import app_flows
 
     names = [f.name for f in app_flows()]
     assert main(["diagram"]) == 0

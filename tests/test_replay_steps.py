@@ -12,13 +12,13 @@ from typing import ClassVar
 import pytest
 
 from bot.cli import main
-from bot.replay.coverage import Coverage
-from bot.replay.report import failure_text
-from bot.replay.runner import run_paths
-from bot.replay.target import user_id
+from bot.qa.replay.coverage import Coverage
+from bot.qa.replay.report import failure_text
+from bot.qa.replay.runner import run_paths
+from bot.qa.replay.target import user_id
 from flows.base import Flow, Input, Run
+from flows.domain.errors import StaffError
 from flows.replies import Button, Carousel, Column, Sticker, Text
-from flows.staff_errors import StaffError
 
 HERE = Path(__file__).parent
 TESTFLOW = HERE / "replay_testflow"

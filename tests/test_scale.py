@@ -7,8 +7,8 @@ import datetime as dt
 
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
-from bot.harness import Harness
-from bot.screen import texts
+from bot.qa.harness import Harness
+from bot.qa.screen import texts
 from storage.mongo import connect
 
 

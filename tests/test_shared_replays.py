@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.replay.report import failure_text
-from bot.replay.runner import run_paths
-from bot.replay.script import find
+from bot.qa.replay.report import failure_text
+from bot.qa.replay.runner import run_paths
+from bot.qa.replay.script import find
 
 OWN = Path(__file__).parent / "replays"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "replays"

@@ -8,10 +8,10 @@ import json
 import pytest
 import structlog
 
-from bot import staff_cli
 from bot.cli import main
 from bot.logs import configure
-from bot.screen import texts
+from bot.qa.screen import texts
+from bot.staff import cli as staff_cli
 from tests.interview_support import registration
 
 

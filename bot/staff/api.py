@@ -26,8 +26,17 @@ import structlog
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bot.admin_auth import json_error, json_response, read_body, require_city, require_nursery
-from flows.staff_errors import StaffError
+from bot.context import BOT
+from bot.staff.api_bookings import booking_routes
+from bot.staff.auth import (
+    json_error,
+    json_response,
+    read_body,
+    require_city,
+    require_nursery,
+    token_scope,
+)
+from flows.domain.errors import StaffError
 
 log = structlog.get_logger("bot.admin")
 
@@ -51,8 +60,6 @@ class CompleteBody(_Body):
 
 
 def _staff(request: web.Request) -> Any:
-    from bot.app import BOT
-
     return request.app[BOT].staff
 
 
@@ -63,9 +70,6 @@ def _key(request: web.Request) -> str:
 @routes.get(PREFIX + "nurseries")
 async def nurseries(request: web.Request) -> web.Response:
     """The nurseries this token may act on."""
-    from bot.admin_auth import token_scope
-    from bot.app import BOT
-
     scope = await token_scope(request)
     config = request.app[BOT].config
     return json_response(
@@ -121,8 +125,6 @@ def _list_route(path: str, method: str) -> web.RouteDef:
 @routes.get(PREFIX + "duplicates")
 async def all_duplicates(request: web.Request) -> web.Response:
     """City staff: the duplicates report of every nursery."""
-    from bot.app import BOT
-
     await require_city(request)
     staff = _staff(request)
     out = {}
@@ -155,8 +157,6 @@ async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResp
 
 def setup_admin(app: web.Application, bot: Any) -> None:
     """Mount the interview/registration routes and the booking routes under /admin/api/."""
-    from bot.admin_bookings import booking_routes
-
     app.middlewares.append(staff_errors)
     app.router.add_routes(routes)
     app.router.add_routes([_list_route(path, method) for path, method in LISTS.items()])

@@ -18,9 +18,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import Bot, Settings, build, create_app
-from bot.line_events import EventBuilder
-from bot.line_standin import LineStandIn, Sent
+from bot.app import build
+from bot.context import Bot, Settings
+from bot.qa.line_events import EventBuilder
+from bot.qa.standin import LineStandIn, Sent
+from bot.serve import make_app
 from flows.base import Flow
 from flows.config import AppConfig
 from storage.clock import Clock, Ids
@@ -75,7 +77,7 @@ class Harness(EventBuilder):
             flows=self.flows,
         )
         self.bot.line._backoff = 0.01  # keep retries quick on loopback
-        self._runner = web.AppRunner(create_app(self.bot), access_log=None)
+        self._runner = web.AppRunner(make_app(self.bot), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from flows.domain.bookings import BookingStaff
+from flows.domain.interviews import InterviewStaff
 from flows.services import Services
-from flows.staff_bookings import BookingStaff
-from flows.staff_interviews import InterviewStaff
 
 
 class Staff(InterviewStaff, BookingStaff):

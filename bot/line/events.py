@@ -8,15 +8,15 @@ from typing import Any
 
 import structlog
 
-from bot.line_client import LineClient, retry_key
+from bot.line.client import LineClient, retry_key
+from bot.line.render import render
 from bot.logs import user_hash
-from bot.render import render
 from flows.base import Input
 from flows.engine import Dialog
 from flows.replies import Reply
 from storage.clock import Clock
 
-log = structlog.get_logger("bot.events")
+log = structlog.get_logger("bot.line.events")
 
 HANDLED = {"message", "postback", "follow", "unfollow"}
 

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from flows.staff_errors import StaffError
+from flows.domain.errors import StaffError
 from storage.tokens import CITY
 
 Command = Callable[[Any, argparse.Namespace], Awaitable[Any]]
@@ -130,7 +130,8 @@ def _booking_parsers(ops: argparse._SubParsersAction) -> None:  # type: ignore[t
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.app import Settings, build
+    from bot.app import build
+    from bot.context import Settings
     from bot.logs import configure
 
     configure(os.environ.get("LOG_LEVEL", "WARNING"))

@@ -18,15 +18,15 @@ from typing import Any
 import structlog
 
 from flows import labels
-from flows.calendar import Calendar, band_seats, default_seats
 from flows.config import Nursery
-from flows.ledger import Ledger
+from flows.domain.calendar import Calendar, band_seats, default_seats
+from flows.domain.errors import StaffError
+from flows.domain.interviews import notify, same_name
+from flows.domain.ledger import Ledger
 from flows.services import Services
-from flows.staff_errors import StaffError
-from flows.staff_interviews import notify, same_name
 from storage.bookings import BookingDoc
 
-log = structlog.get_logger("flows.staff")
+log = structlog.get_logger("flows.domain.staff")
 
 MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400

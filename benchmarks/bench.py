@@ -37,8 +37,8 @@ from urllib.parse import quote
 import aiohttp
 from aiohttp import web
 
-from bot.harness import sign
-from bot.screen import ScreenButton, buttons, has_sticker
+from bot.qa.harness import sign
+from bot.qa.screen import ScreenButton, buttons, has_sticker
 
 SECRET = "bench-channel-secret"
 ADMIN_TOKEN = "bench-admin-token"
@@ -497,7 +497,7 @@ async def run(
     if profile:
         serve = ["-m", "pyinstrument", "-r", "text", "-o", profile, *serve]
     server = _spawn([*serve, "--port", str(bot_port)], env, os.environ.get("BENCH_SERVER_LOG"))
-    bare = _spawn(["-m", "bot", "bench-bare", "--port", str(bare_port)], env)
+    bare = _spawn([__file__, "bench-bare", "--port", str(bare_port)], env)
     results: dict[str, Any] = {"users": users, "rate": rate, "lockstep": lockstep}
     try:
         await _wait_up(f"http://127.0.0.1:{bot_port}/healthz", server)
@@ -595,6 +595,7 @@ def _bare(args: argparse.Namespace) -> int:
 
 
 def register(sub: Any) -> None:
+    """Adds `bench` (and the hidden `bench-bare`) to an argparse sub-parser set."""
     p = sub.add_parser("bench", help="benchmark the webhook against a bare endpoint")
     p.add_argument("--users", type=int, default=100, help="parents at once")
     p.add_argument("--events", type=int, default=6000, help="events at full speed")
@@ -611,6 +612,18 @@ def register(sub: Any) -> None:
         help="run the server under pyinstrument (installed by hand) and write its report here",
     )
     p.set_defaults(func=_bench)
-    p = sub.add_parser("bench-bare", help=argparse.SUPPRESS)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks/bench.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    register(sub)
+    p = sub.add_parser("bench-bare", help="(internal) the bare endpoint compared against")
     p.add_argument("--port", type=int, required=True)
     p.set_defaults(func=_bare)
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

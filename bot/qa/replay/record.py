@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
-from bot.line_standin import Sent
-from bot.screen import buttons, has_sticker, texts
+from bot.qa.screen import buttons, has_sticker, texts
+from bot.qa.standin import Sent
 from storage.clock import SystemClock
 
 

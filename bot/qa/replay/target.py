@@ -20,13 +20,13 @@ from urllib.parse import quote
 
 import aiohttp
 
-from bot.harness import Harness, sign
-from bot.line_events import EventBuilder
-from bot.line_standin import LineStandIn, Sent
-from bot.replay.coverage import Coverage
+from bot.qa.harness import Harness, sign
+from bot.qa.line_events import EventBuilder
+from bot.qa.replay.coverage import Coverage
+from bot.qa.standin import LineStandIn, Sent
 from flows.base import Flow
 from flows.config import AppConfig
-from flows.staff_errors import StaffError
+from flows.domain.errors import StaffError
 from storage.clock import FrozenClock, SequentialIds
 
 
@@ -95,7 +95,7 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """The real app in this process (`bot.harness.Harness`) on a fresh in-memory store."""
+    """The real app in this process (`bot.qa.harness.Harness`) on a fresh in-memory store."""
 
     STEP_LIMIT = 30.0  # seconds the bot may take over one step before the step fails
 

@@ -15,13 +15,13 @@ import structlog
 
 from flows import labels
 from flows.config import Nursery
+from flows.domain.errors import StaffError
 from flows.replies import Text
 from flows.services import Services
-from flows.staff_errors import StaffError
 from storage.interviews import SlotDoc
 from storage.registrations import RegistrationDoc
 
-log = structlog.get_logger("flows.staff")
+log = structlog.get_logger("flows.domain.staff")
 
 
 def fiscal_year_end(day: dt.date) -> dt.date:

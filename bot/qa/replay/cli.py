@@ -11,12 +11,12 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.line_standin import LineStandIn
-from bot.replay import report
-from bot.replay.coverage import Coverage
-from bot.replay.runner import Plan, Result, plan, run_paths, run_plans
-from bot.replay.script import Script
-from bot.replay.target import RemoteTarget
+from bot.qa.replay import report
+from bot.qa.replay.coverage import Coverage
+from bot.qa.replay.runner import Plan, Result, plan, run_paths, run_plans
+from bot.qa.replay.script import Script
+from bot.qa.replay.target import RemoteTarget
+from bot.qa.standin import LineStandIn
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -17,11 +17,11 @@ from typing import Literal
 
 import structlog
 
-from flows.calendar import default_seats
+from flows.domain.calendar import default_seats
 from flows.services import Services
 from storage.bookings import BookingDoc
 
-log = structlog.get_logger("flows.ledger")
+log = structlog.get_logger("flows.domain.ledger")
 
 REPAIR_AFTER = dt.timedelta(minutes=2)
 ORPHANS_WITHIN = dt.timedelta(minutes=15)

@@ -107,7 +107,8 @@ def svg(flow: Flow) -> str:
 
 def app_flows() -> list[Flow]:
     """The flows exactly as the app builds them (nothing is started)."""
-    from bot.app import Settings, build
+    from bot.app import build
+    from bot.context import Settings
 
     return list(build(Settings()).dialog.flows.values())
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.app import Settings
-from bot.harness import Harness
-from bot.screen import ScreenButton, buttons, describe
+from bot.context import Settings
+from bot.qa.harness import Harness
+from bot.qa.screen import ScreenButton, buttons, describe
 from storage.mongo import connect
 
 
@@ -26,7 +26,7 @@ async def run_console(user: str, record: str | None = None) -> int:
     settings = Settings.from_env()
     recorder = None
     if record:
-        from bot.replay.record import Recorder
+        from bot.qa.replay.record import Recorder
 
         recorder = Recorder()
     async with Harness(store=connect(settings.mongodb_uri)) as h:

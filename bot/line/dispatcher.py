@@ -24,7 +24,7 @@ from storage.clock import Clock
 from storage.inbox import DEAD, PENDING, Inbox, Leases, Queued
 from storage.mongo import StoreUnavailable
 
-log = structlog.get_logger("bot.dispatcher")
+log = structlog.get_logger("bot.line.dispatcher")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 

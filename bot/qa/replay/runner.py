@@ -18,11 +18,11 @@ from typing import Any
 
 import yaml
 
-from bot.line_standin import LineStandIn
-from bot.replay.coverage import Coverage
-from bot.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
-from bot.replay.target import LocalTarget, StepFailure, Target, one_line, shared_tls_context
-from bot.screen import ScreenButton, buttons, describe, has_sticker, texts
+from bot.qa.replay.coverage import Coverage
+from bot.qa.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
+from bot.qa.replay.target import LocalTarget, StepFailure, Target, one_line, shared_tls_context
+from bot.qa.screen import ScreenButton, buttons, describe, has_sticker, texts
+from bot.qa.standin import LineStandIn
 from flows.base import Flow
 from flows.config import AppConfig
 

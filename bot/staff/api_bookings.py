@@ -1,6 +1,6 @@
 """Admin API routes for seats, phone bookings, cancellations, rosters and the CSV export.
 
-Mounted by `bot.admin_api.setup_admin`; every route checks the nursery token
+Mounted by `bot.staff.api.setup_admin`; every route checks the nursery token
 first (`require_nursery`) and goes through the one staff service. `{nursery}`
 is the nursery's id or name (URL-encoded), `{date}` is YYYY-MM-DD.
 """
@@ -13,7 +13,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field
 
-from bot.admin_auth import json_response, read_body, require_nursery
+from bot.context import BOT
+from bot.staff.auth import json_response, read_body, require_nursery
 
 NURSERY = "/admin/api/nurseries/{nursery}"
 
@@ -40,8 +41,6 @@ class CancelBody(_Body):
 
 
 def _staff(request: web.Request) -> Any:
-    from bot.app import BOT
-
     return request.app[BOT].staff
 
 

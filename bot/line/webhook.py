@@ -10,11 +10,11 @@ from aiohttp import web
 from linebot.v3 import WebhookParser
 from linebot.v3.exceptions import InvalidSignatureError
 
-from bot.dispatcher import Dispatcher
-from bot.events import clean_event, user_of
+from bot.line.dispatcher import Dispatcher
+from bot.line.events import clean_event, user_of
 from storage.mongo import StoreUnavailable
 
-log = structlog.get_logger("bot.webhook")
+log = structlog.get_logger("bot.line.webhook")
 
 
 class Webhook:

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel
 
+from bot.context import BOT
 from flows.config import Nursery
 from storage.tokens import CITY, token_hash
 
@@ -58,8 +59,6 @@ def env_scopes(entries: list[str]) -> dict[str, str]:
 
 async def token_scope(request: web.Request) -> str:
     """The scope of the request's bearer token; 401 if there is none or it is unknown."""
-    from bot.app import BOT
-
     bot = request.app[BOT]
     auth = request.headers.get("Authorization", "")
     kind, _, token = auth.partition(" ")
@@ -80,8 +79,6 @@ async def token_scope(request: web.Request) -> str:
 
 async def require_nursery(request: web.Request, key: str) -> Nursery:
     """The nursery named by `key` (id or name) if the token may act on it."""
-    from bot.app import BOT
-
     scope = await token_scope(request)
     try:
         nursery = request.app[BOT].config.nursery(key)
