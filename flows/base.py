@@ -112,7 +112,7 @@ class FlowMachine(AsyncMachine):
             return lambda ev: method(ev.model, **ev.kwargs)
         return func
 
-    async def callbacks(self, funcs: Any, event_data: Any) -> None:
+    async def callbacks(self, funcs: Any, event_data: Any) -> None:  # type: ignore[override]
         for func in funcs:
             await self.callback(func, event_data)
 

@@ -276,7 +276,7 @@ class BookingFlow(Flow):
 
     def _intent(self, run: Run, reg: RegistrationDoc) -> BookingDoc:
         return BookingDoc(
-            _id=run.data["booking_id"],
+            id=run.data["booking_id"],
             nursery=reg.nursery,
             date=run.data["date"],
             start=run.data["start"],

@@ -8,6 +8,7 @@ to `config.yaml` alone.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 from typing import Literal
 
@@ -238,9 +239,17 @@ def _describe(err: ValidationError, source: str) -> str:
     return f"{source}: {key}: {reason}"
 
 
+def default_config_path() -> Path:
+    """The checkout's config.yaml; an installed wheel's copy (its data files) without one."""
+    beside = Path(__file__).resolve().parent.parent / "config.yaml"
+    if beside.exists():
+        return beside
+    return Path(sys.prefix) / "share" / "meguro-ichiji-hoiku-bot" / "config.yaml"
+
+
 def load_config(path: str | Path | None = None) -> AppConfig:
     """Read and validate config.yaml; raise ConfigError with one line naming the key."""
-    path = Path(path) if path else Path(__file__).resolve().parent.parent / "config.yaml"
+    path = Path(path) if path else default_config_path()
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:

@@ -164,7 +164,7 @@ class RegistrationFlow(Flow):
         d, m = run.data, self.s.msg
         nursery = self.s.config.nursery(d["nursery"])
         doc = RegistrationDoc(
-            _id=self.s.ids.new(),
+            id=self.s.ids.new(),
             user=run.user_id,
             nursery=nursery.id,
             parent_name=d["parent_name"],

@@ -46,7 +46,7 @@ class Allowances:
 
     async def get(self, key: str) -> AllowanceDoc:
         raw = await self._c.find_one({"_id": key})
-        return AllowanceDoc.model_validate(raw) if raw else AllowanceDoc(_id=key)
+        return AllowanceDoc.model_validate(raw) if raw else AllowanceDoc(id=key)
 
     async def take(
         self, key: str, booking_id: str, date: dt.date, today: dt.date, limit: int

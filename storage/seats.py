@@ -48,7 +48,7 @@ def day_id(nursery: str, date: dt.date) -> str:
 
 
 def empty_day(nursery: str, date: dt.date) -> SeatDay:
-    return SeatDay(_id=day_id(nursery, date), nursery=nursery, date=date.isoformat())
+    return SeatDay(id=day_id(nursery, date), nursery=nursery, date=date.isoformat())
 
 
 class Seats:

@@ -34,7 +34,7 @@ class Sessions:
 
     async def get(self, user_id: str) -> SessionDoc:
         raw = await self._c.find_one({"_id": user_id})
-        return SessionDoc.model_validate(raw) if raw else SessionDoc(_id=user_id)
+        return SessionDoc.model_validate(raw) if raw else SessionDoc(user_id=user_id)
 
     async def save(self, doc: SessionDoc) -> bool:
         """Write `doc` if nobody wrote since it was read; bump its version. False on conflict."""

@@ -186,7 +186,7 @@ async def test_one_users_events_are_handled_in_the_order_the_user_sent_them(pair
 
 
 async def test_in_memory_store_shortcuts_give_mongomocks_own_answers():
-    """storage.mongo speeds mongomock up (direct `_id` look-ups, quick string checks before
+    """storage.memory speeds mongomock up (direct `_id` look-ups, quick string checks before
     the full filter); every query must find exactly what mongomock's own scan finds."""
     store = connect(None)
     c = store.db["shortcuts"]

@@ -67,10 +67,10 @@ async def token_scope(request: web.Request) -> str:
     for known, scope in env_scopes(bot.settings.admin_tokens).items():
         if hmac.compare_digest(known, hashed):
             return scope
-    scope = await bot.repos.tokens.scope_of(token)
-    if scope is None:
+    stored = await bot.repos.tokens.scope_of(token)
+    if stored is None:
         raise _http_error(web.HTTPUnauthorized, "this admin token is not valid")
-    return scope
+    return stored
 
 
 async def token_actor(request: web.Request) -> Actor:

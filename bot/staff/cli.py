@@ -32,7 +32,7 @@ async def _token(bot: Any, a: argparse.Namespace) -> str:
     scope = a.scope
     if scope != CITY:
         scope = lookup.nursery(bot.services, scope).id
-    token = await bot.repos.tokens.create(scope, bot.services.now())
+    token: str = await bot.repos.tokens.create(scope, bot.services.now())
     print(f"a new admin API token for {scope} (shown once, keep it safe):", file=sys.stderr)
     return token
 

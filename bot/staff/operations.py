@@ -400,7 +400,7 @@ class Operations:
         if op.changes:
             await self.audit.record(
                 AuditEntry(
-                    _id=self.staff.s.ids.new(),
+                    id=self.staff.s.ids.new(),
                     at=self.staff.s.now(),
                     actor_kind=actor.kind,
                     actor=actor.name,

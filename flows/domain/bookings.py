@@ -118,7 +118,7 @@ class BookingStaff:
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
         intent = BookingDoc(
-            _id=self.s.ids.new(),
+            id=self.s.ids.new(),
             source="phone",
             nursery=n.id,
             date=day.isoformat(),

@@ -19,7 +19,7 @@ import structlog
 
 from flows.domain.calendar import default_seats
 from flows.services import Services
-from storage.bookings import BookingDoc
+from storage.bookings import BookingDoc, Status
 
 log = structlog.get_logger("flows.domain.ledger")
 
@@ -85,7 +85,7 @@ class Ledger:
         if b.child is not None:
             await repos.allowances.release(b.child, b.id)
         await repos.seats.release(b.nursery, b.day(), b.id)
-        frm = "failing" if final == "failed" else "cancelling"
+        frm: Status = "failing" if final == "failed" else "cancelling"
         await repos.bookings.move(b.id, frm, final, self.s.now())
 
     async def _holds_all(self, b: BookingDoc) -> bool:

@@ -17,6 +17,7 @@ from bot.qa.replay.runner import Plan, Result, plan, run_paths, run_plans
 from bot.qa.replay.script import Script
 from bot.qa.replay.target import RemoteTarget
 from bot.qa.standin import LineStandIn
+from flows.config import AppConfig, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -82,9 +83,7 @@ async def _run(args: argparse.Namespace) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def _config():  # type: ignore[no-untyped-def]
-    from flows.config import load_config
-
+def _config() -> AppConfig:
     path = os.environ.get("BOT_CONFIG")
     return load_config(Path(path) if path else None)
 

@@ -346,6 +346,7 @@ def local_targets(
 
 async def run_one(p: Plan, make_target: TargetFactory) -> Result:
     started = time.perf_counter()
+    failure: Failure | None
     if p.script is None:
         e = p.error
         assert e is not None
