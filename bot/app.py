@@ -40,7 +40,13 @@ def build(
         clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
     clock = clock or SystemClock(config.zone())
     repos = Repos.on(store.db)
-    line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)
+    line = LineClient(
+        settings.access_token,
+        settings.line_api_base,
+        settings.line_timeout,
+        backoff=settings.line_backoff,
+        proxy=settings.line_proxy,
+    )
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
     dialog = Dialog(services, FLOWS if flows is None else flows)
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
