@@ -231,7 +231,9 @@ class Dispatcher:
         await self._flush()
         users = await self.leases.with_queue()
         for user in users:
-            self.kick(user)
+            task = self._tasks.get(user)
+            if task is None or task.done():  # a running task sees its queue when it lets go
+                self.kick(user)
         return len(users)
 
     async def _sweep_forever(self) -> None:
