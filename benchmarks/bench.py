@@ -497,7 +497,7 @@ def _peak_rss_mb(pid: int) -> float:
 
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
     async with aiohttp.ClientSession() as s:
-        for _ in range(300):
+        for _ in range(1200):  # two minutes: a loaded machine starts slowly
             if proc.poll() is not None:
                 raise RuntimeError("server exited during start-up")
             try:
@@ -621,7 +621,15 @@ async def run(
             rate = rate or round(0.6 * full["events_per_s"])  # 60% of what was measured
             results["rate"] = rate
             results["at_rate"] = await _run_load(
-                session, urls, standin, users, int(rate * 6), rate, 100_000, servers, lockstep
+                session,
+                urls,
+                standin,
+                users,
+                max(int(rate * 6), users * LOOP_STEPS),  # every parent a turn of the loop
+                rate,
+                100_000,
+                servers,
+                lockstep,
             )
             results["bare"] = await _run_load(session, [bare_url], None, users, events, None, 0)
             results["bare"]["server_cpu_ms_per_event"] = float("nan")

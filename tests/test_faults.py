@@ -182,7 +182,7 @@ async def test_database_down_at_the_webhook_leaves_nothing_written(harness, logs
     assert await harness.post(harness.payload(event)) == 503
     await harness.settle()
     db = harness.bot.store.db
-    for name in ("inbox", "user_leases", "sessions"):
+    for name in ("inbox", "sessions", "users"):
         assert await db[name].count_documents({}) == 0
     [line] = [x for x in logs() if x["event"] == "webhook_store_unavailable"]
     assert line["error"] == "ServerSelectionTimeoutError" and line["events"] == 1
