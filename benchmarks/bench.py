@@ -320,10 +320,11 @@ async def set_up(session: aiohttp.ClientSession, url: str) -> None:
     today = dt.datetime.now(TOKYO).date()
     for nursery in NURSERIES:
         key = quote(nursery, safe="")
-        for days in (1, 2):
-            at = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(10), TOKYO)
-            body = {"at": at.isoformat(), "capacity": 100000}
-            await driver._admin("POST", f"{key}/interview-slots", body)
+        for days in (1, 2):  # 16 slots of 50 (the most staff may open): 800 parents each
+            for hour in range(9, 17):
+                at = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), TOKYO)
+                body = {"at": at.isoformat(), "capacity": 50}
+                await driver._admin("POST", f"{key}/interview-slots", body)
         # Today and tomorrow are closed: their bookings could not be cancelled any more
         # (the deadline is 17:00 the day before), and every journey cancels what it booked.
         for days in range(11):
