@@ -41,10 +41,17 @@ def build(
         clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
     clock = clock or SystemClock(config.zone())
     repos = Repos.on(store.db)
-    line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)
+    line = LineClient(
+        settings.access_token,
+        settings.line_api_base,
+        settings.line_timeout,
+        backoff=settings.line_backoff,
+        proxy=settings.line_proxy,
+    )
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
     dialog = Dialog(services, FLOWS if flows is None else flows)
-    dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
+    handler = EventHandler(dialog, line, clock)
+    dispatcher = Dispatcher(repos.inbox, repos.leases, repos.sessions, handler, clock)
     webhook = Webhook(settings.channel_secret, dispatcher)
     staff = Staff(services)
     operations = Operations(staff, repos.audit)

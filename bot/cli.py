@@ -18,7 +18,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.app import build
     from bot.context import Settings
     from bot.logs import configure
-    from bot.serve import make_app
+    from bot.serve import make_app, switch_on_from_env
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
@@ -28,6 +28,7 @@ def _serve(args: argparse.Namespace) -> int:
             "Try the flows with `python -m bot chat`.",
             file=sys.stderr,
         )
+    switch_on_from_env()
     bot = build(settings)
     port = int(args.port or os.environ.get("PORT", "8080"))
     web.run_app(make_app(bot), host=args.host, port=port, access_log=None, print=None)

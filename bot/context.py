@@ -36,6 +36,8 @@ class Settings:
     config_path: Path | None = None
     admin_tokens: list[str] = field(default_factory=list)
     line_timeout: float = 5.0
+    line_proxy: str | None = None  # LINE_API_PROXY: a proxy to LINE, where the network needs one
+    line_backoff: float = 0.5  # seconds before the first retry of a LINE call, then doubling
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
 
@@ -50,6 +52,7 @@ class Settings:
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
+            line_proxy=env.get("LINE_API_PROXY") or None,
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
         )
 

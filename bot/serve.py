@@ -16,6 +16,16 @@ from bot.app import build, create_app
 from bot.context import Bot, Settings
 
 
+def switch_on_from_env() -> None:
+    """What the environment asks for before the app is built: the benchmark's count of
+    database commands (`BENCH_COMMAND_COUNTS`, bot/qa/commands.py)."""
+    path = os.environ.get("BENCH_COMMAND_COUNTS")
+    if path:
+        from bot.qa.commands import install
+
+        install(path)
+
+
 def make_app(bot: Bot) -> web.Application:
     app = create_app(bot)
     if bot.settings.test_clock:  # replays against this server (`python -m bot replay --target`)
@@ -30,4 +40,5 @@ async def gunicorn_app() -> web.Application:
     from bot.logs import configure
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
+    switch_on_from_env()
     return make_app(build(Settings.from_env()))

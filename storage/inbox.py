@@ -4,13 +4,19 @@
 a redelivered event is a no-op. Handled events are kept a week (`done`), events
 that failed too often are parked (`dead`) for staff.
 
-`user_leases` holds one document per LINE user: the lease (which worker handles
-this user now, and until when) and the queue of the user's events still to be
-handled, ordered by `k` (LINE's timestamp, then arrival). A worker takes the
-lease and reads the queue in one update, and gives the lease back while taking
-the handled events off the queue in another, so handling an event never
-searches the inbox, however large it grows, and several server processes share
-the work without reordering one user's events.
+The user's document in `sessions` (the same one that holds the dialog session,
+storage/sessions.py) also holds the lease (which worker handles this user now,
+and until when), the queue of the user's events still to be handled, ordered by
+`k` (LINE's timestamp, then arrival), each with the event itself, and the ids of
+the last events handled. So one command stores an event on its user's queue and,
+when nobody holds the user, takes the lease and returns the queue and the session
+(`Leases.offer`); handling reads nothing more; one command takes the handled events
+off the queue and gives the lease back (`Leases.release`). Several server
+processes share the work without reordering one user's events.
+
+Marking handled events `done` in `inbox` is batched (`Inbox.mark_done`, many ids at
+once): until then the user's `handled` ids say that they were, so neither LINE's
+redelivery nor the sweeper queues them again.
 
 An event is inserted before it is queued. One that is pending but not queued
 (the process died between the two writes) is queued again when LINE redelivers
@@ -30,7 +36,10 @@ from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
 KEEP_DONE = dt.timedelta(days=7)
+KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
 DUPLICATE = 11000
+LEASES = "sessions"  # the collection of the users' documents (shared with Sessions)
+NOT_RETURNED = {"handled": 0}  # left out of the documents the lease commands return
 
 
 def _wall_clock() -> dt.datetime:
@@ -62,9 +71,10 @@ class Queued:
     user: str
     k: str
     new: bool  # False: a redelivery of an event still pending (it may never have been queued)
+    event: dict[str, Any] | None = None
 
-    def item(self) -> dict[str, str]:
-        return {"id": self.id, "k": self.k}
+    def item(self) -> dict[str, Any]:
+        return {"id": self.id, "k": self.k, "event": self.event}
 
 
 class Inbox:
@@ -107,20 +117,25 @@ class Inbox:
                 raise
             seen = {int(err["index"]) for err in errors}
         out = [
-            Queued(d["_id"], d["user"], d["seq"], True) for i, d in enumerate(docs) if i not in seen
+            Queued(d["_id"], d["user"], d["seq"], True, d["event"])
+            for i, d in enumerate(docs)
+            if i not in seen
         ]
         if seen:
             again = [docs[i]["_id"] for i in seen]
             async for d in self._c.find({"_id": {"$in": again}, "status": PENDING}):
-                out.append(Queued(d["_id"], d["user"], d["seq"], False))
+                out.append(Queued(d["_id"], d["user"], d["seq"], False, d.get("event")))
         return out
 
     async def get(self, event_id: str) -> dict[str, Any] | None:
         return await self._c.find_one({"_id": event_id})
 
-    async def mark_done(self, event_id: str, now: dt.datetime) -> None:
-        await self._c.update_one(
-            {"_id": event_id},
+    async def mark_done(self, event_ids: list[str], now: dt.datetime) -> None:
+        """Mark handled events done, many at once (parked ones stay parked)."""
+        if not event_ids:
+            return
+        await self._c.update_many(
+            {"_id": {"$in": event_ids}, "status": PENDING},
             {
                 "$set": {"status": DONE, "done_at": now, "purge_at": _wall_clock() + KEEP_DONE},
                 "$unset": {"event": "", "error": "", "retry_at": ""},
@@ -130,7 +145,8 @@ class Inbox:
     async def mark_failed(
         self, event_id: str, error: str, now: dt.datetime, max_attempts: int
     ) -> dict[str, Any] | None:
-        """Count a failed attempt; after `max_attempts` the event is parked as dead for staff."""
+        """Count a failed attempt; after `max_attempts` the event is parked as dead for staff,
+        else it gets its `retry_at`."""
         doc = await self._c.find_one_and_update(
             {"_id": event_id, "status": PENDING},
             {"$inc": {"attempts": 1}, "$set": {"error": error[:300]}},
@@ -145,6 +161,7 @@ class Inbox:
         else:
             retry_at = now + dt.timedelta(seconds=min(2**attempts, 300))
             await self._c.update_one({"_id": event_id}, {"$set": {"retry_at": retry_at}})
+            doc["retry_at"] = retry_at
         return doc
 
     async def stranded(self, received_before: dt.datetime, limit: int = 500) -> list[Queued]:
@@ -152,51 +169,80 @@ class Inbox:
         sweeper to make sure each is on its user's queue."""
         cur = self._c.find(
             {"status": PENDING, "received_at": {"$lt": received_before}},
-            {"user": 1, "seq": 1},
+            {"user": 1, "seq": 1, "event": 1},
         ).limit(limit)
-        return [Queued(d["_id"], d["user"], d["seq"], False) async for d in cur]
+        return [Queued(d["_id"], d["user"], d["seq"], False, d.get("event")) async for d in cur]
 
     async def count(self, status: str) -> int:
         return await self._c.count_documents({"status": status})
 
 
 class Leases:
-    """Per-user lease and queue: at most one worker, in any process, handles a user's events."""
+    """Per-user lease and queue: at most one worker, in any process, handles a user's events.
+
+    The commands that take the lease return the user's document (the queue, and the
+    dialog session that storage/sessions.py keeps in the same document).
+    """
 
     def __init__(self, db: Database) -> None:
-        self._c = db["user_leases"]
+        self._c = db[LEASES]
 
     async def ensure_indexes(self) -> None:
         # Users with something queued, for the sweeper (multikey; empty queues have no entry).
         await self._c.create_index("queue.k")
 
-    async def enqueue(self, user: str, events: list[Queued]) -> None:
-        """Put new events on the user's queue, in order."""
+    @staticmethod
+    def _free(owner: str, now: dt.datetime) -> list[dict[str, Any]]:
+        return [{"owner": None}, {"owner": owner}, {"until": {"$lt": now}}]
+
+    async def offer(
+        self, user: str, events: list[Queued], owner: str, now: dt.datetime, ttl: dt.timedelta
+    ) -> dict[str, Any] | None:
+        """Put new events on the user's queue, in order, and take the lease if nobody else
+        holds it: the user's document then, else None (the events are queued all the same)."""
         push = {"$push": {"queue": {"$each": [q.item() for q in events], "$sort": {"k": 1}}}}
         try:
-            await self._c.update_one({"_id": user}, push, upsert=True)
-        except DuplicateKeyError:  # created by a concurrent upsert: now it exists
-            await self._c.update_one({"_id": user}, push)
+            doc = await self._c.find_one_and_update(
+                {"_id": user, "$or": self._free(owner, now)},
+                {**push, "$set": {"owner": owner, "until": now + ttl}},
+                projection=NOT_RETURNED,
+                upsert=True,
+                return_document=AFTER,
+            )
+        except DuplicateKeyError:  # another worker holds the user (or created it just now)
+            doc = None
+        if doc is None:
+            try:
+                await self._c.update_one({"_id": user}, push, upsert=True)
+            except DuplicateKeyError:  # created by a concurrent upsert: now it exists
+                await self._c.update_one({"_id": user}, push)
+            return None
+        return doc if doc.get("owner") == owner else None
 
-    async def requeue(self, user: str, event: Queued) -> None:
-        """Queue an event unless it is queued already."""
+    async def requeue(self, user: str, event: Queued) -> str:
+        """Queue an event unless it is queued already or was handled: "queued" (now or
+        before) or "handled"."""
         try:
             await self._c.update_one(
-                {"_id": user, "queue.id": {"$ne": event.id}},
+                {"_id": user, "queue.id": {"$ne": event.id}, "handled": {"$ne": event.id}},
                 {"$push": {"queue": {"$each": [event.item()], "$sort": {"k": 1}}}},
                 upsert=True,
             )
-        except DuplicateKeyError:
-            pass  # the user's document exists and already holds the event
+        except DuplicateKeyError:  # the user's document exists and holds the event
+            found = await self._c.find_one({"_id": user, "handled": event.id}, {"_id": 1})
+            return "handled" if found is not None else "queued"
+        return "queued"
 
     async def acquire(
         self, user: str, owner: str, now: dt.datetime, ttl: dt.timedelta
-    ) -> list[dict[str, str]] | None:
-        """Take (or renew) the lease; the user's queue, or None if another worker holds it."""
+    ) -> dict[str, Any] | None:
+        """Take (or renew) the lease: the user's document, or None if another worker holds
+        it."""
         try:
             doc = await self._c.find_one_and_update(
-                {"_id": user, "$or": [{"owner": None}, {"owner": owner}, {"until": {"$lt": now}}]},
+                {"_id": user, "$or": self._free(owner, now)},
                 {"$set": {"owner": owner, "until": now + ttl}},
+                projection=NOT_RETURNED,
                 upsert=True,
                 return_document=AFTER,
             )
@@ -204,7 +250,7 @@ class Leases:
             return None
         if doc is None or doc.get("owner") != owner:
             return None
-        return list(doc.get("queue", []))
+        return doc
 
     async def renew(self, user: str, owner: str, now: dt.datetime, ttl: dt.timedelta) -> bool:
         res = await self._c.update_one(
@@ -212,21 +258,52 @@ class Leases:
         )
         return res.matched_count == 1
 
+    @staticmethod
+    def _handled(done: list[str]) -> dict[str, Any]:
+        return {
+            "$pull": {"queue": {"id": {"$in": done}}},
+            "$push": {"handled": {"$each": done, "$slice": -KEEP_HANDLED}},
+        }
+
+    async def progress(
+        self, user: str, owner: str, done: list[str], now: dt.datetime, ttl: dt.timedelta
+    ) -> bool:
+        """Take handled events off the queue while keeping (and renewing) the lease: more
+        are to come. False if the lease was lost meanwhile."""
+        res = await self._c.update_one(
+            {"_id": user, "owner": owner},
+            {**self._handled(done), "$set": {"until": now + ttl}},
+        )
+        if res.matched_count != 1:
+            await self._c.update_one({"_id": user}, self._handled(done))
+            return False
+        return True
+
     async def release(
         self, user: str, owner: str, done: list[str] | None = None
-    ) -> list[dict[str, str]] | None:
+    ) -> list[dict[str, Any]] | None:
         """Give the lease back, taking `done` events off the queue; what is still queued, or
         None if the lease had been lost to another worker meanwhile."""
         update: dict[str, Any] = {"$unset": {"owner": "", "until": ""}}
-        pull = {"$pull": {"queue": {"id": {"$in": done}}}} if done else {}
+        if done:
+            update.update(self._handled(done))
         doc = await self._c.find_one_and_update(
-            {"_id": user, "owner": owner}, {**update, **pull}, return_document=AFTER
+            {"_id": user, "owner": owner},
+            update,
+            projection={"queue": 1},
+            return_document=AFTER,
         )
         if doc is None:
-            if pull:
-                await self._c.update_one({"_id": user}, pull)
+            if done:
+                await self._c.update_one({"_id": user}, self._handled(done))
             return None
         return list(doc.get("queue", []))
+
+    async def delay(self, user: str, event_id: str, retry_at: dt.datetime) -> None:
+        """A failed event waits on the queue until `retry_at` (and the events behind it)."""
+        await self._c.update_one(
+            {"_id": user, "queue.id": event_id}, {"$set": {"queue.$.retry_at": retry_at}}
+        )
 
     async def with_queue(self, limit: int = 500) -> list[str]:
         """Users with events queued."""

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from bot.line.client import LineClient, retry_key
+from bot.line.client import LineApiError, LineClient, retry_key
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
 from storage.clock import SequentialIds
@@ -120,3 +120,58 @@ async def test_racing_writers_of_one_session_one_wins_other_retries(clock, confi
         session = await a.bot.repos.sessions.get("U1")
         assert sorted(session.data["got"]) == [1, 2]
         assert session.version == 3  # keyword, then one write per answer
+
+
+# -- a sent message is never sent again (issue 9.3) ----------------------------------------
+
+
+async def test_reply_answered_200_with_an_unreadable_body_is_delivered_once(harness, clock):
+    harness.line.garble_next()
+    sent = await harness.say("U1", "こんにちは")
+    assert [s.via for s in sent] == ["reply"]
+    assert harness.line.calls == [("reply", None)]  # not retried, no push after it
+    inbox = harness.bot.repos.inbox
+    assert await inbox.count("done") == 1 and await inbox.count("pending") == 0
+    clock.advance(dt.timedelta(minutes=10))
+    await harness.bot.dispatcher.sweep_once()
+    await harness.settle()
+    assert harness.line.take("U1") == []
+
+
+async def test_push_answered_200_with_an_unreadable_body_counts_as_delivered(harness):
+    harness.line.garble_next()
+    await harness.bot.line.push("U1", [{"type": "text", "text": "x"}], "k-garbled")
+    assert len(harness.line.take("U1")) == 1
+    assert harness.line.calls == [("push", "k-garbled")]
+
+
+async def test_retries_stop_at_the_first_answer_that_shows_delivery(harness, clock):
+    harness.line.fail_next(502)
+    harness.line.garble_next()  # the second attempt goes out and is answered 200
+    sent = await harness.say("U1", "こんにちは")
+    assert [s.via for s in sent] == ["reply"]
+    clock.advance(dt.timedelta(minutes=10))  # any retry of the event would be due by now
+    await harness.bot.dispatcher.sweep_once()
+    await harness.settle()
+    assert harness.line.take("U1") == []
+    assert harness.line.calls == [("reply", None), ("reply", None)]
+
+
+async def test_push_replacing_a_spent_token_keeps_one_retry_key_for_every_attempt(harness):
+    event = harness.text("U1", "こんにちは")
+    harness.line.tokens.pop(event["replyToken"])  # LINE: "Invalid reply token"
+    harness.line.fail_next(400)  # the reply is refused...
+    harness.line.fail_next(503, 2)  # ...and the push behind it fails twice before it goes
+    harness.line.lose_next(504)  # then goes out, but the answer is lost: retried, 409
+    sent = await harness.send("U1", event)
+    assert [s.via for s in sent] == ["push"]
+    pushes = [key for what, key in harness.line.calls if what == "push"]
+    assert len(pushes) == 4 and len(set(pushes)) == 1
+    assert pushes[0] == retry_key(event["webhookEventId"], "0")
+
+
+async def test_client_errors_other_than_a_spent_token_are_not_retried_in_the_call(harness):
+    harness.line.fail_next(403)
+    with pytest.raises(LineApiError):
+        await harness.bot.line.push("U1", [{"type": "text", "text": "x"}], "k-403")
+    assert harness.line.calls == [("push", "k-403")]

@@ -42,8 +42,8 @@ def _down(error: Exception):
 
 async def test_database_lost_after_storing_before_queueing_then_redelivered(harness, logs):
     leases = harness.bot.repos.leases
-    enqueue = leases.enqueue
-    leases.enqueue = _down(AutoReconnect("connection reset"))
+    offer = leases.offer
+    leases.offer = _down(AutoReconnect("connection reset"))
     event = harness.text("U1", "こんにちは")
     assert await harness.post(harness.payload(event)) == 503  # LINE will redeliver
     await harness.settle()
@@ -52,7 +52,7 @@ async def test_database_lost_after_storing_before_queueing_then_redelivered(harn
     assert lines and lines[0]["level"] == "error" and lines[0]["error"] == "AutoReconnect"
     assert await harness.bot.repos.inbox.count("pending") == 1  # stored, not yet queued
 
-    leases.enqueue = enqueue
+    leases.offer = offer
     sent = await harness.send("U1", dict(event, deliveryContext={"isRedelivery": True}))
     assert len(sent) == 1 and any("届きません" in t for t in _said(sent))
     assert await harness.bot.repos.inbox.count("done") == 1
@@ -90,11 +90,11 @@ async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
         dying.set()
         await asyncio.sleep(3600)
 
-    async def nothing(*args, **kwargs):  # a dead process gives nothing back
+    async def nothing(*args, **kwargs):  # a dead process marks nothing
         return None
 
-    inbox.mark_done = killed
-    leases.release = nothing
+    leases.release = killed
+    inbox.mark_done = nothing
     assert await a.post(a.payload(a.text("U1", "7"))) == 200
     await dying.wait()
     for task in list(a.bot.dispatcher._tasks.values()):
@@ -182,9 +182,88 @@ async def test_database_down_at_the_webhook_leaves_nothing_written(harness, logs
     assert await harness.post(harness.payload(event)) == 503
     await harness.settle()
     db = harness.bot.store.db
-    for name in ("inbox", "user_leases", "sessions"):
+    for name in ("inbox", "sessions", "users"):
         assert await db[name].count_documents({}) == 0
     [line] = [x for x in logs() if x["event"] == "webhook_store_unavailable"]
     assert line["error"] == "ServerSelectionTimeoutError" and line["events"] == 1
     inbox.add = add
     assert len(await harness.send("U1", event)) == 1  # the redelivery, once it is back
+
+
+async def _handled_but_not_marked(a, clock) -> dict:
+    """Instance `a` handles "7" and "8", and dies before writing "7" done in the inbox (the
+    marks are written in batches); "7" is on no queue any more, the inbox says pending."""
+    await a.say("U1", "児童の登録")
+    inbox = a.bot.repos.inbox
+    mark_done = inbox.mark_done
+
+    async def died_first(*args, **kwargs):
+        return None
+
+    inbox.mark_done = died_first
+    seven = a.text("U1", "7")
+    assert _said(await a.send("U1", seven)) == ["got 7", "send a number (have 1)"]
+    inbox.mark_done = mark_done
+    await a.say("U1", "8")
+    assert await inbox.count("pending") == 1
+    return seven
+
+
+async def test_handled_event_whose_done_mark_was_lost_is_not_handled_again_on_redelivery(
+    pair, clock
+):
+    a, b = pair
+    seven = await _handled_but_not_marked(a, clock)
+    again = dict(seven, deliveryContext={"isRedelivery": True})
+    assert await b.send("U1", again) == []  # recognised as handled: not applied again
+    assert (await b.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
+    assert await b.bot.repos.inbox.count("pending") == 0
+
+
+async def test_handled_event_whose_done_mark_was_lost_is_not_handled_again_by_the_sweeper(
+    pair, clock
+):
+    a, b = pair
+    await _handled_but_not_marked(a, clock)
+    clock.advance(STRANDED_AFTER + dt.timedelta(seconds=1))
+    await b.bot.dispatcher.sweep_once()
+    await b.settle()
+    assert b.line.take("U1") == []
+    assert (await b.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
+    assert await b.bot.repos.inbox.count("pending") == 0
+
+
+async def test_worker_killed_after_a_run_of_events_reruns_none_of_them(pair, clock):
+    a, b = pair
+    await a.say("U1", "児童の登録")
+    hold = asyncio.Event()
+    handler = a.bot.dispatcher.handler
+
+    async def busy(entry):  # the first event waits until the others are queued behind it
+        await hold.wait()
+        await handler(entry)
+
+    dying = asyncio.Event()
+
+    async def killed(*args, **kwargs):  # dies when giving the lease back after the last one
+        dying.set()
+        await asyncio.sleep(3600)
+
+    a.bot.dispatcher.handler = busy
+    for n in ("1", "2", "3"):
+        assert await a.post(a.payload(a.text("U1", n))) == 200
+    a.bot.repos.leases.release = killed
+    hold.set()
+    await dying.wait()
+    for task in list(a.bot.dispatcher._tasks.values()):
+        task.cancel()
+    await a.settle()
+    got = [t for t in _said(a.line.take("U1")) if t.startswith("got")]
+    assert got == ["got 1", "got 2", "got 3"]
+
+    clock.advance(dt.timedelta(seconds=31))  # the dead worker's lease runs out
+    await b.bot.dispatcher.sweep_once()
+    await b.settle()
+    assert (await b.bot.repos.sessions.get("U1")).data["got"] == [1, 2, 3]  # each once
+    assert a.line.take("U1") == []
+    assert await b.bot.repos.inbox.count("pending") == 0

@@ -104,7 +104,6 @@ async def _victim_state(h: Harness) -> dict[str, Any]:
     for name, query in (
         ("sessions", {"_id": VICTIM}),
         ("users", {"_id": VICTIM}),
-        ("user_leases", {"_id": VICTIM}),
         ("registrations", {"user": VICTIM}),
         ("bookings", {"user": VICTIM}),
     ):

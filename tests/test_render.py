@@ -96,3 +96,44 @@ def test_uri_buttons_render_as_a_flex_link():
         "label": "区ウェブサイト",
         "uri": "https://example.jp",
     }
+
+
+# -- the renderer's JSON against line-bot-sdk's models ---------------------------------------
+# The bot sends its JSON as it is; the LINE stand-in reads every body with the SDK's request
+# models (as every test and replay does) and refuses what they drop or change.
+
+EVERY_KIND = [
+    Text("選んでください", (Button("はい"), Button("キャンセル", "postback", "c1"))),
+    Text("時刻", tuple(Button(f"{h}:00") for h in range(20))),  # flex pages
+    Carousel(
+        "予約",
+        tuple(Column(f"t{i}", "x", (Button("取消", "postback", f"p{i}"),)) for i in range(3)),
+    ),
+    Text(
+        "生年月日",
+        (
+            Button(
+                "日付を選ぶ", "date", "bd", initial="2022-04-01", max="2024-04-20", min="2018-04-01"
+            ),
+        ),
+    ),
+    Text("サイト", (Button("区ウェブサイト", "uri", "https://example.jp"),)),
+    Sticker("446", "1988"),
+    Text("x" * 6000),
+]
+
+
+async def test_every_kind_of_reply_is_read_unchanged_by_the_sdks_models(harness):
+    for i, batch in enumerate(render(EVERY_KIND)):
+        await harness.bot.line.push("U1", batch, f"k-kinds-{i}")
+    assert harness.line.invalid == []
+    assert sum(len(s.messages) for s in harness.line.take("U1")) == len(_flat(render(EVERY_KIND)))
+
+
+async def test_a_message_the_sdks_models_cannot_read_is_refused_like_line_does(harness):
+    from bot.line.client import LineApiError
+
+    with pytest.raises(LineApiError) as e:
+        await harness.bot.line.push("U1", [{"type": "text", "txt": "typo"}], "k-bad")
+    assert e.value.status == 400 and len(harness.line.invalid) == 1
+    assert harness.line.take("U1") == []

@@ -126,7 +126,7 @@ async def test_graceful_shutdown_finishes_in_flight_events(harness):
 # them with the shard keys); start-up creates them. Key patterns per collection:
 NEEDED_INDEXES = {
     "inbox": [[("status", 1), ("received_at", 1)], [("purge_at", 1)]],
-    "user_leases": [[("queue.k", 1)]],
+    "sessions": [[("queue.k", 1)]],  # the users' queues live beside their sessions
     "registrations": [
         [("dedupe", 1)],
         [("user", 1), ("created_at", 1)],

@@ -1,12 +1,20 @@
-"""Replies and pushes through line-bot-sdk's AsyncMessagingApi.
+"""Replies and pushes through line-bot-sdk's REST layer, on the bot's own aiohttp session.
 
-One client per app, closed on shutdown, with an explicit request timeout and a
-connection pool sized for many replies at once (the SDK's default, 5 per CPU,
-queues replies behind each other under load). A reply token is good for about
-a minute and once: when it is too old or LINE refuses it, the same messages go
-out as a push with an `X-Line-Retry-Key`, so retrying that push can never
-deliver it twice. 429 and 5xx answers, timeouts and lost connections are
-retried a bounded number of times with backoff.
+The SDK stays the LINE client: its `Configuration` (host, access token, proxy), its
+`RESTClientObject.post_request` (the layer under `ApiClient.call_api`) and its
+`ApiException`. What the bot does not take from it is the session the SDK makes for
+itself: that one is created with `trust_env=True`, so aiohttp looks up `.netrc` and
+the proxy variables in a worker thread on every request. Here the session ignores the
+environment; a proxy, where a city's network needs one, is an explicit setting
+(`LINE_API_PROXY`) read once at start-up. The renderer's JSON is sent as it is (the
+tests check it against the SDK's message models), and LINE's answer body is not read:
+any 2xx means delivered.
+
+A reply token is good for about a minute and once: when it is too old or LINE refuses
+it, the same messages go out as a push with an `X-Line-Retry-Key`, the same key for
+every attempt, so retrying that push can never deliver it twice. Only calls without an
+answer, 429 and 5xx are retried, a bounded number of times with backoff, and retries
+stop at the first answer that shows delivery.
 """
 
 from __future__ import annotations
@@ -18,13 +26,9 @@ from typing import Any
 
 import aiohttp
 import structlog
-from linebot.v3.messaging import (
-    AsyncApiClient,
-    AsyncMessagingApi,
-    Configuration,
-    PushMessageRequest,
-    ReplyMessageRequest,
-)
+from linebot import __version__ as sdk_version
+from linebot.v3.messaging import Configuration
+from linebot.v3.messaging.async_rest import RESTClientObject
 from linebot.v3.messaging.exceptions import ApiException
 
 log = structlog.get_logger("bot.line")
@@ -32,6 +36,8 @@ log = structlog.get_logger("bot.line")
 REPLY_TOKEN_MAX_AGE = dt.timedelta(seconds=50)
 RETRY_NAMESPACE = uuid.UUID("6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")
 MAX_CONNECTIONS = 100  # to LINE's API at once, per process
+REPLY_PATH = "/v2/bot/message/reply"
+PUSH_PATH = "/v2/bot/message/push"
 
 
 class DeliveryError(Exception):
@@ -52,6 +58,21 @@ def retry_key(*parts: str) -> str:
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
 
 
+class SessionRest(RESTClientObject):
+    """The SDK's REST client on a session the bot makes: no `trust_env`, the pool sized
+    for many replies at once, aiohttp's own TLS context (no CA store loaded per client).
+
+    Only the public attributes `RESTClientObject.request` uses are set: `pool_manager`,
+    `proxy`, `proxy_headers`.
+    """
+
+    def __init__(self, configuration: Configuration) -> None:  # no super(): no SDK session
+        self.proxy = configuration.proxy
+        self.proxy_headers = configuration.proxy_headers
+        connector = aiohttp.TCPConnector(limit=configuration.connection_pool_maxsize)
+        self.pool_manager = aiohttp.ClientSession(connector=connector, trust_env=False)
+
+
 class LineClient:
     def __init__(
         self,
@@ -60,52 +81,57 @@ class LineClient:
         timeout: float = 5.0,
         attempts: int = 4,
         backoff: float = 0.5,
+        proxy: str | None = None,
     ) -> None:
         self._conf = Configuration(access_token=access_token, host=base_url.rstrip("/"))
         self._conf.connection_pool_maxsize = MAX_CONNECTIONS
-        self._timeout = timeout
+        self._conf.proxy = proxy or None
+        self._headers = {
+            "Authorization": f"Bearer {access_token}",
+            "User-Agent": f"line-bot-sdk-python/{sdk_version}",
+            "Content-Type": "application/json",
+        }
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._attempts = attempts
         self._backoff = backoff
-        self._client: AsyncApiClient | None = None
-        self._api: AsyncMessagingApi | None = None
+        self._rest: SessionRest | None = None
         self._sleep = asyncio.sleep  # the backoff's wait (tests record it)
 
     async def start(self) -> None:
-        self._client = AsyncApiClient(self._conf)
-        self._api = AsyncMessagingApi(self._client)
+        self._rest = SessionRest(self._conf)
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = self._api = None
+        if self._rest is not None:
+            await self._rest.close()
+            self._rest = None
 
-    async def _post(self, what: str, body: dict[str, Any], key: str | None) -> None:
-        """One call to LINE; an error status is raised as LineApiError."""
-        if self._api is None:
+    async def _post(self, path: str, body: dict[str, Any], key: str | None) -> None:
+        """One call to LINE; an error status is raised as LineApiError. A 2xx is delivery,
+        whatever its body says."""
+        if self._rest is None:
             raise RuntimeError("LineClient.start() was not awaited")
+        headers = self._headers if key is None else {**self._headers, "X-Line-Retry-Key": key}
         try:
-            if what == "reply":
-                await self._api.reply_message(
-                    ReplyMessageRequest.from_dict(body), _request_timeout=self._timeout
-                )
-            else:
-                await self._api.push_message(
-                    PushMessageRequest.from_dict(body),
-                    x_line_retry_key=key,
-                    _request_timeout=self._timeout,
-                )
+            await self._rest.post_request(
+                self._conf.host + path,
+                headers=dict(headers),  # the SDK may add to it
+                body=body,
+                _request_timeout=self._timeout,
+            )
         except ApiException as e:
-            raise LineApiError(e.status or 0, str(e.body or e.reason or "")) from None
+            text = e.body.decode("utf-8", "replace") if isinstance(e.body, bytes) else e.body
+            raise LineApiError(e.status or 0, str(text or e.reason or "")) from None
 
-    async def _call(self, what: str, body: dict[str, Any], key: str | None = None) -> None:
+    async def _call(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
+        what = "push" if key is not None else "reply"
         delay = self._backoff
         for attempt in range(1, self._attempts + 1):
             try:
-                await self._post(what, body, key)
+                await self._post(path, body, key)
                 return
             except LineApiError as e:
-                if what == "push" and e.status == 409:
-                    return  # LINE already accepted a push with this retry key
+                if key is not None and e.status == 409:
+                    return  # LINE already accepted a push with this retry key: delivered
                 if e.status == 429 or e.status >= 500:
                     if attempt == self._attempts:
                         raise DeliveryError(f"{what}: LINE answered {e.status}") from e
@@ -123,12 +149,10 @@ class LineClient:
                 delay *= 2
 
     async def reply(self, reply_token: str, messages: list[dict[str, Any]]) -> None:
-        body = {"replyToken": reply_token, "messages": messages}
-        await self._call("reply", body)
+        await self._call(REPLY_PATH, {"replyToken": reply_token, "messages": messages})
 
     async def push(self, user_id: str, messages: list[dict[str, Any]], key: str) -> None:
-        body = {"to": user_id, "messages": messages}
-        await self._call("push", body, key)
+        await self._call(PUSH_PATH, {"to": user_id, "messages": messages}, key)
 
     async def deliver(
         self,

@@ -7,7 +7,7 @@ from typing import Any
 
 import structlog
 from aiohttp import web
-from linebot.v3 import WebhookParser
+from linebot.v3 import SignatureValidator
 from linebot.v3.exceptions import InvalidSignatureError
 
 from bot.line.dispatcher import Dispatcher
@@ -19,26 +19,26 @@ log = structlog.get_logger("bot.line.webhook")
 
 class Webhook:
     def __init__(self, channel_secret: str, dispatcher: Dispatcher) -> None:
-        self.parser = WebhookParser(channel_secret) if channel_secret else None
+        self.validator = SignatureValidator(channel_secret) if channel_secret else None
         self.dispatcher = dispatcher
 
     def parse(self, body: bytes, signature: str) -> dict[str, Any] | None:
-        """The payload, once line-bot-sdk's parser has verified the signature and read the body
-        as a webhook payload; None for a body it cannot read (LINE sends UTF-8 JSON only).
+        """The payload, once line-bot-sdk's validator has checked the signature; None for a
+        body that is not a JSON object (LINE sends UTF-8 JSON only). The JSON is read once,
+        here: the events are checked field by field by `clean_event`, not by SDK models.
         Raises InvalidSignatureError for a wrong signature, or when no secret is configured."""
-        if self.parser is None:
+        if self.validator is None:
             raise InvalidSignatureError("no channel secret configured")
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        if not self.validator.validate(text, signature):
+            raise InvalidSignatureError("signature does not match")
         try:
-            self.parser.parse(text, signature)
-        except InvalidSignatureError:
-            raise
-        except Exception:  # signature good, but the SDK cannot read it as a webhook payload
+            payload = json.loads(text)
+        except ValueError:
             return None
-        payload = json.loads(text)
         return payload if isinstance(payload, dict) else None
 
     async def callback(self, request: web.Request) -> web.Response:

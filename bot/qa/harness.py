@@ -67,6 +67,7 @@ class Harness(EventBuilder):
             access_token="harness-access-token",
             line_api_base=self.line.url,
             line_timeout=5.0,
+            line_backoff=0.01,  # keep retries quick on loopback
         )
         self.bot = build(
             settings,
@@ -76,7 +77,6 @@ class Harness(EventBuilder):
             ids=self.ids,
             flows=self.flows,
         )
-        self.bot.line._backoff = 0.01  # keep retries quick on loopback
         self._runner = web.AppRunner(make_app(self.bot), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

@@ -4,7 +4,16 @@ Used by the console chat, the replay runner, the tests and the benchmark: the
 real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
 once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
 (409 the next time). Faults can be injected: `fail_next(status, n)` refuses the
-next requests, `lose_next(status, n)` carries them out but answers an error.
+next requests, `lose_next(status, n)` carries them out but answers an error,
+`garble_next(n)` carries them out and answers 200 with a body nobody can read.
+`calls` records every request as (endpoint, retry key), failed ones too.
+
+Every body is read with line-bot-sdk's request models (`ReplyMessageRequest`,
+`PushMessageRequest`) and must come back from them with nothing dropped or changed (the SDK adds its
+defaults, such as `notificationDisabled`); one that does not is
+refused with 400 as LINE refuses a malformed message, and kept in `invalid`. So every
+test, replay and benchmark run checks the renderer's JSON against the SDK's models,
+and the bot itself sends its JSON without building them per request.
 """
 
 from __future__ import annotations
@@ -14,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from linebot.v3.messaging import PushMessageRequest, ReplyMessageRequest
 
 
 @dataclass
@@ -32,6 +42,10 @@ class LineStandIn:
     retry_keys: set[str] = field(default_factory=set)
     failures: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)  # taken, but the answer is this error
+    garbled: int = 0  # taken, answered 200 with an unreadable body
+    calls: list[tuple[str, str | None]] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)  # bodies the SDK's models do not take
+    validate: bool = True
     requests: int = 0
     on_sent: Any = None  # optional callback(Sent)
     _server: Any = None
@@ -49,6 +63,11 @@ class LineStandIn:
         the way back, a gateway timing out)."""
         self.lost.extend([status] * times)
 
+    def garble_next(self, times: int = 1) -> None:
+        """The next requests are carried out and answered 200, with a body that is not the
+        JSON LINE documents (a proxy's page, a truncated answer)."""
+        self.garbled += times
+
     def _record(self, s: Sent) -> None:
         self.sent.append(s)
         self.by_user[s.user].append(s)
@@ -57,9 +76,12 @@ class LineStandIn:
 
     async def _reply(self, request: web.Request) -> web.Response:
         self.requests += 1
+        self.calls.append(("reply", None))
         if self.failures:
             return _error(self.failures.pop(0))
         body = await request.json()
+        if self.validate and not self._valid(ReplyMessageRequest, body):
+            return _error(400, "The request body has 1 error(s)")
         user = self.tokens.pop(body.get("replyToken", ""), None)
         if user is None:
             return _error(400, "Invalid reply token")
@@ -68,9 +90,12 @@ class LineStandIn:
 
     async def _push(self, request: web.Request) -> web.Response:
         self.requests += 1
+        self.calls.append(("push", request.headers.get("X-Line-Retry-Key")))
         if self.failures:
             return _error(self.failures.pop(0))
         body = await request.json()
+        if self.validate and not self._valid(PushMessageRequest, body):
+            return _error(400, "The request body has 1 error(s)")
         key = request.headers.get("X-Line-Retry-Key")
         if key:
             if key in self.retry_keys:
@@ -79,9 +104,24 @@ class LineStandIn:
         self._record(Sent(body["to"], "push", body["messages"], key))
         return self._answer(body["messages"])
 
+    def _valid(self, model: Any, body: dict[str, Any]) -> bool:
+        """The body as the SDK's model reads it and writes it back: the same JSON."""
+        try:
+            again = model.from_dict(body).to_dict()
+        except Exception as e:
+            self.invalid.append(f"{model.__name__}: {type(e).__name__}: {e}"[:500])
+            return False
+        if not _kept(body, again):
+            self.invalid.append(f"{model.__name__}: {body} != {again}"[:2000])
+            return False
+        return True
+
     def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
         if self.lost:
             return _error(self.lost.pop(0))
+        if self.garbled:
+            self.garbled -= 1
+            return web.Response(status=200, text="<html>OK</html>", content_type="text/html")
         return web.json_response(_sent_ids(messages))
 
     def app(self) -> web.Application:
@@ -108,6 +148,21 @@ class LineStandIn:
         """What `user` received since the last take."""
         got = self.by_user.pop(user, [])
         return got
+
+
+def _kept(sent: Any, read: Any) -> bool:
+    """Everything in `sent` is in `read`, unchanged (`read` may add keys)."""
+    if isinstance(sent, dict):
+        return isinstance(read, dict) and all(
+            k in read and _kept(v, read[k]) for k, v in sent.items()
+        )
+    if isinstance(sent, list):
+        return (
+            isinstance(read, list)
+            and len(read) == len(sent)
+            and all(_kept(a, b) for a, b in zip(sent, read, strict=True))
+        )
+    return sent == read and type(sent) is type(read)
 
 
 def _sent_ids(messages: list[dict[str, Any]]) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import yaml
 
 from bot.qa.replay.coverage import Coverage
 from bot.qa.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
-from bot.qa.replay.target import LocalTarget, StepFailure, Target, one_line, shared_tls_context
+from bot.qa.replay.target import LocalTarget, StepFailure, Target, one_line
 from bot.qa.screen import ScreenButton, buttons, describe, has_sticker, texts
 from bot.qa.standin import LineStandIn
 from flows.base import Flow
@@ -406,7 +406,6 @@ async def run_paths(
     await standin.start()
     try:
         make = local_targets(config or load_config(), standin, flows, coverage)
-        with shared_tls_context():
-            return await run_plans(plan(paths, keyword), make, jobs, on_result)
+        return await run_plans(plan(paths, keyword), make, jobs, on_result)
     finally:
         await standin.stop()

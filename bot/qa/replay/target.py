@@ -8,13 +8,11 @@ the LINE stand-in, do staff actions, set the clock.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import re
-import ssl
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
@@ -297,37 +295,6 @@ class RemoteTarget(EventBuilder):
 
     def flows(self) -> list[Flow]:
         return []
-
-
-@contextlib.contextmanager
-def shared_tls_context() -> Iterator[None]:
-    """While replaying, every app's LINE client reuses one default TLS context.
-
-    line-bot-sdk builds a fresh `ssl.create_default_context()` (about 30 ms of
-    loading CA certificates) for every client; a replay starts an app per script
-    and talks plain HTTP to the stand-in, so that cost alone would be a third of
-    the run. Only the SDK module's reference is swapped, and restored after.
-    """
-    from linebot.v3.messaging import async_rest
-
-    real = async_rest.ssl
-    cached = real.create_default_context()
-
-    class _Ssl:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(real, name)
-
-        @staticmethod
-        def create_default_context(cafile: str | None = None, **kw: Any) -> ssl.SSLContext:
-            return (
-                cached if cafile is None and not kw else real.create_default_context(cafile, **kw)
-            )
-
-    async_rest.ssl = _Ssl()  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        async_rest.ssl = real
 
 
 def one_line(e: BaseException) -> str:
