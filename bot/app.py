@@ -8,7 +8,7 @@ from aiohttp import web
 from bot.context import BOT, Bot, Settings
 from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
-from bot.line.events import EventHandler, Pusher
+from bot.line.events import EventHandler, Pusher, SharedChats
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
@@ -44,7 +44,7 @@ def build(
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
     dialog = Dialog(services, FLOWS if flows is None else flows)
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
-    webhook = Webhook(settings.channel_secret, dispatcher)
+    webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)
     maintenance = Maintenance(services, settings.repair_every)
     return Bot(

@@ -14,7 +14,7 @@ import asyncio
 import datetime as dt
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -54,6 +54,7 @@ class Dispatcher:
         self.sweep_every = sweep_every
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._detached: set[asyncio.Task[None]] = set()
         self._again: set[str] = set()
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
@@ -76,6 +77,16 @@ class Dispatcher:
         for user in by_user:
             self.kick(user)
         return [q.id for q in queued if q.new]
+
+    def detach(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work that needs no queue (a group's notice) beside the users' tasks; `idle` and
+        `close` wait for it too."""
+        if self._closing:
+            work.close()
+            return
+        task = asyncio.create_task(work)
+        self._detached.add(task)
+        task.add_done_callback(self._detached.discard)
 
     def kick(self, user: str) -> None:
         if self._closing:
@@ -192,15 +203,16 @@ class Dispatcher:
 
     async def idle(self) -> None:
         """Wait until no user task is running (tests, replays, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        while self._tasks or self._detached:
+            tasks = [*self._tasks.values(), *self._detached]
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop taking work; let in-flight events finish (or leave them pending for others)."""
         self._closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._detached]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for t in late:
