@@ -12,6 +12,7 @@ from bot.line.events import EventHandler, Pusher, SharedChats
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
+from bot.staff.auth import check_env_tokens
 from flows.base import Flow
 from flows.config import AppConfig, load_config
 from flows.domain.staff import Staff
@@ -34,7 +35,9 @@ def build(
     ids: Ids | None = None,
     flows: list[type[Flow]] | None = None,
 ) -> Bot:
+    """The bot for `settings`; raises ConfigError (one line) for a configuration mistake."""
     config = config or load_config(settings.config_path)
+    check_env_tokens(settings.admin_tokens, [n.id for n in config.nurseries])
     store = store or connect(settings.mongodb_uri)
     if clock is None and settings.test_clock:
         clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())

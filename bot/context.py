@@ -37,6 +37,8 @@ class Settings:
     line_timeout: float = 5.0
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    # BOT_ALLOW_MEMORY_STORE=1: the Procfile's web process may run without MONGODB_URI
+    allow_memory_store: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -47,9 +49,10 @@ class Settings:
             mongodb_uri=env.get("MONGODB_URI") or None,
             line_api_base=env.get("LINE_API_BASE_URL", "https://api.line.me"),
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
-            admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
+            admin_tokens=[t.strip() for t in env.get("ADMIN_TOKENS", "").split(",") if t.strip()],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            allow_memory_store=env.get("BOT_ALLOW_MEMORY_STORE") == "1",
         )
 
 
