@@ -6,6 +6,7 @@ import structlog
 from aiohttp import web
 
 from bot.context import BOT, Bot, Settings
+from bot.headers import setup_headers
 from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
 from bot.line.events import EventHandler, Pusher, SharedChats
@@ -88,6 +89,7 @@ def create_app(bot: Bot) -> web.Application:
         return web.json_response({"ok": True, "store": bot.store.kind})
 
     app.cleanup_ctx.append(lifecycle)
+    setup_headers(app)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
     setup_admin(app, bot)
