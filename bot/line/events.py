@@ -192,12 +192,11 @@ class SharedChats:
     async def answer(self, event: dict[str, Any]) -> None:
         """Reply with the notice (if the event calls for one); never raises."""
         event_id = _str(event.get("webhookEventId"), MAX_ID)
-        source = _dict(event.get("source")).get("type")
+        source = _str(_dict(event.get("source")).get("type"), 20)
+        kind = _str(event.get("type"), 40)
         token = _str(event.get("replyToken"), MAX_ID)
         if not token or not self.wants_notice(event):
-            log.info(
-                "shared_chat_ignored", event_id=event_id, source=source, type=event.get("type")
-            )
+            log.info("shared_chat_ignored", event_id=event_id, source=source, type=kind)
             return
         batches = render([Text(self._config.messages.shared_chat_notice)])
         try:
@@ -205,4 +204,4 @@ class SharedChats:
         except Exception as e:  # a notice is best effort: a spent token, LINE down
             log.warning("shared_chat_notice_failed", event_id=event_id, error=type(e).__name__)
             return
-        log.info("shared_chat_notice", event_id=event_id, source=source, type=event.get("type"))
+        log.info("shared_chat_notice", event_id=event_id, source=source, type=kind)
