@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import sys
 
 import pytest
-import structlog
 
 from bot.logs import configure
 from bot.qa.chat import run_console
@@ -15,6 +13,7 @@ from flows.config import load_config
 from storage.clock import TOKYO
 
 MSG = load_config().messages
+pytestmark = pytest.mark.usefixtures("keep_log_config")
 
 
 async def _chat(capsys, monkeypatch, lines: list[str]) -> list[str]:
@@ -29,18 +28,9 @@ async def _chat(capsys, monkeypatch, lines: list[str]) -> list[str]:
             print(f"{prompt}{line}")
         return line
 
-    # As `python -m bot chat`: the conversation alone on stdout (logs restored afterwards,
-    # not left writing to this test's captured stderr).
-    structlog_config, root = structlog.get_config(), logging.getLogger()
-    handlers, level = root.handlers[:], root.level
-    configure("WARNING")
-    try:
-        monkeypatch.setattr("bot.qa.chat._input", read)
-        assert await run_console("U-console") == 0
-    finally:
-        structlog.configure(**structlog_config)
-        root.handlers[:] = handlers
-        root.setLevel(level)
+    configure("WARNING")  # as `python -m bot chat`: the conversation alone on stdout
+    monkeypatch.setattr("bot.qa.chat._input", read)
+    assert await run_console("U-console") == 0
     captured = capsys.readouterr()
     print(captured.err, file=sys.stderr, end="")
     return captured.out.splitlines()

@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from bot.logs import configure
 from storage.inbox import DEAD
 
@@ -90,16 +92,14 @@ async def test_a_forged_host_header_does_not_widen_the_policy(harness):
     assert "connect-src 'self';" in headers["Content-Security-Policy"]
 
 
+@pytest.mark.usefixtures("keep_log_config")
 async def test_the_sdks_own_log_lines_are_json(harness):
     buf = io.StringIO()
     configure("INFO", stream=buf)
-    try:
-        # An event type newer than the SDK: line-bot-sdk logs "Unknown event type".
-        event = harness._base("U1", "somethingNew")
-        assert await harness.post(harness.payload(event)) == 200
-        await harness.settle()
-    finally:
-        configure("INFO")
+    # An event type newer than the SDK: line-bot-sdk logs "Unknown event type".
+    event = harness._base("U1", "somethingNew")
+    assert await harness.post(harness.payload(event)) == 200
+    await harness.settle()
     lines = [json.loads(line) for line in buf.getvalue().splitlines() if line.strip()]
     sdk = [x for x in lines if x.get("logger", "").startswith("linebot")]
     assert sdk and sdk[0]["level"] == "info" and "somethingNew" in sdk[0]["event"]
