@@ -14,6 +14,7 @@ from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
+from bot.staff.operations import Operations
 from flows.base import Flow
 from flows.config import AppConfig, load_config
 from flows.domain.staff import Staff
@@ -50,6 +51,7 @@ def build(
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
     webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)
+    operations = Operations(staff, repos.audit)
     maintenance = Maintenance(services, settings.repair_every)
     return Bot(
         settings,
@@ -62,6 +64,7 @@ def build(
         dispatcher,
         webhook,
         staff,
+        operations,
         maintenance,
     )
 
@@ -92,5 +95,5 @@ def create_app(bot: Bot) -> web.Application:
     setup_headers(app)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
-    setup_admin(app, bot)
+    setup_admin(app)
     return app

@@ -49,14 +49,14 @@ def server() -> Iterator[tuple[str, int]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # start-up takes seconds on a busy machine
+        deadline = time.monotonic() + 90  # a busy CI machine imports slowly
         while time.monotonic() < deadline:
             assert proc.poll() is None, "the server stopped at start-up"
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).read()
                 break
             except OSError:
-                time.sleep(0.05)
+                time.sleep(0.1)
         yield url, line_port
     finally:
         proc.terminate()
