@@ -71,7 +71,7 @@ async def test_help_lists_the_commands(capsys, monkeypatch):
     ("how", "says"),
     [
         ("/staff", "the following arguments are required: op"),
-        ("/staff add-slot futaba not-a-date", "error: not-a-date is not a date and time"),
+        ("/staff add-slot futaba not-a-date", "error: at:"),
         ("/staff nope", "invalid choice: 'nope'"),
         ("/nope", "commands:"),
     ],
