@@ -54,7 +54,7 @@ from bot.qa.screen import ScreenButton, buttons, has_sticker
 from bot.qa.standin import LineStandIn, Sent
 
 SECRET = "bench-channel-secret"
-ADMIN_TOKEN = "bench-admin-token"
+ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
 ROOT = Path(__file__).resolve().parents[1]
 TOKYO = dt.timezone(dt.timedelta(hours=9))
 NURSERIES = ["双葉の園保育園", "アンジェリカ下目黒2丁目保育園", "桑の実中目黒保育園"]

@@ -6,12 +6,14 @@ import structlog
 from aiohttp import web
 
 from bot.context import BOT, Bot, Settings
+from bot.headers import setup_headers
 from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
-from bot.line.events import EventHandler, Pusher
+from bot.line.events import EventHandler, Pusher, SharedChats
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
+from bot.staff.auth import check_env_tokens
 from bot.staff.operations import Operations
 from flows.base import Flow
 from flows.config import AppConfig, load_config
@@ -35,7 +37,9 @@ def build(
     ids: Ids | None = None,
     flows: list[type[Flow]] | None = None,
 ) -> Bot:
+    """The bot for `settings`; raises ConfigError (one line) for a configuration mistake."""
     config = config or load_config(settings.config_path)
+    check_env_tokens(settings.admin_tokens, [n.id for n in config.nurseries])
     store = store or connect(settings.mongodb_uri)
     if clock is None and settings.test_clock:
         clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
@@ -52,7 +56,7 @@ def build(
     dialog = Dialog(services, FLOWS if flows is None else flows)
     handler = EventHandler(dialog, line, clock)
     dispatcher = Dispatcher(repos.inbox, repos.leases, repos.sessions, handler, clock)
-    webhook = Webhook(settings.channel_secret, dispatcher)
+    webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)
     operations = Operations(staff, repos.audit)
     maintenance = Maintenance(services, settings.repair_every)
@@ -95,6 +99,7 @@ def create_app(bot: Bot) -> web.Application:
         return web.json_response({"ok": True, "store": bot.store.kind})
 
     app.cleanup_ctx.append(lifecycle)
+    setup_headers(app)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
     setup_admin(app)

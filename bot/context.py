@@ -40,6 +40,8 @@ class Settings:
     line_backoff: float = 0.5  # seconds before the first retry of a LINE call, then doubling
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    # BOT_ALLOW_MEMORY_STORE=1: the Procfile's web process may run without MONGODB_URI
+    allow_memory_store: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,10 +52,11 @@ class Settings:
             mongodb_uri=env.get("MONGODB_URI") or None,
             line_api_base=env.get("LINE_API_BASE_URL", "https://api.line.me"),
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
-            admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
+            admin_tokens=[t.strip() for t in env.get("ADMIN_TOKENS", "").split(",") if t.strip()],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             line_proxy=env.get("LINE_API_PROXY") or None,
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            allow_memory_store=env.get("BOT_ALLOW_MEMORY_STORE") == "1",
         )
 
 

@@ -9,11 +9,13 @@ of `python -m bot serve` and of the Procfile's gunicorn workers.
 from __future__ import annotations
 
 import os
+import sys
 
 from aiohttp import web
 
 from bot.app import build, create_app
 from bot.context import Bot, Settings
+from flows.config import ConfigError
 
 
 def switch_on_from_env() -> None:
@@ -35,10 +37,31 @@ def make_app(bot: Bot) -> web.Application:
     return app
 
 
+WORKER_BOOT_ERROR = 3  # gunicorn's arbiter stops (instead of restarting workers) on this exit
+
+
+def check_deployment(settings: Settings) -> None:
+    """What the Procfile's web process refuses beyond `build`'s checks: the in-memory store,
+    unless the operator asks for it (`./scripts/serve` and `python -m bot serve` allow it)."""
+    if not settings.mongodb_uri and not settings.allow_memory_store:
+        raise ConfigError(
+            "MONGODB_URI is not set: the web process would keep every registration and booking "
+            "in memory and lose them on exit (set BOT_ALLOW_MEMORY_STORE=1 to run so anyway)"
+        )
+
+
 async def gunicorn_app() -> web.Application:
-    """Entry point of `gunicorn bot.serve:gunicorn_app` (aiohttp.GunicornWebWorker)."""
+    """Entry point of `gunicorn bot.serve:gunicorn_app` (aiohttp.GunicornWebWorker).
+    A configuration mistake prints one line and stops gunicorn (no restart loop)."""
     from bot.logs import configure
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     switch_on_from_env()
-    return make_app(build(Settings.from_env()))
+    settings = Settings.from_env()
+    try:
+        check_deployment(settings)
+        bot = build(settings)
+    except ConfigError as e:
+        print(f"configuration error: {e}", file=sys.stderr, flush=True)
+        sys.exit(WORKER_BOOT_ERROR)
+    return make_app(bot)

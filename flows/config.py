@@ -105,6 +105,7 @@ class Messages(_Strict):
     unsupported_message: str
     error_retry: str
     choose_from_buttons: str
+    shared_chat_notice: str  # in a group or room: use a one-to-one chat instead
     weekdays: str = Field(min_length=7, max_length=7)  # Monday first
     list_separator: str  # between items of a list in a sentence
 

@@ -1,8 +1,9 @@
 """Webhook events as received, until handled: the bot's durable queue.
 
 `inbox` holds one document per event; its `_id` is LINE's `webhookEventId`, so
-a redelivered event is a no-op. Handled events are kept a week (`done`), events
-that failed too often are parked (`dead`) for staff.
+a redelivered event is a no-op. Handled events are kept a week (`done`); events
+that failed too often are parked (`dead`) for staff, also for a week and without
+what the parent typed or tapped.
 
 The user's document in `sessions` (the same one that holds the dialog session,
 storage/sessions.py) also holds the lease (which worker handles this user now,
@@ -35,7 +36,10 @@ from pymongo.errors import BulkWriteError
 from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
 
 PENDING, DONE, DEAD = "pending", "done", "dead"
-KEEP_DONE = dt.timedelta(days=7)
+KEEP = dt.timedelta(days=7)  # handled and parked events, then MongoDB's TTL monitor drops them
+# What a parked event loses: what the parent typed or tapped, and the spent reply token. Staff
+# keep what diagnoses it: the event's type, ids and timestamp, attempts and the error's kind.
+PERSONAL = ("event.message.text", "event.postback", "event.replyToken")
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
 DUPLICATE = 11000
 LEASES = "sessions"  # the collection of the users' documents (shared with Sessions)
@@ -84,8 +88,8 @@ class Inbox:
     async def ensure_indexes(self) -> None:
         # The sweeper's look for pending events that never reached a queue.
         await self._c.create_index([("status", ASCENDING), ("received_at", ASCENDING)])
-        # Handled events are kept a week (wall-clock, not the injected clock) for audit and
-        # to recognise LINE's redeliveries, then MongoDB's TTL monitor removes them.
+        # Handled and parked events are kept a week (wall-clock, not the injected clock) for
+        # audit and to recognise LINE's redeliveries, then MongoDB's TTL monitor removes them.
         await self._c.create_index("purge_at", expireAfterSeconds=0)
 
     async def add(
@@ -137,7 +141,7 @@ class Inbox:
         await self._c.update_many(
             {"_id": {"$in": event_ids}, "status": PENDING},
             {
-                "$set": {"status": DONE, "done_at": now, "purge_at": _wall_clock() + KEEP_DONE},
+                "$set": {"status": DONE, "done_at": now, "purge_at": _wall_clock() + KEEP},
                 "$unset": {"event": "", "error": "", "retry_at": ""},
             },
         )
@@ -156,7 +160,13 @@ class Inbox:
             return None
         attempts = int(doc["attempts"])
         if attempts >= max_attempts:
-            await self._c.update_one({"_id": event_id}, {"$set": {"status": DEAD}})
+            await self._c.update_one(
+                {"_id": event_id},
+                {
+                    "$set": {"status": DEAD, "dead_at": now, "purge_at": _wall_clock() + KEEP},
+                    "$unset": {**dict.fromkeys(PERSONAL, ""), "retry_at": ""},
+                },
+            )
             doc["status"] = DEAD
         else:
             retry_at = now + dt.timedelta(seconds=min(2**attempts, 300))

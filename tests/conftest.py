@@ -38,3 +38,20 @@ async def pair(clock, config):
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
     ):
         yield a, b
+
+
+@pytest.fixture
+def keep_log_config():
+    """Puts structlog's and the root logger's set-up back after a test that runs code calling
+    `bot.logs.configure` (which would leave logs writing to the test's captured, closed,
+    stderr)."""
+    import logging
+
+    import structlog
+
+    saved, root = structlog.get_config(), logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    structlog.configure(**saved)
+    root.handlers[:] = handlers
+    root.setLevel(level)

@@ -17,6 +17,7 @@ from bot.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "target-test-secret"
+ADMIN = "qa-token-for-replays-0123456789abcdef"  # start-up refuses tokens under 32 chars
 
 
 def _free_port() -> int:
@@ -34,7 +35,7 @@ def server() -> Iterator[tuple[str, int]]:
         "LINE_CHANNEL_ACCESS_TOKEN": "t",
         "LINE_API_BASE_URL": f"http://127.0.0.1:{line_port}",
         "BOT_TEST_CLOCK": "1",
-        "ADMIN_TOKENS": "qa-token",
+        "ADMIN_TOKENS": ADMIN,
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }
@@ -50,6 +51,7 @@ def server() -> Iterator[tuple[str, int]]:
     try:
         deadline = time.monotonic() + 90  # a busy CI machine imports slowly
         while time.monotonic() < deadline:
+            assert proc.poll() is None, "the server stopped at start-up"
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1).read()
                 break
@@ -67,7 +69,7 @@ def test_scripts_pass_against_a_running_server(
     url, line_port = server
     runner = ROOT / "tests" / "replays" / "runner"
     args = ["replay", str(runner), "--target", url, "--secret", SECRET]
-    args += ["--line-port", str(line_port), "--admin-token", "qa-token"]
+    args += ["--line-port", str(line_port), "--admin-token", ADMIN]
     code = main(args)
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "8 passed, 0 failed", out
@@ -80,7 +82,7 @@ def test_wrong_secret_is_reported_not_crashed(
     url, line_port = server
     script = ROOT / "tests" / "replays" / "runner" / "say.yaml"
     args = ["replay", str(script), "--target", url, "--secret", "wrong"]
-    args += ["--line-port", str(line_port), "--admin-token", "qa-token"]
+    args += ["--line-port", str(line_port), "--admin-token", ADMIN]
     assert main(args) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[1].endswith(

@@ -18,7 +18,7 @@ import asyncio
 import datetime as dt
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -62,6 +62,7 @@ class Dispatcher:
         self.sweep_every = sweep_every
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._detached: set[asyncio.Task[None]] = set()
         self._again: set[str] = set()
         self._fresh: dict[str, dict[str, Any]] = {}  # queues taken by the webhook meanwhile
         self._finished: list[str] = []  # handled, not yet marked done in the inbox
@@ -91,6 +92,16 @@ class Dispatcher:
     async def _requeue(self, q: Queued) -> None:
         if await self.leases.requeue(q.user, q) == "handled":
             self._finished.append(q.id)  # handled, its mark in the inbox not yet written
+
+    def detach(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run work that needs no queue (a group's notice) beside the users' tasks; `idle` and
+        `close` wait for it too."""
+        if self._closing:
+            work.close()
+            return
+        task = asyncio.create_task(work)
+        self._detached.add(task)
+        task.add_done_callback(self._detached.discard)
 
     def kick(self, user: str, doc: dict[str, Any] | None = None) -> None:
         """Handle the user's queue; `doc`: the user's document, its lease just taken."""
@@ -252,8 +263,9 @@ class Dispatcher:
 
     async def idle(self) -> None:
         """Wait until no user task is running (tests, replays, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        while self._tasks or self._detached:
+            tasks = [*self._tasks.values(), *self._detached]
+            await asyncio.gather(*tasks, return_exceptions=True)
         await self._flush()
 
     async def close(self, grace: float = 10.0) -> None:
@@ -261,7 +273,7 @@ class Dispatcher:
         self._closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
-        tasks = list(self._tasks.values())
+        tasks = [*self._tasks.values(), *self._detached]
         if tasks:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for t in late:

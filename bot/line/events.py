@@ -12,13 +12,15 @@ from bot.line.client import LineClient, retry_key
 from bot.line.render import render
 from bot.logs import user_hash
 from flows.base import Input
+from flows.config import AppConfig
 from flows.engine import Dialog
-from flows.replies import Reply
+from flows.replies import Reply, Text
 from storage.clock import Clock
 
 log = structlog.get_logger("bot.line.events")
 
 HANDLED = {"message", "postback", "follow", "unfollow"}
+SHARED_CHATS = {"group", "room"}
 
 
 MAX_ID = 200  # characters kept of LINE's ids and tokens; real ones are far shorter
@@ -51,9 +53,7 @@ def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
         "webhookEventId": event_id,
         "type": _str(event.get("type"), MAX_ID) or "",
         "timestamp": ts if isinstance(ts, int) and 0 <= ts < 10**15 else 0,
-        "source": {
-            k: v for k in ("type", "userId", "groupId", "roomId") if (v := _str(src.get(k), MAX_ID))
-        },
+        "source": {k: v for k in ("type", "userId") if (v := _str(src.get(k), MAX_ID))},
     }
     token = _str(event.get("replyToken"), MAX_ID)
     if token:
@@ -74,8 +74,17 @@ def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def user_of(event: dict[str, Any]) -> str:
+    """The LINE user of a one-to-one chat; "" for any other source (never a group or room:
+    those have no session, queue or data of their own)."""
     src = _dict(event.get("source"))
-    return str(src.get("userId") or src.get("groupId") or src.get("roomId") or "")
+    if src.get("type") != "user":
+        return ""
+    return _str(src.get("userId"), MAX_ID) or ""
+
+
+def in_shared_chat(event: dict[str, Any]) -> bool:
+    """Sent in a LINE group or room (several people read the answer)."""
+    return _dict(event.get("source")).get("type") in SHARED_CHATS
 
 
 def to_input(event: dict[str, Any]) -> Input:
@@ -150,3 +159,49 @@ class EventHandler:
             handle_ms=round(handled_ms, 2),
             total_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+
+class SharedChats:
+    """Groups and rooms: personal flows run only in one-to-one chats.
+
+    The account answers the events that would start or continue a flow (being added to the
+    group, a menu keyword, a button) with one catalogue message asking the parent to use a
+    one-to-one chat, by reply only; other chatter in the group gets no answer. Nothing is
+    stored for a group or room: no inbox entry, queue or session. A reply token works once,
+    so a redelivered event cannot post the notice twice.
+    """
+
+    def __init__(self, line: LineClient, config: AppConfig) -> None:
+        self._line = line
+        self._config = config
+
+    def wants_notice(self, event: dict[str, Any]) -> bool:
+        kind = event.get("type")
+        if kind in ("join", "postback"):
+            return True
+        if kind == "message":
+            msg = _dict(event.get("message"))
+            text = msg.get("text")
+            return (
+                msg.get("type") == "text"
+                and isinstance(text, str)
+                and (text.strip() in self._config.keywords)
+            )
+        return False
+
+    async def answer(self, event: dict[str, Any]) -> None:
+        """Reply with the notice (if the event calls for one); never raises."""
+        event_id = _str(event.get("webhookEventId"), MAX_ID)
+        source = _str(_dict(event.get("source")).get("type"), 20)
+        kind = _str(event.get("type"), 40)
+        token = _str(event.get("replyToken"), MAX_ID)
+        if not token or not self.wants_notice(event):
+            log.info("shared_chat_ignored", event_id=event_id, source=source, type=kind)
+            return
+        batches = render([Text(self._config.messages.shared_chat_notice)])
+        try:
+            await self._line.reply(token, batches[0])
+        except Exception as e:  # a notice is best effort: a spent token, LINE down
+            log.warning("shared_chat_notice_failed", event_id=event_id, error=type(e).__name__)
+            return
+        log.info("shared_chat_notice", event_id=event_id, source=source, type=kind)

@@ -11,16 +11,17 @@ from linebot.v3 import SignatureValidator
 from linebot.v3.exceptions import InvalidSignatureError
 
 from bot.line.dispatcher import Dispatcher
-from bot.line.events import clean_event, user_of
+from bot.line.events import SharedChats, clean_event, in_shared_chat, user_of
 from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger("bot.line.webhook")
 
 
 class Webhook:
-    def __init__(self, channel_secret: str, dispatcher: Dispatcher) -> None:
+    def __init__(self, channel_secret: str, dispatcher: Dispatcher, shared: SharedChats) -> None:
         self.validator = SignatureValidator(channel_secret) if channel_secret else None
         self.dispatcher = dispatcher
+        self.shared = shared
 
     def parse(self, body: bytes, signature: str) -> dict[str, Any] | None:
         """The payload, once line-bot-sdk's validator has checked the signature; None for a
@@ -54,7 +55,11 @@ class Webhook:
         if payload is None or not isinstance(payload.get("events"), list):
             log.warning("webhook_bad_body")
             return web.Response(status=400, text="bad body")
-        entries = _entries(payload)
+        raw = [e for e in payload["events"] if isinstance(e, dict)]
+        for event in raw:
+            if in_shared_chat(event):  # answered with a notice, never stored
+                self.dispatcher.detach(self.shared.answer(event))
+        entries = _entries([e for e in raw if not in_shared_chat(e)])
         try:
             await self.dispatcher.accept(entries)
         except StoreUnavailable as e:
@@ -64,10 +69,10 @@ class Webhook:
         return web.Response(text="OK")
 
 
-def _entries(payload: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+def _entries(events: list[dict[str, Any]]) -> list[tuple[str, str, dict[str, Any]]]:
     out = []
-    for raw in payload["events"]:
-        event = clean_event(raw) if isinstance(raw, dict) else None
+    for raw in events:
+        event = clean_event(raw)
         if event is not None:
             out.append((event["webhookEventId"], user_of(event), event))
     return out

@@ -2,7 +2,8 @@
 
 Tokens come from the environment (`ADMIN_TOKENS=futaba:TOKEN,city:TOKEN`; an
 entry without `scope:` is a city token) and from the database (created by
-`python -m bot staff token SCOPE`, stored hashed). No or an unknown token is
+`python -m bot staff token SCOPE`, stored hashed). `check_env_tokens` refuses
+malformed entries at start-up. No or an unknown token is
 401, a token of another nursery 403, an unknown nursery 404; every error body
 is `{"error": "..."}`.
 """
@@ -18,6 +19,7 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.operations import Actor
+from flows.config import ConfigError
 from storage.tokens import CITY, token_hash
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
@@ -36,6 +38,47 @@ def _http_error(cls: type[web.HTTPError], message: str) -> web.HTTPError:
     return cls(text=dumps({"error": message}), content_type="application/json")
 
 
+MIN_TOKEN_LENGTH = 32  # characters; `staff token` makes 43
+
+
+def env_entry(entry: str) -> tuple[str, str]:
+    """(scope, token) of one `ADMIN_TOKENS` entry: `scope:token`, or a bare city token."""
+    scope, sep, token = entry.strip().partition(":")
+    if not sep:
+        return CITY, scope
+    return scope.strip(), token.strip()
+
+
+def check_env_tokens(entries: list[str], nursery_ids: list[str]) -> None:
+    """Refuse `ADMIN_TOKENS` entries that would not work as meant, with one line naming the
+    entry by position and scope (never the secret): a missing token or scope, an unknown
+    nursery, a token shorter than MIN_TOKEN_LENGTH."""
+    known = [CITY, *nursery_ids]
+    seen: dict[str, int] = {}
+    for n, entry in enumerate(entries, 1):
+        scope, token = env_entry(entry)
+        bare = ":" not in entry
+        where = (
+            f"ADMIN_TOKENS entry {n} ({'no scope: a city token' if bare else scope or 'no scope'})"
+        )
+        if not scope:
+            raise ConfigError(
+                f"{where}: the scope before ':' is missing (one of {', '.join(known)})"
+            )
+        if not token:
+            raise ConfigError(f"{where}: the token after ':' is missing")
+        if scope not in known:
+            raise ConfigError(f"{where}: no nursery has this id (one of {', '.join(known)})")
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"{where}: the token is shorter than {MIN_TOKEN_LENGTH} characters "
+                "(make one with `python -m bot staff token SCOPE`, or `openssl rand -hex 32`)"
+            )
+        if token in seen:
+            raise ConfigError(f"{where}: the same token as entry {seen[token]}")
+        seen[token] = n
+
+
 def env_scopes(entries: list[str]) -> dict[str, str]:
     """token hash -> scope, from `ADMIN_TOKENS` entries (`scope:token`, or a bare city token).
 
@@ -45,9 +88,7 @@ def env_scopes(entries: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for entry in entries:
         entry = entry.strip()
-        scope, sep, token = entry.partition(":")
-        if not sep or not token:
-            scope, token = CITY, entry
+        scope, token = env_entry(entry)
         out[token_hash(token)] = scope
         out[token_hash(entry)] = scope
     return out
