@@ -75,9 +75,10 @@ class Allowances:
             return True
         return any(h.id == booking_id for h in (await self.get(key)).held)
 
-    async def release(self, key: str, booking_id: str) -> None:
-        """Give the day back (idempotent)."""
-        await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
+    async def release(self, key: str, booking_id: str) -> bool:
+        """Give the day back (idempotent); True if it was held."""
+        res = await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
+        return res.modified_count == 1
 
     async def holding(self, booking_ids: list[str]) -> set[str]:
         """Which of these bookings are listed in some child's allowance."""
