@@ -54,15 +54,14 @@ async def test_many_give_backs_in_flight_are_never_repaired(clock, config, inter
         out = await bots[0].dialog.handle(user, Input("postback", data=f"b|bk{i:02d}"), f"{user}-p")
         assert "キャンセルしてよろしいですか" in said(out)
 
+    menus = ["予約をする", "予約を取り消す"]
+    said_now = [(u, "はい") for u in cancellers] + [(u, "確定") for u in late]
+    said_now += [(u, menus[i % 2]) for i, u in enumerate(lookers)]
     with capture_logs() as logs:
         outcomes = await asyncio.gather(
             *(
                 bots[i % 2].dialog.handle(user, Input("text", text=text), f"{user}-go")
-                for i, (user, text) in enumerate(
-                    [(u, "はい") for u in cancellers]
-                    + [(u, "確定") for u in late]
-                    + [(u, "予約をする" if i % 2 else "予約を取り消す") for i, u in enumerate(lookers)]
-                )
+                for i, (user, text) in enumerate(said_now)
             )
         )
 
