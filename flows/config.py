@@ -154,7 +154,9 @@ class Messages(_Strict):
     bk_choose_end: str
     bk_no_end: str
     bk_summary: str
-    bk_done: str
+    bk_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
+    bk_cancel_until: str
+    bk_cancel_by_phone: str
     bk_filled: str
     bk_stopped: str
     bk_change_not_possible: str
