@@ -101,6 +101,7 @@ class Messages(_Strict):
     session_expired: str
     stale_button: str
     text_too_long: str
+    invalid_characters: str  # a typed answer with a control character, line break or bidi mark
     unsupported_message: str
     error_retry: str
     choose_from_buttons: str
