@@ -19,6 +19,7 @@ from flows.domain.errors import StaffError
 from flows.replies import Text
 from flows.services import Services
 from storage.interviews import SlotDoc
+from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
 log = structlog.get_logger("flows.domain.staff")
@@ -30,8 +31,8 @@ def fiscal_year_end(day: dt.date) -> dt.date:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Names compared without any spaces (half- or full-width)."""
-    return "".join(a.split()) == "".join(b.split())
+    """Names compared as a person does (spaces, widths, kana: `storage.names.name_key`)."""
+    return name_key(a) == name_key(b)
 
 
 NOTICES = {
@@ -170,14 +171,16 @@ class InterviewStaff:
         return sorted(rows, key=lambda r: (r["interview_at"] is None, r["interview_at"] or ""))
 
     async def duplicates(self, nursery: str) -> list[dict[str, Any]]:
-        """Children (same name and birth date) registered here by more than one LINE user."""
+        """Children (same name, as a person reads it, and birth date) registered here more
+        than once: from several LINE users, or twice by one under two spellings before
+        names were compared this way (see Repos.rekey_children)."""
         n = self.nursery(nursery)
         groups: dict[tuple[str, str], list[RegistrationDoc]] = defaultdict(list)
         for r in await self._regs(n.id):
-            groups[("".join(r.child_name.split()), r.birth_date)].append(r)
+            groups[(name_key(r.child_name), r.birth_date)].append(r)
         out = []
         for regs in groups.values():
-            if len({r.user for r in regs}) > 1:
+            if len(regs) > 1:
                 out.append(
                     {
                         "child": regs[0].child_name,
