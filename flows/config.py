@@ -81,6 +81,12 @@ class BookingRules(_Strict):
     max_days_per_child: int = Field(2, ge=1, le=10)
 
 
+class StaffRules(_Strict):
+    """What staff may ask for (admin API, staff CLI, replays)."""
+
+    max_days_ahead: int = Field(366, ge=1, le=731)  # latest date staff can set up or book
+
+
 class Limits(_Strict):
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
     max_text_length: int = Field(200, ge=10, le=5000)
@@ -190,6 +196,7 @@ class AppConfig(_Strict):
     keywords: dict[str, Literal[FLOWS]]  # type: ignore[valid-type]
     menu: list[str] = Field(min_length=1, max_length=13)
     booking: BookingRules = BookingRules()
+    staff: StaffRules = StaffRules()
     limits: Limits = Limits()
     interview_documents: list[str]
     child_max_age_years: int = Field(7, ge=1, le=18)  # oldest birth date registration accepts

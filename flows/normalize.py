@@ -48,9 +48,10 @@ def _digits(text: str) -> str | None:
 
 
 def name(text: str) -> str | None:
-    """A person's name: letters (kanji, kana, Latin) and spaces; no digits or symbols."""
+    """A person's name: letters (kanji, kana, Latin) and spaces, beginning with a letter;
+    no digits or symbols."""
     value = fold(text)
-    if not value or len(value) > 50:
+    if not value or len(value) > 50 or unicodedata.category(value[0])[0] != "L":
         return None
     for c in value:
         if c in _NAME_EXTRA:

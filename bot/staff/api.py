@@ -24,10 +24,10 @@ from typing import Any
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from bot.context import BOT
-from bot.staff.api_bookings import booking_routes
+from bot.staff.api_bookings import MomentText, booking_routes
 from bot.staff.auth import (
     json_error,
     json_response,
@@ -37,6 +37,7 @@ from bot.staff.auth import (
     token_scope,
 )
 from flows.domain.errors import StaffError
+from flows.domain.interviews import MAX_INTERVIEW_CAPACITY
 
 log = structlog.get_logger("bot.admin")
 
@@ -50,8 +51,8 @@ class _Body(BaseModel):
 
 
 class SlotBody(_Body):
-    at: dt.datetime
-    capacity: int | None = None
+    at: MomentText
+    capacity: StrictInt | None = Field(None, ge=1, le=MAX_INTERVIEW_CAPACITY)
 
 
 class CompleteBody(_Body):

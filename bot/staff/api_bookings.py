@@ -8,13 +8,15 @@ is the nursery's id or name (URL-encoded), `{date}` is YYYY-MM-DD.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, StrictStr
 
 from bot.context import BOT
 from bot.staff.auth import json_response, read_body, require_nursery
+from bot.staff.csv_export import bookings_csv
+from flows.domain.bookings import MAX_SEATS
 
 NURSERY = "/admin/api/nurseries/{nursery}"
 
@@ -23,16 +25,30 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _text(value: Any) -> Any:
+    """Dates come as text (`2024-04-23`, `2024-04-23T10:00`), never as a number of seconds."""
+    if not isinstance(value, str):
+        raise ValueError("must be text like 2024-04-23 or 2024-04-23T10:00")
+    return value
+
+
+# dates and times parsed by pydantic from text only; the service checks the staff window
+DateText = Annotated[dt.date, BeforeValidator(_text)]
+MomentText = Annotated[dt.datetime, BeforeValidator(_text)]
+Hour = Field(ge=0, le=24)
+
+
 class CapacityBody(_Body):
-    seats: int = Field(ge=0)
-    hours: list[int] | None = None
+    seats: StrictInt = Field(ge=0, le=MAX_SEATS)
+    hours: list[StrictInt] | None = None
 
 
 class PhoneBookingBody(_Body):
-    date: dt.date
-    start: int
-    end: int
-    child: str = ""
+    date: DateText
+    start: StrictInt = Hour
+    end: StrictInt = Hour
+    child: StrictStr = ""
+    idempotency_key: StrictStr | None = None  # or the `Idempotency-Key` header
 
 
 class CancelBody(_Body):
@@ -63,7 +79,10 @@ async def put_capacity(request: web.Request) -> web.Response:
 async def phone_booking(request: web.Request) -> web.Response:
     n = await _nursery_id(request)
     body = await read_body(request, PhoneBookingBody)
-    booking = await _staff(request).phone_booking(n, body.date, body.start, body.end, body.child)
+    key = request.headers.get("Idempotency-Key", body.idempotency_key)
+    booking = await _staff(request).phone_booking(
+        n, body.date, body.start, body.end, body.child, idempotency_key=key
+    )
     return json_response(booking, status=201)
 
 
@@ -78,15 +97,15 @@ async def roster(request: web.Request) -> web.Response:
     return json_response(await _staff(request).roster(n, request.match_info["date"]))
 
 
-async def bookings_csv(request: web.Request) -> web.Response:
+async def export_csv(request: web.Request) -> web.Response:
     """`?from=YYYY-MM-DD&to=YYYY-MM-DD` (both inclusive; `to` defaults to `from`)."""
     n = await _nursery_id(request)
     first = request.query.get("from")
     if not first:
         raise ValueError("from: missing (a date like 2024-04-24)")
-    text = await _staff(request).bookings_csv(n, first, request.query.get("to") or first)
+    export = await _staff(request).bookings_export(n, first, request.query.get("to") or first)
     return web.Response(
-        body=text.encode("utf-8-sig"),  # with a BOM, so spreadsheet software reads Japanese
+        body=bookings_csv(export),
         content_type="text/csv",
         charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="bookings-{n}-{first}.csv"'},
@@ -100,5 +119,5 @@ def booking_routes() -> list[web.RouteDef]:
         web.post(NURSERY + "/phone-bookings", phone_booking),
         web.post(NURSERY + "/bookings/cancel", cancel_booking),
         web.get(NURSERY + "/roster/{date}", roster),
-        web.get(NURSERY + "/bookings.csv", bookings_csv),
+        web.get(NURSERY + "/bookings.csv", export_csv),
     ]

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.staff.csv_export import bookings_csv
 from flows.domain.errors import StaffError
 from storage.tokens import CITY
 
@@ -46,6 +47,10 @@ async def _revoke(bot: Any, a: argparse.Namespace) -> dict[str, str]:
     return {"revoked": found[0].short(), "scope": found[0].scope}
 
 
+async def _export(bot: Any, a: argparse.Namespace) -> bytes:
+    return bookings_csv(await bot.staff.bookings_export(a.nursery, a.first, a.last or a.first))
+
+
 COMMANDS: dict[str, Command] = {
     "token": _token,
     "tokens": _tokens,
@@ -61,11 +66,11 @@ COMMANDS: dict[str, Command] = {
     "seats": lambda bot, a: bot.staff.day_seats(a.nursery, a.date),
     "set-seats": lambda bot, a: bot.staff.set_capacity(a.nursery, a.date, a.seats, a.hours),
     "phone-booking": lambda bot, a: bot.staff.phone_booking(
-        a.nursery, a.date, a.start, a.end, a.child
+        a.nursery, a.date, a.start, a.end, a.child, idempotency_key=a.idempotency_key
     ),
     "cancel-booking": lambda bot, a: bot.staff.cancel_booking(a.nursery, a.child, a.date),
     "roster": lambda bot, a: bot.staff.roster(a.nursery, a.date),
-    "export": lambda bot, a: bot.staff.bookings_csv(a.nursery, a.first, a.last or a.first),
+    "export": lambda bot, a: _export(bot, a),
 }
 
 
@@ -119,6 +124,11 @@ def _booking_parsers(ops: argparse._SubParsersAction) -> None:  # type: ignore[t
     t.add_argument("start")
     t.add_argument("end")
     t.add_argument("--child", default="", help="the child's name")
+    t.add_argument(
+        "--idempotency-key",
+        default=None,
+        help="any word for this booking: the same command again with it books once",
+    )
     t = ops.add_parser("cancel-booking", help="cancel a child's booking; the parent is told")
     t.add_argument("nursery")
     t.add_argument("child", help="the child's name (or booking id)")
@@ -162,7 +172,11 @@ async def run(bot: Any, args: argparse.Namespace) -> int:
     except StaffError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if isinstance(result, str):
+    if isinstance(result, bytes):  # a file (the CSV export), written as it is
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result)
+        sys.stdout.buffer.flush()
+    elif isinstance(result, str):
         print(result)
     else:
         print(json.dumps(result, ensure_ascii=False, indent=2))

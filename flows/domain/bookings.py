@@ -2,23 +2,25 @@
 
 Seats per nursery, day and hour (open or close a day), phone bookings from the
 same pool of seats, cancelling on a parent's behalf (the parent is told on
-LINE), a day's roster with the answers to the booking questions, and a CSV
-export. Used alike by the admin API, the staff CLI and replay `staff:` steps;
-results are plain JSON-ready values, and what cannot be done raises StaffError.
+LINE), a day's roster with the answers to the booking questions, and the rows
+of an export (the staff side writes them as CSV). Used alike by the admin API,
+the staff CLI and replay `staff:` steps; results are plain JSON-ready values or
+typed rows, and what cannot be done raises StaffError.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
+import hashlib
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
 
-from flows import labels
+from flows import labels, normalize
 from flows.config import Nursery
+from flows.domain import checks
 from flows.domain.calendar import Calendar, band_seats, default_seats
 from flows.domain.errors import StaffError
 from flows.domain.interviews import notify, same_name
@@ -32,20 +34,36 @@ MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400
 
 
-def _date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise StaffError(f"{value} is not a date like 2024-04-24") from None
+@dataclass(frozen=True)
+class BookingRow:
+    """One held booking with its child's registration: a roster line, an export row."""
+
+    booking: str
+    status: str
+    source: str  # line or phone
+    nursery: str  # its name
+    date: str  # YYYY-MM-DD
+    start: str  # 9:00
+    end: str
+    child: str
+    kana: str  # from the registration ("" for a phone booking), as the next four
+    birth_date: str
+    sex: str
+    parent: str
+    phone: str  # digits only
+    answers: dict[str, str]  # question label -> answer
+    booked_at: str  # ISO, minutes, local time
 
 
-def _hour(value: int | str) -> int:
-    text = str(value).strip().removesuffix(":00")
-    if not text.isdigit():
-        raise StaffError(f"{value} is not a whole hour like 9 or 9:00")
-    return int(text)
+@dataclass(frozen=True)
+class BookingExport:
+    questions: list[str]  # the nursery's question labels, in order
+    rows: list[BookingRow]
+
+
+def phone_booking_id(nursery: str, key: str) -> str:
+    """The booking id a phone booking's idempotency key stands for (per nursery)."""
+    return "phone-" + hashlib.sha256(f"{nursery}\0{key}".encode()).hexdigest()[:32]
 
 
 class BookingStaff:
@@ -62,12 +80,9 @@ class BookingStaff:
     ) -> dict[str, Any]:
         """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
         seats on a closed day (Sunday, a holiday) open it."""
-        n, day = self.nursery(nursery), _date(date)
-        if day < self.s.today():
-            raise StaffError(f"{day} is in the past")
-        if not 0 <= seats <= MAX_SEATS:
-            raise StaffError(f"seats must be between 0 and {MAX_SEATS}")
-        wanted = sorted({_hour(h) for h in hours}) if hours else list(n.hours.range())
+        n, day = self.nursery(nursery), checks.day(self.s, date)
+        seats = checks.whole(seats, "seats", 0, MAX_SEATS)
+        wanted = sorted({checks.hour(h) for h in hours}) if hours else list(n.hours.range())
         outside = [h for h in wanted if h not in n.hours.range()]
         if outside:
             raise StaffError(
@@ -88,7 +103,7 @@ class BookingStaff:
 
     async def day_seats(self, nursery: str, date: dt.date | str) -> dict[str, Any]:
         """A day's seats, bookings and free seats per hour, and the number parents see."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = self.nursery(nursery), checks.day(self.s, date, past=True)
         stored = await self.s.repos.seats.day(n.id, day)
         seats = stored.seats(default_seats(n, day), n.hours.range())
         free = Calendar(self.s).free(n, stored)
@@ -116,39 +131,66 @@ class BookingStaff:
         from_hour: int | str,
         to_hour: int | str,
         child: str = "",
+        idempotency_key: str | None = None,
     ) -> dict[str, Any]:
-        """A booking taken by phone: seats from the same pool (no LINE allowance)."""
-        n, day = self.nursery(nursery), _date(date)
-        start, end = _hour(from_hour), _hour(to_hour)
-        if day < self.s.today():
-            raise StaffError(f"{day} is in the past")
+        """A booking taken by phone: seats from the same pool (no LINE allowance).
+
+        With an `idempotency_key`, the same request sent again (a retry after a lost answer)
+        answers with the booking the first one made; the key with another booking is refused.
+        """
+        n, day = self.nursery(nursery), checks.day(self.s, date)
+        start, end = checks.hour(from_hour), checks.hour(to_hour)
+        key = checks.idempotency_key(idempotency_key)
         if not (n.hours.open <= start < end <= n.hours.close):
             raise StaffError(
                 f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
+        name = ""
+        if not isinstance(child, str):
+            raise StaffError("the child's name must be text")
+        if child.strip():
+            name = normalize.name(child) or ""
+            if not name:
+                raise StaffError(
+                    "the child's name must be letters (kanji, kana or Latin) and spaces, "
+                    "beginning with a letter, as parents are asked on LINE"
+                )
         intent = BookingDoc(
-            _id=self.s.ids.new(),
+            _id=phone_booking_id(n.id, key) if key else self.s.ids.new(),
             source="phone",
             nursery=n.id,
             date=day.isoformat(),
             start=start,
             end=end,
-            child_name=" ".join(child.split()),
+            child_name=name,
             created_at=self.s.now(),
         )
+        if key is not None:
+            before = await self.s.repos.bookings.get(intent.id)
+            same = ("nursery", "date", "start", "end", "child_name", "source")
+            if before is not None and before.model_dump(include=set(same)) != intent.model_dump(
+                include=set(same)
+            ):
+                raise StaffError(
+                    f"this Idempotency-Key was used for another booking ({before.id}): "
+                    "use a new key for a new booking",
+                    409,
+                )
         if await Ledger(self.s).book(intent) != "booked":
             raise StaffError(
                 f"no seat is free in every hour of {labels.hour(start)}-{labels.hour(end)} "
                 f"on {day} at {n.name}",
                 409,
             )
-        return self._booking_json(intent.model_copy(update={"status": "booked"}))
+        if key is None:
+            return self._booking_json(intent.model_copy(update={"status": "booked"}))
+        return self._booking_json(await self.s.repos.bookings.get(intent.id) or intent)
 
     async def cancel_booking(self, nursery: str, child: str, date: dt.date | str) -> dict[str, Any]:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = self.nursery(nursery), checks.day(self.s, date, past=True)
         found = [
             b
             for b in await self.s.repos.bookings.on_day(n.id, day)
@@ -190,49 +232,51 @@ class BookingStaff:
         }
 
     # -- roster and export -----------------------------------------------------------------------
-    async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[BookingRow]:
         await Ledger(self.s).repair()
         bookings = await self.s.repos.bookings.between(n.id, first, last)
         regs = self.s.repos.registrations
         rows = []
         for b in bookings:
             reg = await regs.get(b.registration) if b.registration else None
-            answers = {q.label: b.answers.get(q.id, "") for q in n.questions}
             rows.append(
-                {
-                    **self._booking_json(b),
-                    "kana": reg.child_kana if reg else "",
-                    "birth_date": reg.birth_date if reg else "",
-                    "sex": reg.sex if reg else "",
-                    "parent": reg.parent_name if reg else "",
-                    "phone": reg.phone if reg else "",
-                    "answers": answers,
-                    "booked_at": b.created_at.astimezone(self.s.config.zone()).isoformat(
+                BookingRow(
+                    booking=b.id,
+                    status=b.status,
+                    source=b.source,
+                    nursery=n.name,
+                    date=b.date,
+                    start=labels.hour(b.start),
+                    end=labels.hour(b.end),
+                    child=b.child_name,
+                    kana=reg.child_kana if reg else "",
+                    birth_date=reg.birth_date if reg else "",
+                    sex=reg.sex if reg else "",
+                    parent=reg.parent_name if reg else "",
+                    phone=reg.phone if reg else "",
+                    answers={q.label: b.answers.get(q.id, "") for q in n.questions},
+                    booked_at=b.created_at.astimezone(self.s.config.zone()).isoformat(
                         timespec="minutes"
                     ),
-                }
+                )
             )
         return rows
 
     async def roster(self, nursery: str, date: dt.date | str) -> list[dict[str, Any]]:
         """Who comes on a day, by start hour, with the answers to the booking questions."""
-        n, day = self.nursery(nursery), _date(date)
-        return await self._rows(n, day, day)
+        n, day = self.nursery(nursery), checks.day(self.s, date, past=True)
+        return [asdict(r) for r in await self._rows(n, day, day)]
 
-    async def bookings_csv(self, nursery: str, first: dt.date | str, last: dt.date | str) -> str:
-        """The held bookings from `first` to `last` (inclusive) as CSV, one row each."""
-        n, start, end = self.nursery(nursery), _date(first), _date(last)
+    async def bookings_export(
+        self, nursery: str, first: dt.date | str, last: dt.date | str
+    ) -> BookingExport:
+        """The held bookings from `first` to `last` (inclusive), one row each, for a file
+        staff open in a spreadsheet (written by the staff side: bot/staff/csv_export.py)."""
+        n = self.nursery(nursery)
+        start, end = checks.day(self.s, first, past=True), checks.day(self.s, last, past=True)
         if end < start:
             raise StaffError(f"{end} is before {start}")
         if (end - start).days > MAX_EXPORT_DAYS:
             raise StaffError(f"export at most {MAX_EXPORT_DAYS} days at once")
-        rows = await self._rows(n, start, end)
-        fixed = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
-        fixed += ["source", "booking", "booked_at"]
         questions = [q.label for q in n.questions]
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(fixed + questions)
-        for r in rows:
-            writer.writerow([r[k] for k in fixed] + [r["answers"][q] for q in questions])
-        return out.getvalue()
+        return BookingExport(questions, await self._rows(n, start, end))

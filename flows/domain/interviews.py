@@ -15,6 +15,7 @@ import structlog
 
 from flows import labels
 from flows.config import Nursery
+from flows.domain import checks
 from flows.domain.errors import StaffError
 from flows.replies import Text
 from flows.services import Services
@@ -23,6 +24,8 @@ from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
 log = structlog.get_logger("flows.domain.staff")
+
+MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
 
 
 def fiscal_year_end(day: dt.date) -> dt.date:
@@ -69,14 +72,20 @@ class InterviewStaff:
 
     def moment(self, value: dt.datetime | str) -> dt.datetime:
         """A date and time from staff (ISO text or datetime); without a zone it is local time."""
+        bad = StaffError(f"{value} is not a date and time like 2024-04-23T10:00")
         if isinstance(value, str):
             try:
                 value = dt.datetime.fromisoformat(value.strip())
             except ValueError:
-                raise StaffError(f"{value} is not a date and time like 2024-04-23T10:00") from None
+                raise bad from None
+        if not isinstance(value, dt.datetime):
+            raise bad
         if value.tzinfo is None:
             value = value.replace(tzinfo=self.s.config.zone())
-        return value.astimezone(self.s.config.zone())
+        try:
+            return value.astimezone(self.s.config.zone())
+        except OverflowError:  # the first or last day the calendar has, in another zone
+            raise bad from None
 
     def _when(self, at: dt.datetime) -> str:
         return at.astimezone(self.s.config.zone()).isoformat(timespec="minutes")
@@ -90,9 +99,10 @@ class InterviewStaff:
         when = self.moment(at)
         if when <= self.s.now():
             raise StaffError(f"{self._when(when)} is not in the future")
-        cap = n.interview_capacity if capacity is None else capacity
-        if cap < 1:
-            raise StaffError("capacity must be at least 1")
+        checks.within(self.s, when.date())
+        cap = n.interview_capacity
+        if capacity is not None:
+            cap = checks.whole(capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
         slot = await self.s.repos.interviews.add(n.id, when, cap)
         log.info("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})
