@@ -72,8 +72,8 @@ async def test_the_duplicates_report_finds_one_child_spelled_two_ways(harness):
     await registration(bot, "U1", child="やまだ たろう")
     await registration(bot, "U2", child="ヤマダタロウ")
     await registration(bot, "U3", child="ヤマダ タロウ", born="2021-01-01")  # another child
-    [dup] = await bot.staff.duplicates("futaba")
-    assert sorted(r["user"] for r in dup["registrations"]) == ["U1", "U2"]
+    [dup] = await bot.staff.interviews.duplicates("futaba")
+    assert sorted(r.user for r in dup.registrations) == ["U1", "U2"]
 
 
 # -- documents stored before: migrated at start-up ---------------------------------------------
@@ -126,8 +126,8 @@ async def test_stored_keys_are_migrated_at_start_up_and_collisions_reported(harn
     collided = [e["registration"] for e in logs if e["event"] == "registration_key_collision"]
     assert collided == [{first: "second", "second": first}[kept]]
     assert "山田" not in str(logs)  # no names in the log
-    [dup] = await bot.staff.duplicates("futaba")
-    assert sorted(r["registration"] for r in dup["registrations"]) == sorted([first, "second"])
+    [dup] = await bot.staff.interviews.duplicates("futaba")
+    assert sorted(r.registration for r in dup.registrations) == sorted([first, "second"])
 
     # one child, one allowance: the four days the two spellings held are counted together
     key = child_key("U1", "山田 太郎", "2022-05-01")

@@ -71,12 +71,12 @@ async def test_a_retried_phone_booking_books_once(admin, harness):  # noqa: F811
     assert first[0] == again[0] == 201 and first[1]["booking"] == again[1]["booking"]
     by_body = await post_phone(harness, {**body, "idempotency_key": "call-0423-0930"})
     assert by_body[0] == 201 and by_body[1]["booking"] != first[1]["booking"]
-    day = await harness.bot.staff.day_seats("futaba", "2024-04-23")
-    assert day["hours"][1]["booked"] == 2
+    day = await harness.bot.staff.bookings.day_seats("futaba", "2024-04-23")
+    assert day.hours[1].booked == 2
     # the same key for another booking is refused, not booked
     status, data = await post_phone(harness, {**body, "start": 10, "end": 12}, key)
     assert status == 409 and "Idempotency-Key" in data["error"]
-    assert (await harness.bot.staff.day_seats("futaba", "2024-04-23"))["hours"][3]["booked"] == 0
+    assert (await harness.bot.staff.bookings.day_seats("futaba", "2024-04-23")).hours[3].booked == 0
 
 
 async def post_phone(harness, body, headers=None):
@@ -91,16 +91,16 @@ async def test_the_cli_takes_an_idempotency_key(staff, harness):  # noqa: F811
     one = await staff(*args, "--idempotency-key", "call-1")
     two = await staff(*args, "--idempotency-key", "call-1")
     assert one[0] == two[0] == 0 and one[1]["booking"] == two[1]["booking"]
-    assert (await harness.bot.staff.day_seats("futaba", "2024-04-23"))["hours"][1]["booked"] == 1
+    assert (await harness.bot.staff.bookings.day_seats("futaba", "2024-04-23")).hours[1].booked == 1
 
 
 async def test_replay_and_service_callers_get_the_same_strict_numbers(harness):
     service = harness.bot.staff
     for call in (
-        service.set_capacity("futaba", "2024-04-23", True),
-        service.add_interview_slot("futaba", "2024-04-23T10:00", True),
-        service.add_interview_slot("futaba", "2024-04-23T10:00", 21),
-        service.phone_booking("futaba", "2024-04-23", True, 11),
+        service.bookings.set_capacity("futaba", "2024-04-23", True),
+        service.interviews.add_interview_slot("futaba", "2024-04-23T10:00", True),
+        service.interviews.add_interview_slot("futaba", "2024-04-23T10:00", 21),
+        service.bookings.phone_booking("futaba", "2024-04-23", True, 11),
     ):
         with pytest.raises(StaffError):
             await call

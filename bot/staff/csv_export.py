@@ -1,12 +1,13 @@
-"""The bookings export as a CSV file staff open in a spreadsheet (Excel first).
+"""The bookings export as CSV that spreadsheet software (Excel first) opens safely and correctly.
 
 Safe to open: a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
-return (or their full-width forms) would be read as a formula, so it gets a
+return (or the full-width `＝＋－＠`) would be read as a formula, so it gets a
 leading `'` (OWASP's advice for CSV injection; the apostrophe stays visible,
 which is the point: the cell is shown, never run). Phone numbers are written as
-people write them, `03-1234-5678`: a spreadsheet keeps that as text, where bare
-digits would lose their leading 0 (a `="..."` cell would be a formula itself).
-UTF-8 with a byte order mark, CRLF line ends: Excel reads the Japanese right.
+people write them, `03-1234-5678` (libphonenumber's national format): a
+spreadsheet keeps that as text, where bare digits would lose their leading 0 and
+a `="..."` cell would be a formula itself. UTF-8 with a byte order mark, CRLF
+line ends: Excel reads the Japanese right.
 """
 
 from __future__ import annotations
@@ -16,21 +17,22 @@ import io
 
 import phonenumbers
 
-from flows.domain.bookings import BookingExport
+from bot.staff.operations import Export
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 COLUMNS = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
 COLUMNS += ["source", "booking", "booked_at"]
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
-def cell(value: str) -> str:
-    """`value` as a cell no spreadsheet will run."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
+def cell(value: object) -> str:
+    """A cell that cannot run as a formula: text starting like one gets a leading `'`."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
 
 
 def phone_text(digits: str) -> str:
-    """`0312345678` as `03-1234-5678` (libphonenumber's national format), text to a
-    spreadsheet; a number it cannot format keeps its digits behind a `'`."""
+    """`0312345678` as `03-1234-5678`, text to a spreadsheet; a number libphonenumber
+    cannot lay out keeps its digits behind a `'`."""
     if not digits:
         return ""
     try:
@@ -44,12 +46,21 @@ def phone_text(digits: str) -> str:
     return "'" + digits
 
 
-def bookings_csv(export: BookingExport) -> bytes:
-    """The file: a header row, then one row per booking and the answers to the questions."""
+def bookings_csv(export: Export) -> str:
+    """One row per held booking, the booking questions' answers as the last columns."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([cell(c) for c in COLUMNS + export.questions])
-    for r in export.rows:
-        fixed = [phone_text(r.phone) if c == "phone" else cell(getattr(r, c)) for c in COLUMNS]
-        writer.writerow(fixed + [cell(r.answers.get(q, "")) for q in export.questions])
-    return out.getvalue().encode("utf-8-sig")
+    writer.writerow(COLUMNS + export.questions)
+    for row in export.rows:
+        data = row.model_dump()
+        data["phone"] = phone_text(row.phone)
+        writer.writerow(
+            [data["phone"] if k == "phone" else cell(data[k]) for k in COLUMNS]
+            + [cell(row.answers[q]) for q in export.questions]
+        )
+    return out.getvalue()
+
+
+def csv_bytes(text: str) -> bytes:
+    """UTF-8 with a BOM, so spreadsheet software reads the Japanese."""
+    return text.encode("utf-8-sig")
