@@ -29,7 +29,7 @@ LOOKING = 30  # parents opening the booking or cancel menu meanwhile
 
 async def test_many_give_backs_in_flight_are_never_repaired(clock, config, interleaved):
     bots = await instances(clock, config, 2)
-    staff, repos = bots[0].staff, bots[0].repos
+    staff, repos = bots[0].staff.bookings, bots[0].repos
     await staff.set_capacity("futaba", DAY, CANCELLING)
     cancellers = [f"C{i:02d}" for i in range(CANCELLING)]
     late = [f"L{i:02d}" for i in range(LATE)]
