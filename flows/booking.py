@@ -260,19 +260,22 @@ class BookingFlow(Flow):
             run.out.say(m.bk_limit_reached.format(child_name=reg.child_name, max=limit))
             await run.fire("limit")
             return
-        nursery = self.nursery(run)
-        zone = self.s.config.zone()
-        deadline = nursery.cancel_deadline.childcare.moment(self._day(run), zone)
         sticker = self.s.config.completion_sticker
         run.out.add(Sticker(sticker.package_id, sticker.sticker_id))
+        cancel = self._how_to_cancel(run)
         run.out.say(
-            m.bk_done.format(
-                form=self.s.config.childcare_form,
-                deadline=labels.moment(deadline, m.weekdays),
-                **self._band(run),
-            )
+            m.bk_done.format(form=self.s.config.childcare_form, cancel=cancel, **self._band(run))
         )
         await run.fire("confirm")
+
+    def _how_to_cancel(self, run: Run) -> str:
+        """Until when the booking can be cancelled on LINE; the phone once that has passed
+        (a booking for today, or for tomorrow made after the deadline)."""
+        m, nursery = self.s.msg, self.nursery(run)
+        deadline = nursery.cancel_deadline.childcare.moment(self._day(run), self.s.config.zone())
+        if self.s.now() > deadline:
+            return m.bk_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
+        return m.bk_cancel_until.format(deadline=labels.moment(deadline, m.weekdays))
 
     def _intent(self, run: Run, reg: RegistrationDoc) -> BookingDoc:
         return BookingDoc(

@@ -82,6 +82,12 @@ class BookingRules(_Strict):
     max_days_per_child: int = Field(2, ge=1, le=10)
 
 
+class StaffRules(_Strict):
+    """What staff may ask for (admin API, staff CLI, replays)."""
+
+    max_days_ahead: int = Field(366, ge=1, le=731)  # latest date staff can set up or book
+
+
 class Limits(_Strict):
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
     max_text_length: int = Field(200, ge=10, le=5000)
@@ -102,6 +108,7 @@ class Messages(_Strict):
     session_expired: str
     stale_button: str
     text_too_long: str
+    invalid_characters: str  # a typed answer with a control character, line break or bidi mark
     unsupported_message: str
     error_retry: str
     choose_from_buttons: str
@@ -156,7 +163,9 @@ class Messages(_Strict):
     bk_choose_end: str
     bk_no_end: str
     bk_summary: str
-    bk_done: str
+    bk_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
+    bk_cancel_until: str
+    bk_cancel_by_phone: str
     bk_filled: str
     bk_stopped: str
     bk_change_not_possible: str
@@ -189,6 +198,7 @@ class AppConfig(_Strict):
     keywords: dict[str, Literal[FLOWS]]  # type: ignore[valid-type]
     menu: list[str] = Field(min_length=1, max_length=13)
     booking: BookingRules = BookingRules()
+    staff: StaffRules = StaffRules()
     limits: Limits = Limits()
     interview_documents: list[str]
     child_max_age_years: int = Field(7, ge=1, le=18)  # oldest birth date registration accepts

@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from flows import normalize
 from flows.base import START, Flow, Input, Run
 from flows.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
 from flows.services import Services
@@ -90,8 +91,9 @@ class Dialog:
                 await self.start(session, keyword, out)
                 return
         if session.active():
-            if inp.kind == "text" and len(inp.text) > s.config.limits.max_text_length:
-                out.say(m.text_too_long.format(max=s.config.limits.max_text_length))
+            refusal = self._refusal(inp)
+            if refusal is not None:
+                out.say(refusal)
                 flow = self.flows[session.flow]  # type: ignore[index]
                 await flow.prompt(self._run(session, flow, out))
                 return
@@ -106,6 +108,17 @@ class Dialog:
         else:
             out.say(m.free_text_notice)
         self.menu(out)
+
+    def _refusal(self, inp: Input) -> str | None:
+        """Why typed text cannot be any flow's answer (too long, hidden characters), or None."""
+        if inp.kind != "text":
+            return None
+        limit = self.s.config.limits.max_text_length
+        if len(inp.text) > limit:
+            return self.s.msg.text_too_long.format(max=limit)
+        if normalize.unsafe(inp.text):
+            return self.s.msg.invalid_characters
+        return None
 
     async def start(self, session: SessionDoc, name: str, out: Outbox, **kwargs: Any) -> None:
         """Start flow `name` for this session (a keyword, or a hand-over from another flow)."""

@@ -3,6 +3,8 @@
 Each function returns the normalised value, or None when the text cannot be
 used (the flow then re-asks with the reason). Full-width digits and letters,
 the many dash characters phones produce, and full-width spaces are accepted.
+Control characters, a second line and the invisible marks that change the
+direction text is shown in are never part of an answer (`unsafe`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,17 @@ _DATE_PATTERNS = (
 )
 _ERA_DATE = re.compile(r"^(令和|平成|昭和|[rhs])(\d{1,2}|元)[年./-](\d{1,2})[月./-](\d{1,2})日?$")
 _NAME_EXTRA = set(" ・ー々〆ヶ'.-")
+# Marks that reorder how text is shown (embeddings, overrides, isolates, LRM/RLM/ALM): a
+# stored answer could then read differently from what it is. No Japanese text needs them.
+BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# C0 and C1 controls (newline and tab included), DEL, lone surrogates; line/paragraph separators
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+
+
+def unsafe(text: str) -> bool:
+    """True if `text`, leading and trailing blanks aside, holds a control character, a line
+    break or a text-direction mark. Emoji (zero-width joiners too) and punctuation are fine."""
+    return any(c in BIDI or unicodedata.category(c) in _REFUSED_CATEGORIES for c in text.strip())
 
 
 def fold(text: str) -> str:
@@ -35,9 +48,10 @@ def _digits(text: str) -> str | None:
 
 
 def name(text: str) -> str | None:
-    """A person's name: letters (kanji, kana, Latin) and spaces; no digits or symbols."""
+    """A person's name: letters (kanji, kana, Latin) and spaces, beginning with a letter;
+    no digits or symbols."""
     value = fold(text)
-    if not value or len(value) > 50:
+    if not value or len(value) > 50 or unicodedata.category(value[0])[0] != "L":
         return None
     for c in value:
         if c in _NAME_EXTRA:
@@ -87,6 +101,8 @@ def kana(text: str) -> str | None:
 
 def address(text: str) -> str | None:
     """An address: at least a few characters, and not digits alone."""
+    if unsafe(text):
+        return None
     value = fold(text)
     if len(value) < 4 or len(value) > 120:
         return None

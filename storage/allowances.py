@@ -1,9 +1,10 @@
 """How many booking days a child holds: one document per child, listing its held bookings.
 
-A child is one LINE user's child of one name and birth date, at every nursery
-together. Taking a day is one conditional push that refuses when the list is
-already full or already has that date, so the limit holds whatever the
-concurrency. Days before today no longer count and are pruned before a take.
+A child is one LINE user's child of one name (as `storage.names.name_key` reads
+it) and birth date, at every nursery together. Taking a day is one conditional
+push that refuses when the list is already full or already has that date, so
+the limit holds whatever the concurrency. Days before today no longer count
+and are pruned before a take.
 """
 
 from __future__ import annotations
@@ -14,12 +15,21 @@ import hashlib
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.mongo import Database, DuplicateKeyError
+from storage.names import name_key
+
+
+def _hashed(user: str, name: str, birth_date: str) -> str:
+    return hashlib.sha256(f"{user}\0{name}\0{birth_date}".encode()).hexdigest()[:32]
 
 
 def child_key(user: str, child_name: str, birth_date: str) -> str:
     """A stable key for a child that keeps no personal data readable."""
-    name = " ".join(child_name.split())
-    return hashlib.sha256(f"{user}\0{name}\0{birth_date}".encode()).hexdigest()[:32]
+    return _hashed(user, name_key(child_name), birth_date)
+
+
+def legacy_child_key(user: str, child_name: str, birth_date: str) -> str:
+    """The key before names were compared by `name_key` (spaces made one): for `rekey`."""
+    return _hashed(user, " ".join(child_name.split()), birth_date)
 
 
 class Held(BaseModel):
@@ -75,9 +85,32 @@ class Allowances:
             return True
         return any(h.id == booking_id for h in (await self.get(key)).held)
 
-    async def release(self, key: str, booking_id: str) -> None:
-        """Give the day back (idempotent)."""
-        await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
+    async def release(self, key: str, booking_id: str) -> bool:
+        """Give the day back (idempotent); True if it was held."""
+        res = await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
+        return res.modified_count == 1
+
+    async def rekey(self, keys: dict[str, str]) -> list[tuple[str, str]]:
+        """Move the days held under old keys (`keys`: old -> new) to the new ones, merging
+        children that are now one. Returns the (old, new) pairs that held days; the caller
+        points their bookings at the new key, then calls `drop` for the old one (so a crash
+        half-way is finished by the next run)."""
+        moved = []
+        async for raw in self._c.find({"_id": {"$in": list(keys)}}):
+            old, new = raw["_id"], keys[raw["_id"]]
+            try:
+                await self._c.update_one({"_id": new}, {"$setOnInsert": {"held": []}}, upsert=True)
+            except DuplicateKeyError:
+                pass
+            for h in raw.get("held", []):
+                await self._c.update_one(
+                    {"_id": new, "held.id": {"$ne": h["id"]}}, {"$push": {"held": h}}
+                )
+            moved.append((old, new))
+        return moved
+
+    async def drop(self, key: str) -> None:
+        await self._c.delete_one({"_id": key})
 
     async def holding(self, booking_ids: list[str]) -> set[str]:
         """Which of these bookings are listed in some child's allowance."""

@@ -117,17 +117,22 @@ class Bookings:
             }
         )
 
-    async def unsettled(self, started_before: dt.datetime) -> list[BookingDoc]:
-        """Bookings a crash may have left half-way: pending intents older than
-        `started_before`, and every give-back not finished."""
+    async def unsettled(self, before: dt.datetime) -> list[BookingDoc]:
+        """Bookings a crash may have left half-way: pending intents written before `before`,
+        and give-backs decided before `before` and not finished. Younger ones are still
+        being worked on by the process that started them."""
         return await self._find(
             {
                 "$or": [
-                    {"status": "pending", "created_at": {"$lt": started_before}},
-                    {"status": {"$in": ["failing", "cancelling"]}},
+                    {"status": "pending", "created_at": {"$lt": before}},
+                    {"status": {"$in": ["failing", "cancelling"]}, "updated_at": {"$lt": before}},
                 ]
             }
         )
+
+    async def rekey_child(self, old: str, new: str) -> None:
+        """Point bookings held under the allowance key `old` at `new` (see Allowances.rekey)."""
+        await self._c.update_many({"child": old}, {"$set": {"child": new}})
 
     async def ended_since(self, since: dt.datetime) -> list[BookingDoc]:
         """Bookings that failed or were cancelled from `since` on (for the orphan sweep)."""

@@ -1,8 +1,9 @@
 """Children registered at a nursery by a LINE user: one document per registration.
 
-A registration is live while `dedupe` (user, nursery, child name) is set: the
-unique sparse index on it refuses a second live registration of the same child
-at the same nursery by the same user. When a cleared registration has expired,
+A registration is live while `dedupe` (user, nursery, child name as
+`storage.names.name_key` reads it) is set: the unique sparse index on it refuses a
+second live registration of the same child at the same nursery by the same user,
+however the name's spaces, width or kana were typed. When a cleared registration has expired,
 a new registration supersedes it (its `dedupe` is unset first), so the child
 can be registered and interviewed again in a new fiscal year.
 """
@@ -12,9 +13,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+from storage.names import name_key
+
+log = structlog.get_logger("storage.registrations")
 
 
 class RegistrationDoc(BaseModel):
@@ -48,7 +53,7 @@ class RegistrationDoc(BaseModel):
 
 
 def dedupe_key(user: str, nursery: str, child_name: str) -> str:
-    return f"{user}/{nursery}/{' '.join(child_name.split())}"
+    return f"{user}/{nursery}/{name_key(child_name)}"
 
 
 class Registrations:
@@ -92,12 +97,40 @@ class Registrations:
     ) -> list[RegistrationDoc]:
         """Live registrations at a nursery, optionally of one child name and clearance state."""
         q: dict[str, Any] = {"nursery": nursery, "dedupe": {"$exists": True}}
-        if child_name is not None:
-            q["child_name"] = " ".join(child_name.split())
         if cleared is not None:
             q["expiry"] = {"$ne": None} if cleared else None
         cur = self._c.find(q).sort("created_at", 1)
-        return [RegistrationDoc.model_validate(d) async for d in cur]
+        regs = [RegistrationDoc.model_validate(d) async for d in cur]
+        if child_name is None:
+            return regs
+        return [r for r in regs if name_key(r.child_name) == name_key(child_name)]
+
+    async def rekey(self) -> list[str]:
+        """Bring every live registration's `dedupe` to the current key (idempotent: run at
+        start-up). A registration whose new key another live one already has is left as it
+        was and its id returned: the same child registered twice under two spellings, which
+        the duplicates report lists for staff to settle."""
+        collisions = []
+        async for raw in self._c.find({"dedupe": {"$exists": True}}):
+            key = dedupe_key(raw["user"], raw["nursery"], raw["child_name"])
+            if raw["dedupe"] == key:
+                continue
+            try:
+                await self._c.update_one(
+                    {"_id": raw["_id"], "dedupe": raw["dedupe"]}, {"$set": {"dedupe": key}}
+                )
+            except DuplicateKeyError:
+                collisions.append(raw["_id"])
+                continue
+            log.info("registration_rekeyed", registration=raw["_id"])
+        for reg_id in collisions:
+            log.warning("registration_key_collision", registration=reg_id)
+        return collisions
+
+    async def children(self) -> list[tuple[str, str, str]]:
+        """(user, child name, birth date) of every registration, live or not."""
+        cur = self._c.find({}, {"user": 1, "child_name": 1, "birth_date": 1})
+        return list({(d["user"], d["child_name"], d["birth_date"]) async for d in cur})
 
     async def clear(self, reg_id: str, at: dt.datetime, expiry: dt.date) -> RegistrationDoc | None:
         """Mark the interview done (once): the registration may book until `expiry`."""

@@ -124,14 +124,16 @@ class Seats:
                 return True
         return False
 
-    async def release(self, nursery: str, date: dt.date, booking_id: str) -> None:
-        """Give back every seat `booking_id` holds that day (idempotent)."""
+    async def release(self, nursery: str, date: dt.date, booking_id: str) -> bool:
+        """Give back every seat `booking_id` holds that day (idempotent); True if any was held."""
         day = await self.day(nursery, date)
         keys = [k for k, ids in day.holders.items() if booking_id in ids]
-        if keys:
-            await self._c.update_one(
-                {"_id": day.id}, {"$pull": {f"holders.{k}": booking_id for k in keys}}
-            )
+        if not keys:
+            return False
+        res = await self._c.update_one(
+            {"_id": day.id}, {"$pull": {f"holders.{k}": booking_id for k in keys}}
+        )
+        return res.modified_count == 1
 
     async def set_seats(self, nursery: str, date: dt.date, hours: list[int], seats: int) -> bool:
         """Staff override: `seats` per hour for `hours`. False if more are already taken."""

@@ -102,3 +102,25 @@ async def test_a_band_that_began_while_on_the_summary_is_not_booked(harness, clo
     sent = await harness.say("U1", "確定")
     assert "操作中に選択した予約枠が埋まってしまいました。" in texts(sent[0].messages)[0]
     assert await harness.bot.repos.bookings.of_user("U1", dt.date(2024, 4, 20)) == []
+
+
+async def test_a_same_day_booking_says_to_phone_rather_than_cancel_on_line(harness, clock):
+    await cleared(harness.bot, "U1")
+    clock.set(dt.datetime(2024, 4, 20, 9, 51, tzinfo=clock.tz))
+    for text in ["予約をする", "目黒 太郎/双葉の園保育園", "4/20(土)", "10:00", "12:00", "就労"]:
+        await harness.say("U1", text)
+    done = texts((await harness.say("U1", "確定"))[0].messages)[-1]
+    assert "予約が完了しました" in done
+    assert "まで可能です" not in done
+    assert "LINEではキャンセルできません" in done and "03-0000-0001" in done
+
+
+async def test_a_booking_after_the_deadline_for_tomorrow_also_says_to_phone(harness, clock):
+    await cleared(harness.bot, "U1")
+    clock.set(dt.datetime(2024, 4, 22, 17, 30, tzinfo=clock.tz))
+    said = await book(harness, "U1", "目黒 太郎/双葉の園保育園", "4/23(火)")
+    assert "LINEではキャンセルできません" in next(t for t in said if "予約が完了しました" in t)
+    clock.set(dt.datetime(2024, 4, 22, 16, 30, tzinfo=clock.tz))
+    said = await book(harness, "U1", "目黒 太郎/双葉の園保育園", "4/24(水)")
+    done = next(t for t in said if "予約が完了しました" in t)
+    assert "LINEでのキャンセルは4/23(火) 17:00まで可能です。" in done

@@ -125,3 +125,30 @@ def test_date(typed: str, day: dt.date | None) -> None:
 def test_years_before_keeps_the_day_or_falls_back_from_29_february() -> None:
     assert normalize.years_before(dt.date(2024, 4, 20), 7) == dt.date(2017, 4, 20)
     assert normalize.years_before(dt.date(2024, 2, 29), 1) == dt.date(2023, 2, 28)
+
+
+@pytest.mark.parametrize(
+    ("typed", "refused"),
+    [
+        ("東京都目黒区\x00中目黒1-1-1", True),  # NUL
+        ("東京都目黒区中目黒\u202e1-1-1", True),  # right-to-left override
+        ("東京都目黒区\u2066中目黒\u2069", True),  # isolates
+        ("東京都目黒区\u200f中目黒", True),  # right-to-left mark
+        ("東京都目黒区\x85中目黒", True),  # C1 (next line)
+        ("東京都目黒区\n中目黒", True),  # a second line
+        ("東京都目黒区\u2028中目黒", True),  # line separator
+        ("東京都目黒区\x7f中目黒", True),  # DEL
+        ("東京都目黒区中目黒1-1-1\n", False),  # a trailing newline is only trimmed
+        ("東京都目黒区中目黒1-1-1 🏠", False),
+        ("東京都目黒区中目黒「メグロ荘」1-1-1、2階。", False),
+        ("👨\u200d👩\u200d👧 目黒", False),  # zero-width joiner inside an emoji
+    ],
+)
+def test_control_and_bidi_characters_are_refused(typed: str, refused: bool) -> None:
+    assert normalize.unsafe(typed) is refused
+    assert (normalize.address(typed) is None) is refused
+
+
+def test_names_and_kana_refuse_hidden_characters_too() -> None:
+    assert normalize.name("目黒\u202e 太郎") is None
+    assert normalize.kana("メグロ\x00タロウ") is None

@@ -61,6 +61,9 @@ def route(op: Operation) -> web.RouteDef:
         else:
             raw.update(await read_json(request))
         raw.update(request.match_info)
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and "idempotency_key" in op.params.model_fields:
+            raw.setdefault("idempotency_key", key)
         result = await request.app[BOT].operations.run(op, raw, actor)
         if op.output == "csv":
             return web.Response(

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.staff.csv_export import bookings_csv
+from bot.staff.csv_export import bookings_csv, csv_bytes
 from bot.staff.operations import OPERATIONS, Actor, Operation, jsonable, plain_types
 from flows.domain import lookup
 from flows.domain.errors import Invalid, StaffError
@@ -141,12 +141,16 @@ async def run(bot: Any, args: argparse.Namespace) -> int:
             op = OPERATIONS[args.operation]
             raw = {k: v for k in op.params.model_fields if (v := getattr(args, k)) is not None}
             result = await bot.operations.run(op, raw, _actor())
-            if op.output == "csv":
-                result = bookings_csv(result)
+            if op.output == "csv":  # the same file the admin API sends: UTF-8 with a BOM
+                result = csv_bytes(bookings_csv(result))
     except StaffError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
-    if isinstance(result, str):
+    if isinstance(result, bytes):
+        sys.stdout.flush()
+        sys.stdout.buffer.write(result)
+        sys.stdout.buffer.flush()
+    elif isinstance(result, str):
         print(result)
     else:
         print(json.dumps(jsonable(result), ensure_ascii=False, indent=2))

@@ -1,21 +1,49 @@
-"""The bookings export as CSV that spreadsheet software opens safely and correctly."""
+"""The bookings export as CSV that spreadsheet software (Excel first) opens safely and correctly.
+
+Safe to open: a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
+return (or the full-width `＝＋－＠`) would be read as a formula, so it gets a
+leading `'` (OWASP's advice for CSV injection; the apostrophe stays visible,
+which is the point: the cell is shown, never run). Phone numbers are written as
+people write them, `03-1234-5678` (libphonenumber's national format): a
+spreadsheet keeps that as text, where bare digits would lose their leading 0 and
+a `="..."` cell would be a formula itself. UTF-8 with a byte order mark, CRLF
+line ends: Excel reads the Japanese right.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 
+import phonenumbers
+
 from bot.staff.operations import Export
 
 COLUMNS = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
 COLUMNS += ["source", "booking", "booked_at"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 
 def cell(value: object) -> str:
     """A cell that cannot run as a formula: text starting like one gets a leading `'`."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def phone_text(digits: str) -> str:
+    """`0312345678` as `03-1234-5678`, text to a spreadsheet; a number libphonenumber
+    cannot lay out keeps its digits behind a `'`."""
+    if not digits:
+        return ""
+    try:
+        national = phonenumbers.format_number(
+            phonenumbers.parse(digits, "JP"), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        national = ""
+    if national.startswith("0") and "-" in national:
+        return national
+    return "'" + digits
 
 
 def bookings_csv(export: Export) -> str:
@@ -25,8 +53,10 @@ def bookings_csv(export: Export) -> str:
     writer.writerow(COLUMNS + export.questions)
     for row in export.rows:
         data = row.model_dump()
+        data["phone"] = phone_text(row.phone)
         writer.writerow(
-            [cell(data[k]) for k in COLUMNS] + [cell(row.answers[q]) for q in export.questions]
+            [data["phone"] if k == "phone" else cell(data[k]) for k in COLUMNS]
+            + [cell(row.answers[q]) for q in export.questions]
         )
     return out.getvalue()
 

@@ -20,10 +20,20 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import structlog
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+)
 
 from flows.domain import lookup
+from flows.domain.bookings import MAX_SEATS
 from flows.domain.errors import Forbidden, Invalid
+from flows.domain.interviews import MAX_INTERVIEW_CAPACITY
 from flows.domain.staff import Staff
 from flows.domain.views import RosterRow
 from storage.audit import AuditEntry, AuditLog
@@ -31,8 +41,18 @@ from storage.tokens import CITY
 
 log = structlog.get_logger("bot.staff.operations")
 
-MAX_SEATS = 100
-MAX_SLOT_CAPACITY = 50
+MAX_SLOT_CAPACITY = MAX_INTERVIEW_CAPACITY
+
+
+def _not_a_number(value: Any) -> Any:
+    """Dates come as text (2024-04-23, 2024-04-23T10:00) or dates, never as seconds."""
+    if isinstance(value, int | float):
+        raise ValueError("must be a date like 2024-04-23 (or 2024-04-23T10:00), not a number")
+    return value
+
+
+Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
+Moment = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
 
 StrictInt = Annotated[int, Strict()]
 Hour = Annotated[int, Strict(), Field(ge=0, le=24)]
@@ -51,7 +71,7 @@ class NoParams(Params):
 
 
 class SlotParams(NurseryParams):
-    at: dt.datetime = Field(description="the slot's date and time, e.g. 2024-04-23T10:00")
+    at: Moment = Field(description="the slot's date and time, e.g. 2024-04-23T10:00")
 
 
 class AddSlotParams(SlotParams):
@@ -66,7 +86,7 @@ class CompleteParams(NurseryParams):
 
 
 class DayParams(NurseryParams):
-    date: dt.date = Field(description="YYYY-MM-DD")
+    date: Day = Field(description="YYYY-MM-DD")
 
 
 class SeatsParams(DayParams):
@@ -80,16 +100,21 @@ class PhoneBookingParams(DayParams):
     start: Hour = Field(validation_alias=AliasChoices("start", "from"), description="first hour")
     end: Hour = Field(validation_alias=AliasChoices("end", "to"), description="hour it ends")
     child: str = Field("", description="the child's name")
+    idempotency_key: str | None = Field(
+        None,
+        description="any word for this booking (API: or the Idempotency-Key header); "
+        "the same request again with it books once",
+    )
 
 
 class CancelParams(NurseryParams):
     child: str = Field(description="the child's name (or booking id)")
-    date: dt.date = Field(description="YYYY-MM-DD")
+    date: Day = Field(description="YYYY-MM-DD")
 
 
 class ExportParams(NurseryParams):
-    first: dt.date = Field(validation_alias=AliasChoices("from", "first"), description="first day")
-    last: dt.date | None = Field(
+    first: Day = Field(validation_alias=AliasChoices("from", "first"), description="first day")
+    last: Day | None = Field(
         None, validation_alias=AliasChoices("to", "last"), description="last day (default: first)"
     )
 
@@ -263,7 +288,9 @@ declare(
         "phone-booking",
         "a booking taken by phone, e.g. 2024-04-23 9 12",
         PhoneBookingParams,
-        lambda st, p: st.bookings.phone_booking(p.nursery, p.date, p.start, p.end, p.child),
+        lambda st, p: st.bookings.phone_booking(
+            p.nursery, p.date, p.start, p.end, p.child, p.idempotency_key
+        ),
         changes=True,
         http=("POST", "nurseries/{nursery}/phone-bookings"),
         created=True,

@@ -10,12 +10,13 @@ of a kind. The staff surfaces write them as JSON, CSV or pages.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 import structlog
 
-from flows import labels
+from flows import labels, normalize
 from flows.config import Nursery
-from flows.domain import lookup
+from flows.domain import checks, lookup
 from flows.domain.calendar import Calendar, band_seats, default_seats
 from flows.domain.errors import Conflict, Invalid, NotFound
 from flows.domain.interviews import notify, same_name
@@ -37,6 +38,26 @@ MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400
 
 
+def phone_booking_id(nursery: str, key: str) -> str:
+    """The booking id a phone booking's idempotency key stands for (per nursery)."""
+    return "phone-" + hashlib.sha256(f"{nursery}\0{key}".encode()).hexdigest()[:32]
+
+
+def staff_child_name(child: object) -> str:
+    """A child's name typed by staff: the rules of the parent's answer on LINE, or empty."""
+    if not isinstance(child, str):
+        raise Invalid("the child's name must be text")
+    if not child.strip():
+        return ""
+    name = normalize.name(child)
+    if name is None or normalize.unsafe(child):
+        raise Invalid(
+            "the child's name must be letters (kanji, kana or Latin) and spaces, "
+            "beginning with a letter, as parents are asked on LINE"
+        )
+    return name
+
+
 class BookingStaff:
     """Seats, phone bookings, cancelling for a parent, the roster and the export rows."""
 
@@ -53,11 +74,8 @@ class BookingStaff:
     ) -> DaySeats:
         """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
         seats on a closed day (Sunday, a holiday) open it."""
-        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
-        if day < self.s.today():
-            raise Invalid(f"{day} is in the past")
-        if not 0 <= seats <= MAX_SEATS:
-            raise Invalid(f"seats must be between 0 and {MAX_SEATS}")
+        n, day = lookup.nursery(self.s, nursery), checks.within(self.s, lookup.date(date))
+        seats = checks.whole(seats, "seats", 0, MAX_SEATS)
         wanted = sorted({lookup.hour(h) for h in hours}) if hours else list(n.hours.range())
         outside = [h for h in wanted if h not in n.hours.range()]
         if outside:
@@ -78,7 +96,8 @@ class BookingStaff:
 
     async def day_seats(self, nursery: str, date: dt.date | str) -> DaySeats:
         """A day's seats, bookings and free seats per hour, and the number parents see."""
-        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
+        n = lookup.nursery(self.s, nursery)
+        day = checks.within(self.s, lookup.date(date), past=True)
         stored = await self.s.repos.seats.day(n.id, day)
         seats = stored.seats(default_seats(n, day), n.hours.range())
         free = Calendar(self.s).free(n, stored)
@@ -106,40 +125,58 @@ class BookingStaff:
         from_hour: int | str,
         to_hour: int | str,
         child: str = "",
+        idempotency_key: str | None = None,
     ) -> BookingView:
-        """A booking taken by phone: seats from the same pool (no LINE allowance)."""
-        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
+        """A booking taken by phone: seats from the same pool (no LINE allowance).
+
+        With an `idempotency_key`, the same request sent again (a retry after a lost answer)
+        answers with the booking the first one made; the key with another booking is refused.
+        Everything is checked before anything is written.
+        """
+        n, day = lookup.nursery(self.s, nursery), checks.within(self.s, lookup.date(date))
         start, end = lookup.hour(from_hour), lookup.hour(to_hour)
-        if day < self.s.today():
-            raise Invalid(f"{day} is in the past")
+        key = checks.idempotency_key(idempotency_key)
         if not (n.hours.open <= start < end <= n.hours.close):
             raise Invalid(
                 f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
         intent = BookingDoc(
-            id=self.s.ids.new(),
+            id=phone_booking_id(n.id, key) if key else self.s.ids.new(),
             source="phone",
             nursery=n.id,
             date=day.isoformat(),
             start=start,
             end=end,
-            child_name=" ".join(child.split()),
+            child_name=staff_child_name(child),
             created_at=self.s.now(),
         )
+        if key is not None:
+            before = await self.s.repos.bookings.get(intent.id)
+            same = {"nursery", "date", "start", "end", "child_name", "source"}
+            if before is not None and before.model_dump(include=same) != intent.model_dump(
+                include=same
+            ):
+                raise Conflict(
+                    f"this Idempotency-Key was used for another booking ({before.id}): "
+                    "use a new key for a new booking"
+                )
         if await Ledger(self.s).book(intent) != "booked":
             raise Conflict(
                 f"no seat is free in every hour of {labels.hour(start)}-{labels.hour(end)} "
                 f"on {day} at {n.name}"
             )
-        return self._booking_json(intent.model_copy(update={"status": "booked"}))
+        if key is None:
+            return self._booking_json(intent.model_copy(update={"status": "booked"}))
+        return self._booking_json(await self.s.repos.bookings.get(intent.id) or intent)
 
     async def cancel_booking(
         self, nursery: str, child: str, date: dt.date | str
     ) -> CancelledBooking:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
-        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
+        n = lookup.nursery(self.s, nursery)
+        day = checks.within(self.s, lookup.date(date), past=True)
         found = [
             b
             for b in await self.s.repos.bookings.on_day(n.id, day)
@@ -206,14 +243,17 @@ class BookingStaff:
 
     async def roster(self, nursery: str, date: dt.date | str) -> list[RosterRow]:
         """Who comes on a day, by start hour, with the answers to the booking questions."""
-        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
+        n = lookup.nursery(self.s, nursery)
+        day = checks.within(self.s, lookup.date(date), past=True)
         return await self._rows(n, day, day)
 
     async def export(
         self, nursery: str, first: dt.date | str, last: dt.date | str
     ) -> list[RosterRow]:
         """The held bookings from `first` to `last` (inclusive), one row each."""
-        n, start, end = lookup.nursery(self.s, nursery), lookup.date(first), lookup.date(last)
+        n = lookup.nursery(self.s, nursery)
+        start = checks.within(self.s, lookup.date(first), past=True)
+        end = checks.within(self.s, lookup.date(last), past=True)
         if end < start:
             raise Invalid(f"{end} is before {start}")
         if (end - start).days > MAX_EXPORT_DAYS:

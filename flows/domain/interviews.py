@@ -15,7 +15,7 @@ import structlog
 
 from flows import labels
 from flows.config import Nursery
-from flows.domain import lookup
+from flows.domain import checks, lookup
 from flows.domain.errors import Conflict, Invalid, NotFound
 from flows.domain.views import (
     Clearance,
@@ -28,9 +28,12 @@ from flows.domain.views import (
 from flows.replies import Text
 from flows.services import Services
 from storage.interviews import SlotDoc
+from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
 log = structlog.get_logger("flows.domain.staff")
+
+MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
 
 
 def fiscal_year_end(day: dt.date) -> dt.date:
@@ -39,8 +42,8 @@ def fiscal_year_end(day: dt.date) -> dt.date:
 
 
 def same_name(a: str, b: str) -> bool:
-    """Names compared without any spaces (half- or full-width)."""
-    return "".join(a.split()) == "".join(b.split())
+    """Names compared as a person does (spaces, widths, kana: `storage.names.name_key`)."""
+    return name_key(a) == name_key(b)
 
 
 async def notify(s: Services, user: str, text: str, key: str) -> Notice:
@@ -75,9 +78,10 @@ class InterviewStaff:
         when = lookup.moment(self.s, at)
         if when <= self.s.now():
             raise Invalid(f"{self._when(when)} is not in the future")
-        cap = n.interview_capacity if capacity is None else capacity
-        if cap < 1:
-            raise Invalid("capacity must be at least 1")
+        checks.within(self.s, when.date())
+        cap = n.interview_capacity
+        if capacity is not None:
+            cap = checks.whole(capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
         slot = await self.s.repos.interviews.add(n.id, when, cap)
         log.info("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})
@@ -155,14 +159,16 @@ class InterviewStaff:
         return sorted(rows, key=lambda r: (r.interview_at is None, r.interview_at or ""))
 
     async def duplicates(self, nursery: str) -> list[DuplicateGroup]:
-        """Children (same name and birth date) registered here by more than one LINE user."""
+        """Children (same name, as a person reads it, and birth date) registered here more
+        than once: from several LINE users, or twice by one under two spellings before
+        names were compared this way (see Repos.rekey_children)."""
         n = lookup.nursery(self.s, nursery)
         groups: dict[tuple[str, str], list[RegistrationDoc]] = defaultdict(list)
         for r in await self._regs(n.id):
-            groups[("".join(r.child_name.split()), r.birth_date)].append(r)
+            groups[(name_key(r.child_name), r.birth_date)].append(r)
         out = []
         for regs in groups.values():
-            if len({r.user for r in regs}) > 1:
+            if len(regs) > 1:
                 out.append(
                     DuplicateGroup(
                         child=regs[0].child_name,

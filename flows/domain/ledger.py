@@ -4,10 +4,13 @@ A booking is the booking document (written first, as the intent), one seat in
 every hour of its band on the day's seat document, and, for a LINE booking,
 one of the child's allowance days. Each step is a single-document atomic
 update; the booking's status records the decision, so whatever a crash left
-half-way is settled by `repair()`: a pending intent older than REPAIR_AFTER is
-completed if it holds everything, else given back; an unfinished give-back is
-finished. Every step is idempotent, so a retried event or a concurrent repair
-does no harm, and a booking id reused (a double tap) books once.
+half-way is settled by `repair()`: a pending intent older than `repair_after`
+(REPAIR_AFTER unless the constructor is told otherwise) is completed if it holds
+everything, else given back; a give-back (`failing`, `cancelling`) not finished
+`repair_after` after it was decided is finished. Younger ones are left alone, as
+a lease would be: the process that started them is still at work. Every step is
+idempotent, so a retried event or a concurrent repair does no harm, and a
+booking id reused (a double tap) books once.
 """
 
 from __future__ import annotations
@@ -30,8 +33,9 @@ Outcome = Literal["booked", "filled", "limit"]
 
 
 class Ledger:
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, repair_after: dt.timedelta = REPAIR_AFTER) -> None:
         self.s = services
+        self.repair_after = repair_after
 
     def _defaults(self, b: BookingDoc) -> dict[int, int]:
         return default_seats(self.s.config.nursery(b.nursery), b.day())
@@ -80,13 +84,13 @@ class Ledger:
         log.info("booking_cancelled", booking=b.id, by=by)
         return True
 
-    async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> None:
+    async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> bool:
+        """Give the seats and the day back and end the booking; True if anything changed."""
         repos = self.s.repos
-        if b.child is not None:
-            await repos.allowances.release(b.child, b.id)
-        await repos.seats.release(b.nursery, b.day(), b.id)
+        freed = b.child is not None and await repos.allowances.release(b.child, b.id)
+        freed = await repos.seats.release(b.nursery, b.day(), b.id) or freed
         frm: Status = "failing" if final == "failed" else "cancelling"
-        await repos.bookings.move(b.id, frm, final, self.s.now())
+        return await repos.bookings.move(b.id, frm, final, self.s.now()) is not None or freed
 
     async def _holds_all(self, b: BookingDoc) -> bool:
         day = await self.s.repos.seats.day(b.nursery, b.day())
@@ -97,10 +101,10 @@ class Ledger:
         return b.id in await self.s.repos.allowances.holding([b.id])
 
     async def repair(self) -> int:
-        """Settle what crashes left half-way; the number of bookings settled."""
+        """Settle what crashes left half-way; the number of bookings this call changed."""
         repos, now = self.s.repos, self.s.now()
         settled = 0
-        for b in await repos.bookings.unsettled(now - REPAIR_AFTER):
+        for b in await repos.bookings.unsettled(now - self.repair_after):
             if b.status == "pending":
                 if await self._holds_all(b):
                     if await repos.bookings.move(b.id, "pending", "booked", now) is None:
@@ -112,9 +116,9 @@ class Ledger:
                 if moved is None:
                     continue
                 b = moved
-            await self._give_back(b, "cancelled" if b.status == "cancelling" else "failed")
-            log.warning("booking_repaired", booking=b.id, outcome=b.status)
-            settled += 1
+            if await self._give_back(b, "cancelled" if b.status == "cancelling" else "failed"):
+                log.warning("booking_repaired", booking=b.id, outcome=b.status)
+                settled += 1
         return settled
 
     async def sweep_orphans(self) -> int:

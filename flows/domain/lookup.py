@@ -26,7 +26,10 @@ def moment(s: Services, value: dt.datetime | str) -> dt.datetime:
             raise Invalid(f"{value} is not a date and time like 2024-04-23T10:00") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=s.config.zone())
-    return value.astimezone(s.config.zone())
+    try:
+        return value.astimezone(s.config.zone())
+    except OverflowError:  # the calendar's first or last day, in another zone
+        raise Invalid(f"{value} is not a date and time staff can use") from None
 
 
 def date(value: dt.date | str) -> dt.date:
