@@ -99,7 +99,7 @@ class Inbox:
         redeliveries of events still pending."""
         if not events:
             return []
-        docs = [
+        docs: list[dict[str, Any]] = [
             {
                 "_id": event_id,
                 "user": user,

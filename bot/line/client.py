@@ -58,7 +58,7 @@ def retry_key(*parts: str) -> str:
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
 
 
-class SessionRest(RESTClientObject):
+class SessionRest(RESTClientObject):  # type: ignore[misc]
     """The SDK's REST client on a session the bot makes: no `trust_env`, the pool sized
     for many replies at once, aiohttp's own TLS context (no CA store loaded per client).
 

@@ -287,4 +287,4 @@ def _due(item: dict[str, Any], now: dt.datetime) -> bool:
         return True
     if retry_at.tzinfo is None:
         retry_at = retry_at.replace(tzinfo=dt.UTC)
-    return retry_at <= now
+    return bool(retry_at <= now)
