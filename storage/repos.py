@@ -10,6 +10,7 @@ from storage.inbox import Inbox, Leases
 from storage.interviews import InterviewSlots
 from storage.mongo import Database
 from storage.registrations import Registrations
+from storage.reminders import ReminderClaims
 from storage.seats import Seats
 from storage.sessions import Sessions
 from storage.tokens import StaffTokens
@@ -28,6 +29,7 @@ class Repos:
     bookings: Bookings
     allowances: Allowances
     tokens: StaffTokens
+    reminders: ReminderClaims
 
     @classmethod
     def on(cls, db: Database) -> Repos:
@@ -42,6 +44,7 @@ class Repos:
             bookings=Bookings(db),
             allowances=Allowances(db),
             tokens=StaffTokens(db),
+            reminders=ReminderClaims(db),
         )
 
     async def ensure_indexes(self) -> None:
