@@ -11,6 +11,7 @@ from bot.line.dispatcher import Dispatcher
 from bot.line.events import EventHandler, Pusher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
+from bot.metrics import add_metrics_route, tally
 from bot.staff.api import setup_admin
 from flows.base import Flow
 from flows.config import AppConfig, load_config
@@ -42,6 +43,7 @@ def build(
     repos = Repos.on(store.db)
     line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
+    services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows)
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
     webhook = Webhook(settings.channel_secret, dispatcher)
@@ -87,5 +89,6 @@ def create_app(bot: Bot) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
+    add_metrics_route(app, bot)
     setup_admin(app, bot)
     return app

@@ -37,6 +37,9 @@ class Settings:
     line_timeout: float = 5.0
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    metrics_allow: str = "127.0.0.1/32,::1/128"  # who may read /metrics without the token
+    metrics_token: str = ""
+    line_data_base: str = ""  # LINE's data API (rich menu images); default from line_api_base
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,7 +53,18 @@ class Settings:
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            metrics_allow=env.get("METRICS_ALLOW", cls.metrics_allow),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            line_data_base=env.get("LINE_API_DATA_BASE_URL", ""),
         )
+
+    def data_api_base(self) -> str:
+        """LINE's data API host: its own unless the API base points elsewhere (a stand-in)."""
+        if self.line_data_base:
+            return self.line_data_base
+        if self.line_api_base.rstrip("/") == "https://api.line.me":
+            return "https://api-data.line.me"
+        return self.line_api_base
 
 
 @dataclass

@@ -94,6 +94,9 @@ class Flow:
     states: ClassVar[list[str]]
     transitions: ClassVar[list[dict[str, Any]]]
     final: ClassVar[frozenset[str]] = frozenset({END})
+    # States whose answer takes noticeably long (the calendar, a confirmation): the LINE side
+    # starts its loading animation before handling an input in one of them.
+    slow: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, services: Services) -> None:
         self.s = services

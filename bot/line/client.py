@@ -24,8 +24,11 @@ from linebot.v3.messaging import (
     Configuration,
     PushMessageRequest,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
+
+from bot.metrics import line_call
 
 log = structlog.get_logger("bot.line")
 
@@ -95,7 +98,31 @@ class LineClient:
                     _request_timeout=self._timeout,
                 )
         except ApiException as e:
+            line_call(what, e.status or 0)
             raise LineApiError(e.status or 0, str(e.body or e.reason or "")) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            line_call(what, type(e).__name__)
+            raise
+        line_call(what, 200)
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
+        """Start LINE's loading animation in a one-to-one chat (it stops when a message
+        arrives). Best effort, one attempt: False if LINE did not take it."""
+        if self._api is None:
+            raise RuntimeError("LineClient.start() was not awaited")
+        request = ShowLoadingAnimationRequest(chat_id=chat_id, loading_seconds=seconds)
+        try:
+            await self._api.show_loading_animation(request, _request_timeout=self._timeout)
+        except ApiException as e:
+            line_call("loading", e.status or 0)
+            log.warning("loading_animation_refused", status=e.status)
+            return False
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            line_call("loading", type(e).__name__)
+            log.warning("loading_animation_failed", error=type(e).__name__)
+            return False
+        line_call("loading", 200)
+        return True
 
     async def _call(self, what: str, body: dict[str, Any], key: str | None = None) -> None:
         delay = self._backoff

@@ -14,11 +14,13 @@ import asyncio
 import datetime as dt
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 
+from bot import metrics
 from bot.logs import user_hash
 from storage.clock import Clock
 from storage.inbox import DEAD, PENDING, Inbox, Leases, Queued
@@ -138,6 +140,7 @@ class Dispatcher:
     async def _handle_one(self, entry: dict[str, Any]) -> str:
         """Handle one event: "done", "dead" (parked after too many failures) or "retry"."""
         event_id = entry["_id"]
+        started = time.perf_counter()
         try:
             await self.handler(entry)
         except asyncio.CancelledError:
@@ -158,8 +161,11 @@ class Dispatcher:
             )
             if doc is None:
                 return "done"  # no longer pending: finished elsewhere meanwhile
+            (metrics.EVENTS_PARKED if parked else metrics.EVENTS_RETRIED).inc()
             return "dead" if parked else "retry"
+        metrics.HANDLING.observe(time.perf_counter() - started)
         await self.inbox.mark_done(event_id, self.clock.now())
+        metrics.EVENTS_HANDLED.inc()
         return "done"
 
     # -- background ------------------------------------------------------------------------
