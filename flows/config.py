@@ -106,6 +106,7 @@ class MenuItem(_Strict):
     color: str = Field("#06C755", pattern=HEX_COLOUR)
     text_color: str = Field("#FFFFFF", pattern=HEX_COLOUR)
     link: Literal["website"] | None = None
+    image_text: str | None = None  # drawn instead of the label; a line break may be written `\n`
 
 
 class RichMenu(_Strict):
