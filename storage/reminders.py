@@ -7,6 +7,7 @@ longer than `stale`) may be taken again; the push repeats under the same
 LINE retry key, which LINE accepts once. A push that failed is `retry`, taken
 again after `stale` until `max_attempts`; then `failed`. `blocked` (the parent
 blocked the account), `sent` and `dropped` (cancelled meanwhile) are final.
+Claims are deleted (TTL on `purge_at`) a week after the day they were for.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class ReminderClaims:
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("status", ASCENDING), ("claimed_at", ASCENDING)])
+        await self._c.create_index("purge_at", expireAfterSeconds=0)
 
     async def settled(self, keys: list[str]) -> set[str]:
         """Those of `keys` that are done with (pushed, blocked, dropped or given up)."""
@@ -42,8 +44,10 @@ class ReminderClaims:
         now: dt.datetime,
         stale: dt.timedelta,
         max_attempts: int,
+        keep: dt.timedelta,
     ) -> bool:
-        """Take the reminder for this process; False if another has it or it is done."""
+        """Take the reminder for this process; False if another has it or it is done. The
+        claim is deleted after `keep` (by the database's wall clock, as TTL indexes work)."""
         try:
             await self._c.insert_one(
                 {
@@ -53,6 +57,7 @@ class ReminderClaims:
                     "status": "sending",
                     "claimed_at": now,
                     "attempts": 1,
+                    "purge_at": dt.datetime.now(dt.UTC) + keep,
                 }
             )
             return True

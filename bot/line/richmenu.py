@@ -197,7 +197,7 @@ def draw(config: AppConfig, font_path: Path) -> bytes:
             spacing=int(size * 0.3),
         )
     out = io.BytesIO()
-    image.save(out, format="PNG", optimize=True)
+    image.save(out, format="PNG")
     data = out.getvalue()
     if len(data) > MAX_IMAGE_BYTES:
         raise MenuError(f"the image is {len(data)} bytes, over LINE's 1 MB")

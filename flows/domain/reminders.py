@@ -27,6 +27,7 @@ from storage.interviews import SlotDoc
 
 log = structlog.get_logger("flows.domain.reminders")
 
+KEEP = dt.timedelta(days=7)  # a claim is kept this long after its day (then deleted)
 STALE = dt.timedelta(minutes=5)  # a claim not settled by then is taken again
 MAX_ATTEMPTS = 6  # pushes tried per reminder before it is given up
 
@@ -70,7 +71,7 @@ class Reminders:
             if key not in done and b.user:
                 text = self._childcare_text(b)
                 result = await self._send(
-                    key, "childcare", b.user, b.nursery, text, self._booked(b)
+                    key, "childcare", b.user, b.nursery, text, self._booked(b), b.day()
                 )
                 outcomes[result] += 1
 
@@ -119,8 +120,9 @@ class Reminders:
                 documents=m.list_separator.join(self.s.config.interview_documents),
                 phone=n.phone,
             )
+            day = slot.at.astimezone(zone).date()
             result = await self._send(
-                key, "interview", reg.user, n.id, text, self._holds(slot, rid)
+                key, "interview", reg.user, n.id, text, self._holds(slot, rid), day
             )
             outcomes[result] += 1
 
@@ -140,10 +142,12 @@ class Reminders:
         nursery: str,
         text: str,
         still_due: Callable[[], Awaitable[bool]],
+        day: dt.date,
     ) -> str:
         """Claim, check the reminder still stands, push, record; the result."""
         claims, now = self.s.repos.reminders, self.s.now()
-        if not await claims.claim(key, kind, user, now, STALE, MAX_ATTEMPTS):
+        keep = dt.datetime.combine(day, dt.time(0), self.s.config.zone()) + KEEP - now
+        if not await claims.claim(key, kind, user, now, STALE, MAX_ATTEMPTS, keep):
             return "elsewhere"
         if not await still_due():
             await claims.settle(key, "dropped", now)
