@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.allowances import Allowances
+from storage.audit import AuditLog
 from storage.bookings import Bookings
 from storage.inbox import Inbox, Leases
 from storage.interviews import InterviewSlots
@@ -30,6 +31,7 @@ class Repos:
     allowances: Allowances
     tokens: StaffTokens
     reminders: ReminderClaims
+    audit: AuditLog
 
     @classmethod
     def on(cls, db: Database) -> Repos:
@@ -45,6 +47,7 @@ class Repos:
             allowances=Allowances(db),
             tokens=StaffTokens(db),
             reminders=ReminderClaims(db),
+            audit=AuditLog(db),
         )
 
     async def ensure_indexes(self) -> None:

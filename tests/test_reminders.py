@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from storage.clock import TOKYO
 from storage.mongo import connect
 from tests.interview_support import at, registration
 from tests.test_booking_concurrency import interleaved  # noqa: F401 (a fixture)
+from tests.test_replay_target import SECRET, server  # noqa: F401 (a fixture)
 
 DAY = dt.date(2024, 4, 22)  # a Monday; the clock starts on Saturday 4/20 09:00
 EVENING = at("2024-04-21T18:00")
@@ -189,3 +191,18 @@ def test_reminder_time_is_config(config):
     assert config.reminders.childcare.time == dt.time(18, 0)
     moment = config.reminders.childcare.moment(DAY, TOKYO)
     assert moment == EVENING
+
+
+def test_the_reminder_replay_passes_against_a_running_server(server, capsys):  # noqa: F811
+    """`--target`: the server's clock endpoint runs the maintenance pass, so the reminder
+    is pushed by the time the script's clock step ends."""
+    from bot.cli import main
+
+    url, line_port = server
+    script = Path(__file__).parent / "replays" / "reminders"
+    args = ["replay", str(script), "--target", url, "--secret", SECRET]
+    args += ["--line-port", str(line_port), "--admin-token", "qa-token"]
+    code = main(args)
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "1 passed, 0 failed", out
+    assert code == 0
