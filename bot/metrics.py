@@ -67,8 +67,16 @@ def tally(event: str, **labels: str) -> None:
         counter.labels(**labels).inc()
 
 
+_line_children: dict[tuple[str, int | str], Any] = {}
+
+
 def line_call(endpoint: str, status: int | str) -> None:
-    LINE_CALLS.labels(endpoint, str(status)).inc()
+    """One call to LINE answered `status` (on every reply and push: the labelled child is
+    looked up once per pair, not per call)."""
+    child = _line_children.get((endpoint, status))
+    if child is None:
+        child = _line_children[(endpoint, status)] = LINE_CALLS.labels(endpoint, str(status))
+    child.inc()
 
 
 # -- the scrape ----------------------------------------------------------------------------
