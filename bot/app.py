@@ -12,6 +12,7 @@ from bot.line.dispatcher import Dispatcher
 from bot.line.events import EventHandler, Pusher, SharedChats
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
+from bot.metrics import add_metrics_route, tally
 from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
 from bot.staff.operations import Operations
@@ -53,6 +54,7 @@ def build(
         proxy=settings.line_proxy,
     )
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
+    services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows)
     handler = EventHandler(dialog, line, clock)
     dispatcher = Dispatcher(repos.inbox, repos.leases, repos.sessions, handler, clock)
@@ -102,5 +104,6 @@ def create_app(bot: Bot) -> web.Application:
     setup_headers(app)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
+    add_metrics_route(app, bot)
     setup_admin(app)
     return app

@@ -1,4 +1,4 @@
-"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram."""
+"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram, richmenu."""
 
 from __future__ import annotations
 
@@ -59,11 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--record", metavar="FILE", help="save the conversation as a replay script")
     p.set_defaults(func=_chat)
 
+    from bot.line.richmenu import register as register_richmenu
     from bot.qa.cli import register as register_qa
     from bot.staff.cli import register as register_staff
 
     register_qa(sub)
     register_staff(sub)
+    register_richmenu(sub)
     _register_bench(sub)
 
     args = parser.parse_args(argv)

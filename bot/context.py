@@ -42,6 +42,9 @@ class Settings:
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
     # BOT_ALLOW_MEMORY_STORE=1: the Procfile's web process may run without MONGODB_URI
     allow_memory_store: bool = False
+    metrics_allow: str = "127.0.0.1/32,::1/128"  # who may read /metrics without the token
+    metrics_token: str = ""
+    line_data_base: str = ""  # LINE's data API (rich menu images); default from line_api_base
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -57,7 +60,18 @@ class Settings:
             line_proxy=env.get("LINE_API_PROXY") or None,
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
             allow_memory_store=env.get("BOT_ALLOW_MEMORY_STORE") == "1",
+            metrics_allow=env.get("METRICS_ALLOW", cls.metrics_allow),
+            metrics_token=env.get("METRICS_TOKEN", ""),
+            line_data_base=env.get("LINE_API_DATA_BASE_URL", ""),
         )
+
+    def data_api_base(self) -> str:
+        """LINE's data API host: its own unless the API base points elsewhere (a stand-in)."""
+        if self.line_data_base:
+            return self.line_data_base
+        if self.line_api_base.rstrip("/") == "https://api.line.me":
+            return "https://api-data.line.me"
+        return self.line_api_base
 
 
 @dataclass

@@ -1,10 +1,13 @@
-"""Background upkeep of one app instance: settles bookings a crash left half-way.
+"""Background upkeep of one app instance: settles bookings a crash left half-way, and
+pushes the reminders that are due.
 
 The booking and cancel flows repair before they start, but a seat held by a
 crashed booking should come back even if nobody books at that moment; so each
 instance also runs the ledger's repair and its orphan sweep at start-up and
 every `every` seconds. Both are idempotent, so several instances doing them at
-once do no harm.
+once do no harm; reminders are claimed in MongoDB one by one, so each goes out once
+(flows/domain/reminders.py). Passes run on the injected clock; a replay moving its
+frozen clock runs one at once (`run_once`), waiting for a pass under way.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import structlog
 
 from flows.domain.ledger import Ledger
+from flows.domain.reminders import Reminders
 from flows.services import Services
 from storage.mongo import StoreUnavailable
 
@@ -23,11 +27,20 @@ log = structlog.get_logger("bot.maintenance")
 class Maintenance:
     def __init__(self, services: Services, every: float = 60.0) -> None:
         self.ledger = Ledger(services)
+        self.reminders = Reminders(services)
         self.every = every
         self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
 
     async def run_once(self) -> int:
-        """One pass; failures are logged (and retried next pass), never raised."""
+        """One pass; failures are logged (and retried next pass), never raised. Returns the
+        number of bookings settled."""
+        async with self._lock:
+            settled = await self._repair()
+            await self._remind()
+        return settled
+
+    async def _repair(self) -> int:
         try:
             settled = await self.ledger.repair() + await self.ledger.sweep_orphans()
         except StoreUnavailable as e:
@@ -39,6 +52,14 @@ class Maintenance:
         if settled:
             log.info("bookings_settled", count=settled)
         return settled
+
+    async def _remind(self) -> None:
+        try:
+            await self.reminders.run_once()
+        except StoreUnavailable as e:
+            log.error("store_unavailable", during="reminders", error=type(e).__name__)
+        except Exception:
+            log.exception("reminders_failed")
 
     async def _forever(self) -> None:
         while True:

@@ -134,6 +134,9 @@ class Flow:
     states: ClassVar[list[str]]
     transitions: ClassVar[list[dict[str, Any]]]
     passing: ClassVar[frozenset[str]] = frozenset()  # states whose prompt moves on by itself
+    # States whose answer takes noticeably long (the calendar, a confirmation): the LINE side
+    # starts its loading animation before handling an input in one of them.
+    slow: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, services: Services) -> None:
         self.s = services

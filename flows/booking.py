@@ -55,6 +55,7 @@ class BookingFlow(Flow):
         {"trigger": "limit", "source": "summary", "dest": END},
         {"trigger": "stop", "source": "summary", "dest": END},
     ]
+    slow = frozenset({"child", "summary"})  # the child's answer shows the calendar; 確定 books
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)

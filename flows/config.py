@@ -74,6 +74,7 @@ class Nursery(_Strict):
     closed_on_holidays: bool = True
     cancel_deadline: CancelDeadlines = CancelDeadlines()
     questions: list[Question] = []
+    bring: list[str] = []  # what a child brings on a childcare day (the reminder lists it)
 
 
 class BookingRules(_Strict):
@@ -91,6 +92,39 @@ class StaffRules(_Strict):
 class Limits(_Strict):
     session_idle_minutes: int = Field(30, ge=1, le=24 * 60)
     max_text_length: int = Field(200, ge=10, le=5000)
+
+
+class ReminderTimes(_Strict):
+    """When parents are reminded: `days_before` a childcare day or interview, at `time`."""
+
+    enabled: bool = True
+    childcare: Deadline = Deadline(days_before=1, time=dt.time(18, 0))
+    interview: Deadline = Deadline(days_before=1, time=dt.time(18, 0))
+
+
+HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+
+
+class MenuItem(_Strict):
+    """One area of the rich menu: tapping it sends `label` (a keyword), or opens the city's
+    website when `link: website`."""
+
+    label: str = Field(min_length=1)
+    color: str = Field("#06C755", pattern=HEX_COLOUR)
+    text_color: str = Field("#FFFFFF", pattern=HEX_COLOUR)
+    link: Literal["website"] | None = None
+    image_text: str | None = None  # drawn instead of the label; a line break may be written `\n`
+
+
+class RichMenu(_Strict):
+    """The menu under the chat (`python -m bot richmenu`); LINE allows at most 20 areas and
+    14 characters of chat bar text."""
+
+    name: str = Field("menu", min_length=1, max_length=300)
+    chat_bar_text: str = Field(min_length=1, max_length=14)
+    size: Literal["large", "compact"] = "large"  # 2500x1686 (two rows) or 2500x843 (one)
+    background: str = Field("#FFFFFF", pattern=HEX_COLOUR)
+    items: list[MenuItem] = Field(min_length=1, max_length=20)
 
 
 class Sticker(_Strict):
@@ -183,6 +217,9 @@ class Messages(_Strict):
     cx_staff_push: str
     iv_staff_cancel_push: str
 
+    reminder_childcare: str
+    reminder_interview: str
+
     label_yes: str
     label_no: str
     label_confirm: str
@@ -205,6 +242,8 @@ class AppConfig(_Strict):
     childcare_form: str
     completion_sticker: Sticker
     nurseries: list[Nursery] = Field(min_length=1)
+    reminders: ReminderTimes = ReminderTimes()
+    rich_menu: RichMenu | None = None
     messages: Messages
 
     @field_validator("keywords")
@@ -220,6 +259,9 @@ class AppConfig(_Strict):
         for label in self.menu:
             if label not in self.keywords:
                 raise ValueError(f"menu: '{label}' is not one of the keywords")
+        for item in self.rich_menu.items if self.rich_menu else []:
+            if item.link is None and item.label not in self.keywords:
+                raise ValueError(f"rich_menu: '{item.label}' is not one of the keywords")
         ids = [n.id for n in self.nurseries]
         names = [n.name for n in self.nurseries]
         if len(set(ids)) != len(ids) or len(set(names)) != len(names):

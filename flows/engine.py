@@ -9,6 +9,7 @@ wrote it meanwhile, the input is handled again on the fresh state.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,8 @@ from storage.sessions import SessionDoc
 log = structlog.get_logger("flows.engine")
 
 MAX_CAS_ATTEMPTS = 5
+
+Slow = Callable[[], Awaitable[None]]
 
 
 class SessionConflict(Exception):
@@ -46,8 +49,18 @@ class Dialog:
             self.flows[cls.name] = cls(services)
 
     # -- entry point -----------------------------------------------------------------------
-    async def handle(self, user_id: str, inp: Input, event_id: str) -> Outcome:
-        """Handle one input exactly once: a re-run of `event_id` returns the stored replies."""
+    async def handle(
+        self,
+        user_id: str,
+        inp: Input,
+        event_id: str,
+        on_slow: Callable[[], Awaitable[object]] | None = None,
+    ) -> Outcome:
+        """Handle one input exactly once: a re-run of `event_id` returns the stored replies.
+
+        `on_slow` is awaited (once) before the input goes to a flow state marked slow, so the
+        caller can show that an answer is coming."""
+        slow = _once(on_slow)
         for _ in range(MAX_CAS_ATTEMPTS):
             session = await self.s.repos.sessions.get(user_id)
             if event_id and session.last_event == event_id:
@@ -58,7 +71,7 @@ class Dialog:
                     replayed=True,
                 )
             out = Outbox()
-            await self._route(session, inp, out)
+            await self._route(session, inp, out, slow)
             session.last_event = event_id
             session.last_replies = [reply_to_dict(r) for r in out.replies]
             session.updated_at = self.s.now()
@@ -68,7 +81,7 @@ class Dialog:
         raise SessionConflict("session changed too often while handling an event")
 
     # -- routing ---------------------------------------------------------------------------
-    async def _route(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
+    async def _route(self, session: SessionDoc, inp: Input, out: Outbox, slow: Slow) -> None:
         s, m = self.s, self.s.msg
         if inp.kind == "follow":
             await s.repos.users.set_following(session.user_id, True, s.now())
@@ -97,7 +110,7 @@ class Dialog:
                 flow = self.flows[session.flow]  # type: ignore[index]
                 await flow.prompt(self._run(session, flow, out))
                 return
-            await self._continue(session, inp, out)
+            await self._continue(session, inp, out, slow)
             return
         if expired:
             out.say(m.session_expired)
@@ -138,7 +151,7 @@ class Dialog:
         await flow.begin(run, **kwargs)
         await self._store(session, run, out)
 
-    async def _continue(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
+    async def _continue(self, session: SessionDoc, inp: Input, out: Outbox, slow: Slow) -> None:
         flow = self.flows.get(session.flow or "")
         if flow is None or session.state not in flow.machine.states:
             _clear(session)  # flow renamed or removed by a deploy: start afresh
@@ -147,6 +160,8 @@ class Dialog:
             return
         run = self._run(session, flow, out)
         before = run.state
+        if before in flow.slow:
+            await slow()
         await flow.handle(run, inp)
         log.debug("flow_step", flow=flow.name, source=before, dest=run.state)
         await self._store(session, run, out)
@@ -175,6 +190,18 @@ class Dialog:
 
     def menu(self, out: Outbox) -> None:
         out.say(self.s.msg.menu_prompt, *(Button(label) for label in self.s.config.menu))
+
+
+def _once(callback: Callable[[], Awaitable[object]] | None) -> Slow:
+    called = callback is None
+
+    async def call() -> None:
+        nonlocal called
+        if not called:
+            called = True
+            await callback()  # type: ignore[misc]
+
+    return call
 
 
 def _clear(session: SessionDoc) -> None:

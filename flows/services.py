@@ -27,6 +27,10 @@ class NullNotifier:
 Observer = Callable[[str, str, str, str], None]  # flow, source, trigger, dest
 
 
+def no_tally(event: str, **labels: str) -> None:
+    """Where domain events are counted (`bot.metrics` counts them when the app runs)."""
+
+
 @dataclass
 class Services:
     config: AppConfig
@@ -35,6 +39,7 @@ class Services:
     repos: Repos
     notifier: Notifier = field(default_factory=NullNotifier)
     observers: list[Observer] = field(default_factory=list)
+    tally: Callable[..., None] = no_tally  # tally("booking", nursery=...): a domain event
 
     @property
     def msg(self) -> Messages:

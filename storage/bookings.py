@@ -57,6 +57,7 @@ class Bookings:
         await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
+        await self._c.create_index([("date", ASCENDING), ("status", ASCENDING)])
 
     async def intend(self, doc: BookingDoc) -> BookingDoc:
         """Write the intent; if this id was written before, the stored booking instead."""
@@ -114,6 +115,18 @@ class Bookings:
                 "nursery": nursery,
                 "date": {"$gte": first.isoformat(), "$lte": last.isoformat()},
                 "status": {"$in": list(HELD)},
+            }
+        )
+
+    async def held_on(self, dates: list[dt.date]) -> list[BookingDoc]:
+        """Held LINE bookings (a user to remind) on any of these days, every nursery."""
+        if not dates:
+            return []
+        return await self._find(
+            {
+                "date": {"$in": [d.isoformat() for d in dates]},
+                "status": {"$in": list(HELD)},
+                "user": {"$ne": None},
             }
         )
 

@@ -186,6 +186,13 @@ class Inbox:
     async def count(self, status: str) -> int:
         return await self._c.count_documents({"status": status})
 
+    async def oldest(self, status: str) -> dt.datetime | None:
+        """When the longest-waiting event with this status arrived (metrics: queue age)."""
+        doc = await self._c.find_one(
+            {"status": status}, {"received_at": 1}, sort=[("received_at", ASCENDING)]
+        )
+        return doc["received_at"] if doc else None
+
 
 class Leases:
     """Per-user lease and queue: at most one worker, in any process, handles a user's events.

@@ -39,6 +39,7 @@ class InterviewSlots:
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("nursery", ASCENDING), ("at", ASCENDING)])
         await self._c.create_index("holders")
+        await self._c.create_index("at")
 
     async def add(self, nursery: str, at: dt.datetime, capacity: int) -> SlotDoc:
         """Open a slot (or change the capacity of an existing one); returns it."""
@@ -68,6 +69,11 @@ class InterviewSlots:
         """Slots of a nursery later than `after`, soonest first (full ones included)."""
         cur = self._c.find({"nursery": nursery, "at": {"$gt": after}}).sort("at", ASCENDING)
         return [SlotDoc.model_validate(d) async for d in cur]
+
+    async def held_between(self, first: dt.datetime, last: dt.datetime) -> list[SlotDoc]:
+        """Slots from `first` (exclusive) to `last` (exclusive) that someone holds."""
+        cur = self._c.find({"at": {"$gt": first, "$lt": last}, "holders.0": {"$exists": True}})
+        return [SlotDoc.model_validate(d) async for d in cur.sort("at", ASCENDING)]
 
     async def book(self, sid: str, reg_id: str) -> bool:
         """Take a place in the slot for a registration; False if it is full (or gone)."""

@@ -11,6 +11,7 @@ from storage.inbox import Inbox, Leases
 from storage.interviews import InterviewSlots
 from storage.mongo import Database
 from storage.registrations import Registrations
+from storage.reminders import ReminderClaims
 from storage.seats import Seats
 from storage.sessions import Sessions
 from storage.tokens import StaffTokens
@@ -29,6 +30,7 @@ class Repos:
     bookings: Bookings
     allowances: Allowances
     tokens: StaffTokens
+    reminders: ReminderClaims
     audit: AuditLog
 
     @classmethod
@@ -44,6 +46,7 @@ class Repos:
             bookings=Bookings(db),
             allowances=Allowances(db),
             tokens=StaffTokens(db),
+            reminders=ReminderClaims(db),
             audit=AuditLog(db),
         )
 

@@ -132,14 +132,16 @@ NEEDED_INDEXES = {
         [("user", 1), ("created_at", 1)],
         [("nursery", 1), ("child_name", 1)],
     ],
-    "interview_slots": [[("nursery", 1), ("at", 1)], [("holders", 1)]],
+    "interview_slots": [[("nursery", 1), ("at", 1)], [("holders", 1)], [("at", 1)]],
     "seat_days": [[("nursery", 1), ("date", 1)]],
     "bookings": [
         [("user", 1), ("status", 1)],
         [("nursery", 1), ("date", 1)],
         [("status", 1), ("created_at", 1)],
         [("status", 1), ("updated_at", 1)],
+        [("date", 1), ("status", 1)],
     ],
+    "reminders": [[("status", 1), ("claimed_at", 1)]],
     "allowances": [[("held.id", 1)]],
     "staff_tokens": [[("scope", 1)]],
 }

@@ -31,6 +31,8 @@ from linebot.v3.messaging import Configuration
 from linebot.v3.messaging.async_rest import RESTClientObject
 from linebot.v3.messaging.exceptions import ApiException
 
+from bot.metrics import line_call
+
 log = structlog.get_logger("bot.line")
 
 REPLY_TOKEN_MAX_AGE = dt.timedelta(seconds=50)
@@ -56,6 +58,14 @@ class LineApiError(Exception):
 def retry_key(*parts: str) -> str:
     """A stable UUID for one logical push: the same parts give the same key."""
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
+
+
+LOADING_PATH = "/v2/bot/chat/loading/start"
+_ENDPOINTS = {REPLY_PATH: "reply", PUSH_PATH: "push", LOADING_PATH: "loading"}
+
+
+def _endpoint(path: str) -> str:
+    return _ENDPOINTS.get(path, path)
 
 
 class SessionRest(RESTClientObject):  # type: ignore[misc]
@@ -120,7 +130,25 @@ class LineClient:
             )
         except ApiException as e:
             text = e.body.decode("utf-8", "replace") if isinstance(e.body, bytes) else e.body
+            line_call(_endpoint(path), e.status or 0)
             raise LineApiError(e.status or 0, str(text or e.reason or "")) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            line_call(_endpoint(path), type(e).__name__)
+            raise
+        line_call(_endpoint(path), 200)
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
+        """Start LINE's loading animation in a one-to-one chat (it stops when a message
+        arrives). Best effort, one attempt: False if LINE did not take it."""
+        try:
+            await self._post(LOADING_PATH, {"chatId": chat_id, "loadingSeconds": seconds}, None)
+        except LineApiError as e:
+            log.warning("loading_animation_refused", status=e.status)
+            return False
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            log.warning("loading_animation_failed", error=type(e).__name__)
+            return False
+        return True
 
     async def _call(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
         what = "push" if key is not None else "reply"

@@ -18,11 +18,13 @@ import asyncio
 import datetime as dt
 import os
 import socket
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
 
+from bot import metrics
 from bot.logs import user_hash
 from storage.clock import Clock
 from storage.inbox import DEAD, PENDING, Inbox, Leases, Queued
@@ -194,6 +196,7 @@ class Dispatcher:
                 return "done"  # handled before, parked, or purged: off the queue
         else:
             entry = {"_id": event_id, "user": user, "event": item["event"]}
+        started = time.perf_counter()
         try:
             await self.handler(entry)
         except asyncio.CancelledError:
@@ -214,10 +217,13 @@ class Dispatcher:
             )
             if doc is None:
                 return "done"  # no longer pending: finished elsewhere meanwhile
+            (metrics.EVENTS_PARKED if parked else metrics.EVENTS_RETRIED).inc()
             if parked:
                 return "dead"
             await self.leases.delay(user, event_id, doc["retry_at"])
             return "retry"
+        metrics.HANDLING.observe(time.perf_counter() - started)
+        metrics.EVENTS_HANDLED.inc()
         return "done"
 
     async def _flush(self) -> None:

@@ -12,6 +12,7 @@ from linebot.v3.exceptions import InvalidSignatureError
 
 from bot.line.dispatcher import Dispatcher
 from bot.line.events import SharedChats, clean_event, in_shared_chat, user_of
+from bot.metrics import EVENTS_RECEIVED
 from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger("bot.line.webhook")
@@ -61,11 +62,12 @@ class Webhook:
                 self.dispatcher.detach(self.shared.answer(event))
         entries = _entries([e for e in raw if not in_shared_chat(e)])
         try:
-            await self.dispatcher.accept(entries)
+            new = await self.dispatcher.accept(entries)
         except StoreUnavailable as e:
             # 5xx makes LINE redeliver; nothing was half-handled (only inbox inserts happened).
             log.error("webhook_store_unavailable", error=type(e).__name__, events=len(entries))
             return web.Response(status=503, text="store unavailable")
+        EVENTS_RECEIVED.inc(len(new))
         return web.Response(text="OK")
 
 

@@ -1,5 +1,9 @@
 """`POST /admin/api/test/clock {"at": ISO}`: sets a server's frozen clock for replays.
 
+Moving the clock then runs one background maintenance pass before answering, as the
+server's timer would once that time came: the reminders due by then are pushed when
+the replay's `clock:`/`advance:` step ends.
+
 Mounted only when the server runs with `BOT_TEST_CLOCK=1` (never in production);
 when ADMIN_TOKENS is set, the request needs one of them as a bearer token.
 """
@@ -29,6 +33,7 @@ def add_clock_route(app: web.Application, bot: Any) -> None:
         except (ValueError, KeyError, TypeError):
             return web.json_response({"error": 'send {"at": "2024-04-20T09:00+09:00"}'}, status=400)
         clock.set(at)
+        await bot.maintenance.run_once()
         return web.json_response({"now": clock.now().isoformat()})
 
     app.router.add_post("/admin/api/test/clock", set_clock)

@@ -116,6 +116,13 @@ class Harness(EventBuilder):
         assert self.bot is not None
         await self.bot.dispatcher.idle()
 
+    async def tick(self) -> None:
+        """One background maintenance pass now (what the app's timer does as time passes:
+        repairs, due reminders), as a replay's clock step needs it at once."""
+        assert self.bot is not None
+        await self.bot.maintenance.run_once()
+        await self.settle()
+
     async def send(self, user: str, *events: dict[str, Any]) -> list[Sent]:
         """Post events in one webhook, wait until handled, return what `user` received."""
         status = await self.post(self.payload(*events))

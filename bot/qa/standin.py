@@ -3,10 +3,11 @@
 Used by the console chat, the replay runner, the tests and the benchmark: the
 real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
 once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
-(409 the next time). Faults can be injected: `fail_next(status, n)` refuses the
-next requests, `lose_next(status, n)` carries them out but answers an error,
-`garble_next(n)` carries them out and answers 200 with a body nobody can read.
-`calls` records every request as (endpoint, retry key), failed ones too.
+(409 the next time). It also records loading animations (`loading`) and keeps rich
+menus (`richmenus`, bot/qa/standin_richmenu.py). Faults can be injected:
+`fail_next(status, n)` refuses the next requests, `lose_next(status, n)` carries them
+out but answers an error, `garble_next(n)` carries them out and answers 200 with a body
+nobody can read. `calls` records every request as (endpoint, retry key), failed ones too.
 
 Every body is read with line-bot-sdk's request models (`ReplyMessageRequest`,
 `PushMessageRequest`) and must come back from them with nothing dropped or changed (the SDK adds its
@@ -24,6 +25,8 @@ from typing import Any
 
 from aiohttp import web
 from linebot.v3.messaging import PushMessageRequest, ReplyMessageRequest
+
+from bot.qa.standin_richmenu import RichMenus
 
 
 @dataclass
@@ -48,6 +51,8 @@ class LineStandIn:
     validate: bool = True
     requests: int = 0
     on_sent: Any = None  # optional callback(Sent)
+    loading: list[tuple[str, int]] = field(default_factory=list)  # (chat, seconds) started
+    richmenus: RichMenus = field(default_factory=RichMenus)
     _server: Any = None
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -116,6 +121,20 @@ class LineStandIn:
             return False
         return True
 
+    async def _loading(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.failures:
+            return _error(self.failures.pop(0))
+        body = await request.json()
+        seconds = body.get("loadingSeconds", 20)
+        chat = body.get("chatId")
+        if not isinstance(chat, str) or not chat.startswith("U"):
+            return _error(400, "chatId must be a user ID")
+        if not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+            return _error(400, "loadingSeconds must be a multiple of 5 from 5 to 60")
+        self.loading.append((chat, seconds))
+        return web.json_response({}, status=202)
+
     def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
         if self.lost:
             return _error(self.lost.pop(0))
@@ -128,6 +147,8 @@ class LineStandIn:
         app = web.Application()
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
+        app.router.add_post("/v2/bot/chat/loading/start", self._loading)
+        app.router.add_routes(self.richmenus.routes())
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:

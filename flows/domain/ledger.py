@@ -56,6 +56,7 @@ class Ledger:
             return await self._fail(b, "filled")
         if await repos.bookings.move(b.id, "pending", "booked", self.s.now()) is not None:
             log.info("booking_booked", booking=b.id, source=b.source)
+            self.s.tally("booking", nursery=b.nursery, source=b.source)
             return "booked"
         return await self._settle_after_race(b)
 
@@ -82,6 +83,7 @@ class Ledger:
             return False
         await self._give_back(moved, "cancelled")
         log.info("booking_cancelled", booking=b.id, by=by)
+        self.s.tally("cancellation", nursery=b.nursery, by=by)
         return True
 
     async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> bool:
@@ -110,6 +112,7 @@ class Ledger:
                     if await repos.bookings.move(b.id, "pending", "booked", now) is None:
                         continue
                     log.warning("booking_repaired", booking=b.id, outcome="booked")
+                    self.s.tally("repair", outcome="booked")
                     settled += 1
                     continue
                 moved = await repos.bookings.move(b.id, "pending", "failing", now, "interrupted")
@@ -118,6 +121,9 @@ class Ledger:
                 b = moved
             if await self._give_back(b, "cancelled" if b.status == "cancelling" else "failed"):
                 log.warning("booking_repaired", booking=b.id, outcome=b.status)
+                self.s.tally(
+                    "repair", outcome="cancelled" if b.status == "cancelling" else "failed"
+                )
                 settled += 1
         return settled
 
@@ -138,5 +144,6 @@ class Ledger:
                     await repos.allowances.release(b.child, b.id)
                 await repos.seats.release(b.nursery, b.day(), b.id)
                 log.warning("booking_orphan_freed", booking=b.id, status=b.status)
+                self.s.tally("repair", outcome="orphan_freed")
                 freed += 1
         return freed

@@ -170,6 +170,7 @@ class LocalTarget:
 
     async def set_clock(self, at: dt.datetime) -> None:
         self.clock.set(at)
+        await self.h.tick()  # the background upkeep due by then (reminders) runs now
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -1,0 +1,154 @@
+"""Prometheus metrics: what the bot counts, and `GET /metrics` to read them.
+
+Counters and the latency histogram live in this process (prometheus-client);
+with several gunicorn workers, `PROMETHEUS_MULTIPROC_DIR` (set by scripts/web
+before the workers start) makes every worker write them to files there, and a
+scrape of any worker adds up all of them. What the database knows (events
+waiting in the inbox, the oldest one's age, events parked) is read at scrape
+time instead, so it is right whichever worker answers.
+
+`/metrics` answers only a request from `METRICS_ALLOW` (address ranges, default
+loopback) or one carrying `Authorization: Bearer $METRICS_TOKEN`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import os
+from collections.abc import Iterable
+from typing import Any
+
+from aiohttp import web
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+
+PREFIX = "hoiku"
+
+EVENTS_RECEIVED = Counter(f"{PREFIX}_events_received", "Webhook events stored (redeliveries not)")
+EVENTS_HANDLED = Counter(f"{PREFIX}_events_handled", "Events handled to the end")
+EVENTS_RETRIED = Counter(f"{PREFIX}_events_retried", "Event attempts that failed, to be retried")
+EVENTS_PARKED = Counter(f"{PREFIX}_events_parked", "Events parked as dead after their attempts")
+HANDLING = Histogram(
+    f"{PREFIX}_event_handling_seconds",
+    "Time to handle one event (flows, store, replies to LINE)",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
+)
+LINE_CALLS = Counter(
+    f"{PREFIX}_line_api_calls", "Calls to LINE's API by endpoint and answer", ["endpoint", "status"]
+)
+BOOKINGS = Counter(f"{PREFIX}_bookings", "Childcare bookings made", ["nursery", "source"])
+CANCELLATIONS = Counter(f"{PREFIX}_cancellations", "Bookings cancelled", ["nursery", "by"])
+REPAIRS = Counter(f"{PREFIX}_repairs", "Bookings a crash left half-way, settled", ["outcome"])
+REMINDERS = Counter(
+    f"{PREFIX}_reminders", "Reminders by kind and result", ["kind", "result", "nursery"]
+)
+
+_TALLIES = {
+    "booking": BOOKINGS,
+    "cancellation": CANCELLATIONS,
+    "repair": REPAIRS,
+    "reminder": REMINDERS,
+}
+
+
+def tally(event: str, **labels: str) -> None:
+    """The domain's events (`Services.tally`), counted."""
+    counter = _TALLIES.get(event)
+    if counter is not None:
+        counter.labels(**labels).inc()
+
+
+_line_children: dict[tuple[str, int | str], Any] = {}
+
+
+def line_call(endpoint: str, status: int | str) -> None:
+    """One call to LINE answered `status` (on every reply and push: the labelled child is
+    looked up once per pair, not per call)."""
+    child = _line_children.get((endpoint, status))
+    if child is None:
+        child = _line_children[(endpoint, status)] = LINE_CALLS.labels(endpoint, str(status))
+    child.inc()
+
+
+# -- the scrape ----------------------------------------------------------------------------
+class _Families:
+    """A collector handing out metric families read beforehand."""
+
+    def __init__(self, families: Iterable[Metric]) -> None:
+        self.families = list(families)
+
+    def collect(self) -> Iterable[Metric]:
+        return self.families
+
+
+async def _store_families(bot: Any) -> list[Metric]:
+    inbox, now = bot.repos.inbox, bot.services.clock.now()
+    depth = GaugeMetricFamily(
+        f"{PREFIX}_inbox_events", "Events in the inbox by status", labels=["status"]
+    )
+    for status in ("pending", "dead"):
+        depth.add_metric([status], await inbox.count(status))
+    oldest = await inbox.oldest("pending")
+    age = GaugeMetricFamily(
+        f"{PREFIX}_inbox_oldest_pending_seconds",
+        "Age of the longest-waiting pending event (0 when none waits)",
+    )
+    age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
+    return [depth, age]
+
+
+def render(extra: list[Metric]) -> bytes:
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # every worker's files, added up
+    else:
+        registry.register(_Families(REGISTRY.collect()))
+    registry.register(_Families(extra))
+    return generate_latest(registry)
+
+
+# -- who may read it -----------------------------------------------------------------------
+def networks(spec: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """`10.0.0.0/8,127.0.0.1/32` -> networks; a bad entry stops start-up with its text."""
+    out = []
+    for part in (p.strip() for p in spec.split(",")):
+        if part:
+            try:
+                out.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"METRICS_ALLOW: {part!r} is not an address range") from None
+    return out
+
+
+def allowed(request: web.Request, nets: list[Any], token: str) -> bool:
+    auth = request.headers.get("Authorization", "")
+    given = auth.removeprefix("Bearer ").encode()
+    if token and auth.startswith("Bearer ") and hmac.compare_digest(given, token.encode()):
+        return True
+    try:
+        addr = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    return any(addr in net for net in nets)
+
+
+def add_metrics_route(app: web.Application, bot: Any) -> None:
+    nets = networks(bot.settings.metrics_allow)
+    token = bot.settings.metrics_token
+
+    async def metrics(request: web.Request) -> web.Response:
+        if not allowed(request, nets, token):
+            return web.Response(status=403, text="metrics are not served to this address")
+        body = render(await _store_families(bot))
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app.router.add_get("/metrics", metrics)

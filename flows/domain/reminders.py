@@ -1,0 +1,165 @@
+"""Reminders pushed to parents the evening before a childcare day or an interview.
+
+Each background pass (bot/maintenance.py) looks for bookings and interviews whose
+reminder moment (config `reminders`: `days_before` the day at `time`) has come and
+which have not begun; each reminder is claimed in MongoDB before it is pushed
+(storage/reminders.py), so several processes and restarts push it once. A
+booking cancelled or an interview released before the push gets none; a parent
+who blocked the account is recorded as such and not tried again. A childcare
+booking made after its reminder moment gets none either: its confirmation,
+moments before, said the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Awaitable, Callable
+
+import structlog
+
+from flows import labels
+from flows.config import Deadline
+from flows.replies import Text
+from flows.services import Services
+from storage.bookings import HELD, BookingDoc
+from storage.interviews import SlotDoc
+
+log = structlog.get_logger("flows.domain.reminders")
+
+KEEP = dt.timedelta(days=7)  # a claim is kept this long after its day (then deleted)
+STALE = dt.timedelta(minutes=5)  # a claim not settled by then is taken again
+MAX_ATTEMPTS = 6  # pushes tried per reminder before it is given up
+
+
+class Reminders:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def _due_days(self, rule: Deadline) -> list[dt.date]:
+        """The days whose reminder moment has come, from today on."""
+        now, today, zone = self.s.now(), self.s.today(), self.s.config.zone()
+        days = [today + dt.timedelta(days=i) for i in range(rule.days_before + 1)]
+        return [d for d in days if rule.moment(d, zone) <= now]
+
+    async def run_once(self) -> Counter[str]:
+        """Push every reminder due now; how many went each way (`sent`, `blocked`, ...)."""
+        if not self.s.config.reminders.enabled:
+            return Counter()
+        outcomes: Counter[str] = Counter()
+        await self._childcare(outcomes)
+        await self._interviews(outcomes)
+        now = self.s.now()
+        outcomes["failed"] += await self.s.repos.reminders.give_up(now, STALE, MAX_ATTEMPTS)
+        for result, n in outcomes.items():
+            if n:
+                log.info("reminders", result=result, count=n)
+        return outcomes
+
+    # -- childcare days ----------------------------------------------------------------------
+    async def _childcare(self, outcomes: Counter[str]) -> None:
+        rule, zone, now = self.s.config.reminders.childcare, self.s.config.zone(), self.s.now()
+        bookings = await self.s.repos.bookings.held_on(self._due_days(rule))
+        due = {
+            f"childcare:{b.id}": b
+            for b in bookings
+            if b.created_at.astimezone(zone) < rule.moment(b.day(), zone)
+            and dt.datetime.combine(b.day(), dt.time(b.start), zone) > now
+        }
+        done = await self.s.repos.reminders.settled(list(due))
+        for key, b in due.items():
+            if key not in done and b.user:
+                text = self._childcare_text(b)
+                result = await self._send(
+                    key, "childcare", b.user, b.nursery, text, self._booked(b), b.day()
+                )
+                outcomes[result] += 1
+
+    def _childcare_text(self, b: BookingDoc) -> str:
+        m, n = self.s.msg, self.s.config.nursery(b.nursery)
+        return m.reminder_childcare.format(
+            child_name=b.child_name,
+            nursery=n.name,
+            day=labels.day(b.day(), m.weekdays),
+            start=labels.hour(b.start),
+            end=labels.hour(b.end),
+            bring=m.list_separator.join(n.bring or [self.s.config.childcare_form]),
+            phone=n.phone,
+        )
+
+    def _booked(self, b: BookingDoc) -> Callable[[], Awaitable[bool]]:
+        async def still() -> bool:
+            fresh = await self.s.repos.bookings.get(b.id)
+            return fresh is not None and fresh.status in HELD
+
+        return still
+
+    # -- interviews --------------------------------------------------------------------------
+    async def _interviews(self, outcomes: Counter[str]) -> None:
+        rule, zone, now = self.s.config.reminders.interview, self.s.config.zone(), self.s.now()
+        days = self._due_days(rule)
+        if not days:
+            return
+        first = max(now, dt.datetime.combine(days[0], dt.time(0), zone))
+        last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), zone)
+        slots = await self.s.repos.interviews.held_between(first, last)
+        due = {f"interview:{slot.id}:{rid}": (slot, rid) for slot in slots for rid in slot.holders}
+        done = await self.s.repos.reminders.settled(list(due))
+        for key, (slot, rid) in due.items():
+            if key in done:
+                continue
+            reg = await self.s.repos.registrations.get(rid)
+            if reg is None or reg.cleared():
+                continue
+            n = self.s.config.nursery(reg.nursery)
+            m = self.s.msg
+            text = m.reminder_interview.format(
+                child_name=reg.child_name,
+                nursery=n.name,
+                when=labels.moment(slot.at.astimezone(zone), m.weekdays),
+                documents=m.list_separator.join(self.s.config.interview_documents),
+                phone=n.phone,
+            )
+            day = slot.at.astimezone(zone).date()
+            result = await self._send(
+                key, "interview", reg.user, n.id, text, self._holds(slot, rid), day
+            )
+            outcomes[result] += 1
+
+    def _holds(self, slot: SlotDoc, rid: str) -> Callable[[], Awaitable[bool]]:
+        async def still() -> bool:
+            fresh = await self.s.repos.interviews.get(slot.id)
+            return fresh is not None and rid in fresh.holders
+
+        return still
+
+    # -- one reminder ------------------------------------------------------------------------
+    async def _send(
+        self,
+        key: str,
+        kind: str,
+        user: str,
+        nursery: str,
+        text: str,
+        still_due: Callable[[], Awaitable[bool]],
+        day: dt.date,
+    ) -> str:
+        """Claim, check the reminder still stands, push, record; the result."""
+        claims, now = self.s.repos.reminders, self.s.now()
+        keep = dt.datetime.combine(day, dt.time(0), self.s.config.zone()) + KEEP - now
+        if not await claims.claim(key, kind, user, now, STALE, MAX_ATTEMPTS, keep):
+            return "elsewhere"
+        if not await still_due():
+            await claims.settle(key, "dropped", now)
+            return "dropped"
+        try:
+            pushed = await self.s.notifier.push(user, [Text(text)], key)
+        except Exception as e:  # LINE down or refusing: tried again on a later pass
+            await claims.settle(key, "retry", now, type(e).__name__)
+            log.warning("reminder_push_failed", kind=kind, error=type(e).__name__)
+            result = "retry"
+        else:
+            result = "sent" if pushed else "blocked"
+            await claims.settle(key, result, now)
+        self.s.tally("reminder", kind=kind, result=result, nursery=nursery)
+        return result
