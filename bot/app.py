@@ -12,6 +12,7 @@ from bot.line.events import EventHandler, Pusher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
+from bot.staff.console import setup_console
 from flows.base import Flow
 from flows.config import AppConfig, load_config
 from flows.domain.staff import Staff
@@ -88,4 +89,5 @@ def create_app(bot: Bot) -> web.Application:
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
     setup_admin(app, bot)
+    setup_console(app, bot)
     return app

@@ -37,6 +37,7 @@ class Settings:
     line_timeout: float = 5.0
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    staff_session_key: str = ""  # STAFF_SESSION_KEY: Fernet key of the staff console's cookie
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +51,7 @@ class Settings:
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            staff_session_key=env.get("STAFF_SESSION_KEY", ""),
         )
 
 

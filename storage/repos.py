@@ -12,6 +12,7 @@ from storage.mongo import Database
 from storage.registrations import Registrations
 from storage.seats import Seats
 from storage.sessions import Sessions
+from storage.staff_accounts import StaffAccounts
 from storage.tokens import StaffTokens
 from storage.users import Users
 
@@ -28,6 +29,7 @@ class Repos:
     bookings: Bookings
     allowances: Allowances
     tokens: StaffTokens
+    accounts: StaffAccounts
 
     @classmethod
     def on(cls, db: Database) -> Repos:
@@ -42,6 +44,7 @@ class Repos:
             bookings=Bookings(db),
             allowances=Allowances(db),
             tokens=StaffTokens(db),
+            accounts=StaffAccounts(db),
         )
 
     async def ensure_indexes(self) -> None:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.staff.cli_accounts import account, register_accounts
 from flows.domain.errors import StaffError
 from storage.tokens import CITY
 
@@ -50,6 +51,7 @@ COMMANDS: dict[str, Command] = {
     "token": _token,
     "tokens": _tokens,
     "revoke": _revoke,
+    "account": account,
     "slots": lambda bot, a: bot.staff.interview_slots(a.nursery),
     "add-slot": lambda bot, a: bot.staff.add_interview_slot(a.nursery, a.at, a.capacity),
     "remove-slot": lambda bot, a: bot.staff.remove_interview_slot(a.nursery, a.at),
@@ -96,6 +98,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("child", help="the child's name (or registration id)")
     t.add_argument("--birth-date", default=None, help="YYYY-MM-DD, when names are shared")
     _booking_parsers(ops)
+    register_accounts(ops)
     p.set_defaults(func=main)
 
 
