@@ -40,19 +40,12 @@ async def explain(
         day = await ops.run(
             request, "seats", {"nursery": params["nursery"], "date": params["date"]}
         )
-        hours = params.get("hours")
+        hours, seats = params.get("hours"), params["seats"]
         for h in day["hours"]:
-            if (not hours or int(h["hour"].split(":")[0]) in hours) and h["booked"] > params[
-                "seats"
-            ]:
-                return Refused(
-                    m.below_booked.format(
-                        date=params["date"],
-                        hour=h["hour"],
-                        booked=h["booked"],
-                        seats=params["seats"],
-                    )
-                )
+            if (not hours or int(h["hour"].split(":")[0]) in hours) and h["booked"] > seats:
+                date, hour, booked = params["date"], h["hour"], h["booked"]
+                text = m.below_booked.format(date=date, hour=hour, booked=booked, seats=seats)
+                return Refused(text)
     if name == "phone-booking" and how == "conflict":
         return Refused(
             m.no_seat.format(

@@ -121,7 +121,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
     return aiohttp_jinja2.render_template(
         "waiting_done.html",
         request,
-        {"text": text, "kind": kind, "child": form.text("label", False)},
+        {"text": text, "kind": kind},
     )
 
 
