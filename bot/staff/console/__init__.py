@@ -13,9 +13,10 @@ from aiohttp_session import session_middleware
 
 from bot.context import BOT, Bot
 from bot.staff.console import auth
-from bot.staff.console.pages import NURSERY, nursery_scope
+from bot.staff.console.pages import nursery_scope
 from bot.staff.console.views_auth import routes as auth_routes
 from bot.staff.console.views_bookings import routes as booking_routes
+from bot.staff.console.views_city import routes as city_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
 
@@ -38,24 +39,6 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
             response.headers.setdefault(k, v)
 
 
-async def _context(request: web.Request) -> dict[str, Any]:
-    """What every template gets: the account, the nursery, the CSRF token, the message."""
-    bot = request.app[BOT]
-    account = request.get(auth.ACCOUNT)
-    nursery = request.get(NURSERY)
-    nurseries = [n for n in bot.config.nurseries if account and auth.may_use(account, n.id)]
-    return {
-        "account": account,
-        "is_city": bool(account and auth.is_city(account)),
-        "nursery": nursery,
-        "nurseries": nurseries,
-        "csrf": await auth.csrf_token(request),
-        "flash": await auth.take_flash(request),
-        "path": request.path_qs,
-        "page": request.path.rstrip("/").rsplit("/", 1)[-1],
-    }
-
-
 def setup_console(parent: web.Application, bot: Bot) -> None:
     """Mount the console at /staff/ on the product app (pages, static files, session cookie)."""
     app = web.Application()
@@ -67,9 +50,8 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         app,
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
-        context_processors=[_context],
     )
-    for routes in (auth_routes, day_routes, interview_routes, booking_routes):
+    for routes in (auth_routes, day_routes, interview_routes, booking_routes, city_routes):
         app.router.add_routes(routes)
     app.router.add_static("/static/", HERE / "static", name="staff_static")
     app.on_response_prepare.append(_headers)

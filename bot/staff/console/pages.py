@@ -17,9 +17,18 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
-from bot.staff.console.auth import ACCOUNT, check_csrf, flash, may_use, messages
+from bot.staff.console.auth import (
+    ACCOUNT,
+    check_csrf,
+    csrf_token,
+    flash,
+    may_use,
+    messages,
+    take_flash,
+)
 from bot.staff.console.forms import Form, Refused
 from flows.config import Nursery
+from storage.tokens import CITY
 
 NURSERY = web.RequestKey("nursery", Nursery)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -34,17 +43,35 @@ async def nursery_scope(request: web.Request, handler: Handler) -> web.StreamRes
     try:
         nursery = request.app[BOT].config.nursery(key)
     except KeyError:
-        return page_error(request, 404, messages(request).not_found)
+        return await page_error(request, 404, messages(request).not_found)
     if not may_use(request[ACCOUNT], nursery.id):
-        return page_error(request, 403, messages(request).forbidden)
+        return await page_error(request, 403, messages(request).forbidden)
     request[NURSERY] = nursery
     return await handler(request)
 
 
-def page_error(request: web.Request, status: int, text: str) -> web.Response:
-    return aiohttp_jinja2.render_template(
-        "error.html", request, {"status": status, "message": text}, status=status
-    )
+async def render(
+    template: str, request: web.Request, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A page with what every template gets: the account, nursery, CSRF token, message."""
+    bot = request.app[BOT]
+    account = request.get(ACCOUNT)
+    nurseries = [n for n in bot.config.nurseries if account and may_use(account, n.id)]
+    base = {
+        "account": account,
+        "is_city": bool(account and account.scope == CITY),
+        "nursery": request.get(NURSERY),
+        "nurseries": nurseries,
+        "csrf": await csrf_token(request),
+        "flash": await take_flash(request),
+        "path": request.path_qs,
+        "page": request.path.rstrip("/").rsplit("/", 1)[-1],
+    }
+    return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+async def page_error(request: web.Request, status: int, text: str) -> web.Response:
+    return await render("error.html", request, {"status": status, "message": text}, status)
 
 
 def today(request: web.Request) -> dt.date:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import auth
 from bot.staff.console.auth import ACCOUNT, check_csrf, flash, messages
+from bot.staff.console.pages import render
 
 routes = web.RouteTableDef()
 
 
 @routes.get("/login")
-@aiohttp_jinja2.template("login.html")
-async def login_page(request: web.Request) -> dict[str, object]:
-    return {}
+async def login_page(request: web.Request) -> web.StreamResponse:
+    return await render("login.html", request, {})
 
 
 @routes.post("/login")
@@ -47,6 +46,4 @@ async def home(request: web.Request) -> web.StreamResponse:
         raise web.HTTPSeeOther(go)
     if not auth.is_city(account):
         raise web.HTTPSeeOther(f"/staff/n/{account.scope}/day")
-    return aiohttp_jinja2.render_template(
-        "home.html", request, {"all_nurseries": request.app[BOT].config.nurseries}
-    )
+    return await render("home.html", request, {"all_nurseries": request.app[BOT].config.nurseries})

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.auth import messages
 from bot.staff.console.forms import Form, Refused
-from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, today
+from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
 from bot.staff.console.views_interviews import delivery
 
 routes = web.RouteTableDef()
@@ -48,7 +47,7 @@ async def bookings_page(request: web.Request) -> web.StreamResponse:
     try:
         first, last = _range(request, form, MAX_LIST_DAYS)
     except Refused as e:
-        return page_error(request, 400, e.text)
+        return await page_error(request, 400, e.text)
     child = form.text("child", required=False)
     rows = await _bookings(request, first, last)
     if child:
@@ -58,7 +57,7 @@ async def bookings_page(request: web.Request) -> web.StreamResponse:
             for r in rows
             if want in r["child"].replace(" ", "") or want in r["kana"].replace(" ", "")
         ]
-    return aiohttp_jinja2.render_template(
+    return await render(
         "bookings.html",
         request,
         {
@@ -133,7 +132,7 @@ async def export(request: web.Request) -> web.StreamResponse:
     try:
         first, last = _range(request, form, MAX_EXPORT_DAYS)
     except Refused as e:
-        return page_error(request, 400, e.text)
+        return await page_error(request, 400, e.text)
     text = await ops.export_csv(request, {"nursery": n.id, "first": first, "last": last})
     name = f"bookings-{n.id}-{first.isoformat()}-{last.isoformat()}.csv"
     return web.Response(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
@@ -18,6 +17,7 @@ from bot.staff.console.pages import (
     check_version,
     nursery_url,
     page_error,
+    render,
     today,
     version,
 )
@@ -37,7 +37,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
     try:
         day = Form(request.query, messages(request)).date("date", today(request))
     except Refused as e:
-        return page_error(request, 400, e.text)
+        return await page_error(request, 400, e.text)
     seats = await ops.run(request, "seats", {"nursery": n.id, "date": day})
     rows = await ops.run(request, "roster", {"nursery": n.id, "date": day})
     rows = sorted(rows, key=lambda r: (_hour(r["start"]), r["kana"] or r["child"]))
@@ -46,7 +46,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
         hour = _hour(h["hour"])
         here = [r for r in rows if _hour(r["start"]) <= hour < _hour(r["end"])]
         hours.append({**h, "children": here})
-    return aiohttp_jinja2.render_template(
+    return await render(
         "day.html",
         request,
         {
@@ -82,13 +82,13 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
     try:
         first = Form(request.query, messages(request)).date("from", today(request))
     except Refused as e:
-        return page_error(request, 400, e.text)
+        return await page_error(request, 400, e.text)
     days = await _days(request, first, shown)
     for d in days:
         d["version"] = version(_seats_only([d]))
         d["weekday"] = dt.date.fromisoformat(d["date"]).weekday()
         d["past"] = dt.date.fromisoformat(d["date"]) < today(request)
-    return aiohttp_jinja2.render_template(
+    return await render(
         "calendar.html",
         request,
         {

@@ -5,14 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.auth import check_csrf, messages
 from bot.staff.console.forms import Form, Refused
-from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, version
+from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
 
 routes = web.RouteTableDef()
 
@@ -29,7 +28,7 @@ async def slots_page(request: web.Request) -> web.StreamResponse:
     for s in slots:
         s["version"] = version(_slot_version(s))
         s["label"] = _label(s["at"])
-    return aiohttp_jinja2.render_template(
+    return await render(
         "slots.html",
         request,
         {"slots": slots, "default_capacity": n.interview_capacity, "today": _today(request)},
@@ -91,7 +90,7 @@ async def waiting_page(request: web.Request) -> web.StreamResponse:
     rows = await ops.run(request, "waiting", {"nursery": n.id})
     for r in rows:
         r["interview_label"] = _label(r["interview_at"]) if r["interview_at"] else ""
-    return aiohttp_jinja2.render_template("waiting.html", request, {"rows": rows})
+    return await render("waiting.html", request, {"rows": rows})
 
 
 def delivery(result: dict[str, Any]) -> str:
@@ -118,7 +117,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
         kind = "ok"
     except Refused as e:
         text, kind = e.text, "error"
-    return aiohttp_jinja2.render_template(
+    return await render(
         "waiting_done.html",
         request,
         {"text": text, "kind": kind},
@@ -158,6 +157,6 @@ async def registrations_page(request: web.Request) -> web.StreamResponse:
         ]
     context: dict[str, Any] = {"rows": rows, "q": q}
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "found":
-        return aiohttp_jinja2.render_template("registrations_rows.html", request, context)
+        return await render("registrations_rows.html", request, context)
     context["duplicates"] = await ops.run(request, "duplicates", {"nursery": n.id})
-    return aiohttp_jinja2.render_template("registrations.html", request, context)
+    return await render("registrations.html", request, context)
