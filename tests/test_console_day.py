@@ -59,7 +59,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     done = page.locator(".done-row .flash")
     await done.wait_for()
     assert await done.inner_text() == (
-        "目黒 太郎さんを面談完了にしました（2025-03-31まで利用できます）。 "
+        "目黒 太郎さんを面談完了にしました（2025-03-31まで利用できます）。\n"
         "保護者のLINEにお知らせを送りました。"
     )
     assert pushed(h, "U1") == [
@@ -136,7 +136,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.get_by_role("button", name="2024-04-23 目黒 太郎さんの予約を取り消す").click()
     await page.wait_for_load_state()
     assert await console.flash() == (
-        "2024-04-23 9:00〜11:00、目黒 太郎さんの予約を取り消しました。 "
+        "2024-04-23 9:00〜11:00、目黒 太郎さんの予約を取り消しました。\n"
         "保護者のLINEにお知らせを送りました。"
     )
     assert pushed(h, "U1") == [

@@ -120,7 +120,7 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
         done = m.booking_cancelled.format(
             date=result["date"], start=result["start"], end=result["end"], child=result["child"]
         )
-        return f"{done} {told}"
+        return f"{done}\n{told}"
 
     return await action(request, nursery_url(request, "bookings"), run)
 

@@ -133,7 +133,7 @@ def _complete(request: web.Request, n: Any) -> Any:
         )
         m = form.m
         told = {"sent": m.push_sent, "blocked": m.push_blocked}.get(delivery(result), m.push_failed)
-        return m.cleared.format(child=result["child"], expiry=result["expiry"]) + " " + told
+        return m.cleared.format(child=result["child"], expiry=result["expiry"]) + "\n" + told
 
     return run
 
