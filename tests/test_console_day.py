@@ -82,7 +82,8 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     assert not (await bot.staff.day_seats("futaba", "2024-04-21"))["open"]  # a Sunday
 
     # the parent books by LINE; staff take a phone booking for the same day
-    for text in ["予約をする", "目黒 太郎/双葉の園保育園", "4/23(火)", "9:00", "11:00", "通院・出産"]:
+    chat = ["予約をする", "目黒 太郎/双葉の園保育園", "4/23(火)", "9:00", "11:00", "通院・出産"]
+    for text in chat:
         await h.say("U1", text)
     await h.say("U1", "確定")
     h.line.take("U1")
@@ -93,7 +94,9 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.get_by_label("児童名", exact=True).fill("電話 花子")
     await page.get_by_role("button", name="予約を受け付ける").click()
     await page.wait_for_load_state()
-    assert await console.flash() == "2024-04-23 9:00〜12:00、電話 花子さんの電話予約を受け付けました。"
+    assert await console.flash() == (
+        "2024-04-23 9:00〜12:00、電話 花子さんの電話予約を受け付けました。"
+    )
     await console.shot("bookings")
 
     # a change below what is booked is refused with the reason, and changes nothing
@@ -174,5 +177,5 @@ async def test_csv_cells_that_look_like_formulas_cannot_run(console):
     text = (await (await info.value).path()).read_bytes().decode("utf-8-sig")
     children = [r["child"] for r in csv.DictReader(io.StringIO(text))]
     assert sorted(children) == sorted(
-        ["'=HYPERLINK(\"https://example.com\",\"x\")", "'+1+2", "'-3", "'@SUM(A1)"]
+        ['\'=HYPERLINK("https://example.com","x")', "'+1+2", "'-3", "'@SUM(A1)"]
     )
