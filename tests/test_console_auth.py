@@ -128,3 +128,36 @@ async def test_city_staff_see_every_nursery(console):
     await page.wait_for_url("**/staff/n/kuwanomi/day")
     assert "桑の実中目黒保育園" in await page.locator("header").inner_text()
     assert PASSWORD not in await page.content()
+
+
+async def test_the_console_is_used_with_the_keyboard_alone(console):
+    page = await console.open()
+    await page.goto(console.url("/staff/login"))
+    assert await page.evaluate("document.activeElement.id") == "login"  # focused on arrival
+    await page.keyboard.type("futaba1")
+    await page.keyboard.press("Tab")
+    await page.keyboard.type("correct horse battery")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/staff/n/futaba/day")
+    await page.keyboard.press("Tab")  # the first stop skips to the page's content
+    assert await page.evaluate("document.activeElement.textContent") == "本文へ移動"
+    for _ in range(3):  # ログアウト, then the tabs: 今日・日別, カレンダー
+        await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "カレンダー"
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/staff/n/futaba/calendar")
+
+
+async def test_other_pages_for_people_to_look_at(console):
+    page = await console.login("futaba1")
+    await page.goto(console.url("/staff/n/angelica/day"))
+    await console.shot("forbidden")
+    await page.goto(console.url("/staff/n/futaba/bookings?first=2024-05-10&last=2024-05-01"))
+    assert "終了日は開始日と同じか" in await page.inner_text("main")
+    await console.shot("bad-range")
+    city = Console(console.h, console.browser)
+    page = await city.login("city1")
+    await page.goto(console.url("/staff/accounts"))
+    text = await page.inner_text("main")
+    assert "futaba1" in text and "双葉の園保育園" in text and "区（すべての保育園）" in text
+    await city.shot("accounts")
