@@ -83,3 +83,12 @@ async def test_the_session_cookie_is_secure_when_the_request_came_over_https(har
     cookie = next(c for c in secure if "staff_console=" in c)
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
     assert "Path=/staff/" in cookie
+
+
+async def test_the_embedded_store_gets_a_first_city_account_once(harness):
+    from bot.staff.cli_accounts import embedded_first_account
+
+    password = await embedded_first_account(harness.bot)
+    doc = await harness.bot.repos.accounts.get("city")
+    assert password and doc.scope == "city" and password_matches(doc.password_hash, password)
+    assert await embedded_first_account(harness.bot) is None

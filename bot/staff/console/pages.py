@@ -28,6 +28,7 @@ from bot.staff.console.auth import (
 )
 from bot.staff.console.forms import Form, Refused
 from flows.config import Nursery
+from flows.domain.errors import StaffError
 from storage.tokens import CITY
 
 NURSERY = web.RequestKey("nursery", Nursery)
@@ -47,7 +48,13 @@ async def nursery_scope(request: web.Request, handler: Handler) -> web.StreamRes
     if not may_use(request[ACCOUNT], nursery.id):
         return await page_error(request, 403, messages(request).forbidden)
     request[NURSERY] = nursery
-    return await handler(request)
+    try:
+        return await handler(request)
+    except Refused as e:  # a page (not an action) asked for something it cannot show
+        return await page_error(request, 400, e.text)
+    except StaffError as e:
+        text = messages(request).refused.format(reason=str(e))
+        return await page_error(request, 400, text)
 
 
 async def render(
