@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from tests.console_support import PASSWORD, Console, add_accounts, launch
+from tests.interview_support import registration
 
 
 @pytest.fixture
@@ -61,6 +62,18 @@ async def test_a_login_left_idle_ends(console, clock):
     await page.goto(console.url("/staff/n/futaba/calendar"))
     assert page.url.endswith("/staff/login")
     assert "しばらく操作がなかったため" in await console.flash()
+
+
+async def test_a_button_pressed_after_the_login_ended_opens_the_login_page(console, clock):
+    reg = await registration(console.h.bot, "U1")
+    page = await console.login("futaba1")
+    await page.goto(console.url("/staff/n/futaba/waiting"))
+    clock.advance(dt.timedelta(minutes=31))
+    await page.get_by_role("button", name="目黒 太郎さんを面談完了にする").click()  # htmx
+    await page.wait_for_url("**/staff/login")
+    assert "しばらく操作がなかったため" in await console.flash()
+    assert not (await console.h.bot.repos.registrations.get(reg.id)).cleared()
+    assert console.h.line.take("U1") == []
 
 
 async def test_a_disabled_account_is_out_at_once(console):

@@ -159,15 +159,29 @@ async def logout(request: web.Request) -> None:
     session.invalidate()
 
 
+def _to_login() -> web.HTTPException:
+    """To the login page; an htmx request is told to load it as a whole page."""
+    return web.HTTPSeeOther("/staff/login")
+
+
 @web.middleware
 async def require_login(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every console page but the login page needs a live session of an enabled account."""
     if request.path.startswith(PUBLIC):
         return await handler(request)
+    try:
+        return await _logged_in(request, handler)
+    except web.HTTPSeeOther as e:
+        if request.headers.get("HX-Request") == "true" and e.location == "/staff/login":
+            return web.Response(headers={"HX-Redirect": "/staff/login"})
+        raise
+
+
+async def _logged_in(request: web.Request, handler: Handler) -> web.StreamResponse:
     session = await get_session(request)
     login_name = session.get("login")
     if not login_name:
-        raise web.HTTPSeeOther("/staff/login")
+        raise _to_login()
     bot = request.app[BOT]
     now = _now(request)
     idle = dt.timedelta(minutes=bot.config.console.idle_minutes)
@@ -176,10 +190,10 @@ async def require_login(request: web.Request, handler: Handler) -> web.StreamRes
     if now - seen > idle:
         session.invalidate()
         await flash(request, "error", messages(request).session_expired)
-        raise web.HTTPSeeOther("/staff/login")
+        raise _to_login()
     if account is None or account.disabled or account.epoch != session.get("epoch"):
         session.invalidate()
-        raise web.HTTPSeeOther("/staff/login")
+        raise _to_login()
     session["seen"] = now.timestamp()
     request[ACCOUNT] = account
     return await handler(request)

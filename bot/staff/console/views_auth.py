@@ -14,7 +14,8 @@ routes = web.RouteTableDef()
 
 @routes.get("/login")
 async def login_page(request: web.Request) -> web.StreamResponse:
-    return await render("login.html", request, {})
+    rules = request.app[BOT].config.console
+    return await render("login.html", request, {"lock_after": rules.lock_after})
 
 
 @routes.post("/login")

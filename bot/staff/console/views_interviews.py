@@ -110,13 +110,15 @@ async def complete(request: web.Request) -> web.StreamResponse:
     if request.headers.get("HX-Request") != "true":
         return await action(request, nursery_url(request, "waiting"), _complete(request, n))
     data = await request.post()
-    await check_csrf(request, data)
     form = Form(data, messages(request))
     try:
+        await check_csrf(request, data)
         text = await _complete(request, n)(form)
         kind = "ok"
     except Refused as e:
         text, kind = e.text, "error"
+    except web.HTTPForbidden as e:  # shown in the row: htmx does not show error pages
+        text, kind = str(e.text), "error"
     return await render(
         "waiting_done.html",
         request,
