@@ -51,6 +51,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
         request,
         {
             "day": day,
+            "is_today": day == today(request),
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
             "seats": seats,
