@@ -127,6 +127,7 @@ async def test_a_push_that_did_not_arrive_is_shown_to_phone_the_parent(console):
         await page.locator(".done-row", has_text="目黒 太郎").inner_text()
     )
     assert await done.count() == 0
+    assert await page.locator(".done-row .flash.warn").count() == 1  # to be acted on
     h.line.fail_next(500, times=20)
     await page.get_by_role("button", name="碑文谷 次郎さんを面談完了にする").click()
     row = page.locator(".done-row", has_text="碑文谷 次郎")

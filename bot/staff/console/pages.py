@@ -109,17 +109,21 @@ def back_to(form: Form, default: str) -> str:
 
 
 async def action(
-    request: web.Request, default_back: str, run: Callable[[Form], Awaitable[str]]
+    request: web.Request,
+    default_back: str,
+    run: Callable[[Form], Awaitable[str | tuple[str, str]]],
 ) -> web.StreamResponse:
-    """Check CSRF, run the action on the form, go back to the page with what happened."""
+    """Check CSRF, run the action on the form, go back to the page with what happened
+    (`run` gives the message, or `(kind, message)`: `warn` when staff must still act)."""
     data = await request.post()
     await check_csrf(request, data)
     form = Form(data, messages(request))
     back = back_to(form, default_back)
     try:
-        text = await run(form)
+        done = await run(form)
     except Refused as e:
         await flash(request, "error", e.text, form.values())
         raise web.HTTPSeeOther(back) from None
-    await flash(request, "ok", text)
+    kind, text = done if isinstance(done, tuple) else ("ok", done)
+    await flash(request, kind, text)
     raise web.HTTPSeeOther(back)

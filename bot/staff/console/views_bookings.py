@@ -105,7 +105,7 @@ async def phone_booking(request: web.Request) -> web.StreamResponse:
 async def cancel_booking(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
 
-    async def run(form: Form) -> str:
+    async def run(form: Form) -> tuple[str, str]:
         m = form.m
         day = form.date("date")
         booking = form.text("booking")
@@ -120,7 +120,7 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
         done = m.booking_cancelled.format(
             date=result["date"], start=result["start"], end=result["end"], child=result["child"]
         )
-        return f"{done}\n{told}"
+        return ("ok" if how == "sent" else "warn"), f"{done}\n{told}"
 
     return await action(request, nursery_url(request, "bookings"), run)
 

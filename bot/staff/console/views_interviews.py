@@ -113,8 +113,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
     form = Form(data, messages(request))
     try:
         await check_csrf(request, data)
-        text = await _complete(request, n)(form)
-        kind = "ok"
+        kind, text = await _complete(request, n)(form)
     except Refused as e:
         text, kind = e.text, "error"
     except web.HTTPForbidden as e:  # shown in the row: htmx does not show error pages
@@ -127,15 +126,17 @@ async def complete(request: web.Request) -> web.StreamResponse:
 
 
 def _complete(request: web.Request, n: Any) -> Any:
-    async def run(form: Form) -> str:
+    async def run(form: Form) -> tuple[str, str]:
         reg = form.text("registration")
         label = form.text("label", required=False)
         result = await refusals.run(
             request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}, label
         )
         m = form.m
-        told = {"sent": m.push_sent, "blocked": m.push_blocked}.get(delivery(result), m.push_failed)
-        return m.cleared.format(child=result["child"], expiry=result["expiry"]) + "\n" + told
+        how = delivery(result)
+        told = {"sent": m.push_sent, "blocked": m.push_blocked}.get(how, m.push_failed)
+        text = m.cleared.format(child=result["child"], expiry=result["expiry"]) + "\n" + told
+        return ("ok" if how == "sent" else "warn"), text
 
     return run
 
