@@ -9,6 +9,7 @@ from typing import Any
 from playwright.async_api import Browser, Page, async_playwright
 
 from bot.qa.harness import Harness
+from bot.staff.operations import jsonable
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -88,6 +89,15 @@ class Console:
 
     async def csrf(self) -> str:
         return await self.page.locator("input[name=csrf]").first.get_attribute("value") or ""
+
+
+async def day_seats(bot: Any, nursery: str, day: str) -> dict[str, Any]:
+    """A day's seats as plain data."""
+    return jsonable(await bot.staff.bookings.day_seats(nursery, day))
+
+
+async def roster(bot: Any, nursery: str, day: str) -> list[dict[str, Any]]:
+    return jsonable(await bot.staff.bookings.roster(nursery, day))
 
 
 async def launch() -> Any:

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from tests.console_support import PASSWORD, Console, add_accounts, launch
+from tests.console_support import PASSWORD, Console, add_accounts, day_seats, launch, roster
 from tests.interview_support import registration
 
 
@@ -109,7 +109,7 @@ async def test_a_nurserys_staff_get_403_on_every_page_and_action_of_another(cons
         status, body = await console.post(f"/staff/n/angelica/{path}", {**form, "csrf": token})
         assert status == 403 and "表示・変更できません" in body, path
     assert await console.h.bot.repos.interviews.all("angelica") == []
-    day = await console.h.bot.staff.day_seats("angelica", "2024-04-23")
+    day = await day_seats(console.h.bot, "angelica", "2024-04-23")
     assert [h["seats"] for h in day["hours"]] == [3] * 9
     assert await page.get_by_role("link", name="操作ログ").count() == 0  # the city's only
     for path in ("/staff/log", "/staff/log.csv", "/staff/accounts"):
@@ -123,13 +123,11 @@ async def test_forms_without_or_with_a_wrong_csrf_token_are_refused(console):
         data = form if token is None else {**form, "csrf": token}
         status, body = await console.post("/staff/n/futaba/bookings/phone", data)
         assert status == 403 and "このフォームは使えなくなっています" in body
-    assert await console.h.bot.staff.roster("futaba", "2024-04-23") == []
+    assert await roster(console.h.bot, "futaba", "2024-04-23") == []
     token = await console.csrf()
     status, _ = await console.post("/staff/n/futaba/bookings/phone", {**form, "csrf": token})
     assert status == 0  # the redirect after a done action (fetch sees it as opaque)
-    assert [r["child"] for r in await console.h.bot.staff.roster("futaba", "2024-04-23")] == [
-        "電話 花"
-    ]
+    assert [r["child"] for r in await roster(console.h.bot, "futaba", "2024-04-23")] == ["電話 花"]
     assert page.url.endswith("/staff/n/futaba/day")
 
 

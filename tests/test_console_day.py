@@ -9,7 +9,7 @@ import io
 import pytest
 
 from bot.qa.screen import texts
-from tests.console_support import SHOTS, Console, add_accounts, launch
+from tests.console_support import SHOTS, Console, add_accounts, day_seats, launch, roster
 from tests.interview_support import at, registration
 
 
@@ -77,9 +77,9 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.get_by_role("button", name="定員を変える").click()
     await page.wait_for_load_state()
     assert await console.flash() == "2024-04-22〜2024-04-27の6日、定員を1時間あたり2人にしました。"
-    day = await bot.staff.day_seats("futaba", "2024-04-23")
+    day = await day_seats(bot, "futaba", "2024-04-23")
     assert [x["seats"] for x in day["hours"]] == [2] * 9
-    assert not (await bot.staff.day_seats("futaba", "2024-04-21"))["open"]  # a Sunday
+    assert not (await day_seats(bot, "futaba", "2024-04-21"))["open"]  # a Sunday
 
     # the parent books by LINE; staff take a phone booking for the same day
     chat = ["予約をする", "目黒 太郎/双葉の園保育園", "4/23(火)", "9:00", "11:00", "通院・出産"]
@@ -110,7 +110,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
         "先に予約を取り消してください。何も変更していません。"
     )
     assert await page.get_by_label("1時間あたりの定員（人）").input_value() == "1"  # kept
-    day = await bot.staff.day_seats("futaba", "2024-04-23")
+    day = await day_seats(bot, "futaba", "2024-04-23")
     assert [x["seats"] for x in day["hours"]] == [2] * 9
     await page.goto(console.url("/staff/n/futaba/calendar?from=2024-04-20"))
     cell = page.locator("td[title='2024-04-23 9:00']")
@@ -119,15 +119,15 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
 
     # 今日・日別: the day's roster, with the answers and the phone booking; printable
     await page.goto(console.url("/staff/n/futaba/day?date=2024-04-23"))
-    roster = page.locator("table.roster")
-    text = await roster.inner_text()
+    table = page.locator("table.roster")
+    text = await table.inner_text()
     assert "目黒 太郎" in text and "通院・出産" in text and "電話 花子" in text
-    assert "電話" in await roster.locator("tr", has_text="電話 花子").inner_text()
+    assert "電話" in await table.locator("tr", has_text="電話 花子").inner_text()
     await console.shot("day")
     await page.emulate_media(media="print")
     assert not await page.locator("nav.tabs").is_visible()
     assert not await page.get_by_role("button", name="印刷").is_visible()
-    assert await roster.is_visible()
+    assert await table.is_visible()
     assert "双葉の園保育園　2024-04-23" in await page.locator(".print-only").inner_text()
     await page.screenshot(path=str(SHOTS / "day-print.png"), full_page=True)
     await page.pdf(path=str(SHOTS / "day-print.pdf"), landscape=True)
@@ -146,7 +146,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
         "双葉の園保育園の4/23(火) 9:00～11:00の一時保育予約（目黒 太郎さん）"
         "は保育園により取り消されました。"
     ]
-    assert [r["child"] for r in await bot.staff.roster("futaba", "2024-04-23")] == ["電話 花子"]
+    assert [r["child"] for r in await roster(bot, "futaba", "2024-04-23")] == ["電話 花子"]
 
     # export the month as CSV
     async with page.expect_download() as info:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.console_support import Console, add_accounts, launch
+from tests.console_support import Console, add_accounts, day_seats, launch
 from tests.interview_support import at, registration
 
 
@@ -21,7 +21,7 @@ async def console(harness):
 
 
 async def seats(console, day: str) -> list[int]:
-    return [h["seats"] for h in (await console.h.bot.staff.day_seats("futaba", day))["hours"]]
+    return [h["seats"] for h in (await day_seats(console.h.bot, "futaba", day))["hours"]]
 
 
 async def test_a_wrong_date_or_number_gets_a_message_and_changes_nothing(console):
@@ -56,7 +56,9 @@ async def test_a_wrong_date_or_number_gets_a_message_and_changes_nothing(console
 async def test_a_stale_form_is_refused_and_changes_nothing(console):
     page = await console.login("futaba1")
     await page.goto(console.url("/staff/n/futaba/calendar"))
-    await console.h.bot.staff.set_capacity("futaba", "2024-04-23", 1)  # someone else, meanwhile
+    await console.h.bot.staff.bookings.set_capacity(
+        "futaba", "2024-04-23", 1
+    )  # someone else, meanwhile
     await page.get_by_role("button", name="2024-04-23を休みにする").click()
     await page.wait_for_load_state()
     assert await console.flash() == (
@@ -77,8 +79,8 @@ async def test_a_stale_form_is_refused_and_changes_nothing(console):
 async def test_removing_a_slot_someone_took_since_is_refused(console):
     bot = console.h.bot
     reg = await registration(bot, "U1")
-    await bot.staff.add_interview_slot("futaba", "2024-04-24T10:00")
-    await bot.staff.add_interview_slot("futaba", "2024-04-25T10:00")
+    await bot.staff.interviews.add_interview_slot("futaba", "2024-04-24T10:00")
+    await bot.staff.interviews.add_interview_slot("futaba", "2024-04-25T10:00")
     page = await console.login("futaba1")
     await page.goto(console.url("/staff/n/futaba/slots"))
     slot = (await bot.repos.interviews.all("futaba"))[0]

@@ -10,6 +10,7 @@ import secrets
 import sys
 from typing import Any
 
+from flows.domain import lookup
 from flows.domain.errors import StaffError
 from storage.tokens import CITY
 
@@ -45,7 +46,7 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
     if a.action == "list":
         return [_view(d, now) for d in await accounts.all()]
     if a.action == "add":
-        scope = a.scope if a.scope == CITY else bot.staff.nursery(a.scope).id
+        scope = a.scope if a.scope == CITY else lookup.nursery(bot.services, a.scope).id
         doc = await accounts.add(a.login, scope, a.name or a.login, _password(a), now)
         if doc is None:
             raise StaffError(f"there is already an account {a.login}")

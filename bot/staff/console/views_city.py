@@ -53,10 +53,45 @@ async def _entries(request: web.Request) -> tuple[dict[str, Any], list[dict[str,
                 "params": _compact(e.params),
                 "before": _compact(e.before),
                 "after": _compact(e.after),
+                "shown": {k: _fields(getattr(e, k)) for k in ("params", "before", "after")},
             }
         )
     query = {"first": first, "last": last, "nursery": nursery}
     return query, rows
+
+
+HIDDEN = {"nursery", "notice", "notified", "hour", "free"}
+
+
+def _fields(value: Any) -> list[tuple[str, str]]:
+    """A logged value as (field, text) pairs for people; the template names the fields."""
+    if not isinstance(value, dict):
+        return [] if value in (None, [], "") else [("value", _compact(value))]
+    out = []
+    for key, v in value.items():
+        if key in HIDDEN or v is None:
+            continue
+        if key == "hours" and isinstance(v, list) and v and isinstance(v[0], dict):
+            out.append(("seats_by_hour", _hour_ranges(v, "seats")))
+            if any(h.get("booked") for h in v):
+                out.append(("booked_by_hour", _hour_ranges(v, "booked")))
+        elif isinstance(v, list):
+            out.append((key, ", ".join(str(x) for x in v)))
+        else:
+            out.append((key, str(v)))
+    return out
+
+
+def _hour_ranges(hours: list[dict[str, Any]], field: str) -> str:
+    """`8:00–17:00 3` for runs of hours with the same number."""
+    runs: list[list[Any]] = []
+    for h in hours:
+        start = int(str(h["hour"]).split(":")[0])
+        if runs and runs[-1][2] == h.get(field) and runs[-1][1] == start:
+            runs[-1][1] = start + 1
+        else:
+            runs.append([start, start + 1, h.get(field)])
+    return ", ".join(f"{a}:00–{b}:00 {n}" for a, b, n in runs)
 
 
 def _compact(value: Any) -> str:
