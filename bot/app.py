@@ -15,6 +15,7 @@ from bot.maintenance import Maintenance
 from bot.metrics import add_metrics_route, tally
 from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
+from bot.staff.console import setup_console
 from bot.staff.operations import Operations
 from flows.base import Flow
 from flows.config import AppConfig, load_config
@@ -106,4 +107,5 @@ def create_app(bot: Bot) -> web.Application:
     app.router.add_get("/healthz", healthz)
     add_metrics_route(app, bot)
     setup_admin(app)
+    setup_console(app, bot)
     return app

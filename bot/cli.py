@@ -19,6 +19,7 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.context import Settings
     from bot.logs import configure
     from bot.serve import make_app, switch_on_from_env
+    from bot.staff.cli_accounts import embedded_first_account
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
@@ -31,7 +32,20 @@ def _serve(args: argparse.Namespace) -> int:
     switch_on_from_env()
     bot = build(settings)
     port = int(args.port or os.environ.get("PORT", "8080"))
-    web.run_app(make_app(bot), host=args.host, port=port, access_log=None, print=None)
+    app = make_app(bot)
+
+    async def first_account(app: web.Application) -> None:
+        password = await embedded_first_account(bot)
+        if password:
+            print(
+                f"staff console: http://localhost:{port}/staff/ login `city`, password "
+                f"{password} (embedded store only; with MongoDB create accounts with "
+                "`python -m bot staff account add`)",
+                file=sys.stderr,
+            )
+
+    app.on_startup.append(first_account)
+    web.run_app(app, host=args.host, port=port, access_log=None, print=None)
     return 0
 
 

@@ -45,6 +45,7 @@ class Settings:
     metrics_allow: str = "127.0.0.1/32,::1/128"  # who may read /metrics without the token
     metrics_token: str = ""
     line_data_base: str = ""  # LINE's data API (rich menu images); default from line_api_base
+    staff_session_key: str = ""  # STAFF_SESSION_KEY: Fernet key of the staff console's cookie
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -63,6 +64,7 @@ class Settings:
             metrics_allow=env.get("METRICS_ALLOW", cls.metrics_allow),
             metrics_token=env.get("METRICS_TOKEN", ""),
             line_data_base=env.get("LINE_API_DATA_BASE_URL", ""),
+            staff_session_key=env.get("STAFF_SESSION_KEY", ""),
         )
 
     def data_api_base(self) -> str:

@@ -109,7 +109,7 @@ async def _store_families(bot: Any) -> list[Metric]:
 def render(extra: list[Metric]) -> bytes:
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)  # every worker's files, added up
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_Families(REGISTRY.collect()))
     registry.register(_Families(extra))

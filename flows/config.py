@@ -229,6 +229,60 @@ class Messages(_Strict):
     label_female: str
 
 
+class ConsoleMessages(_Strict):
+    """What the staff web console says about a request (page labels are in its templates)."""
+
+    login_failed: str
+    login_locked: str
+    login_disabled: str
+    logged_out: str
+    session_expired: str
+    csrf_failed: str
+    forbidden: str
+    not_found: str
+    stale: str
+    missing: str
+    bad_date: str
+    bad_time: str
+    bad_number: str
+    past_date: str
+    range_order: str
+    range_too_long: str
+    hours_order: str
+    outside_hours: str
+    below_booked: str
+    no_seat: str
+    slot_past: str
+    slot_held: str
+    slot_gone: str
+    already_cleared: str
+    already_cancelled: str
+    refused: str
+    seats_set: str
+    day_closed: str
+    day_opened: str
+    slot_added: str
+    slot_removed: str
+    cleared: str
+    phone_booked: str
+    booking_cancelled: str
+    push_sent: str
+    push_blocked: str
+    push_failed: str
+    push_phone_booking: str
+    fields: dict[str, str]  # form field -> its name in messages
+
+
+class ConsoleSettings(_Strict):
+    """The staff web console: session idle time, lockout, and its messages."""
+
+    idle_minutes: int = Field(30, ge=1, le=24 * 60)
+    lock_after: int = Field(5, ge=1, le=100)  # wrong passwords in a row that lock an account
+    lock_minutes: int = Field(15, ge=1, le=24 * 60)
+    days_shown: int = Field(14, ge=7, le=62)  # days on one calendar page
+    messages: ConsoleMessages
+
+
 class AppConfig(_Strict):
     timezone: str = "Asia/Tokyo"
     website_url: str = Field(pattern=r"^https://")
@@ -245,6 +299,7 @@ class AppConfig(_Strict):
     reminders: ReminderTimes = ReminderTimes()
     rich_menu: RichMenu | None = None
     messages: Messages
+    console: ConsoleSettings
 
     @field_validator("keywords")
     @classmethod

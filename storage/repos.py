@@ -14,6 +14,7 @@ from storage.registrations import Registrations
 from storage.reminders import ReminderClaims
 from storage.seats import Seats
 from storage.sessions import Sessions
+from storage.staff_accounts import StaffAccounts
 from storage.tokens import StaffTokens
 from storage.users import Users
 
@@ -32,6 +33,7 @@ class Repos:
     tokens: StaffTokens
     reminders: ReminderClaims
     audit: AuditLog
+    accounts: StaffAccounts
 
     @classmethod
     def on(cls, db: Database) -> Repos:
@@ -48,6 +50,7 @@ class Repos:
             tokens=StaffTokens(db),
             reminders=ReminderClaims(db),
             audit=AuditLog(db),
+            accounts=StaffAccounts(db),
         )
 
     async def ensure_indexes(self) -> None:

@@ -244,7 +244,7 @@ def _set_up(menu: dict[str, Any], png: bytes, token: str, api_base: str, data_ba
             if e.status != 404:
                 raise MenuError(f"LINE answered {e.status}: {_why(e)}") from None
             previous = None
-        new_id = api.create_rich_menu(request).rich_menu_id
+        new_id: str = api.create_rich_menu(request).rich_menu_id
         try:
             blob.set_rich_menu_image(new_id, png, _headers={"Content-Type": "image/png"})
             api.set_default_rich_menu(new_id)

@@ -43,7 +43,9 @@ def problems(menu: Any) -> list[str]:
     for i, area in enumerate(areas):
         b = area.get("bounds") or {}
         x, y, aw, ah = (b.get(k) for k in ("x", "y", "width", "height"))
-        if not all(isinstance(v, int) for v in (x, y, aw, ah)):
+        if not (isinstance(x, int) and isinstance(y, int) and isinstance(aw, int)) or not (
+            isinstance(ah, int)
+        ):
             out.append(f"areas[{i}].bounds: x, y, width and height are required")
         elif x < 0 or y < 0 or aw <= 0 or ah <= 0 or x + aw > w or y + ah > h:
             out.append(f"areas[{i}].bounds lie outside the {w}x{h} image")

@@ -19,6 +19,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.staff.cli_accounts import account, register_accounts
 from bot.staff.csv_export import bookings_csv, csv_bytes
 from bot.staff.operations import OPERATIONS, Actor, Operation, jsonable, plain_types
 from flows.domain import lookup
@@ -54,6 +55,7 @@ async def _revoke(bot: Any, a: argparse.Namespace) -> dict[str, str]:
 
 # commands about API tokens, not about a nursery's data (so not staff operations)
 TOKEN_COMMANDS: dict[str, Command] = {"token": _token, "tokens": _tokens, "revoke": _revoke}
+TOKEN_COMMANDS["account"] = account  # staff console accounts (bot/staff/cli_accounts.py)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -66,6 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     t.add_argument("id")
     for op in OPERATIONS.values():
         _operation_parser(ops, op)
+    register_accounts(ops)
     p.set_defaults(func=main)
 
 

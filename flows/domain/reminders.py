@@ -24,6 +24,7 @@ from flows.replies import Text
 from flows.services import Services
 from storage.bookings import HELD, BookingDoc
 from storage.interviews import SlotDoc
+from storage.reminders import Status as ClaimStatus
 
 log = structlog.get_logger("flows.domain.reminders")
 
@@ -159,7 +160,8 @@ class Reminders:
             log.warning("reminder_push_failed", kind=kind, error=type(e).__name__)
             result = "retry"
         else:
-            result = "sent" if pushed else "blocked"
-            await claims.settle(key, result, now)
+            settled: ClaimStatus = "sent" if pushed else "blocked"
+            await claims.settle(key, settled, now)
+            result = settled
         self.s.tally("reminder", kind=kind, result=result, nursery=nursery)
         return result

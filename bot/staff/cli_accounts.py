@@ -1,0 +1,92 @@
+"""`python -m bot staff account ...`: staff console accounts (add, list, disable, enable,
+unlock, password). Passwords are asked for without echo (or read from stdin with
+`--password-stdin`) and only their argon2 hash is stored."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from typing import Any
+
+from flows.domain import lookup
+from flows.domain.errors import StaffError
+from storage.tokens import CITY
+
+MIN_PASSWORD = 10
+
+
+def _password(a: argparse.Namespace) -> str:
+    if a.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("password: ")
+        if getpass.getpass("again: ") != password:
+            raise StaffError("the two passwords differ")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"a password needs at least {MIN_PASSWORD} characters")
+    return password
+
+
+def _view(doc: Any, now: Any) -> dict[str, Any]:
+    return {
+        "login": doc.id,
+        "scope": doc.scope,
+        "name": doc.name,
+        "disabled": doc.disabled,
+        "locked": doc.locked(now),
+        "created_at": doc.created_at.isoformat(timespec="minutes"),
+    }
+
+
+async def account(bot: Any, a: argparse.Namespace) -> Any:
+    accounts = bot.repos.accounts
+    now = bot.services.now()
+    if a.action == "list":
+        return [_view(d, now) for d in await accounts.all()]
+    if a.action == "add":
+        scope = a.scope if a.scope == CITY else lookup.nursery(bot.services, a.scope).id
+        doc = await accounts.add(a.login, scope, a.name or a.login, _password(a), now)
+        if doc is None:
+            raise StaffError(f"there is already an account {a.login}")
+        return _view(doc, now)
+    if a.action == "password":
+        doc = await accounts.set_password(a.login, _password(a))
+    elif a.action == "unlock":
+        doc = await accounts.unlock(a.login)
+    else:
+        doc = await accounts.set_disabled(a.login, a.action == "disable")
+    if doc is None:
+        raise StaffError(f"there is no account {a.login}")
+    return _view(doc, now)
+
+
+def register_accounts(ops: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = ops.add_parser("account", help="staff console accounts: add, list, disable, ...")
+    acts = p.add_subparsers(dest="action", required=True)
+    t = acts.add_parser("add", help="a new account for a nursery (id or name) or city")
+    t.add_argument("login")
+    t.add_argument("scope", help="a nursery's id or name, or `city`")
+    t.add_argument("--name", default="", help="the person's name as the console shows it")
+    t.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    acts.add_parser("list", help="every account (never the password)")
+    for name, text in (
+        ("disable", "the account can no longer log in; its open sessions end"),
+        ("enable", "the account can log in again"),
+        ("unlock", "lift a lock after too many wrong passwords"),
+    ):
+        acts.add_parser(name, help=text).add_argument("login")
+    t = acts.add_parser("password", help="set a new password (open sessions end)")
+    t.add_argument("login")
+    t.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+
+
+async def embedded_first_account(bot: Any) -> str | None:
+    """On the embedded in-memory store, with no account yet: a city account `city` with a
+    new password, returned to be shown once (its data is gone at exit anyway)."""
+    if bot.store.kind != "memory" or await bot.repos.accounts.all():
+        return None
+    password = secrets.token_urlsafe(12)
+    await bot.repos.accounts.add(CITY, CITY, "区 管理者", password, bot.services.now())
+    return password

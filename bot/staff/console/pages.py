@@ -1,0 +1,129 @@
+"""What every console page shares: the nursery check, rendering, actions with their answer.
+
+An action (a POST) checks the CSRF token, reads its form, runs, and answers with a
+redirect to the page it came from, carrying a message: what was done, or why
+nothing was (`Refused`, or a staff operation's refusal put into Japanese).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from bot.context import BOT
+from bot.staff.console.auth import (
+    ACCOUNT,
+    check_csrf,
+    csrf_token,
+    flash,
+    may_use,
+    messages,
+    take_flash,
+)
+from bot.staff.console.forms import Form, Refused
+from flows.config import Nursery
+from flows.domain.errors import StaffError
+from storage.tokens import CITY
+
+NURSERY = web.RequestKey("nursery", Nursery)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def nursery_scope(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Pages under /staff/n/{nursery}/: 404 for an unknown nursery, 403 for another's staff."""
+    key = request.match_info.get("nursery")
+    if key is None:
+        return await handler(request)
+    try:
+        nursery = request.app[BOT].config.nursery(key)
+    except KeyError:
+        return await page_error(request, 404, messages(request).not_found)
+    if not may_use(request[ACCOUNT], nursery.id):
+        return await page_error(request, 403, messages(request).forbidden)
+    request[NURSERY] = nursery
+    try:
+        return await handler(request)
+    except Refused as e:  # a page (not an action) asked for something it cannot show
+        return await page_error(request, 400, e.text)
+    except StaffError as e:
+        text = messages(request).refused.format(reason=str(e))
+        return await page_error(request, 400, text)
+
+
+async def render(
+    template: str, request: web.Request, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    """A page with what every template gets: the account, nursery, CSRF token, message."""
+    bot = request.app[BOT]
+    account = request.get(ACCOUNT)
+    nurseries = [n for n in bot.config.nurseries if account and may_use(account, n.id)]
+    base = {
+        "account": account,
+        "is_city": bool(account and account.scope == CITY),
+        "nursery": request.get(NURSERY),
+        "nurseries": nurseries,
+        "csrf": await csrf_token(request),
+        "flash": await take_flash(request),
+        "path": request.path_qs,
+        "page": request.path.rstrip("/").rsplit("/", 1)[-1],
+    }
+    return aiohttp_jinja2.render_template(template, request, base | context, status=status)
+
+
+async def page_error(request: web.Request, status: int, text: str) -> web.Response:
+    return await render("error.html", request, {"status": status, "message": text}, status)
+
+
+def today(request: web.Request) -> dt.date:
+    return request.app[BOT].services.today()
+
+
+def nursery_url(request: web.Request, page: str) -> str:
+    return f"/staff/n/{request[NURSERY].id}/{page}"
+
+
+def version(data: Any) -> str:
+    """A short digest of what a form was built from; a different one on submit means stale."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def check_version(form: Form, current: Any) -> None:
+    if form.data.get("version", "") != version(current):
+        raise Refused(form.m.stale)
+
+
+def back_to(form: Form, default: str) -> str:
+    """The page to return to: the form's `back` if it is a console page, else `default`."""
+    back = str(form.data.get("back", ""))
+    if back.startswith("/staff/") and "//" not in back and "\\" not in back:
+        return back
+    return default
+
+
+async def action(
+    request: web.Request,
+    default_back: str,
+    run: Callable[[Form], Awaitable[str | tuple[str, str]]],
+) -> web.StreamResponse:
+    """Check CSRF, run the action on the form, go back to the page with what happened
+    (`run` gives the message, or `(kind, message)`: `warn` when staff must still act)."""
+    data = await request.post()
+    await check_csrf(request, data)
+    form = Form(data, messages(request))
+    back = back_to(form, default_back)
+    try:
+        done = await run(form)
+    except Refused as e:
+        await flash(request, "error", e.text, form.values())
+        raise web.HTTPSeeOther(back) from None
+    kind, text = done if isinstance(done, tuple) else ("ok", done)
+    await flash(request, kind, text)
+    raise web.HTTPSeeOther(back)

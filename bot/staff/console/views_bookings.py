@@ -1,0 +1,139 @@
+"""予約: bookings by day and child, phone bookings, cancelling (the parent is told), CSV."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from bot.context import BOT
+from bot.staff.console import ops, refusals
+from bot.staff.console.auth import messages
+from bot.staff.console.forms import Form, Refused
+from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
+from bot.staff.console.views_interviews import delivery
+
+routes = web.RouteTableDef()
+MAX_LIST_DAYS = 31
+MAX_EXPORT_DAYS = 400
+
+
+def _range(request: web.Request, form: Form, longest: int) -> tuple[dt.date, dt.date]:
+    horizon = request.app[BOT].config.booking.horizon_days
+    first = form.date("first", today(request))
+    last = form.date("last", first + dt.timedelta(days=horizon))
+    if last < first:
+        raise Refused(form.m.range_order)
+    if (last - first).days >= longest:
+        raise Refused(form.m.range_too_long.format(days=longest))
+    return first, last
+
+
+async def _bookings(request: web.Request, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The held bookings of the days, as the export has them (one operation for the range)."""
+    params = {"nursery": request[NURSERY].id, "first": first, "last": last}
+    return list((await ops.run(request, "export", params))["rows"])
+
+
+@routes.get("/n/{nursery}/bookings")
+async def bookings_page(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    form = Form(request.query, messages(request))
+    try:
+        first, last = _range(request, form, MAX_LIST_DAYS)
+    except Refused as e:
+        return await page_error(request, 400, e.text)
+    child = form.text("child", required=False)
+    rows = await _bookings(request, first, last)
+    if child:
+        want = child.replace(" ", "")
+        rows = [
+            r
+            for r in rows
+            if want in r["child"].replace(" ", "") or want in r["kana"].replace(" ", "")
+        ]
+    return await render(
+        "bookings.html",
+        request,
+        {
+            "first": first,
+            "last": last,
+            "child": child,
+            "rows": rows,
+            "month_first": today(request).replace(day=1),
+            "month_last": _month_end(today(request)),
+            "starts": list(n.hours.range()),
+            "ends": list(range(n.hours.open + 1, n.hours.close + 1)),
+        },
+    )
+
+
+def _month_end(day: dt.date) -> dt.date:
+    nxt = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+@routes.post("/n/{nursery}/bookings/phone")
+async def phone_booking(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+
+    async def run(form: Form) -> str:
+        m = form.m
+        day = form.date("date")
+        start = form.number("start", n.hours.open, n.hours.close - 1)
+        end = form.number("end", n.hours.open + 1, n.hours.close)
+        child = form.text("child")
+        if day < today(request):
+            raise Refused(m.past_date.format(date=day.isoformat()))
+        if end <= start:
+            raise Refused(m.hours_order)
+        params = {"nursery": n.id, "date": day, "start": start, "end": end, "child": child}
+        await refusals.run(request, "phone-booking", params, child)
+        return m.phone_booked.format(
+            date=day.isoformat(), start=f"{start}:00", end=f"{end}:00", child=child
+        )
+
+    return await action(request, nursery_url(request, "bookings"), run)
+
+
+@routes.post("/n/{nursery}/bookings/cancel")
+async def cancel_booking(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+
+    async def run(form: Form) -> tuple[str, str]:
+        m = form.m
+        day = form.date("date")
+        booking = form.text("booking")
+        params = {"nursery": n.id, "child": booking, "date": day}
+        result = await refusals.run(request, "cancel-booking", params)
+        how = delivery(result) if result.get("source") != "phone" else "phone"
+        told = {
+            "sent": m.push_sent,
+            "blocked": m.push_blocked,
+            "phone": m.push_phone_booking,
+        }.get(how, m.push_failed)
+        done = m.booking_cancelled.format(
+            date=result["date"], start=result["start"], end=result["end"], child=result["child"]
+        )
+        return ("ok" if how == "sent" else "warn"), f"{done}\n{told}"
+
+    return await action(request, nursery_url(request, "bookings"), run)
+
+
+@routes.get("/n/{nursery}/bookings.csv")
+async def export(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    form = Form(request.query, messages(request))
+    try:
+        first, last = _range(request, form, MAX_EXPORT_DAYS)
+    except Refused as e:
+        return await page_error(request, 400, e.text)
+    text = await ops.export_csv(request, {"nursery": n.id, "first": first, "last": last})
+    name = f"bookings-{n.id}-{first.isoformat()}-{last.isoformat()}.csv"
+    return web.Response(
+        body=text.encode("utf-8-sig"),  # with a BOM, so spreadsheet software reads Japanese
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -1,0 +1,178 @@
+"""今日・日別 (who comes on a day, printable) and カレンダー (days x hours; seats, open, close)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from bot.context import BOT
+from bot.staff.console import ops, refusals
+from bot.staff.console.auth import messages
+from bot.staff.console.forms import Form, Refused
+from bot.staff.console.pages import (
+    NURSERY,
+    action,
+    check_version,
+    nursery_url,
+    page_error,
+    render,
+    today,
+    version,
+)
+from flows.domain.calendar import closed
+
+routes = web.RouteTableDef()
+MAX_RANGE_DAYS = 62
+
+
+def _hour(label: str) -> int:
+    return int(label.split(":")[0])
+
+
+@routes.get("/n/{nursery}/day")
+async def day_page(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    try:
+        day = Form(request.query, messages(request)).date("date", today(request))
+    except Refused as e:
+        return await page_error(request, 400, e.text)
+    seats = await ops.run(request, "seats", {"nursery": n.id, "date": day})
+    rows = await ops.run(request, "roster", {"nursery": n.id, "date": day})
+    rows = sorted(rows, key=lambda r: (_hour(r["start"]), r["kana"] or r["child"]))
+    hours = []
+    for h in seats["hours"]:
+        hour = _hour(h["hour"])
+        here = [r for r in rows if _hour(r["start"]) <= hour < _hour(r["end"])]
+        hours.append({**h, "children": here})
+    return await render(
+        "day.html",
+        request,
+        {
+            "day": day,
+            "is_today": day == today(request),
+            "prev": day - dt.timedelta(days=1),
+            "next": day + dt.timedelta(days=1),
+            "seats": seats,
+            "rows": rows,
+            "hours": hours,
+            "questions": [q.label for q in n.questions],
+        },
+    )
+
+
+async def _days(request: web.Request, first: dt.date, count: int) -> list[dict[str, Any]]:
+    n = request[NURSERY]
+    out = []
+    for i in range(count):
+        day = first + dt.timedelta(days=i)
+        out.append(await ops.run(request, "seats", {"nursery": n.id, "date": day}))
+    return out
+
+
+def _seats_only(days: list[dict[str, Any]]) -> list[Any]:
+    """What a calendar form depends on: each day's seats per hour (not the bookings)."""
+    return [[d["date"], [h["seats"] for h in d["hours"]]] for d in days]
+
+
+@routes.get("/n/{nursery}/calendar")
+async def calendar_page(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    shown = request.app[BOT].config.console.days_shown
+    try:
+        first = Form(request.query, messages(request)).date("from", today(request))
+    except Refused as e:
+        return await page_error(request, 400, e.text)
+    days = await _days(request, first, shown)
+    for d in days:
+        d["version"] = version(_seats_only([d]))
+        d["weekday"] = dt.date.fromisoformat(d["date"]).weekday()
+        d["past"] = dt.date.fromisoformat(d["date"]) < today(request)
+    return await render(
+        "calendar.html",
+        request,
+        {
+            "first": first,
+            "prev": first - dt.timedelta(days=shown),
+            "next": first + dt.timedelta(days=shown),
+            "days": days,
+            "hour_labels": [f"{h}:00" for h in n.hours.range()],
+            "hour_numbers": [*n.hours.range(), n.hours.close],
+            "version": version(_seats_only(days)),
+            "default_seats": n.seats_per_hour,
+        },
+    )
+
+
+def _check_day(form: Form, request: web.Request, day: dt.date) -> None:
+    if day < today(request):
+        raise Refused(form.m.past_date.format(date=day.isoformat()))
+
+
+@routes.post("/n/{nursery}/calendar/seats")
+async def set_seats(request: web.Request) -> web.StreamResponse:
+    """Seats per hour for a day or a range of days (some hours, or all)."""
+    n = request[NURSERY]
+
+    async def run(form: Form) -> str:
+        m = form.m
+        first = form.date("first")
+        last = form.date("last", first)
+        seats = form.number("seats", 0, 100)
+        if last < first:
+            raise Refused(m.range_order)
+        if (last - first).days >= MAX_RANGE_DAYS:
+            raise Refused(m.range_too_long.format(days=MAX_RANGE_DAYS))
+        _check_day(form, request, first)
+        hours = None
+        if form.text("start", required=False) or form.text("end", required=False):
+            start = form.number("start", n.hours.open, n.hours.close - 1)
+            end = form.number("end", n.hours.open + 1, n.hours.close)
+            if end <= start:
+                raise Refused(m.hours_order)
+            hours = list(range(start, end))
+        view_from = form.date("view_from", first)
+        shown = request.app[BOT].config.console.days_shown
+        check_version(form, _seats_only(await _days(request, view_from, shown)))
+        keep_closed = form.flag("keep_closed")
+        count = (last - first).days + 1
+        days = [first + dt.timedelta(days=i) for i in range(count)]
+        days = [d for d in days if not (keep_closed and closed(n, d))]
+        for d in days:  # every day is checked before any is changed
+            now = await ops.run(request, "seats", {"nursery": n.id, "date": d})
+            for h in now["hours"]:
+                if (hours is None or _hour(h["hour"]) in hours) and h["booked"] > seats:
+                    raise Refused(
+                        m.below_booked.format(
+                            date=d.isoformat(), hour=h["hour"], booked=h["booked"], seats=seats
+                        )
+                    )
+        for d in days:
+            params = {"nursery": n.id, "date": d, "seats": seats, "hours": hours}
+            await refusals.run(request, "set-seats", params)
+        return m.seats_set.format(
+            first=first.isoformat(), last=last.isoformat(), days=len(days), seats=seats
+        )
+
+    return await action(request, nursery_url(request, "calendar"), run)
+
+
+@routes.post("/n/{nursery}/calendar/day")
+async def open_or_close(request: web.Request) -> web.StreamResponse:
+    """休みにする (0 seats all day) or 開所する (the nursery's usual seats)."""
+    n = request[NURSERY]
+
+    async def run(form: Form) -> str:
+        day = form.date("date")
+        _check_day(form, request, day)
+        check_version(form, _seats_only(await _days(request, day, 1)))
+        opening = form.data.get("do") == "open"
+        seats = n.seats_per_hour if opening else 0
+        params = {"nursery": n.id, "date": day, "seats": seats, "hours": None}
+        await refusals.run(request, "set-seats", params)
+        if opening:
+            return form.m.day_opened.format(date=day.isoformat(), seats=seats)
+        return form.m.day_closed.format(date=day.isoformat())
+
+    return await action(request, nursery_url(request, "calendar"), run)

@@ -1,0 +1,165 @@
+"""面談枠 (interview slots), 面談待ち (clear a child after the interview), 登録 (registrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from aiohttp import web
+
+from bot.context import BOT
+from bot.staff.console import ops, refusals
+from bot.staff.console.auth import check_csrf, messages
+from bot.staff.console.forms import Form, Refused
+from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
+
+routes = web.RouteTableDef()
+
+
+def _label(at: str) -> str:
+    """`2024-04-23T10:00+09:00` -> `2024-04-23 10:00`."""
+    return at[:16].replace("T", " ")
+
+
+@routes.get("/n/{nursery}/slots")
+async def slots_page(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    slots = await ops.run(request, "slots", {"nursery": n.id})
+    for s in slots:
+        s["version"] = version(_slot_version(s))
+        s["label"] = _label(s["at"])
+    return await render(
+        "slots.html",
+        request,
+        {"slots": slots, "default_capacity": n.interview_capacity, "today": _today(request)},
+    )
+
+
+def _today(request: web.Request) -> dt.date:
+    return request.app[BOT].services.today()
+
+
+@routes.post("/n/{nursery}/slots/add")
+async def add_slot(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+
+    async def run(form: Form) -> str:
+        day = form.date("date")
+        time = form.time("time")
+        capacity = form.number("capacity", 1, 50)
+        at = dt.datetime.combine(day, time, request.app[BOT].config.zone())
+        label = at.strftime("%Y-%m-%d %H:%M")
+        if at <= request.app[BOT].services.now():
+            raise Refused(form.m.slot_past.format(at=label))
+        params = {"nursery": n.id, "at": at, "capacity": capacity}
+        await refusals.run(request, "add-slot", params, label)
+        return form.m.slot_added.format(at=label)
+
+    return await action(request, nursery_url(request, "slots"), run)
+
+
+@routes.post("/n/{nursery}/slots/remove")
+async def remove_slot(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+
+    async def run(form: Form) -> str:
+        at = form.text("at")
+        label = _label(at)
+        now = {s["at"]: s for s in await ops.run(request, "slots", {"nursery": n.id})}
+        if at not in now:
+            raise Refused(form.m.slot_gone.format(at=label))
+        check_version(form, _slot_version(now[at]))
+        try:
+            when = dt.datetime.fromisoformat(at)
+        except ValueError:
+            raise Refused(form.m.slot_gone.format(at=label)) from None
+        await refusals.run(request, "remove-slot", {"nursery": n.id, "at": when}, label)
+        return form.m.slot_removed.format(at=label)
+
+    return await action(request, nursery_url(request, "slots"), run)
+
+
+def _slot_version(slot: dict[str, Any]) -> dict[str, Any]:
+    """What the remove button was shown for: the slot and who held it."""
+    return {k: slot[k] for k in ("at", "capacity", "booked", "children")}
+
+
+@routes.get("/n/{nursery}/waiting")
+async def waiting_page(request: web.Request) -> web.StreamResponse:
+    n = request[NURSERY]
+    rows = await ops.run(request, "waiting", {"nursery": n.id})
+    for r in rows:
+        r["interview_label"] = _label(r["interview_at"]) if r["interview_at"] else ""
+    return await render("waiting.html", request, {"rows": rows})
+
+
+def delivery(result: dict[str, Any]) -> str:
+    """sent, blocked, failed (or phone) from a staff result."""
+    if "delivery" in result:
+        return str(result["delivery"])
+    if result.get("notified"):
+        return "sent"
+    return "blocked" if "blocked" in str(result.get("notice", "")) else "failed"
+
+
+@routes.post("/n/{nursery}/waiting/complete")
+async def complete(request: web.Request) -> web.StreamResponse:
+    """面談完了: the child is cleared and the parent pushed 利用可能. With htmx, the row is
+    swapped for the result; without, the page comes back with it as a message."""
+    n = request[NURSERY]
+    if request.headers.get("HX-Request") != "true":
+        return await action(request, nursery_url(request, "waiting"), _complete(request, n))
+    data = await request.post()
+    form = Form(data, messages(request))
+    try:
+        await check_csrf(request, data)
+        kind, text = await _complete(request, n)(form)
+    except Refused as e:
+        text, kind = e.text, "error"
+    except web.HTTPForbidden as e:  # shown in the row: htmx does not show error pages
+        text, kind = str(e.text), "error"
+    return await render(
+        "waiting_done.html",
+        request,
+        {"text": text, "kind": kind},
+    )
+
+
+def _complete(request: web.Request, n: Any) -> Any:
+    async def run(form: Form) -> tuple[str, str]:
+        reg = form.text("registration")
+        label = form.text("label", required=False)
+        result = await refusals.run(
+            request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}, label
+        )
+        m = form.m
+        how = delivery(result)
+        told = {"sent": m.push_sent, "blocked": m.push_blocked}.get(how, m.push_failed)
+        text = m.cleared.format(child=result["child"], expiry=result["expiry"]) + "\n" + told
+        return ("ok" if how == "sent" else "warn"), text
+
+    return run
+
+
+@routes.get("/n/{nursery}/registrations")
+async def registrations_page(request: web.Request) -> web.StreamResponse:
+    """Every registration, searched by name, kana, parent or phone; the duplicates report.
+    An htmx search asks for the results table only."""
+    n = request[NURSERY]
+    q = " ".join(request.query.get("q", "").split())
+    rows = await ops.run(request, "registrations", {"nursery": n.id})
+    if q:
+        want = q.replace(" ", "").replace("-", "")
+        rows = [
+            r
+            for r in rows
+            if any(
+                want in str(r[k]).replace(" ", "").replace("-", "")
+                for k in ("child", "kana", "parent", "phone")
+            )
+        ]
+    context: dict[str, Any] = {"rows": rows, "q": q}
+    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "found":
+        return await render("registrations_rows.html", request, context)
+    context["duplicates"] = await ops.run(request, "duplicates", {"nursery": n.id})
+    return await render("registrations.html", request, context)

@@ -1,0 +1,133 @@
+"""Staff console accounts: login name, scope, an argon2 password hash, and the lockout state.
+
+A scope is a nursery's config id (that nursery's staff) or `city` (every nursery,
+accounts and the operation log). Only the argon2id hash of a password is kept.
+Wrong passwords are counted with an atomic `$inc`, so several server processes
+count one account's failures together; the count reaching the limit sets
+`locked_until`. `epoch` grows when an account is disabled or its password set,
+and a console session made under an older epoch is no longer accepted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict, Field
+
+from storage.mongo import AFTER, Database, DuplicateKeyError
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# verified when a login name is unknown, so that case takes as long as a wrong password
+_DUMMY = _hasher.hash("not a password of anyone")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    """Whether `password` matches the stored hash (slow on purpose: call it off the loop)."""
+    try:
+        return _hasher.verify(stored or _DUMMY, password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+class AccountDoc(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str = Field(alias="_id")  # the login name
+    scope: str  # a nursery id, or "city"
+    name: str = ""  # shown in the console and the operation log
+    password_hash: str
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: dt.datetime | None = None
+    epoch: int = 0
+    created_at: dt.datetime
+
+    def locked(self, now: dt.datetime) -> bool:
+        return self.locked_until is not None and self.locked_until > now
+
+
+class StaffAccounts:
+    def __init__(self, db: Database) -> None:
+        self._c = db["staff_accounts"]
+
+    async def ensure_indexes(self) -> None:
+        await self._c.create_index("scope")
+
+    async def add(
+        self, login: str, scope: str, name: str, password: str, now: dt.datetime
+    ) -> AccountDoc | None:
+        """A new account; None if the login name is taken."""
+        doc = AccountDoc(
+            id=login, scope=scope, name=name, password_hash=hash_password(password), created_at=now
+        )
+        try:
+            await self._c.insert_one(doc.model_dump(by_alias=True))
+        except DuplicateKeyError:
+            return None
+        return doc
+
+    async def get(self, login: str) -> AccountDoc | None:
+        raw = await self._c.find_one({"_id": login})
+        return AccountDoc.model_validate(raw) if raw else None
+
+    async def all(self) -> list[AccountDoc]:
+        cur = self._c.find({}).sort([("scope", 1), ("_id", 1)])
+        return [AccountDoc.model_validate(d) async for d in cur]
+
+    async def set_disabled(self, login: str, disabled: bool) -> AccountDoc | None:
+        update: dict[str, object] = {"$set": {"disabled": disabled}}
+        if disabled:
+            update["$inc"] = {"epoch": 1}  # sessions already open end too
+        raw = await self._c.find_one_and_update({"_id": login}, update, return_document=AFTER)
+        return AccountDoc.model_validate(raw) if raw else None
+
+    async def set_password(self, login: str, password: str) -> AccountDoc | None:
+        raw = await self._c.find_one_and_update(
+            {"_id": login},
+            {
+                "$set": {
+                    "password_hash": hash_password(password),
+                    "failed_logins": 0,
+                    "locked_until": None,
+                },
+                "$inc": {"epoch": 1},
+            },
+            return_document=AFTER,
+        )
+        return AccountDoc.model_validate(raw) if raw else None
+
+    async def login_failed(
+        self, login: str, now: dt.datetime, limit: int, lock_for: dt.timedelta
+    ) -> AccountDoc | None:
+        """Count a wrong password; the `limit`-th in a row locks the account for `lock_for`."""
+        raw = await self._c.find_one_and_update(
+            {"_id": login}, {"$inc": {"failed_logins": 1}}, return_document=AFTER
+        )
+        if raw is None:
+            return None
+        doc = AccountDoc.model_validate(raw)
+        if doc.failed_logins >= limit:
+            raw = await self._c.find_one_and_update(
+                {"_id": login, "failed_logins": {"$gte": limit}},
+                {"$set": {"locked_until": now + lock_for, "failed_logins": 0}},
+                return_document=AFTER,
+            )
+            doc = AccountDoc.model_validate(raw) if raw else doc
+        return doc
+
+    async def login_succeeded(self, login: str) -> None:
+        await self._c.update_one({"_id": login}, {"$set": {"failed_logins": 0}})
+
+    async def unlock(self, login: str) -> AccountDoc | None:
+        raw = await self._c.find_one_and_update(
+            {"_id": login},
+            {"$set": {"failed_logins": 0, "locked_until": None}},
+            return_document=AFTER,
+        )
+        return AccountDoc.model_validate(raw) if raw else None

@@ -1,0 +1,94 @@
+"""Staff console accounts from the CLI (`staff account ...`), the lockout counted in the
+store, and the session cookie's Secure flag behind https."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import io
+
+import pytest
+
+from storage.staff_accounts import password_matches
+from tests.test_staff_cli import quiet_logs, staff  # noqa: F401 (fixtures)
+
+
+@pytest.fixture
+def stdin(monkeypatch):
+    def feed(text: str) -> None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(text + "\n"))
+
+    return feed
+
+
+async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, harness):  # noqa: F811
+    stdin("a long enough secret")
+    code, data, _ = await staff(
+        "account", "add", "hanako", "双葉の園保育園", "--name", "目黒 花子", "--password-stdin"
+    )
+    assert code == 0 and data["scope"] == "futaba" and data["name"] == "目黒 花子"
+    doc = await harness.bot.repos.accounts.get("hanako")
+    assert doc.password_hash.startswith("$argon2id$")
+    assert "a long enough secret" not in doc.password_hash
+    assert password_matches(doc.password_hash, "a long enough secret")
+    assert not password_matches(doc.password_hash, "a long enough secreT")
+    stdin("another long secret")
+    code, _, err = await staff("account", "add", "hanako", "city", "--password-stdin")
+    assert code == 1 and "already an account hanako" in err
+    stdin("short")
+    code, _, err = await staff("account", "add", "taro", "city", "--password-stdin")
+    assert code == 1 and "at least 10 characters" in err
+    stdin("a long enough secret")
+    code, _, err = await staff("account", "add", "taro", "nowhere", "--password-stdin")
+    assert code == 1 and "no nursery nowhere" in err
+    code, data, _ = await staff("account", "list")
+    assert [(a["login"], a["scope"], a["disabled"]) for a in data] == [("hanako", "futaba", False)]
+    assert "password" not in str(data)
+    code, data, _ = await staff("account", "disable", "hanako")
+    assert code == 0 and data["disabled"]
+    code, data, _ = await staff("account", "enable", "hanako")
+    assert code == 0 and not data["disabled"]
+    accounts = harness.bot.repos.accounts
+    now = harness.bot.services.now()
+    for _ in range(5):
+        await accounts.login_failed("hanako", now, 5, dt.timedelta(minutes=15))
+    assert (await accounts.get("hanako")).locked(now)
+    code, data, _ = await staff("account", "unlock", "hanako")
+    assert code == 0 and not data["locked"]
+    code, _, err = await staff("account", "disable", "nobody")
+    assert code == 1 and "no account nobody" in err
+
+
+async def test_wrong_passwords_from_several_processes_are_counted_together(harness):
+    accounts = harness.bot.repos.accounts
+    now = harness.bot.services.now()
+    await accounts.add("hanako", "futaba", "", "a long enough secret", now)
+    lock = dt.timedelta(minutes=15)
+    await asyncio.gather(*(accounts.login_failed("hanako", now, 5, lock) for _ in range(5)))
+    doc = await accounts.get("hanako")
+    assert doc.locked(now) and doc.locked_until == now + lock
+    assert not doc.locked(now + lock)
+
+
+async def test_the_session_cookie_is_secure_when_the_request_came_over_https(harness):
+    session = harness._session
+    async with session.get(harness.url + "/staff/login") as r:
+        plain = r.headers.getall("Set-Cookie")
+    async with session.get(
+        harness.url + "/staff/login", headers={"X-Forwarded-Proto": "https"}
+    ) as r:
+        secure = r.headers.getall("Set-Cookie")
+    assert any("staff_console=" in c for c in plain)
+    assert all("Secure" not in c for c in plain)
+    cookie = next(c for c in secure if "staff_console=" in c)
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Path=/staff/" in cookie
+
+
+async def test_the_embedded_store_gets_a_first_city_account_once(harness):
+    from bot.staff.cli_accounts import embedded_first_account
+
+    password = await embedded_first_account(harness.bot)
+    doc = await harness.bot.repos.accounts.get("city")
+    assert password and doc.scope == "city" and password_matches(doc.password_hash, password)
+    assert await embedded_first_account(harness.bot) is None

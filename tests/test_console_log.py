@@ -1,0 +1,90 @@
+"""操作ログ in a real browser: each change made in the console is recorded (who, when, which
+nursery, what, before and after), listed for city staff and downloadable as CSV."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+
+from tests.console_support import Console, add_accounts, launch
+
+
+@pytest.fixture
+async def console(harness):
+    await add_accounts(harness)
+    pw, browser = await launch()
+    try:
+        yield Console(harness, browser)
+    finally:
+        await browser.close()
+        await pw.stop()
+
+
+async def submit(page, button: str, clock=None) -> None:
+    await page.get_by_role("button", name=button).click()
+    await page.wait_for_load_state()
+    if clock is not None:
+        clock.advance(dt.timedelta(minutes=1))  # one change a minute
+
+
+async def test_every_change_in_the_console_is_in_the_operation_log(console, clock):
+    page = await console.login("futaba1")
+    await page.goto(console.url("/staff/n/futaba/slots"))
+    await page.get_by_label("日付").fill("2024-04-24")
+    await submit(page, "追加する", clock)
+    await page.goto(console.url("/staff/n/futaba/calendar"))
+    await page.get_by_label("開始日", exact=True).fill("2024-04-23")
+    await page.get_by_label("1時間あたりの定員（人）").fill("2")
+    await submit(page, "定員を変える", clock)
+    await page.goto(console.url("/staff/n/futaba/bookings"))
+    await page.get_by_label("日付", exact=True).fill("2024-04-23")
+    await page.get_by_label("児童名", exact=True).fill("電話 花子")
+    await submit(page, "予約を受け付ける", clock)
+    page.once("dialog", lambda d: d.accept())
+    await submit(page, "2024-04-23 電話 花子さんの予約を取り消す", clock)
+    await page.goto(console.url("/staff/n/futaba/calendar"))
+    await page.get_by_label("開始日", exact=True).fill("2024-04-23")
+    await page.get_by_label("1時間あたりの定員（人）").fill("9")
+    await page.get_by_label("1時間あたりの定員（人）").evaluate("e => e.removeAttribute('max')")
+    await page.get_by_label("1時間あたりの定員（人）").fill("500")
+    await submit(page, "定員を変える")  # refused: not a change, not in the log
+
+    city = Console(console.h, console.browser)
+    page = await city.login("city1")
+    await page.get_by_role("link", name="操作ログ").click()
+    rows = page.locator("table.log tbody tr")
+    assert await rows.count() == 4
+    ops = [await rows.nth(i).locator("td").nth(3).inner_text() for i in range(4)]
+    assert ops == ["予約の取り消し", "電話予約", "定員の変更", "面談枠の追加"]  # newest first
+    for i in range(4):
+        cells = rows.nth(i).locator("td")
+        assert "futaba1" in await cells.nth(1).inner_text()
+        assert await cells.nth(2).inner_text() == "双葉の園保育園"
+        assert await cells.nth(0).inner_text() == f"2024-04-20 09:0{3 - i}:00"
+    seats = rows.nth(2).locator("td")
+    assert "定員\n8:00–17:00 3" in await seats.nth(5).inner_text()  # before
+    assert "定員\n8:00–17:00 2" in await seats.nth(6).inner_text()  # after
+    assert "開所\nはい" in await seats.nth(6).inner_text()
+    await city.shot("log")
+
+    await page.get_by_label("保育園で絞り込む").select_option("angelica")
+    await submit(page, "表示")
+    assert await page.locator("table.log tbody tr").count() == 0
+
+    await page.goto(console.url("/staff/log"))
+    async with page.expect_download() as info:
+        await page.get_by_role("link", name="CSVをダウンロード").click()
+    text = (await (await info.value).path()).read_bytes().decode("utf-8-sig")
+    got = list(csv.DictReader(io.StringIO(text)))
+    assert [r["operation"] for r in got] == [
+        "cancel-booking",
+        "phone-booking",
+        "set-seats",
+        "add-slot",
+    ]
+    assert all(r["actor"] == "futaba1" and r["nursery"] == "双葉の園保育園" for r in got)
+    assert json.loads(got[1]["params"])["child"] == "電話 花子"
