@@ -18,7 +18,7 @@ from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.registry import FLOWS
 from flows.services import Services
-from storage.clock import Clock, FrozenClock, Ids, RandomIds, SystemClock
+from storage.clock import Clock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
 
@@ -36,8 +36,6 @@ def build(
 ) -> Bot:
     config = config or load_config(settings.config_path)
     store = store or connect(settings.mongodb_uri)
-    if clock is None and settings.test_clock:
-        clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
     clock = clock or SystemClock(config.zone())
     repos = Repos.on(store.db)
     line = LineClient(settings.access_token, settings.line_api_base, settings.line_timeout)

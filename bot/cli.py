@@ -15,10 +15,9 @@ from flows.config import ConfigError
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import build
     from bot.context import Settings
     from bot.logs import configure
-    from bot.serve import make_app
+    from bot.serve import make_app, make_bot
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
@@ -28,7 +27,7 @@ def _serve(args: argparse.Namespace) -> int:
             "Try the flows with `python -m bot chat`.",
             file=sys.stderr,
         )
-    bot = build(settings)
+    bot = make_bot(settings)
     port = int(args.port or os.environ.get("PORT", "8080"))
     web.run_app(make_app(bot), host=args.host, port=port, access_log=None, print=None)
     return 0

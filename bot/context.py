@@ -7,6 +7,7 @@ without importing the module that builds it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
-from flows.config import AppConfig
+from flows.config import AppConfig, ConfigError
 from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.services import Services
@@ -36,7 +37,9 @@ class Settings:
     admin_tokens: list[str] = field(default_factory=list)
     line_timeout: float = 5.0
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
-    test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    # BOT_TEST_CLOCK=1 (replays against a server, never production): the shared test clock
+    # and the test routes of bot/qa/ (bot/serve.py); any value but 1 or 0 stops start-up
+    test_clock: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -49,8 +52,16 @@ class Settings:
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
-            test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            test_clock=_switch(env, "BOT_TEST_CLOCK"),
         )
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """An on/off setting that must be said plainly: `1` on, `0` or unset off."""
+    value = env.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
+    return value == "1"
 
 
 @dataclass

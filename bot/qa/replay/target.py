@@ -28,6 +28,7 @@ from flows.base import Flow
 from flows.config import AppConfig
 from flows.domain.errors import StaffError
 from storage.clock import FrozenClock, SequentialIds
+from storage.mongo import Store
 
 
 class StepFailure(Exception):
@@ -95,7 +96,8 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """The real app in this process (`bot.qa.harness.Harness`) on a fresh in-memory store."""
+    """The real app in this process (`bot.qa.harness.Harness`) on a fresh store (in memory
+    unless `store` is given)."""
 
     STEP_LIMIT = 30.0  # seconds the bot may take over one step before the step fails
 
@@ -108,11 +110,17 @@ class LocalTarget:
         standin: LineStandIn | None = None,
         flows: list[type[Flow]] | None = None,
         coverage: Coverage | None = None,
+        store: Store | None = None,
     ) -> None:
         self.clock = FrozenClock(now)
         self.salt = salt
         self.h = Harness(
-            clock=self.clock, ids=SequentialIds(), config=config, standin=standin, flows=flows
+            clock=self.clock,
+            ids=SequentialIds(),
+            config=config,
+            standin=standin,
+            flows=flows,
+            store=store,
         )
         self.line = self.h.line
         self.coverage = coverage
@@ -206,9 +214,11 @@ class LocalTarget:
 class RemoteTarget(EventBuilder):
     """A running server: webhooks signed with `secret`, LINE API pointed at our stand-in.
 
-    Users get IDs unique to this run (the server's store outlives the run), staff
-    steps go through the admin API, and the clock through `/admin/api/test/clock`,
-    which the server offers only when started with `BOT_TEST_CLOCK=1`.
+    Each script starts on an empty store (`/admin/api/test/reset`: nothing an earlier
+    script left, its `setup:` builds what it needs), staff steps go through the admin
+    API and the clock through `/admin/api/test/clock`; the server offers both test
+    routes only when started with `BOT_TEST_CLOCK=1`, on loopback, to a city token.
+    Users still get IDs unique to this run, so nobody else's data is ever read.
     """
 
     QUIET = 0.15  # seconds without new messages after which the bot is taken as done
@@ -237,8 +247,17 @@ class RemoteTarget(EventBuilder):
         self._start = now
 
     async def __aenter__(self) -> RemoteTarget:
+        await self.reset()
         await self.set_clock(self._now)
         return self
+
+    async def reset(self) -> None:
+        """Empty the server's store: the script starts from nothing."""
+        status, data = await self._admin("POST", "/admin/api/test/reset", {})
+        if status in (404, 405):
+            raise StepFailure("the server's store cannot be reset: start it with BOT_TEST_CLOCK=1")
+        if status >= 400:
+            raise StepFailure(f"resetting the server's store failed ({_refusal(status, data)})")
 
     async def __aexit__(self, *exc: object) -> None:
         return None
@@ -301,11 +320,11 @@ class RemoteTarget(EventBuilder):
         await self._wait(lambda: True)
 
     async def set_clock(self, at: dt.datetime) -> None:
-        status, _ = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
+        status, data = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
         if status in (404, 405):
             raise StepFailure("the server's clock cannot be set: start it with BOT_TEST_CLOCK=1")
         if status >= 400:
-            raise StepFailure(f"setting the server's clock failed (HTTP {status})")
+            raise StepFailure(f"setting the server's clock failed ({_refusal(status, data)})")
         self._now = at
 
     def now(self) -> dt.datetime:
@@ -347,6 +366,11 @@ def shared_tls_context() -> Iterator[None]:
         yield
     finally:
         async_rest.ssl = real
+
+
+def _refusal(status: int, data: Any) -> str:
+    message = data.get("error") if isinstance(data, dict) else None
+    return f"HTTP {status}: {message}" if message else f"HTTP {status}"
 
 
 def one_line(e: BaseException) -> str:
