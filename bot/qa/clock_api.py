@@ -2,13 +2,16 @@
 
 `POST /admin/api/test/clock {"at": ISO}` sets the shared test clock of every worker;
 `POST /admin/api/test/reset` empties the store, so each replay script starts from nothing
-an earlier one left. Both answer only on loopback (403 elsewhere) and only to a city
-token sent as `Authorization: Bearer TOKEN`, checked as the admin API checks it (401
-without or with an unknown token, 403 with a nursery's).
+an earlier one left; `POST /admin/api/test/settle {"within": s}` answers once no event
+is pending in the store (every worker has handled what it was sent: the replies are out).
+All answer only on loopback (403 elsewhere) and only to a city token sent as
+`Authorization: Bearer TOKEN`, checked as the admin API checks it (401 without or with
+an unknown token, 403 with a nursery's).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import ipaddress
 
@@ -18,6 +21,7 @@ from bot.context import Bot
 from bot.qa.shared_clock import COLLECTION as CLOCK_COLLECTION
 from bot.qa.shared_clock import SharedClock
 from bot.staff.auth import json_error, json_response, require_city
+from storage.inbox import PENDING
 
 KEPT = {CLOCK_COLLECTION, "staff_tokens"}  # a reset keeps the clock and the staff's API tokens
 
@@ -50,11 +54,31 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
         await clock.set(at)
         return json_response({"now": clock.now().isoformat()})
 
+    async def settled(within: float) -> bool:
+        loop = asyncio.get_running_loop()
+        until = loop.time() + within
+        while await bot.repos.inbox.count(PENDING):
+            if loop.time() >= until:
+                return False
+            await asyncio.sleep(0.01)
+        await bot.dispatcher.idle()
+        return True
+
+    async def settle(request: web.Request) -> web.Response:
+        refused = await guard(request)
+        if refused is not None:
+            return refused
+        try:
+            within = min(60.0, max(0.0, float((await request.json())["within"])))
+        except (ValueError, KeyError, TypeError):
+            return json_error(400, 'send {"within": 10}')
+        return json_response({"settled": await settled(within)})
+
     async def reset(request: web.Request) -> web.Response:
         refused = await guard(request)
         if refused is not None:
             return refused
-        await bot.dispatcher.idle()
+        await settled(10.0)
         db = bot.store.db
         emptied = []
         for name in sorted(await db.list_collection_names()):
@@ -65,3 +89,4 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
 
     app.router.add_post("/admin/api/test/clock", set_clock)
     app.router.add_post("/admin/api/test/reset", reset)
+    app.router.add_post("/admin/api/test/settle", settle)

@@ -221,8 +221,7 @@ class RemoteTarget(EventBuilder):
     Users still get IDs unique to this run, so nobody else's data is ever read.
     """
 
-    QUIET = 0.15  # seconds without new messages after which the bot is taken as done
-    WAIT = 10.0  # longest wait for a reply
+    WAIT = 10.0  # seconds the bot may take over one step before the step fails
 
     def __init__(
         self,
@@ -278,20 +277,20 @@ class RemoteTarget(EventBuilder):
                     return f"the webhook answered HTTP {r.status}"
         except aiohttp.ClientError as e:
             return f"the server cannot be reached: {one_line(e)}"
-        token = event.get("replyToken")
-        await self._wait(lambda: token is None or token not in self.line.tokens)
+        if not await self._settle():
+            return f"the bot did not finish within {self.WAIT:.0f} s"
         return None
 
-    async def _wait(self, done: Callable[[], bool]) -> None:
-        """Until `done()` (or the time limit), then until no message came for QUIET seconds."""
-        loop = asyncio.get_running_loop()
-        limit = loop.time() + self.WAIT
-        while not done() and loop.time() < limit:  # noqa: ASYNC110 (the stand-in has no event)
-            await asyncio.sleep(0.01)
-        seen = -1
-        while seen != len(self.line.sent) and loop.time() < limit:
-            seen = len(self.line.sent)
-            await asyncio.sleep(self.QUIET)
+    async def _settle(self) -> bool:
+        """Wait until the server has handled every event (any worker): what it sent is here."""
+        status, data = await self._admin("POST", "/admin/api/test/settle", {"within": self.WAIT})
+        if status in (404, 405):
+            raise StepFailure(
+                "the server cannot tell when it is done: start it with BOT_TEST_CLOCK=1"
+            )
+        if status >= 400:
+            raise StepFailure(f"waiting for the server failed ({_refusal(status, data)})")
+        return isinstance(data, dict) and data.get("settled") is True
 
     async def _admin(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.admin_token}"}
@@ -317,7 +316,8 @@ class RemoteTarget(EventBuilder):
         if status >= 400:
             message = data.get("error") if isinstance(data, dict) else None
             raise StepFailure(f"staff action {action} was refused: {message or f'HTTP {status}'}")
-        await self._wait(lambda: True)
+        if not await self._settle():
+            raise StepFailure(f"the bot did not finish within {self.WAIT:.0f} s")
 
     async def set_clock(self, at: dt.datetime) -> None:
         status, data = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
