@@ -27,7 +27,7 @@ from storage.mongo import Store
 from tests.interview_support import registration
 
 PARENTS = 200
-WIRE_PARENTS = 100  # on a MongoDB server: real round trips, still 33 parents per seat
+WIRE_PARENTS = 40  # on a MongoDB server: real round trips (CI time), 13 parents per seat
 SEATS = 3
 DAY = dt.date(2024, 4, 23)
 

@@ -29,7 +29,7 @@ PARENTS = 500
 SEATS = 3  # the default seats per hour at every nursery (config.yaml)
 DAY = dt.date(2024, 4, 23)  # a Tuesday, three days after the frozen clock's 2024-04-20
 BATCH = 50  # events per webhook
-WIRE_PARENTS = 150  # on a MongoDB server: real round trips, still 50 parents per seat
+WIRE_PARENTS = 30  # on a MongoDB server: real round trips (CI time), 10 parents per seat
 
 
 def child(i: int) -> str:

@@ -11,10 +11,11 @@ a retry, and events stored but never queued.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -58,21 +59,28 @@ class Dispatcher:
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
         self._stranded_at: dt.datetime | None = None
+        self._accepting = UserLocks()
 
     # -- called by the webhook -------------------------------------------------------------
     async def accept(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
-        """Store events durably (redeliveries are dropped here), queue them, start handling."""
-        queued = await self.inbox.add(entries, self.clock.now())
-        by_user: dict[str, list[Queued]] = {}
-        for q in queued:
-            by_user.setdefault(q.user, []).append(q)
-        for user, events in by_user.items():
-            new = [q for q in events if q.new]
-            if new:
-                await self.leases.enqueue(user, new)
-            for q in events:
-                if not q.new:  # a redelivery of an event still pending: queued if it was not
-                    await self.leases.requeue(user, q)
+        """Store events durably (redeliveries are dropped here), queue them, start handling.
+
+        A user's events from webhooks arriving at once are stored and queued one webhook at
+        a time in this process: otherwise a later event, queued first, could be handled
+        before an earlier one reaches the queue (seen against a MongoDB server).
+        """
+        async with self._accepting.hold({user for _, user, _ in entries}):
+            queued = await self.inbox.add(entries, self.clock.now())
+            by_user: dict[str, list[Queued]] = {}
+            for q in queued:
+                by_user.setdefault(q.user, []).append(q)
+            for user, events in by_user.items():
+                new = [q for q in events if q.new]
+                if new:
+                    await self.leases.enqueue(user, new)
+                for q in events:
+                    if not q.new:  # a redelivery of an event still pending: queued if not
+                        await self.leases.requeue(user, q)
         for user in by_user:
             self.kick(user)
         return [q.id for q in queued if q.new]
@@ -205,6 +213,32 @@ class Dispatcher:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for t in late:
                 t.cancel()
+
+
+class UserLocks:
+    """One lock per user, held only while in use (the map does not grow with every user)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, users: set[str]) -> AsyncIterator[None]:
+        order = sorted(users)  # always taken in one order: two webhooks never wait on each other
+        for user in order:
+            lock, n = self._locks.get(user) or (asyncio.Lock(), 0)
+            self._locks[user] = (lock, n + 1)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for user in order:
+                    await stack.enter_async_context(self._locks[user][0])
+                yield
+        finally:
+            for user in order:
+                lock, n = self._locks[user]
+                if n == 1:
+                    del self._locks[user]
+                else:
+                    self._locks[user] = (lock, n - 1)
 
 
 def _due(entry: dict[str, Any], now: dt.datetime) -> bool:
