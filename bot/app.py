@@ -23,7 +23,7 @@ from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.registry import FLOWS
 from flows.services import Services
-from storage.clock import Clock, FrozenClock, Ids, RandomIds, SystemClock
+from storage.clock import Clock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
 
@@ -43,8 +43,6 @@ def build(
     config = config or load_config(settings.config_path)
     check_env_tokens(settings.admin_tokens, [n.id for n in config.nurseries])
     store = store or connect(settings.mongodb_uri)
-    if clock is None and settings.test_clock:
-        clock = FrozenClock(SystemClock(config.zone()).now(), config.zone())
     clock = clock or SystemClock(config.zone())
     repos = Repos.on(store.db)
     line = LineClient(

@@ -15,10 +15,9 @@ from flows.config import ConfigError
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.app import build
     from bot.context import Settings
     from bot.logs import configure
-    from bot.serve import make_app, switch_on_from_env
+    from bot.serve import make_app, make_bot, switch_on_from_env
     from bot.staff.cli_accounts import embedded_first_account
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
@@ -30,7 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     switch_on_from_env()
-    bot = build(settings)
+    bot = make_bot(settings)
     port = int(args.port or os.environ.get("PORT", "8080"))
     app = make_app(bot)
 

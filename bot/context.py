@@ -7,6 +7,7 @@ without importing the module that builds it.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from bot.line.dispatcher import Dispatcher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.operations import Operations
-from flows.config import AppConfig
+from flows.config import AppConfig, ConfigError
 from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.services import Services
@@ -39,7 +40,9 @@ class Settings:
     line_proxy: str | None = None  # LINE_API_PROXY: a proxy to LINE, where the network needs one
     line_backoff: float = 0.5  # seconds before the first retry of a LINE call, then doubling
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
-    test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    # BOT_TEST_CLOCK=1 (replays against a server, never production): the shared test clock
+    # and the test routes of bot/qa/ (bot/serve.py); any value but 1 or 0 stops start-up
+    test_clock: bool = False
     # BOT_ALLOW_MEMORY_STORE=1: the Procfile's web process may run without MONGODB_URI
     allow_memory_store: bool = False
     metrics_allow: str = "127.0.0.1/32,::1/128"  # who may read /metrics without the token
@@ -59,7 +62,7 @@ class Settings:
             admin_tokens=[t.strip() for t in env.get("ADMIN_TOKENS", "").split(",") if t.strip()],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             line_proxy=env.get("LINE_API_PROXY") or None,
-            test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            test_clock=_switch(env, "BOT_TEST_CLOCK"),
             allow_memory_store=env.get("BOT_ALLOW_MEMORY_STORE") == "1",
             metrics_allow=env.get("METRICS_ALLOW", cls.metrics_allow),
             metrics_token=env.get("METRICS_TOKEN", ""),
@@ -74,6 +77,14 @@ class Settings:
         if self.line_api_base.rstrip("/") == "https://api.line.me":
             return "https://api-data.line.me"
         return self.line_api_base
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    """An on/off setting that must be said plainly: `1` on, `0` or unset off."""
+    value = env.get(name, "").strip()
+    if value not in ("", "0", "1"):
+        raise ConfigError(f"{name} must be 1 (on) or 0 (off), not {value!r}")
+    return value == "1"
 
 
 @dataclass

@@ -1,21 +1,24 @@
 """Composition root of the server: the product app plus what a deployment switches on.
 
 `bot.app` builds the product (webhook, health check, staff surfaces) and never
-imports the QA side; this module adds the QA side's routes when a setting asks
-for them (the test clock for replays against a server), and is the entry point
-of `python -m bot serve` and of the Procfile's gunicorn workers.
+imports the QA side; this module adds the QA side when a setting asks for it
+(`BOT_TEST_CLOCK=1`: the shared test clock and the test routes, for replays
+against this server), and is the entry point of `python -m bot serve` and of
+the Procfile's gunicorn workers.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 from aiohttp import web
 
 from bot.app import build, create_app
 from bot.context import Bot, Settings
-from flows.config import ConfigError
+from flows.config import ConfigError, load_config
+from storage.mongo import connect
 
 
 def switch_on_from_env() -> None:
@@ -26,6 +29,18 @@ def switch_on_from_env() -> None:
         from bot.qa.commands import install
 
         install(path)
+
+
+def make_bot(settings: Settings, **parts: Any) -> Bot:
+    """The bot `bot.app.build` makes; with the test clock on, its clock is the QA side's
+    shared test clock, kept in the bot's database so every worker shows one time."""
+    if settings.test_clock and parts.get("clock") is None:
+        from bot.qa.shared_clock import SharedClock
+
+        config = parts.get("config") or load_config(settings.config_path)
+        store = parts.get("store") or connect(settings.mongodb_uri)
+        parts.update(config=config, store=store, clock=SharedClock(store.db, config.zone()))
+    return build(settings, **parts)
 
 
 def make_app(bot: Bot) -> web.Application:
@@ -60,7 +75,7 @@ async def gunicorn_app() -> web.Application:
     settings = Settings.from_env()
     try:
         check_deployment(settings)
-        bot = build(settings)
+        bot = make_bot(settings)
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr, flush=True)
         sys.exit(WORKER_BOOT_ERROR)

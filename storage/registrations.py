@@ -68,9 +68,12 @@ class Registrations:
     async def add(self, doc: RegistrationDoc, today: dt.date) -> bool:
         """Store a new live registration; False if this child is already registered there."""
         key = dedupe_key(doc.user, doc.nursery, doc.child_name)
-        # An expired registration of the same child no longer blocks a new one.
+        # An expired registration of the same child no longer blocks a new one. One not
+        # cleared yet (expiry null) never expires: said outright, not left to MongoDB's
+        # comparing only within a type (mongoeco's `$lt` also matches null).
         await self._c.update_many(
-            {"dedupe": key, "expiry": {"$lt": today.isoformat()}}, {"$unset": {"dedupe": ""}}
+            {"dedupe": key, "expiry": {"$ne": None, "$lt": today.isoformat()}},
+            {"$unset": {"dedupe": ""}},
         )
         body = doc.model_copy(update={"dedupe": key}).model_dump(by_alias=True)
         try:

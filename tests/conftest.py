@@ -1,12 +1,101 @@
+"""Shared fixtures; the store every test runs on.
+
+Tests that use `store` (and so `harness` and `pair`) run once per store: the
+in-memory store, and a MongoDB server when `TEST_MONGODB_URI` names one
+(`./scripts/test` starts a mongoeco wire-protocol server, or passes the
+`MONGODB_URI` it was given). On a server each test gets a database of its
+own, dropped afterwards, so runs and tests never meet. `--store memory` or
+`--store wire` runs one of them only.
+
+`@pytest.mark.mongoeco_xfail(reason)` marks what mongoeco gets wrong and a real
+MongoDB gets right: expected to fail on mongoeco only (strictly, so a fixed
+mongoeco shows up), and run as any test on a real MongoDB.
+"""
+
 from __future__ import annotations
 
 import datetime as dt
+import os
+import uuid
+from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.qa.harness import Harness
 from flows.config import load_config
 from storage.clock import TOKYO, FrozenClock, SequentialIds
+from storage.mongo import Store, connect
+
+if os.environ.get("MONGODB_URI") and not os.environ.get("TEST_MONGODB_URI"):
+    os.environ["TEST_MONGODB_URI"] = os.environ["MONGODB_URI"]
+# servers and CLIs the tests start pick their store themselves: never the one under test
+os.environ.pop("MONGODB_URI", None)
+WIRE_URI = os.environ.get("TEST_MONGODB_URI") or None
+WIRE_KIND = os.environ.get("TEST_MONGODB_KIND", "mongodb")  # "mongoeco" from scripts/test
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--store",
+        choices=("all", "memory", "wire"),
+        default="all",
+        help="run store tests on the in-memory store, the MongoDB server, or both (default)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "mongoeco_xfail(reason): mongoeco differs from MongoDB here (wire run only)"
+    )
+
+
+def backends(config: pytest.Config) -> list[str]:
+    choice = config.getoption("--store")
+    out = [] if choice == "wire" else ["memory"]
+    if WIRE_URI and choice != "memory":
+        out.append("wire")
+    if choice == "wire" and not WIRE_URI:
+        raise pytest.UsageError("--store wire needs TEST_MONGODB_URI (./scripts/test sets it)")
+    return out
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends(metafunc.config), scope="function")
+
+
+def new_store(backend: str) -> Store:
+    """A fresh, empty store: in memory, or a database of its own on the test server."""
+    if backend == "memory":
+        return connect(None)
+    assert WIRE_URI is not None
+    server = connect(WIRE_URI)
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    return Store(server.client, server.client[name], server.kind)
+
+
+async def drop_store(store: Store) -> None:
+    if store.kind != "memory":
+        await store.client.drop_database(store.db.name)
+    store.close()
+
+
+@pytest.fixture
+def wire_xfail(request: pytest.FixtureRequest, backend: str) -> None:
+    """Applies `mongoeco_xfail` on the mongoeco run (used by `store`)."""
+    marker = request.node.get_closest_marker("mongoeco_xfail")
+    if marker is not None and backend == "wire" and WIRE_KIND == "mongoeco":
+        reason = marker.args[0] if marker.args else marker.kwargs["reason"]
+        request.applymarker(pytest.mark.xfail(reason=f"mongoeco: {reason}", strict=True))
+
+
+@pytest.fixture
+async def store(backend: str, wire_xfail: None) -> AsyncIterator[Store]:
+    s = new_store(backend)
+    try:
+        yield s
+    finally:
+        await drop_store(s)
 
 
 @pytest.fixture
@@ -20,19 +109,17 @@ def config():
 
 
 @pytest.fixture
-async def harness(clock, config):
-    async with Harness(clock=clock, config=config, ids=SequentialIds()) as h:
+async def harness(clock, config, store):
+    async with Harness(clock=clock, config=config, ids=SequentialIds(), store=store) as h:
         yield h
 
 
 @pytest.fixture
-async def pair(clock, config):
+async def pair(clock, config, store):
     """Two app instances on one store (as two server processes on one MongoDB), running the
     small test flow of tests/echo_flow.py, sharing one LINE stand-in."""
-    from storage.mongo import connect
     from tests.echo_flow import EchoFlow
 
-    store = connect(None)
     async with (
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,

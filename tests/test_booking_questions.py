@@ -25,12 +25,12 @@ ALLERGY = {
 
 
 @pytest.fixture
-async def bot(clock):
+async def bot(clock, store):
     raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     raw["nurseries"][0]["questions"] = [*raw["nurseries"][0]["questions"], ALLERGY]  # futaba
     raw["nurseries"][1]["questions"] = []  # angelica asks nothing
     config = AppConfig.model_validate(raw)
-    async with Harness(clock=clock, config=config, ids=SequentialIds()) as h:
+    async with Harness(clock=clock, config=config, ids=SequentialIds(), store=store) as h:
         bot = h.bot
         for nursery, child in (("futaba", "目黒 太郎"), ("angelica", "目黒 次郎")):
             reg = await registration(bot, "U1", nursery=nursery, child=child)

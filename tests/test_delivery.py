@@ -81,14 +81,12 @@ async def test_unreachable_line_api_is_reported_not_swallowed():
         await client.close()
 
 
-async def test_racing_writers_of_one_session_one_wins_other_retries(clock, config):
+async def test_racing_writers_of_one_session_one_wins_other_retries(clock, config, store):
     """Two app instances handle the same user at once: no answer is lost."""
     import asyncio
 
-    from storage.mongo import connect
     from tests.echo_flow import EchoFlow
 
-    store = connect(None)
     async with (
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
         Harness(

@@ -23,7 +23,7 @@ from storage.clock import TOKYO
 from storage.mongo import connect
 from tests.interview_support import at, registration
 from tests.test_booking_concurrency import interleaved  # noqa: F401 (a fixture)
-from tests.test_replay_target import ADMIN, SECRET, server  # noqa: F401 (a fixture)
+from tests.test_replay_target import ADMIN, SECRET, server, start_server  # noqa: F401 (fixtures)
 
 DAY = dt.date(2024, 4, 22)  # a Monday; the clock starts on Saturday 4/20 09:00
 EVENING = at("2024-04-21T18:00")

@@ -1,5 +1,5 @@
 """Replays the project's own `tests/replays/` and, beside the repository (as in CI),
-every script in `../shared/replays/` as it stands: one test per script."""
+every script in `../shared/replays/` as it stands: one test per script, on every store."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot.qa.replay.report import failure_text
-from bot.qa.replay.runner import run_paths
+from bot.qa.replay.runner import Result, run_paths
 from bot.qa.replay.script import find
+from storage.mongo import Store
+from tests.conftest import drop_store, new_store
 
 OWN = Path(__file__).parent / "replays"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "replays"
@@ -23,8 +25,24 @@ def _id(path: Path) -> str:
     return f"{'shared' if base == SHARED else 'tests'}/{path.relative_to(base)}"
 
 
+async def replay(script: Path, backend: str) -> Result:
+    """One script on a fresh store of `backend` (a database of its own on a server)."""
+    made: list[Store] = []
+
+    def store() -> Store:
+        made.append(new_store(backend))
+        return made[-1]
+
+    try:
+        [result] = await run_paths([script], store=store)
+    finally:
+        for s in made:
+            await drop_store(s)
+    return result
+
+
 @pytest.mark.parametrize("script", SCRIPTS, ids=[_id(p) for p in SCRIPTS])
-def test_replay(script: Path) -> None:
-    [result] = asyncio.run(run_paths([script]))
+def test_replay(script: Path, backend: str) -> None:
+    result = asyncio.run(replay(script, backend))
     if result.failure is not None:
         pytest.fail(f"{result.name}\n{failure_text(result)}", pytrace=False)

@@ -15,11 +15,12 @@ stored but never queued.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import os
 import socket
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 import structlog
@@ -71,23 +72,32 @@ class Dispatcher:
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
         self._stranded_at: dt.datetime | None = None
+        self._accepting = UserLocks()
 
     # -- called by the webhook -------------------------------------------------------------
     async def accept(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
-        """Store events durably (redeliveries are dropped here), queue them, start handling."""
-        now = self.clock.now()
-        queued = await self.inbox.add(entries, now)
-        by_user: dict[str, list[Queued]] = {}
-        for q in queued:
-            by_user.setdefault(q.user, []).append(q)
-        for user, events in by_user.items():
-            new = [q for q in events if q.new]
-            doc = None
-            if new:
-                doc = await self.leases.offer(user, new, self.owner, now, self.lease)
-            for q in events:
-                if not q.new:  # a redelivery of an event still pending: queued if it was not
-                    await self._requeue(q)
+        """Store events durably (redeliveries are dropped here), queue them, start handling.
+
+        A user's events from webhooks arriving at once are stored and queued one webhook at
+        a time in this process: otherwise a later event, queued first, could be handled
+        before an earlier one reaches the queue (seen against a MongoDB server).
+        """
+        docs: dict[str, dict[str, Any] | None] = {}
+        async with self._accepting.hold({user for _, user, _ in entries}):
+            now = self.clock.now()
+            queued = await self.inbox.add(entries, now)
+            by_user: dict[str, list[Queued]] = {}
+            for q in queued:
+                by_user.setdefault(q.user, []).append(q)
+            for user, events in by_user.items():
+                new = [q for q in events if q.new]
+                docs[user] = None
+                if new:
+                    docs[user] = await self.leases.offer(user, new, self.owner, now, self.lease)
+                for q in events:
+                    if not q.new:  # a redelivery of an event still pending: queued if not
+                        await self._requeue(q)
+        for user, doc in docs.items():
             self.kick(user, doc)
         return [q.id for q in queued if q.new]
 
@@ -285,6 +295,32 @@ class Dispatcher:
             for t in late:
                 t.cancel()
         await self._flush()
+
+
+class UserLocks:
+    """One lock per user, held only while in use (the map does not grow with every user)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, users: set[str]) -> AsyncIterator[None]:
+        order = sorted(users)  # always taken in one order: two webhooks never wait on each other
+        for user in order:
+            lock, n = self._locks.get(user) or (asyncio.Lock(), 0)
+            self._locks[user] = (lock, n + 1)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for user in order:
+                    await stack.enter_async_context(self._locks[user][0])
+                yield
+        finally:
+            for user in order:
+                lock, n = self._locks[user]
+                if n == 1:
+                    del self._locks[user]
+                else:
+                    self._locks[user] = (lock, n - 1)
 
 
 def _due(item: dict[str, Any], now: dt.datetime) -> bool:

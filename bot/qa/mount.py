@@ -1,12 +1,54 @@
-"""Routes the QA side adds to a server started for replays (`BOT_TEST_CLOCK=1`)."""
+"""What the QA side adds to a server started for replays (`BOT_TEST_CLOCK=1`).
+
+The server's clock is then the shared test clock (bot/qa/shared_clock.py): this
+module reads its time from the database before every request and every event the
+worker handles, adds the test routes (bot/qa/clock_api.py) and logs a warning at
+start-up, in every worker, while the test clock is on.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+import structlog
 from aiohttp import web
 
 from bot.context import Bot
-from bot.qa.clock_api import add_clock_route
+from bot.qa.clock_api import add_test_routes
+from bot.qa.shared_clock import SharedClock
+
+log = structlog.get_logger("bot.qa")
 
 
 def mount_test_routes(app: web.Application, bot: Bot) -> None:
-    add_clock_route(app, bot)
+    clock = bot.services.clock
+    if not isinstance(clock, SharedClock):
+        raise TypeError("the test routes need the shared test clock (bot.serve.make_bot)")
+
+    @web.middleware
+    async def read_clock(request: web.Request, handler: Any) -> web.StreamResponse:
+        await clock.refresh()
+        response: web.StreamResponse = await handler(request)
+        return response
+
+    handle = bot.dispatcher.handler
+
+    async def handle_at_shared_time(entry: dict[str, Any]) -> None:
+        await clock.refresh()
+        await handle(entry)
+
+    bot.dispatcher.handler = handle_at_shared_time
+    app.middlewares.append(read_clock)
+
+    async def warn(app: web.Application) -> None:
+        await clock.refresh()
+        log.warning(
+            "test_clock_on",
+            note="BOT_TEST_CLOCK=1: time is set through /admin/api/test/clock and the store "
+            "can be emptied through /admin/api/test/reset (loopback, city token); "
+            "never run this in production",
+            now=clock.now().isoformat(),
+        )
+
+    app.on_startup.append(warn)
+    add_test_routes(app, bot, clock)

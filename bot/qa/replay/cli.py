@@ -89,7 +89,7 @@ def _config() -> AppConfig:
 
 
 def _remote(args: argparse.Namespace, standin: LineStandIn, session: aiohttp.ClientSession):  # type: ignore[no-untyped-def]
-    run = f"{time.time_ns():x}"  # the server keeps its data: users are new on every run
+    run = f"{time.time_ns():x}"  # users new on every run too (the store is reset per script)
 
     def make(script: Script, salt: str) -> RemoteTarget:
         return RemoteTarget(

@@ -25,6 +25,7 @@ from bot.qa.screen import ScreenButton, buttons, describe, has_sticker, texts
 from bot.qa.standin import LineStandIn
 from flows.base import Flow
 from flows.config import AppConfig
+from storage.mongo import Store
 
 DEFAULT_USER = "parent"
 NEGATIVE_ONLY = {"not_contains", "no_buttons"}
@@ -335,10 +336,17 @@ def local_targets(
     standin: LineStandIn | None = None,
     flows: list[type[Flow]] | None = None,
     coverage: Coverage | None = None,
+    store: Callable[[], Store] | None = None,
 ) -> TargetFactory:
     def make(script: Script, salt: str) -> LocalTarget:
         return LocalTarget(
-            script.now, salt, config=config, standin=standin, flows=flows, coverage=coverage
+            script.now,
+            salt,
+            config=config,
+            standin=standin,
+            flows=flows,
+            coverage=coverage,
+            store=store() if store is not None else None,
         )
 
     return make
@@ -398,14 +406,16 @@ async def run_paths(
     flows: list[type[Flow]] | None = None,
     coverage: Coverage | None = None,
     on_result: Callable[[Result], Awaitable[None] | None] | None = None,
+    store: Callable[[], Store] | None = None,
 ) -> list[Result]:
-    """Run scripts in-process, sharing one LINE stand-in (user IDs differ per script)."""
+    """Run scripts in-process, sharing one LINE stand-in (user IDs differ per script); each
+    script on a fresh store: in memory, or what `store()` gives (an empty MongoDB database)."""
     from flows.config import load_config
 
     standin = LineStandIn()
     await standin.start()
     try:
-        make = local_targets(config or load_config(), standin, flows, coverage)
+        make = local_targets(config or load_config(), standin, flows, coverage, store)
         return await run_plans(plan(paths, keyword), make, jobs, on_result)
     finally:
         await standin.stop()

@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import json
 import re
-from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.parse import quote, urlencode
 
@@ -28,6 +27,7 @@ from flows.base import Flow
 from flows.config import AppConfig
 from flows.domain.errors import StaffError
 from storage.clock import FrozenClock, SequentialIds
+from storage.mongo import Store
 from storage.tokens import CITY
 
 
@@ -80,7 +80,8 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """The real app in this process (`bot.qa.harness.Harness`) on a fresh in-memory store."""
+    """The real app in this process (`bot.qa.harness.Harness`) on a fresh store (in memory
+    unless `store` is given)."""
 
     STEP_LIMIT = 30.0  # seconds the bot may take over one step before the step fails
 
@@ -93,11 +94,17 @@ class LocalTarget:
         standin: LineStandIn | None = None,
         flows: list[type[Flow]] | None = None,
         coverage: Coverage | None = None,
+        store: Store | None = None,
     ) -> None:
         self.clock = FrozenClock(now)
         self.salt = salt
         self.h = Harness(
-            clock=self.clock, ids=SequentialIds(), config=config, standin=standin, flows=flows
+            clock=self.clock,
+            ids=SequentialIds(),
+            config=config,
+            standin=standin,
+            flows=flows,
+            store=store,
         )
         self.line = self.h.line
         self.coverage = coverage
@@ -186,13 +193,14 @@ class LocalTarget:
 class RemoteTarget(EventBuilder):
     """A running server: webhooks signed with `secret`, LINE API pointed at our stand-in.
 
-    Users get IDs unique to this run (the server's store outlives the run), staff
-    steps go through the admin API, and the clock through `/admin/api/test/clock`,
-    which the server offers only when started with `BOT_TEST_CLOCK=1`.
+    Each script starts on an empty store (`/admin/api/test/reset`: nothing an earlier
+    script left, its `setup:` builds what it needs), staff steps go through the admin
+    API and the clock through `/admin/api/test/clock`; the server offers both test
+    routes only when started with `BOT_TEST_CLOCK=1`, on loopback, to a city token.
+    Users still get IDs unique to this run, so nobody else's data is ever read.
     """
 
-    QUIET = 0.15  # seconds without new messages after which the bot is taken as done
-    WAIT = 10.0  # longest wait for a reply
+    WAIT = 10.0  # seconds the bot may take over one step before the step fails
 
     def __init__(
         self,
@@ -217,8 +225,17 @@ class RemoteTarget(EventBuilder):
         self._start = now
 
     async def __aenter__(self) -> RemoteTarget:
+        await self.reset()
         await self.set_clock(self._now)
         return self
+
+    async def reset(self) -> None:
+        """Empty the server's store: the script starts from nothing."""
+        status, data = await self._admin("POST", "/admin/api/test/reset", {})
+        if status in (404, 405):
+            raise StepFailure("the server's store cannot be reset: start it with BOT_TEST_CLOCK=1")
+        if status >= 400:
+            raise StepFailure(f"resetting the server's store failed ({_refusal(status, data)})")
 
     async def __aexit__(self, *exc: object) -> None:
         return None
@@ -239,20 +256,20 @@ class RemoteTarget(EventBuilder):
                     return f"the webhook answered HTTP {r.status}"
         except aiohttp.ClientError as e:
             return f"the server cannot be reached: {one_line(e)}"
-        token = event.get("replyToken")
-        await self._wait(lambda: token is None or token not in self.line.tokens)
+        if not await self._settle():
+            return f"the bot did not finish within {self.WAIT:.0f} s"
         return None
 
-    async def _wait(self, done: Callable[[], bool]) -> None:
-        """Until `done()` (or the time limit), then until no message came for QUIET seconds."""
-        loop = asyncio.get_running_loop()
-        limit = loop.time() + self.WAIT
-        while not done() and loop.time() < limit:  # noqa: ASYNC110 (the stand-in has no event)
-            await asyncio.sleep(0.01)
-        seen = -1
-        while seen != len(self.line.sent) and loop.time() < limit:
-            seen = len(self.line.sent)
-            await asyncio.sleep(self.QUIET)
+    async def _settle(self) -> bool:
+        """Wait until the server has handled every event (any worker): what it sent is here."""
+        status, data = await self._admin("POST", "/admin/api/test/settle", {"within": self.WAIT})
+        if status in (404, 405):
+            raise StepFailure(
+                "the server cannot tell when it is done: start it with BOT_TEST_CLOCK=1"
+            )
+        if status >= 400:
+            raise StepFailure(f"waiting for the server failed ({_refusal(status, data)})")
+        return isinstance(data, dict) and data.get("settled") is True
 
     async def _admin(self, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
         headers = {"Authorization": f"Bearer {self.admin_token}"}
@@ -278,14 +295,15 @@ class RemoteTarget(EventBuilder):
         if status >= 400:
             message = data.get("error") if isinstance(data, dict) else None
             raise StepFailure(f"staff action {action} was refused: {message or f'HTTP {status}'}")
-        await self._wait(lambda: True)
+        if not await self._settle():
+            raise StepFailure(f"the bot did not finish within {self.WAIT:.0f} s")
 
     async def set_clock(self, at: dt.datetime) -> None:
-        status, _ = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
+        status, data = await self._admin("POST", "/admin/api/test/clock", {"at": at.isoformat()})
         if status in (404, 405):
             raise StepFailure("the server's clock cannot be set: start it with BOT_TEST_CLOCK=1")
         if status >= 400:
-            raise StepFailure(f"setting the server's clock failed (HTTP {status})")
+            raise StepFailure(f"setting the server's clock failed ({_refusal(status, data)})")
         self._now = at
 
     def now(self) -> dt.datetime:
@@ -296,6 +314,11 @@ class RemoteTarget(EventBuilder):
 
     def flows(self) -> list[Flow]:
         return []
+
+
+def _refusal(status: int, data: Any) -> str:
+    message = data.get("error") if isinstance(data, dict) else None
+    return f"HTTP {status}: {message}" if message else f"HTTP {status}"
 
 
 def one_line(e: BaseException) -> str:
