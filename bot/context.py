@@ -37,6 +37,8 @@ class Settings:
     line_timeout: float = 5.0
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     test_clock: bool = False  # BOT_TEST_CLOCK=1: frozen clock, set via POST /admin/api/test/clock
+    webchat: bool = False  # BOT_WEBCHAT=1: the browser chat at / even with a LINE channel
+    demo: bool = True  # BOT_DEMO=0: no demo data on the embedded store
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -50,6 +52,8 @@ class Settings:
             admin_tokens=[t for t in env.get("ADMIN_TOKENS", "").split(",") if t],
             line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
             test_clock=env.get("BOT_TEST_CLOCK") == "1",
+            webchat=env.get("BOT_WEBCHAT") == "1",
+            demo=env.get("BOT_DEMO", "1") != "0",
         )
 
 
