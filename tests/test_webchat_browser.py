@@ -89,7 +89,7 @@ async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cance
         await menu(page, "予約をする")
         await tap(page, f"{CHILD}/{NURSERY}")
         await shot(page, "06-days")
-        day_label = await choose(page, (await choices(page)).last)
+        day = (await choose(page, (await choices(page)).last)).split()[0]
         await tap(page, "9:00")
         await tap(page, "12:00")
         await tap(page, "就労")
@@ -99,17 +99,32 @@ async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cance
         await expect(groups(page).last).to_contain_text("一時保育の予約が完了しました")
         await shot(page, "07-booked")
 
-        # cancel it
-        day = day_label.split()[0]
+        # a second day: the bookings come as a carousel that scrolls sideways
+        await menu(page, "予約をする")
+        await tap(page, f"{CHILD}/{NURSERY}")
+        offered = await choices(page)
+        other = (await choose(page, offered.nth(await offered.count() - 2))).split()[0]
+        await tap(page, "9:00")
+        await tap(page, "11:00")
+        await tap(page, "通院・出産")
+        await tap(page, "確定")
         await menu(page, "予約を取り消す")
-        await expect(groups(page).last).to_contain_text(day)
-        await shot(page, "08-bookings")
+        carousel = groups(page).last.locator(".carousel")
+        await expect(carousel.locator(".fx-bubble")).to_have_count(2)
+        assert await carousel.evaluate("c => c.scrollWidth > c.clientWidth")
+        await expect(carousel).to_contain_text(day)
+        await expect(carousel).to_contain_text(other)
+        await shot(page, "08-bookings-carousel")
+
+        # cancel the first day (its own キャンセル in the carousel)
         await tap(page, "キャンセル", within=day)
+        await expect(groups(page).last).to_contain_text(day)
         await tap(page, "はい")
         await expect(groups(page).last).to_contain_text("予約をキャンセルしました")
         await shot(page, "09-cancelled")
         await menu(page, "予約を取り消す")
-        await expect(groups(page).last).to_contain_text("予約がありません")
+        await expect(groups(page).last.locator(".fx-bubble")).to_have_count(1)
+        await expect(groups(page).last).not_to_contain_text(day)
 
         # the conversation saved as a replay script replays green in the page
         async with page.expect_download() as info:
@@ -225,3 +240,51 @@ async def test_no_page_where_a_channel_is_configured_unless_asked_for() -> None:
         async with http.get(url + "/") as r:
             assert r.status == 200
             assert "webchat/static/chat.js" in await r.text()
+
+
+async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_reset() -> None:
+    problems: list[str] = []
+    async with running(Settings(demo=False)) as (url, _app), browser() as b:
+        page = await open_page(b, url, problems)
+        await expect(page.locator("#demo-state")).to_have_text("off")
+        await page.locator("#overlay-button").click()
+        await expect(groups(page)).to_have_count(1)
+
+        spouse = page.locator("#users .user-button", has_text="spouse")
+        await spouse.click()
+        await expect(page.locator("#who")).to_have_text("as spouse")
+        await expect(groups(page)).to_have_count(0)
+        await page.locator("#overlay-button").click()
+        await expect(groups(page)).to_have_count(1)
+        await say(page, "こんにちは")
+        await expect(groups(page).last).to_contain_text("届きません")
+
+        # block: a note, the phone covered; unblocking is a follow again (greeting)
+        await page.locator("#block-user").click()
+        await expect(page.locator("#messages .note").last).to_contain_text("blocked")
+        await expect(page.locator("#overlay-button")).to_have_text("Unblock")
+        await shot(page, "12-spouse-blocked")
+        await page.locator("#overlay-button").click()
+        await expect(groups(page)).to_have_count(3)
+        await expect(page.locator("#overlay")).to_be_hidden()
+
+        # the parent's chat is its own
+        await page.locator("#users .user-button", has_text="parent").first.click()
+        await expect(groups(page)).to_have_count(1)
+        await expect(page.locator("#messages")).not_to_contain_text("届きません")
+
+        # a reset spouse is a new LINE account: empty chat, not yet a friend
+        await spouse.click()
+        await page.locator("#reset-user").click()
+        await expect(groups(page)).to_have_count(0)
+        await expect(page.locator("#overlay-button")).to_have_text("Add friend")
+        await expect(spouse).to_contain_text("spouse-2")
+        await page.locator("#overlay-button").click()
+        await expect(groups(page)).to_have_count(1)
+
+        async with page.expect_download() as info:
+            await page.locator("#save-replay").click()
+        path = await (await info.value).path()
+        steps = yaml.safe_load(path.read_text(encoding="utf-8"))["steps"] if path else []
+        assert {"as": "spouse"} in steps and "unfollow" in steps and {"as": "spouse-2"} in steps
+    assert problems == []

@@ -10,6 +10,7 @@ messages (Flex up to 1500 characters, templates up to 400).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 MAX_MESSAGES = 5
@@ -27,13 +28,15 @@ MAX_TEMPLATE_COLUMNS = 10
 
 
 def check(messages: list[dict[str, Any]]) -> list[str]:
-    """Every limit this request breaks, one plain line each (empty: LINE would take it)."""
+    """Every limit this request breaks, one plain line each (empty: LINE would take it);
+    the same problem found several times is one line with its count."""
     out: list[str] = []
     if len(messages) > MAX_MESSAGES:
         out.append(f"{len(messages)} messages in one request (LINE takes at most {MAX_MESSAGES})")
     for i, m in enumerate(messages, 1):
         out.extend(f"message {i}: {w}" for w in _message(m))
-    return out
+    counts = Counter(out)
+    return [w if counts[w] == 1 else f"{w} (×{counts[w]})" for w in dict.fromkeys(out)]
 
 
 def _message(m: dict[str, Any]) -> list[str]:

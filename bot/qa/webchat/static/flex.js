@@ -122,7 +122,10 @@
         return el("div", "bubble bot", m.text);
       case "sticker": {
         const s = el("div", "sticker");
-        s.appendChild(el("div", "sticker-face", "🐻"));
+        const img = el("img", "sticker-face");
+        img.src = "/webchat/static/sticker.svg";
+        img.alt = "sticker";
+        s.appendChild(img);
         s.appendChild(el("div", "sticker-id", "sticker " + m.packageId + "/" + m.stickerId));
         return s;
       }
