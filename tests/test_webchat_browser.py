@@ -205,6 +205,19 @@ async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
             },
         },
     ]
+    confirm = {
+        "type": "template",
+        "altText": "",
+        "template": {
+            "type": "confirm",
+            "text": "よろしいですか？",
+            "actions": [
+                {"type": "message", "label": "はい", "text": "はい"},
+                {"type": "message", "label": "いいえ", "text": "いいえ"},
+            ],
+        },
+    }
+    messages.append(confirm)
     problems: list[str] = []
     async with running(Settings()) as (url, app), browser() as b:
         page = await open_page(b, url, problems)
@@ -216,7 +229,9 @@ async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
             async with http.post(room.sink.url + "/v2/bot/message/push", json=body) as r:
                 assert r.status == 200
         warning = page.locator(".line-warning")
-        await expect(warning).to_contain_text("7 messages in one request")
+        await expect(warning).to_contain_text("8 messages in one request")
+        await expect(warning).to_contain_text("message 8: alt text missing")
+        await expect(groups(page).last.locator(".tp-confirm .tp-action")).to_have_count(2)
         await expect(warning).to_contain_text("14 quick reply buttons")
         await expect(warning).to_contain_text("carousel of 13 bubbles")
         await expect(warning).to_contain_text("alt text missing")

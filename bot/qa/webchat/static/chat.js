@@ -155,7 +155,8 @@
       o.classList.add("hidden");
       return;
     }
-    const blocked = (state.logs[u.name] || []).some((e) => e.kind === "note");
+    const notes = (state.logs[u.name] || []).filter((e) => e.kind === "note");
+    const blocked = notes.length > 0 && notes[notes.length - 1].text.includes("blocked");
     $("overlay-text").textContent = blocked
       ? u.name + " has blocked the account."
       : u.name + " has not added the account as a friend yet.";
@@ -195,7 +196,8 @@
       if (i === e.messages.length - 1) {
         const t = R.el("span", "time", e.time);
         if (e.via === "push") t.appendChild(R.el("span", "via", " push"));
-        row.appendChild(t);
+        // beside a bubble, as LINE does; under a carousel, which takes the whole width
+        (row.classList.contains("wide") ? body : row).appendChild(t);
       }
       group.appendChild(row);
     });
