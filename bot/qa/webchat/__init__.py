@@ -30,6 +30,7 @@ class WebChat:
         app[WEBCHAT] = self.room
         add_routes(app, self.room)
         app.cleanup_ctx.append(self._lifecycle)  # after the bot's own start-up
+        app.on_shutdown.append(self._end_streams)  # before the server waits for open requests
 
     async def _lifecycle(self, app: web.Application) -> AsyncIterator[None]:
         room = self.room
@@ -41,6 +42,8 @@ class WebChat:
 
             room.demo = await seed(bot)
         yield
-        for q in list(room.streams):
-            q.put_nowait(None)
         await room.sink.stop()
+
+    async def _end_streams(self, app: web.Application) -> None:
+        for q in list(self.room.streams):
+            q.put_nowait(None)
