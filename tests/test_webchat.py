@@ -15,6 +15,7 @@ from bot.line.render import render
 from bot.qa.standin import LineStandIn
 from bot.qa.webchat import WEBCHAT, limits
 from flows.replies import Button, Carousel, Column, Text
+from storage.registrations import RegistrationDoc
 from tests.webchat_support import running
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,3 +122,30 @@ async def test_the_serve_command_prints_the_url_to_open() -> None:
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_the_demo_panel_neither_shows_nor_clears_children_of_real_line_users() -> None:
+    settings = Settings(channel_secret="secret", access_token="token", webchat=True)
+    async with running(settings) as (url, app), aiohttp.ClientSession() as http:
+        bot = app[BOT]
+        reg = RegistrationDoc(
+            _id="r1",
+            user="Ureal",
+            nursery="futaba",
+            parent_name="目黒 花子",
+            postal_code="1530061",
+            address="東京都目黒区中目黒1-1-1",
+            phone="0312345678",
+            child_name="目黒 太郎",
+            child_kana="メグロ タロウ",
+            birth_date="2022-05-01",
+            sex="male",
+            created_at=bot.services.now(),
+        )
+        assert await bot.repos.registrations.add(reg, bot.services.today())
+        async with http.get(url + "/webchat/api/demo") as r:
+            assert (await r.json())["waiting"] == []
+        body = {"nursery": "双葉の園保育園", "child": "目黒 太郎", "birth_date": "2022-05-01"}
+        async with http.post(url + "/webchat/api/demo/clear", json=body) as r:
+            assert r.status == 404
+        assert not (await bot.repos.registrations.get("r1")).cleared()  # type: ignore[union-attr]

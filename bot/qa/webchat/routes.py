@@ -163,36 +163,52 @@ class _Handlers:
         name = request.query.get("name", "script.yaml")
         return web.json_response(await run_script(text, name, self.room.bot.config))
 
-    async def demo(self, request: web.Request) -> web.Response:
+    async def _waiting(self) -> list[dict[str, Any]]:
+        """Registrations of the page's own users waiting for the interview (never LINE's
+        real users, whose data the page must not show when a channel is configured)."""
         bot = self.room.bot
         assert bot is not None
         waiting = []
         for n in bot.config.nurseries:
             for r in await bot.staff.waiting_interviews(n.id):
                 owner = self.room.by_uid.get(r["user"])
+                if owner is None:
+                    continue
                 waiting.append(
                     {
                         "nursery": n.name,
                         "child": r["child"],
                         "birth_date": r["birth_date"],
                         "interview_at": r["interview_at"],
-                        "user": owner.script_name if owner else None,
+                        "user": owner.script_name,
                     }
                 )
+        return waiting
+
+    async def demo(self, request: web.Request) -> web.Response:
         from bot.qa.webchat.demo import summary
 
+        waiting = await self._waiting()
         return web.json_response({"demo": summary(self.room.demo), "waiting": waiting})
 
     async def clear(self, request: web.Request) -> web.Response:
+        """The demo panel's "interview done": only for a child the page's users registered."""
         body = await _body(request)
-        nursery, child = str(body.get("nursery", "")), str(body.get("child", ""))
-        birth = body.get("birth_date")
-        params: dict[str, Any] = {"nursery": nursery, "child": child}
-        if isinstance(birth, str) and birth:
-            params["birth_date"] = birth
+        key = (str(body.get("nursery", "")), str(body.get("child", "")), body.get("birth_date"))
+        row = next(
+            (
+                w
+                for w in await self._waiting()
+                if (w["nursery"], w["child"], w["birth_date"]) == key
+            ),
+            None,
+        )
+        if row is None:
+            return _refused("no child of this page's users waits for that interview", 404)
+        params = {"nursery": row["nursery"], "child": row["child"]}
         try:
             result = await self.room.staff(
-                "complete_interview", params, {"nursery": nursery, "child": child}
+                "complete_interview", {**params, "birth_date": row["birth_date"]}, params
             )
         except StaffError as e:
             return _refused(str(e), 409)
