@@ -324,10 +324,20 @@
       $("replay-report").textContent = d.error || "HTTP " + r.status;
       return;
     }
-    for (const s of d.steps) {
+    const setup = d.steps.filter((s) => s.where.startsWith("setup"));
+    let shown = d.steps;
+    if (setup.length > 3 && setup.every((s) => s.status === setup[0].status)) {
+      // many set-up steps that went alike: one line for them
+      const where = setup.length + " set-up steps";
+      shown = [{ where, step: setup[0].step + " …", status: setup[0].status }].concat(
+        d.steps.filter((s) => !s.where.startsWith("setup"))
+      );
+    }
+    for (const s of shown) {
       const li = R.el("li", "step " + s.status.replace(" ", "-"));
       li.appendChild(R.el("span", "mark", s.status === "passed" ? "✓" : s.status === "failed" ? "✗" : "·"));
       li.appendChild(R.el("span", "", " " + s.where + ": " + s.step));
+      li.title = s.where + ": " + s.step;
       $("replay-steps").appendChild(li);
     }
     $("replay-report").textContent = d.report;
