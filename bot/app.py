@@ -12,6 +12,7 @@ from bot.line.events import EventHandler, Pusher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.api import setup_admin
+from bot.staff.operations import Operations
 from flows.base import Flow
 from flows.config import AppConfig, load_config
 from flows.domain.staff import Staff
@@ -46,6 +47,7 @@ def build(
     dispatcher = Dispatcher(repos.inbox, repos.leases, EventHandler(dialog, line, clock), clock)
     webhook = Webhook(settings.channel_secret, dispatcher)
     staff = Staff(services)
+    operations = Operations(staff, repos.audit)
     maintenance = Maintenance(services, settings.repair_every)
     return Bot(
         settings,
@@ -58,6 +60,7 @@ def build(
         dispatcher,
         webhook,
         staff,
+        operations,
         maintenance,
     )
 
@@ -87,5 +90,5 @@ def create_app(bot: Bot) -> web.Application:
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/callback", bot.webhook.callback)
     app.router.add_get("/healthz", healthz)
-    setup_admin(app, bot)
+    setup_admin(app)
     return app

@@ -16,6 +16,7 @@ from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
+from bot.staff.operations import Operations
 from flows.config import AppConfig
 from flows.domain.staff import Staff
 from flows.engine import Dialog
@@ -71,6 +72,7 @@ class Bot:
     dispatcher: Dispatcher
     webhook: Webhook
     staff: Staff
+    operations: Operations
     maintenance: Maintenance
 
     async def start(self) -> None:

@@ -12,12 +12,13 @@ from typing import Any
 
 import structlog
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError, PyMongoError
 
 __all__ = [
     "AFTER",
     "ASCENDING",
+    "DESCENDING",
     "Database",
     "DuplicateKeyError",
     "Store",

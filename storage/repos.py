@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from storage.allowances import Allowances
+from storage.audit import AuditLog
 from storage.bookings import Bookings
 from storage.inbox import Inbox, Leases
 from storage.interviews import InterviewSlots
@@ -28,6 +29,7 @@ class Repos:
     bookings: Bookings
     allowances: Allowances
     tokens: StaffTokens
+    audit: AuditLog
 
     @classmethod
     def on(cls, db: Database) -> Repos:
@@ -42,6 +44,7 @@ class Repos:
             bookings=Bookings(db),
             allowances=Allowances(db),
             tokens=StaffTokens(db),
+            audit=AuditLog(db),
         )
 
     async def ensure_indexes(self) -> None:

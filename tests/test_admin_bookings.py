@@ -58,14 +58,14 @@ async def test_without_a_valid_token_every_endpoint_is_401(admin, harness, metho
     for token in (None, "wrong"):
         status, data = await admin(method, f"futaba/{path}", body, token=token)
         assert status == 401 and "token" in data["error"]
-    assert (await harness.bot.staff.day_seats("futaba", "2024-04-23"))["hours"][1]["booked"] == 0
+    assert (await harness.bot.staff.bookings.day_seats("futaba", "2024-04-23")).hours[1].booked == 0
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS)
 async def test_a_nursery_token_gets_403_on_another_nursery(admin, harness, method, path, body):
     status, data = await admin(method, f"kuwanomi/{path}", body)
     assert status == 403 and "桑の実中目黒保育園" in data["error"]
-    day = await harness.bot.staff.day_seats("kuwanomi", "2024-04-23")
+    day = (await harness.bot.staff.bookings.day_seats("kuwanomi", "2024-04-23")).model_dump()
     assert [h["seats"] for h in day["hours"]] == [3] * 9
     assert all(h["booked"] == 0 for h in day["hours"])
 

@@ -83,7 +83,9 @@ async def test_no_days_with_seats_says_so(harness):
     bot = harness.bot
     await cleared(bot, "U1")
     for i in range(11):
-        await bot.staff.set_capacity("futaba", dt.date(2024, 4, 20) + dt.timedelta(days=i), 0)
+        await bot.staff.bookings.set_capacity(
+            "futaba", dt.date(2024, 4, 20) + dt.timedelta(days=i), 0
+        )
     await harness.say("U1", "予約をする")
     sent = await harness.say("U1", "目黒 太郎/双葉の園保育園")
     said = [t for s in sent for t in texts(s.messages)]

@@ -80,7 +80,7 @@ async def to_summary(bot: Bot, user: str, child: str) -> None:
 
 async def test_200_parents_confirm_at_once_for_3_seats(clock, config, interleaved):
     bots = await instances(clock, config, 2)
-    await bots[0].staff.set_capacity("futaba", DAY, SEATS)
+    await bots[0].staff.bookings.set_capacity("futaba", DAY, SEATS)
     users = [f"U{i:03d}" for i in range(PARENTS)]
     for i, user in enumerate(users):
         reg = await registration(bots[0], user, child=f"目黒 {i}号")
@@ -113,8 +113,8 @@ async def test_200_parents_confirm_at_once_for_3_seats(clock, config, interleave
     allowances = [d async for d in repos.allowances._c.find({})]
     assert sorted(h["id"] for d in allowances for h in d["held"]) == sorted(b.id for b in held)
     # what parents see afterwards agrees: 9:00-11:00 is gone, the rest of the day is not
-    free = (await bots[1].staff.day_seats("futaba", DAY))["hours"]
-    assert [h["free"] for h in free if h["hour"] in ("9:00", "10:00", "11:00")] == [0, 0, 3]
+    free = (await bots[1].staff.bookings.day_seats("futaba", DAY)).hours
+    assert [h.free for h in free if h.hour in ("9:00", "10:00", "11:00")] == [0, 0, 3]
 
 
 async def test_a_double_tap_on_two_instances_books_once(clock, config, interleaved):

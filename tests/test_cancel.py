@@ -25,7 +25,7 @@ async def test_bookings_are_listed_soonest_first_with_interviews_marked(harness)
     await cleared(bot, "U1")
     await cleared(bot, "U1", child="目黒 桜")
     waiting = await registration(bot, "U1", nursery="kuwanomi", child="目黒 桜")
-    await bot.staff.add_interview_slot("kuwanomi", "2024-04-24T10:00")
+    await bot.staff.interviews.add_interview_slot("kuwanomi", "2024-04-24T10:00")
     slot = (await bot.repos.interviews.all("kuwanomi"))[0]
     assert await bot.repos.interviews.book(slot.id, waiting.id)
     await book(harness, "U1", "目黒 太郎", "4/26(金)", "9:00", "11:00")

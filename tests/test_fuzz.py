@@ -65,7 +65,7 @@ async def world(clock, config):
     """A victim with a registration in waiting (holding an interview), a cleared one with a
     booking, and a registration flow under way; and actors in every kind of state."""
     async with Harness(clock=clock, config=config, ids=SequentialIds()) as h:
-        staff = h.bot.staff
+        staff = h.bot.staff.interviews
         await staff.add_interview_slot("futaba", dt.datetime(2024, 4, 24, 10, tzinfo=TOKYO))
         await registration(h.bot, VICTIM, child="目黒 一郎")
         await _say(

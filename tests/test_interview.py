@@ -37,7 +37,7 @@ async def _to_confirm(h, user: str, child: str) -> None:
 
 async def test_two_parents_confirming_the_last_slot_in_one_webhook_one_wins(harness, slow_reads):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
     await _to_confirm(harness, "Ub", "大橋 健")
     # both confirmations arrive in the same webhook and are handled side by side
@@ -54,7 +54,7 @@ async def test_two_parents_confirming_the_last_slot_in_one_webhook_one_wins(harn
 async def test_concurrent_confirms_never_exceed_capacity(harness, slow_reads):
     """Five parents confirm a slot for two at the same moment: two are booked, three told."""
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"), capacity=2)
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"), capacity=2)
     users = [f"U{i}" for i in range(5)]
     for i, user in enumerate(users):
         await _to_confirm(harness, user, f"目黒 太郎{'一二三四五'[i]}")
@@ -70,7 +70,7 @@ async def test_concurrent_confirms_never_exceed_capacity(harness, slow_reads):
 
 async def test_a_cancelled_interview_is_booked_again_with_the_keyword(harness):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
     assert "面談を予約しました" in " ".join(screen(await harness.say("Ua", "はい")))
     shown = screen(await harness.say("Ua", "面談予約の再開"))
@@ -94,8 +94,8 @@ async def test_a_cancelled_interview_is_booked_again_with_the_keyword(harness):
 
 async def test_a_full_slot_is_not_offered(harness):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
-    await bot.staff.add_interview_slot("futaba", at("2024-04-24T14:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-24T14:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
     await harness.say("Ua", "はい")
     await register_by_chat(harness, "Ub", child="大橋 健")
@@ -105,7 +105,7 @@ async def test_a_full_slot_is_not_offered(harness):
 
 async def test_a_slot_that_was_not_shown_cannot_be_typed(harness):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
     await register_by_chat(harness, "Ua")
     await harness.say("Ua", "目黒 太郎/双葉の園保育園")
     shown = screen(await harness.say("Ua", "4/24(水) 14:00"))
@@ -117,7 +117,7 @@ async def test_a_confirmation_handled_again_after_a_session_conflict_still_books
     harness, monkeypatch
 ):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
     sessions = bot.repos.sessions
     save = sessions.save
@@ -137,8 +137,8 @@ async def test_a_confirmation_handled_again_after_a_session_conflict_still_books
 
 async def test_booked_elsewhere_meanwhile_is_told_and_not_booked_twice(harness):
     bot = harness.bot
-    await bot.staff.add_interview_slot("futaba", at("2024-04-23T10:00"))
-    await bot.staff.add_interview_slot("futaba", at("2024-04-24T14:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-24T14:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
     reg = (await bot.repos.registrations.for_user("Ua"))[0]
     other = (await bot.repos.interviews.all("futaba"))[1]

@@ -27,9 +27,9 @@ def test_fiscal_year_end(day: dt.date, expiry: dt.date) -> None:
 
 
 async def _book(bot, reg, when: str) -> None:
-    slot = await bot.staff.add_interview_slot(reg.nursery, at(when))
+    slot = await bot.staff.interviews.add_interview_slot(reg.nursery, at(when))
     sid = (await bot.repos.interviews.all(reg.nursery))[0].id
-    assert slot["capacity"] == 1
+    assert slot.capacity == 1
     assert await bot.repos.interviews.book(sid, reg.id)
 
 
@@ -41,9 +41,9 @@ async def test_completion_clears_until_the_fiscal_year_end_of_the_slot_and_tells
     reg = await registration(bot, "Ua")
     await _book(bot, reg, "2025-03-31T10:00")
     clock.set(at("2025-04-01T09:00"))  # marked done the morning after: the slot's date counts
-    result = await bot.staff.complete_interview("双葉の園保育園", "目黒 太郎")
-    assert result["expiry"] == "2025-03-31"
-    assert result["notified"] is True
+    result = await bot.staff.interviews.complete_interview("双葉の園保育園", "目黒 太郎")
+    assert result.expiry == "2025-03-31"
+    assert result.notified is True
     stored = await bot.repos.registrations.get(reg.id)
     assert stored is not None and stored.expiry == "2025-03-31"
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
@@ -54,16 +54,18 @@ async def test_completion_without_a_booked_slot_counts_from_today(harness, clock
     bot = harness.bot
     clock.set(at("2025-04-01T09:00"))
     await registration(bot, "Ua")
-    result = await bot.staff.complete_interview("futaba", "目黒太郎")  # spaces do not matter
-    assert (result["interview_date"], result["expiry"]) == ("2025-04-01", "2026-03-31")
+    result = await bot.staff.interviews.complete_interview(
+        "futaba", "目黒太郎"
+    )  # spaces do not matter
+    assert (result.interview_date, result.expiry) == ("2025-04-01", "2026-03-31")
 
 
 async def test_completing_before_the_slot_gives_the_slot_back(harness):
     bot = harness.bot
     reg = await registration(bot, "Ua")
     await _book(bot, reg, "2024-04-23T10:00")
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert result["interview_date"] == "2024-04-23"
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert result.interview_date == "2024-04-23"
     slot = (await bot.repos.interviews.all("futaba"))[0]
     assert slot.holders == []
 
@@ -72,34 +74,36 @@ async def test_a_parent_who_blocked_the_account_gets_no_push_and_staff_are_told(
     bot = harness.bot
     await registration(bot, "Ua")
     await bot.repos.users.set_following("Ua", False, bot.services.now())
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert result["notified"] is False
-    assert "blocked" in result["notice"]
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert result.notified is False
+    assert "blocked" in result.notice
     assert harness.line.take("Ua") == []
-    assert (await bot.repos.registrations.get(result["registration"])).cleared()
+    assert (await bot.repos.registrations.get(result.registration)).cleared()
 
 
 async def test_refusals_name_the_reason(harness):
     bot = harness.bot
     with pytest.raises(StaffError, match="no child named 目黒 次郎") as e:
-        await bot.staff.complete_interview("futaba", "目黒 次郎")
-    assert e.value.status == 404
+        await bot.staff.interviews.complete_interview("futaba", "目黒 次郎")
+    assert e.value.kind == "not_found"
     with pytest.raises(StaffError, match="no nursery") as e:
-        await bot.staff.complete_interview("どこか保育園", "目黒 太郎")
-    assert e.value.status == 404
+        await bot.staff.interviews.complete_interview("どこか保育園", "目黒 太郎")
+    assert e.value.kind == "not_found"
 
     await registration(bot, "Ua", born="2022-05-01")
     await registration(bot, "Ub", born="2023-01-01")
     with pytest.raises(StaffError) as e:
-        await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert e.value.status == 409
+        await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert e.value.kind == "conflict"
     assert "2022-05-01" in str(e.value) and "2023-01-01" in str(e.value)
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎", "2023-01-01")
-    assert result["child"] == "目黒 太郎"
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")  # one is left waiting
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎", "2023-01-01")
+    assert result.child == "目黒 太郎"
+    result = await bot.staff.interviews.complete_interview(
+        "futaba", "目黒 太郎"
+    )  # one is left waiting
     with pytest.raises(StaffError, match="already been cleared") as e:
-        await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert e.value.status == 409
+        await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert e.value.kind == "conflict"
 
 
 async def test_same_child_same_day_by_two_accounts_is_told_apart_by_registration(harness):
@@ -107,34 +111,39 @@ async def test_same_child_same_day_by_two_accounts_is_told_apart_by_registration
     first = await registration(bot, "Ua")
     await registration(bot, "Ub")
     with pytest.raises(StaffError, match=first.id):
-        await bot.staff.complete_interview("futaba", "目黒 太郎", "2022-05-01")
-    result = await bot.staff.complete_interview("futaba", first.id)
-    assert result["registration"] == first.id
+        await bot.staff.interviews.complete_interview("futaba", "目黒 太郎", "2022-05-01")
+    result = await bot.staff.interviews.complete_interview("futaba", first.id)
+    assert result.registration == first.id
 
 
 async def test_slots_are_added_with_the_configured_capacity_and_removed_only_when_free(harness):
     bot = harness.bot
-    added = await bot.staff.add_interview_slot("futaba", "2024-04-23T10:00")
-    assert added == {"at": "2024-04-23T10:00+09:00", "capacity": 1, "booked": 0, "children": []}
+    added = await bot.staff.interviews.add_interview_slot("futaba", "2024-04-23T10:00")
+    assert added.model_dump() == {
+        "at": "2024-04-23T10:00+09:00",
+        "capacity": 1,
+        "booked": 0,
+        "children": [],
+    }
     with pytest.raises(StaffError, match="not in the future"):
-        await bot.staff.add_interview_slot("futaba", "2024-04-20T08:00")
+        await bot.staff.interviews.add_interview_slot("futaba", "2024-04-20T08:00")
     with pytest.raises(StaffError, match="not a date"):
-        await bot.staff.add_interview_slot("futaba", "next tuesday")
+        await bot.staff.interviews.add_interview_slot("futaba", "next tuesday")
 
     reg = await registration(bot, "Ua")
     sid = (await bot.repos.interviews.all("futaba"))[0].id
     await bot.repos.interviews.book(sid, reg.id)
-    listed = await bot.staff.interview_slots("futaba")
-    assert listed[0]["children"] == ["目黒 太郎"] and listed[0]["booked"] == 1
+    listed = await bot.staff.interviews.interview_slots("futaba")
+    assert listed[0].children == ["目黒 太郎"] and listed[0].booked == 1
     with pytest.raises(StaffError, match="booked") as e:
-        await bot.staff.remove_interview_slot("futaba", "2024-04-23T10:00")
-    assert e.value.status == 409
+        await bot.staff.interviews.remove_interview_slot("futaba", "2024-04-23T10:00")
+    assert e.value.kind == "conflict"
     with pytest.raises(StaffError, match="no interview slot") as e:
-        await bot.staff.remove_interview_slot("futaba", "2024-04-24T10:00")
-    assert e.value.status == 404
+        await bot.staff.interviews.remove_interview_slot("futaba", "2024-04-24T10:00")
+    assert e.value.kind == "not_found"
     await bot.repos.interviews.release(sid, reg.id)
-    await bot.staff.remove_interview_slot("futaba", "2024-04-23T10:00")
-    assert await bot.staff.interview_slots("futaba") == []
+    await bot.staff.interviews.remove_interview_slot("futaba", "2024-04-23T10:00")
+    assert await bot.staff.interviews.interview_slots("futaba") == []
 
 
 async def test_waiting_list_puts_booked_interviews_first_and_leaves_out_the_cleared(harness):
@@ -143,15 +152,15 @@ async def test_waiting_list_puts_booked_interviews_first_and_leaves_out_the_clea
     booked = await registration(bot, "Ub", child="目黒 二")
     await registration(bot, "Uc", child="目黒 三")
     await _book(bot, booked, "2024-04-23T10:00")
-    await bot.staff.complete_interview("futaba", "目黒 三")
+    await bot.staff.interviews.complete_interview("futaba", "目黒 三")
     await registration(bot, "Ud", child="目黒 四", nursery="kuwanomi")
-    rows = await bot.staff.waiting_interviews("futaba")
-    assert [(r["child"], r["interview_at"]) for r in rows] == [
+    rows = await bot.staff.interviews.waiting_interviews("futaba")
+    assert [(r.child, r.interview_at) for r in rows] == [
         ("目黒 二", "2024-04-23T10:00+09:00"),
         ("目黒 一", None),
     ]
-    everyone = await bot.staff.registrations("futaba")
-    assert [r["child"] for r in everyone] == ["目黒 一", "目黒 二", "目黒 三"]
+    everyone = await bot.staff.interviews.registrations("futaba")
+    assert [r.child for r in everyone] == ["目黒 一", "目黒 二", "目黒 三"]
 
 
 async def test_duplicates_are_the_same_child_and_birth_date_from_several_accounts(harness):
@@ -161,11 +170,11 @@ async def test_duplicates_are_the_same_child_and_birth_date_from_several_account
     await registration(bot, "Uc", child="目黒 太郎", born="2020-01-01")  # another child
     await registration(bot, "Ua", child="目黒 太郎", nursery="kuwanomi")  # another nursery
     await registration(bot, "Ua", child="大橋 健")
-    report = await bot.staff.duplicates("futaba")
+    report = await bot.staff.interviews.duplicates("futaba")
     assert len(report) == 1
-    assert report[0]["birth_date"] == "2022-05-01"
-    assert sorted(r["parent"] for r in report[0]["registrations"]) == ["目黒 一郎", "目黒 花子"]
-    assert await bot.staff.duplicates("kuwanomi") == []
+    assert report[0].birth_date == "2022-05-01"
+    assert sorted(r.parent for r in report[0].registrations) == ["目黒 一郎", "目黒 花子"]
+    assert await bot.staff.interviews.duplicates("kuwanomi") == []
 
 
 async def test_a_completion_stopped_before_the_notice_is_finished_when_asked_again(harness):
@@ -175,23 +184,23 @@ async def test_a_completion_stopped_before_the_notice_is_finished_when_asked_aga
     await _book(bot, reg, "2024-04-23T10:00")
     # the first run got as far as the clearance
     await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert (result["expiry"], result["notified"]) == ("2025-03-31", True)
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert (result.expiry, result.notified) == ("2025-03-31", True)
     assert (await bot.repos.interviews.all("futaba"))[0].holders == []
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
     assert len([t for t in pushed if "利用可能" in t]) == 1
     with pytest.raises(StaffError, match="already been cleared"):
-        await bot.staff.complete_interview("futaba", "目黒 太郎")
+        await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
 
 
 async def test_line_down_leaves_the_notice_to_send_on_the_next_attempt(harness):
     bot = harness.bot
     await registration(bot, "Ua")
     harness.line.fail_next(500, times=10)
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert result["notified"] is False and "could not be reached" in result["notice"]
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert result.notified is False and "could not be reached" in result.notice
     harness.line.failures.clear()
-    result = await bot.staff.complete_interview("futaba", "目黒 太郎")
-    assert result["notified"] is True
+    result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
+    assert result.notified is True
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
     assert any("利用可能" in t for t in pushed)

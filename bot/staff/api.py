@@ -1,163 +1,102 @@
 """JSON admin API under /admin/api/ for nursery and city staff.
 
-Every route goes through the one staff service (`bot.staff`), as the CLI and
-replays do. `{nursery}` in a path is the nursery's id or name (URL-encoded).
-A StaffError becomes `{"error": message}` with its status; a bad body a 400
-naming the field.
-
-    GET    nurseries                                  the nurseries this token may use
-    GET    nurseries/{nursery}/interview-slots        slots from now on, with who holds them
-    POST   nurseries/{nursery}/interview-slots        {"at", "capacity"?}: open a slot
-    DELETE nurseries/{nursery}/interview-slots/{at}   remove a slot nobody holds
-    GET    nurseries/{nursery}/interviews/waiting     registrations not yet cleared
-    POST   nurseries/{nursery}/interviews/complete    {"child", "birth_date"?}: clear, notify
-    GET    nurseries/{nursery}/registrations          every live registration
-    GET    nurseries/{nursery}/duplicates             same child from several LINE accounts
-    GET    duplicates                                 (city token) every nursery's report
+Its routes are derived from the declared staff operations (bot/staff/operations.py):
+each operation with `http` is one route, its parameters read from the path, the
+query (GET, DELETE) or the JSON body. `{nursery}` in a path is the nursery's id or
+name (URL-encoded). A refused operation becomes `{"error": reason}` with the status
+of its kind; a bad parameter a 400 naming it. `GET nurseries` lists the nurseries
+the token may act on.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.context import BOT
-from bot.staff.api_bookings import booking_routes
-from bot.staff.auth import (
-    json_error,
-    json_response,
-    read_body,
-    require_city,
-    require_nursery,
-    token_scope,
-)
-from flows.domain.errors import StaffError
+from bot.staff.auth import json_error, json_response, read_json, token_actor
+from bot.staff.csv_export import bookings_csv, csv_bytes
+from bot.staff.operations import OPERATIONS, Operation, jsonable
+from flows.domain.errors import ErrorKind, StaffError
 
-log = structlog.get_logger("bot.admin")
+log = structlog.get_logger("bot.staff.api")
 
 PREFIX = "/admin/api/"
-routes = web.RouteTableDef()
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-
-class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class SlotBody(_Body):
-    at: dt.datetime
-    capacity: int | None = None
+STATUS = {
+    ErrorKind.INVALID: 400,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.FORBIDDEN: 403,
+}
 
 
-class CompleteBody(_Body):
-    child: str
-    birth_date: dt.date | None = None
-
-
-def _staff(request: web.Request) -> Any:
-    return request.app[BOT].staff
-
-
-def _key(request: web.Request) -> str:
-    return request.match_info["nursery"]
-
-
-@routes.get(PREFIX + "nurseries")
 async def nurseries(request: web.Request) -> web.Response:
     """The nurseries this token may act on."""
-    scope = await token_scope(request)
+    actor = await token_actor(request)
     config = request.app[BOT].config
     return json_response(
         [
             {"id": n.id, "name": n.name, "phone": n.phone}
             for n in config.nurseries
-            if scope in ("city", n.id)
+            if actor.city or actor.scope == n.id
         ]
     )
 
 
-@routes.post(PREFIX + "nurseries/{nursery}/interview-slots")
-async def add_slot(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    body = await read_body(request, SlotBody)
-    slot = await _staff(request).add_interview_slot(n.id, body.at, body.capacity)
-    return json_response(slot, status=201)
+def route(op: Operation) -> web.RouteDef:
+    """The admin API route of one declared operation."""
+    assert op.http is not None
+    method, path = op.http
+
+    async def handler(request: web.Request) -> web.StreamResponse:
+        actor = await token_actor(request)
+        raw: dict[str, Any] = {}
+        if method in ("GET", "DELETE"):
+            raw.update(request.query)
+        else:
+            raw.update(await read_json(request))
+        raw.update(request.match_info)
+        result = await request.app[BOT].operations.run(op, raw, actor)
+        if op.output == "csv":
+            return web.Response(
+                body=csv_bytes(bookings_csv(result)),
+                content_type="text/csv",
+                charset="utf-8",
+                headers={
+                    "Content-Disposition": (
+                        f'attachment; filename="bookings-{result.nursery}-{result.first}.csv"'
+                    )
+                },
+            )
+        return json_response(jsonable(result), status=201 if op.created else 200)
+
+    handler.__doc__ = op.help
+    return web.route(method, PREFIX + path, handler)
 
 
-@routes.delete(PREFIX + "nurseries/{nursery}/interview-slots/{at}")
-async def remove_slot(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    return json_response(
-        await _staff(request).remove_interview_slot(n.id, request.match_info["at"])
-    )
-
-
-@routes.post(PREFIX + "nurseries/{nursery}/interviews/complete")
-async def complete(request: web.Request) -> web.Response:
-    n = await require_nursery(request, _key(request))
-    body = await read_body(request, CompleteBody)
-    born = body.birth_date.isoformat() if body.birth_date else None
-    return json_response(await _staff(request).complete_interview(n.id, body.child, born))
-
-
-# read-only lists of one nursery: path under the nursery -> the staff method giving it
-LISTS = {
-    "interview-slots": "interview_slots",
-    "interviews/waiting": "waiting_interviews",
-    "registrations": "registrations",
-    "duplicates": "duplicates",
-}
-
-
-def _list_route(path: str, method: str) -> web.RouteDef:
-    async def handler(request: web.Request) -> web.Response:
-        n = await require_nursery(request, _key(request))
-        return json_response(await getattr(_staff(request), method)(n.id))
-
-    return web.get(PREFIX + "nurseries/{nursery}/" + path, handler)
-
-
-@routes.get(PREFIX + "duplicates")
-async def all_duplicates(request: web.Request) -> web.Response:
-    """City staff: the duplicates report of every nursery."""
-    await require_city(request)
-    staff = _staff(request)
-    out = {}
-    for n in request.app[BOT].config.nurseries:
-        out[n.id] = await staff.duplicates(n.id)
-    return json_response(out)
-
-
-def _field(err: ValidationError) -> str:
-    first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "body"
-    reason = "missing" if first["type"] == "missing" else first["msg"]
-    return f"{where}: {reason}"
+def routes() -> list[web.RouteDef]:
+    out = [web.get(PREFIX + "nurseries", nurseries)]
+    out += [route(op) for op in OPERATIONS.values() if op.http]
+    return out
 
 
 @web.middleware
 async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Staff errors and bad bodies on admin routes become JSON errors, not 500s."""
+    """Refused operations on admin routes become JSON errors with their kind's status."""
     if not request.path.startswith(PREFIX):
         return await handler(request)
     try:
         return await handler(request)
     except StaffError as e:
-        return json_error(e.status, str(e))
-    except ValidationError as e:
-        return json_error(400, _field(e))
-    except ValueError as e:
-        return json_error(400, str(e) or "bad request")
+        return json_error(STATUS[e.kind], str(e))
 
 
-def setup_admin(app: web.Application, bot: Any) -> None:
-    """Mount the interview/registration routes and the booking routes under /admin/api/."""
+def setup_admin(app: web.Application) -> None:
+    """Mount the admin API under /admin/api/."""
     app.middlewares.append(staff_errors)
-    app.router.add_routes(routes)
-    app.router.add_routes([_list_route(path, method) for path, method in LISTS.items()])
-    app.router.add_routes(booking_routes())
+    app.router.add_routes(routes())

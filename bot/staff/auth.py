@@ -12,17 +12,13 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-from typing import Any, TypeVar
+from typing import Any
 
 from aiohttp import web
-from pydantic import BaseModel
 
 from bot.context import BOT
-from flows.config import Nursery
+from bot.staff.operations import Actor
 from storage.tokens import CITY, token_hash
-
-M = TypeVar("M", bound=BaseModel)
-
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 
@@ -77,30 +73,19 @@ async def token_scope(request: web.Request) -> str:
     return scope
 
 
-async def require_nursery(request: web.Request, key: str) -> Nursery:
-    """The nursery named by `key` (id or name) if the token may act on it."""
+async def token_actor(request: web.Request) -> Actor:
+    """Who calls: the bearer token's scope, named by its hash prefix (never the token)."""
     scope = await token_scope(request)
-    try:
-        nursery = request.app[BOT].config.nursery(key)
-    except KeyError:
-        raise _http_error(web.HTTPNotFound, f"no nursery {key}") from None
-    if scope not in (CITY, nursery.id):
-        raise _http_error(web.HTTPForbidden, f"this token is not for {nursery.name}")
-    return nursery
+    token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+    return Actor("token", token_hash(token)[:12], scope)
 
 
-async def require_city(request: web.Request) -> None:
-    """Only a city token may do this (401 without a valid token, 403 with a nursery's)."""
-    if await token_scope(request) != CITY:
-        raise _http_error(web.HTTPForbidden, "this needs a city token")
-
-
-async def read_body(request: web.Request, model: type[M]) -> M:
-    """The JSON body as `model`; a bad body becomes a 400 naming the field (see admin_api)."""
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The JSON object in the body; anything else is a 400."""
     try:
         raw: Any = await request.json()
     except ValueError:
         raise _http_error(web.HTTPBadRequest, "the body must be JSON") from None
     if not isinstance(raw, dict):
         raise _http_error(web.HTTPBadRequest, "the body must be a JSON object")
-    return model.model_validate(raw)
+    return raw

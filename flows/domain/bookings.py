@@ -2,27 +2,32 @@
 
 Seats per nursery, day and hour (open or close a day), phone bookings from the
 same pool of seats, cancelling on a parent's behalf (the parent is told on
-LINE), a day's roster with the answers to the booking questions, and a CSV
-export. Used alike by the admin API, the staff CLI and replay `staff:` steps;
-results are plain JSON-ready values, and what cannot be done raises StaffError.
+LINE), a day's roster with the answers to the booking questions, and the rows
+of the export. Results are typed views; what cannot be done raises a StaffError
+of a kind. The staff surfaces write them as JSON, CSV or pages.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-from collections.abc import Callable
-from typing import Any
 
 import structlog
 
 from flows import labels
 from flows.config import Nursery
+from flows.domain import lookup
 from flows.domain.calendar import Calendar, band_seats, default_seats
-from flows.domain.errors import StaffError
+from flows.domain.errors import Conflict, Invalid, NotFound
 from flows.domain.interviews import notify, same_name
 from flows.domain.ledger import Ledger
+from flows.domain.views import (
+    BookingView,
+    CancelledBooking,
+    DaySeats,
+    HourSeats,
+    Notice,
+    RosterRow,
+)
 from flows.services import Services
 from storage.bookings import BookingDoc
 
@@ -32,25 +37,11 @@ MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400
 
 
-def _date(value: dt.date | str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise StaffError(f"{value} is not a date like 2024-04-24") from None
-
-
-def _hour(value: int | str) -> int:
-    text = str(value).strip().removesuffix(":00")
-    if not text.isdigit():
-        raise StaffError(f"{value} is not a whole hour like 9 or 9:00")
-    return int(text)
-
-
 class BookingStaff:
-    s: Services
-    nursery: Callable[[str], Nursery]  # from InterviewStaff: the nursery by id or name
+    """Seats, phone bookings, cancelling for a parent, the roster and the export rows."""
+
+    def __init__(self, services: Services) -> None:
+        self.s = services
 
     # -- seats -------------------------------------------------------------------------------
     async def set_capacity(
@@ -59,54 +50,53 @@ class BookingStaff:
         date: dt.date | str,
         seats: int,
         hours: list[int] | list[str] | None = None,
-    ) -> dict[str, Any]:
+    ) -> DaySeats:
         """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
         seats on a closed day (Sunday, a holiday) open it."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
         if day < self.s.today():
-            raise StaffError(f"{day} is in the past")
+            raise Invalid(f"{day} is in the past")
         if not 0 <= seats <= MAX_SEATS:
-            raise StaffError(f"seats must be between 0 and {MAX_SEATS}")
-        wanted = sorted({_hour(h) for h in hours}) if hours else list(n.hours.range())
+            raise Invalid(f"seats must be between 0 and {MAX_SEATS}")
+        wanted = sorted({lookup.hour(h) for h in hours}) if hours else list(n.hours.range())
         outside = [h for h in wanted if h not in n.hours.range()]
         if outside:
-            raise StaffError(
+            raise Invalid(
                 f"{labels.hour(outside[0])} is outside {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
         if not await self.s.repos.seats.set_seats(n.id, day, wanted, seats):
             stored = await self.s.repos.seats.day(n.id, day)
             busy = [h for h in wanted if stored.taken(h) > seats]
-            raise StaffError(
+            raise Conflict(
                 f"{stored.taken(busy[0]) if busy else 'more'} seats are already booked at "
                 f"{labels.hour(busy[0]) if busy else 'some hour'} on {day}: "
-                "cancel bookings first",
-                409,
+                "cancel bookings first"
             )
         log.info("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
         return await self.day_seats(n.id, day)
 
-    async def day_seats(self, nursery: str, date: dt.date | str) -> dict[str, Any]:
+    async def day_seats(self, nursery: str, date: dt.date | str) -> DaySeats:
         """A day's seats, bookings and free seats per hour, and the number parents see."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
         stored = await self.s.repos.seats.day(n.id, day)
         seats = stored.seats(default_seats(n, day), n.hours.range())
         free = Calendar(self.s).free(n, stored)
-        return {
-            "nursery": n.name,
-            "date": day.isoformat(),
-            "open": any(seats.values()),
-            "day_seats": band_seats(free, self.s.config.booking.min_hours),
-            "hours": [
-                {
-                    "hour": labels.hour(h),
-                    "seats": seats[h],
-                    "booked": stored.taken(h),
-                    "free": max(0, seats[h] - stored.taken(h)),
-                }
+        return DaySeats(
+            nursery=n.name,
+            date=day.isoformat(),
+            open=any(seats.values()),
+            day_seats=band_seats(free, self.s.config.booking.min_hours),
+            hours=[
+                HourSeats(
+                    hour=labels.hour(h),
+                    seats=seats[h],
+                    booked=stored.taken(h),
+                    free=max(0, seats[h] - stored.taken(h)),
+                )
                 for h in n.hours.range()
             ],
-        }
+        )
 
     # -- bookings ------------------------------------------------------------------------------
     async def phone_booking(
@@ -116,14 +106,14 @@ class BookingStaff:
         from_hour: int | str,
         to_hour: int | str,
         child: str = "",
-    ) -> dict[str, Any]:
+    ) -> BookingView:
         """A booking taken by phone: seats from the same pool (no LINE allowance)."""
-        n, day = self.nursery(nursery), _date(date)
-        start, end = _hour(from_hour), _hour(to_hour)
+        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
+        start, end = lookup.hour(from_hour), lookup.hour(to_hour)
         if day < self.s.today():
-            raise StaffError(f"{day} is in the past")
+            raise Invalid(f"{day} is in the past")
         if not (n.hours.open <= start < end <= n.hours.close):
-            raise StaffError(
+            raise Invalid(
                 f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
@@ -138,36 +128,38 @@ class BookingStaff:
             created_at=self.s.now(),
         )
         if await Ledger(self.s).book(intent) != "booked":
-            raise StaffError(
+            raise Conflict(
                 f"no seat is free in every hour of {labels.hour(start)}-{labels.hour(end)} "
-                f"on {day} at {n.name}",
-                409,
+                f"on {day} at {n.name}"
             )
         return self._booking_json(intent.model_copy(update={"status": "booked"}))
 
-    async def cancel_booking(self, nursery: str, child: str, date: dt.date | str) -> dict[str, Any]:
+    async def cancel_booking(
+        self, nursery: str, child: str, date: dt.date | str
+    ) -> CancelledBooking:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
         found = [
             b
             for b in await self.s.repos.bookings.on_day(n.id, day)
             if b.id == child or same_name(b.child_name, child)
         ]
         if not found:
-            raise StaffError(f"{child} has no booking at {n.name} on {day}", 404)
+            raise NotFound(f"{child} has no booking at {n.name} on {day}")
         if len(found) > 1:
             ids = ", ".join(f"{b.id} ({b.start}:00-{b.end}:00)" for b in found)
-            raise StaffError(f"{len(found)} bookings match {child}: give the booking id ({ids})")
+            raise Invalid(f"{len(found)} bookings match {child}: give the booking id ({ids})")
         b = found[0]
         if not await Ledger(self.s).cancel(b, "staff"):
-            raise StaffError(f"the booking {b.id} has been cancelled already", 409)
+            raise Conflict(f"the booking {b.id} has been cancelled already")
         notice = await self._tell_parent(b, n)
-        return {**self._booking_json(b.model_copy(update={"status": "cancelled"})), **notice}
+        view = self._booking_json(b.model_copy(update={"status": "cancelled"}))
+        return CancelledBooking(**view.model_dump(), **notice.model_dump())
 
-    async def _tell_parent(self, b: BookingDoc, n: Nursery) -> dict[str, Any]:
+    async def _tell_parent(self, b: BookingDoc, n: Nursery) -> Notice:
         if b.user is None:
-            return {"notified": False, "notice": "a phone booking: tell the parent by phone"}
+            return Notice.of("phone")
         text = self.s.msg.cx_staff_push.format(
             nursery=n.name,
             day=labels.day(b.day(), self.s.msg.weekdays),
@@ -177,20 +169,20 @@ class BookingStaff:
         )
         return await notify(self.s, b.user, text, f"staffcancel:{b.id}")
 
-    def _booking_json(self, b: BookingDoc) -> dict[str, Any]:
-        return {
-            "booking": b.id,
-            "status": b.status,
-            "source": b.source,
-            "nursery": self.s.config.nursery(b.nursery).name,
-            "date": b.date,
-            "start": labels.hour(b.start),
-            "end": labels.hour(b.end),
-            "child": b.child_name,
-        }
+    def _booking_json(self, b: BookingDoc) -> BookingView:
+        return BookingView(
+            booking=b.id,
+            status=b.status,
+            source=b.source,
+            nursery=self.s.config.nursery(b.nursery).name,
+            date=b.date,
+            start=labels.hour(b.start),
+            end=labels.hour(b.end),
+            child=b.child_name,
+        )
 
     # -- roster and export -----------------------------------------------------------------------
-    async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[RosterRow]:
         await Ledger(self.s).repair()
         bookings = await self.s.repos.bookings.between(n.id, first, last)
         regs = self.s.repos.registrations
@@ -199,40 +191,35 @@ class BookingStaff:
             reg = await regs.get(b.registration) if b.registration else None
             answers = {q.label: b.answers.get(q.id, "") for q in n.questions}
             rows.append(
-                {
-                    **self._booking_json(b),
-                    "kana": reg.child_kana if reg else "",
-                    "birth_date": reg.birth_date if reg else "",
-                    "sex": reg.sex if reg else "",
-                    "parent": reg.parent_name if reg else "",
-                    "phone": reg.phone if reg else "",
-                    "answers": answers,
-                    "booked_at": b.created_at.astimezone(self.s.config.zone()).isoformat(
-                        timespec="minutes"
-                    ),
-                }
+                RosterRow(
+                    **self._booking_json(b).model_dump(),
+                    kana=reg.child_kana if reg else "",
+                    birth_date=reg.birth_date if reg else "",
+                    sex=reg.sex if reg else "",
+                    parent=reg.parent_name if reg else "",
+                    phone=reg.phone if reg else "",
+                    answers=answers,
+                    booked_at=lookup.minutes(self.s, b.created_at),
+                )
             )
         return rows
 
-    async def roster(self, nursery: str, date: dt.date | str) -> list[dict[str, Any]]:
+    async def roster(self, nursery: str, date: dt.date | str) -> list[RosterRow]:
         """Who comes on a day, by start hour, with the answers to the booking questions."""
-        n, day = self.nursery(nursery), _date(date)
+        n, day = lookup.nursery(self.s, nursery), lookup.date(date)
         return await self._rows(n, day, day)
 
-    async def bookings_csv(self, nursery: str, first: dt.date | str, last: dt.date | str) -> str:
-        """The held bookings from `first` to `last` (inclusive) as CSV, one row each."""
-        n, start, end = self.nursery(nursery), _date(first), _date(last)
+    async def export(
+        self, nursery: str, first: dt.date | str, last: dt.date | str
+    ) -> list[RosterRow]:
+        """The held bookings from `first` to `last` (inclusive), one row each."""
+        n, start, end = lookup.nursery(self.s, nursery), lookup.date(first), lookup.date(last)
         if end < start:
-            raise StaffError(f"{end} is before {start}")
+            raise Invalid(f"{end} is before {start}")
         if (end - start).days > MAX_EXPORT_DAYS:
-            raise StaffError(f"export at most {MAX_EXPORT_DAYS} days at once")
-        rows = await self._rows(n, start, end)
-        fixed = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
-        fixed += ["source", "booking", "booked_at"]
-        questions = [q.label for q in n.questions]
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\r\n")
-        writer.writerow(fixed + questions)
-        for r in rows:
-            writer.writerow([r[k] for k in fixed] + [r["answers"][q] for q in questions])
-        return out.getvalue()
+            raise Invalid(f"export at most {MAX_EXPORT_DAYS} days at once")
+        return await self._rows(n, start, end)
+
+    def questions(self, nursery: str) -> list[str]:
+        """The labels of the nursery's booking questions, in order (the export's last columns)."""
+        return [q.label for q in lookup.nursery(self.s, nursery).questions]

@@ -1,4 +1,5 @@
-"""The staff operations: one service used by the admin API, the staff CLI and replays."""
+"""The staff services, one per subject; the declared operations (bot/staff/operations.py)
+call them for every staff surface."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from flows.domain.interviews import InterviewStaff
 from flows.services import Services
 
 
-class Staff(InterviewStaff, BookingStaff):
-    """Every staff operation. `nursery` arguments take a nursery's id or name."""
+class Staff:
+    """Interview and booking services over one set of app services."""
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.interviews = InterviewStaff(services)
+        self.bookings = BookingStaff(services)

@@ -14,7 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import AliasChoices
 
+from bot.staff.operations import OPERATIONS, Operation, plain_types
 from storage.clock import TOKYO
 
 USER_STEPS = {"say", "tap", "pick_date", "follow", "unfollow"}
@@ -34,14 +36,13 @@ STEP_KINDS = [
     "advance",
 ]
 EXPECT_KEYS = ["contains", "not_contains", "regex", "buttons", "no_buttons", "sticker"]
-# staff action -> (required fields, optional fields)
-STAFF_ACTIONS: dict[str, tuple[list[str], list[str]]] = {
-    "interview_slot": (["nursery", "at"], []),
-    "capacity": (["nursery", "date", "seats"], ["hours"]),
-    "complete_interview": (["nursery", "child"], []),
-    "phone_booking": (["nursery", "date", "from", "to"], []),
-    "cancel": (["nursery", "child", "date"], []),
-}
+
+
+def staff_actions() -> dict[str, Operation]:
+    """Staff action name in scripts -> its declared operation (bot/staff/operations.py)."""
+    return {op.replay: op for op in OPERATIONS.values() if op.replay}
+
+
 TOP_KEYS = ["name", "now", "setup", "steps"]
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
@@ -176,43 +177,61 @@ def _check_expect(v: Any) -> dict[str, Any]:
     return out
 
 
+def staff_fields(op: Operation) -> list[tuple[str, list[str], bool, set[Any]]]:
+    """Each parameter of a staff action: (the name scripts use, every name accepted,
+    required, its plain types). Scripts use a field's last alias (`from` for `start`)."""
+    out = []
+    for name, f in op.params.model_fields.items():
+        names = [name]
+        alias = f.validation_alias
+        if isinstance(alias, AliasChoices):
+            names += [c for c in alias.choices if isinstance(c, str) and c != name]
+        out.append((names[-1], names, f.is_required(), plain_types(f.annotation)))
+    return out
+
+
+def _staff_value(action: str, shown: str, kinds: set[Any], x: Any) -> Any:
+    if dt.datetime in kinds:
+        return parse_datetime(x)
+    if dt.date in kinds:
+        return parse_date(x)
+    if list in kinds:
+        if x is None:
+            return None
+        if not isinstance(x, list):
+            raise ValueError(f"{shown} must be a list like [9, 10, 11]")
+        return [parse_hour(h) for h in x]
+    if int in kinds:
+        return parse_int(x, shown) if shown in ("seats", "capacity") else parse_hour(x)
+    if not isinstance(x, str):
+        raise ValueError(f"{action}: {shown} must be a name")
+    return x
+
+
 def _check_staff(v: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(v, dict) or len(v) != 1:
-        raise ValueError("staff needs one action: " + ", ".join(STAFF_ACTIONS))
+        raise ValueError("staff needs one action: " + ", ".join(staff_actions()))
     action, params = next(iter(v.items()))
-    if action not in STAFF_ACTIONS:
-        raise ValueError(f"unknown staff action {action!r} (known: {', '.join(STAFF_ACTIONS)})")
-    required, optional = STAFF_ACTIONS[action]
+    actions = staff_actions()
+    if action not in actions:
+        raise ValueError(f"unknown staff action {action!r} (known: {', '.join(actions)})")
+    fields = staff_fields(actions[action])
+    required = [shown for shown, _, req, _ in fields if req]
     if not isinstance(params, dict):
         raise ValueError(f"{action} needs {', '.join(required)}")
-    known = required + optional
+    known = {n: (shown, kinds, names[0]) for shown, names, _, kinds in fields for n in names}
     for k in params:
         if k not in known:
-            raise ValueError(f"{action}: unknown field {k!r} (known: {', '.join(known)})")
-    missing = [k for k in required if params.get(k) in (None, "")]
+            shown_names = ", ".join(shown for shown, *_ in fields)
+            raise ValueError(f"{action}: unknown field {k!r} (known: {shown_names})")
+    given = {known[k][0] for k, x in params.items() if x not in (None, "")}
+    missing = [k for k in required if k not in given]
     if missing:
         raise ValueError(f"{action}: missing {', '.join(missing)}")
     p: dict[str, Any] = {}
     for k, x in params.items():
-        if k in ("nursery", "child"):
-            if not isinstance(x, str):
-                raise ValueError(f"{action}: {k} must be a name")
-            p[k] = x
-        elif k == "at":
-            p[k] = parse_datetime(x)
-        elif k == "date":
-            p[k] = parse_date(x)
-        elif k in ("from", "to"):
-            p[k] = parse_hour(x)
-        elif k == "seats":
-            p[k] = parse_int(x, "seats")
-        elif k == "hours":
-            if x is None:
-                p[k] = None
-            elif isinstance(x, list):
-                p[k] = [parse_hour(h) for h in x]
-            else:
-                raise ValueError("hours must be a list like [9, 10, 11]")
+        shown, kinds, name = known[k]
+        p[name] = _staff_value(action, shown, kinds, x)
     return action, p
 
 
@@ -270,11 +289,11 @@ def _step(node: yaml.Node, text: str, where: str, staff_only: bool) -> Step:
         raise ScriptError("a step is one `kind: value` line", where, line, source)
     if staff_only:
         # setup items are bare staff actions, or `staff:` / `clock:` / `advance:` steps
-        if kind in STAFF_ACTIONS:
+        if kind in staff_actions():
             kind, arg = "staff", {kind: arg}
         elif kind not in ("staff", "clock", "advance"):
             raise ScriptError(
-                f"setup takes staff actions ({', '.join(STAFF_ACTIONS)}), not {kind!r}",
+                f"setup takes staff actions ({', '.join(staff_actions())}), not {kind!r}",
                 where,
                 line,
                 source,

@@ -11,23 +11,26 @@ import asyncio
 import contextlib
 import datetime as dt
 import hashlib
-import inspect
 import json
+import re
 import ssl
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import aiohttp
 
 from bot.qa.harness import Harness, sign
 from bot.qa.line_events import EventBuilder
 from bot.qa.replay.coverage import Coverage
+from bot.qa.replay.script import staff_actions
 from bot.qa.standin import LineStandIn, Sent
+from bot.staff.operations import Actor
 from flows.base import Flow
 from flows.config import AppConfig
 from flows.domain.errors import StaffError
 from storage.clock import FrozenClock, SequentialIds
+from storage.tokens import CITY
 
 
 class StepFailure(Exception):
@@ -45,37 +48,21 @@ def user_id(salt: str, name: str) -> str:
     return "U" + hashlib.sha1(f"{salt}\0{name}".encode()).hexdigest()[:32]
 
 
-# staff action -> (Staff method, its positional arguments from the step's fields)
-STAFF_CALLS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[Any, ...]]]] = {
-    "interview_slot": ("add_interview_slot", lambda p: (p["nursery"], p["at"])),
-    "capacity": (
-        "set_capacity",
-        lambda p: (p["nursery"], p["date"], p["seats"], p.get("hours")),
-    ),
-    "complete_interview": ("complete_interview", lambda p: (p["nursery"], p["child"])),
-    "phone_booking": (
-        "phone_booking",
-        lambda p: (p["nursery"], p["date"], p["from"], p["to"]),
-    ),
-    "cancel": ("cancel_booking", lambda p: (p["nursery"], p["child"], p["date"])),
-}
+QA = Actor("replay", "qa", CITY)
 
 
 def admin_request(action: str, p: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
-    """The admin API call for a staff action (`--target`); the server says 404 until it has it."""
-    base = f"/admin/api/nurseries/{quote(p['nursery'], safe='')}"
-    if action == "interview_slot":
-        return "POST", f"{base}/interview-slots", {"at": p["at"].isoformat()}
-    if action == "capacity":
-        body = {"seats": p["seats"], "hours": p.get("hours")}
-        return "PUT", f"{base}/capacity/{p['date'].isoformat()}", body
-    if action == "complete_interview":
-        return "POST", f"{base}/interviews/complete", {"child": p["child"]}
-    if action == "phone_booking":
-        body = {"date": p["date"].isoformat(), "start": p["from"], "end": p["to"]}
-        return "POST", f"{base}/phone-bookings", body
-    body = {"child": p["child"], "date": p["date"].isoformat()}
-    return "POST", f"{base}/bookings/cancel", body
+    """The admin API call for a staff action (`--target`), from its declared operation."""
+    op = staff_actions()[action]
+    assert op.http is not None
+    method, path = op.http
+    data = op.params.model_validate(p).model_dump(mode="json", exclude_none=True)
+    for name in re.findall(r"{(\w+)}", path):
+        path = path.replace("{" + name + "}", quote(str(data.pop(name)), safe=""))
+    if method in ("GET", "DELETE") and data:
+        path += "?" + urlencode(data, doseq=True)
+        data = {}
+    return method, "/admin/api/" + path, data
 
 
 class Target(Protocol):
@@ -174,14 +161,8 @@ class LocalTarget:
 
     async def staff(self, action: str, params: dict[str, Any]) -> None:
         assert self.h.bot is not None
-        method_name, args = STAFF_CALLS[action]
-        method = getattr(self.h.bot.staff, method_name, None)
-        if method is None:
-            raise StepFailure(f"staff action {action} is not available yet")
         try:
-            result = method(*args(params))
-            if inspect.isawaitable(result):
-                await result
+            await self.h.bot.operations.run(staff_actions()[action], params, QA)
         except StaffError as e:
             raise StepFailure(f"staff action {action} was refused: {e}") from None
         except Exception as e:

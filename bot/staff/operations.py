@@ -1,0 +1,416 @@
+"""Every staff operation, declared once.
+
+A declaration names the operation, its parameters (a pydantic model), the staff
+service call, who may run it (a nursery's staff or only the city) and whether it
+changes data (then it is written to the operation log). The staff surfaces are
+derived from these declarations: the admin API's routes (`http`), the staff CLI's
+sub-commands (`name`, `help`, `positionals`), the replay scripts' `staff:` steps
+(`replay`, local and against a server) and the web console's actions.
+
+Adding an operation: one `declare(...)` here, its service method in
+flows/domain/, and its tests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import typing
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import structlog
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, Strict, ValidationError
+
+from flows.domain import lookup
+from flows.domain.errors import Forbidden, Invalid
+from flows.domain.staff import Staff
+from flows.domain.views import RosterRow
+from storage.audit import AuditEntry, AuditLog
+from storage.tokens import CITY
+
+log = structlog.get_logger("bot.staff.operations")
+
+MAX_SEATS = 100
+MAX_SLOT_CAPACITY = 50
+
+StrictInt = Annotated[int, Strict()]
+Hour = Annotated[int, Strict(), Field(ge=0, le=24)]
+
+
+class Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class NurseryParams(Params):
+    nursery: str = Field(description="the nursery's id or name")
+
+
+class NoParams(Params):
+    pass
+
+
+class SlotParams(NurseryParams):
+    at: dt.datetime = Field(description="the slot's date and time, e.g. 2024-04-23T10:00")
+
+
+class AddSlotParams(SlotParams):
+    capacity: Annotated[int, Strict(), Field(ge=1, le=MAX_SLOT_CAPACITY)] | None = Field(
+        None, description="default: the nursery's config"
+    )
+
+
+class CompleteParams(NurseryParams):
+    child: str = Field(description="the child's name (or registration id)")
+    birth_date: dt.date | None = Field(None, description="YYYY-MM-DD, when names are shared")
+
+
+class DayParams(NurseryParams):
+    date: dt.date = Field(description="YYYY-MM-DD")
+
+
+class SeatsParams(DayParams):
+    seats: Annotated[int, Strict(), Field(ge=0, le=MAX_SEATS)] = Field(
+        description="seats per hour (0 closes; seats on a closed day open it)"
+    )
+    hours: list[Hour] | None = Field(None, description="default: all opening hours")
+
+
+class PhoneBookingParams(DayParams):
+    start: Hour = Field(validation_alias=AliasChoices("start", "from"), description="first hour")
+    end: Hour = Field(validation_alias=AliasChoices("end", "to"), description="hour it ends")
+    child: str = Field("", description="the child's name")
+
+
+class CancelParams(NurseryParams):
+    child: str = Field(description="the child's name (or booking id)")
+    date: dt.date = Field(description="YYYY-MM-DD")
+
+
+class ExportParams(NurseryParams):
+    first: dt.date = Field(validation_alias=AliasChoices("from", "first"), description="first day")
+    last: dt.date | None = Field(
+        None, validation_alias=AliasChoices("to", "last"), description="last day (default: first)"
+    )
+
+
+class Export(BaseModel):
+    """The export's rows with the nursery's booking question labels (its last columns)."""
+
+    nursery: str
+    first: str
+    last: str
+    questions: list[str]
+    rows: list[RosterRow]
+
+
+Call = Callable[[Staff, Any], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    name: str  # the CLI sub-command and the operation log's name for it
+    help: str
+    params: type[Params]
+    call: Call
+    who: Literal["nursery", "city"] = "nursery"  # city: city staff only
+    changes: bool = False  # written to the operation log
+    http: tuple[str, str] | None = None  # method, path under /admin/api/
+    created: bool = False  # the admin API answers 201
+    output: Literal["json", "csv"] = "json"
+    replay: str | None = None  # the `staff:` action name in replay scripts
+    positionals: tuple[str, ...] = ("nursery",)  # CLI positionals; `name?` is optional
+    before: Call | None = None  # the state it changes, read first for the operation log
+
+
+OPERATIONS: dict[str, Operation] = {}
+
+
+def declare(op: Operation) -> Operation:
+    if op.name in OPERATIONS:
+        raise ValueError(f"staff operation {op.name} is declared twice")
+    OPERATIONS[op.name] = op
+    return op
+
+
+def by_replay_name(action: str) -> Operation:
+    for op in OPERATIONS.values():
+        if op.replay == action:
+            return op
+    raise KeyError(action)
+
+
+# -- interview slots and clearance ------------------------------------------------------------
+declare(
+    Operation(
+        "slots",
+        "interview slots from now on, with who holds them",
+        NurseryParams,
+        lambda st, p: st.interviews.interview_slots(p.nursery),
+        http=("GET", "nurseries/{nursery}/interview-slots"),
+    )
+)
+declare(
+    Operation(
+        "add-slot",
+        "open an interview slot, e.g. 2024-04-23T10:00",
+        AddSlotParams,
+        lambda st, p: st.interviews.add_interview_slot(p.nursery, p.at, p.capacity),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/interview-slots"),
+        created=True,
+        replay="interview_slot",
+        positionals=("nursery", "at"),
+    )
+)
+declare(
+    Operation(
+        "remove-slot",
+        "delete an interview slot nobody holds",
+        SlotParams,
+        lambda st, p: st.interviews.remove_interview_slot(p.nursery, p.at),
+        changes=True,
+        http=("DELETE", "nurseries/{nursery}/interview-slots/{at}"),
+        positionals=("nursery", "at"),
+    )
+)
+declare(
+    Operation(
+        "waiting",
+        "registrations waiting for an interview",
+        NurseryParams,
+        lambda st, p: st.interviews.waiting_interviews(p.nursery),
+        http=("GET", "nurseries/{nursery}/interviews/waiting"),
+    )
+)
+declare(
+    Operation(
+        "complete",
+        "interview done: clear the child and tell the parent",
+        CompleteParams,
+        lambda st, p: st.interviews.complete_interview(
+            p.nursery, p.child, p.birth_date.isoformat() if p.birth_date else None
+        ),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/interviews/complete"),
+        replay="complete_interview",
+        positionals=("nursery", "child"),
+    )
+)
+declare(
+    Operation(
+        "registrations",
+        "every registration",
+        NurseryParams,
+        lambda st, p: st.interviews.registrations(p.nursery),
+        http=("GET", "nurseries/{nursery}/registrations"),
+    )
+)
+declare(
+    Operation(
+        "duplicates",
+        "children registered by more than one LINE account",
+        NurseryParams,
+        lambda st, p: st.interviews.duplicates(p.nursery),
+        http=("GET", "nurseries/{nursery}/duplicates"),
+    )
+)
+
+
+async def _all_duplicates(st: Staff, p: NoParams) -> dict[str, Any]:
+    return {n.id: await st.interviews.duplicates(n.id) for n in st.s.config.nurseries}
+
+
+declare(
+    Operation(
+        "all-duplicates",
+        "(city) every nursery's duplicates report",
+        NoParams,
+        _all_duplicates,
+        who="city",
+        http=("GET", "duplicates"),
+        positionals=(),
+    )
+)
+
+
+# -- seats and bookings -------------------------------------------------------------------------
+declare(
+    Operation(
+        "seats",
+        "a day's seats, bookings and free seats per hour",
+        DayParams,
+        lambda st, p: st.bookings.day_seats(p.nursery, p.date),
+        http=("GET", "nurseries/{nursery}/capacity/{date}"),
+        positionals=("nursery", "date"),
+    )
+)
+declare(
+    Operation(
+        "set-seats",
+        "seats per hour on a day (0 closes; opens a closed day)",
+        SeatsParams,
+        lambda st, p: st.bookings.set_capacity(p.nursery, p.date, p.seats, p.hours),
+        changes=True,
+        http=("PUT", "nurseries/{nursery}/capacity/{date}"),
+        replay="capacity",
+        positionals=("nursery", "date", "seats"),
+        before=lambda st, p: st.bookings.day_seats(p.nursery, p.date),
+    )
+)
+declare(
+    Operation(
+        "phone-booking",
+        "a booking taken by phone, e.g. 2024-04-23 9 12",
+        PhoneBookingParams,
+        lambda st, p: st.bookings.phone_booking(p.nursery, p.date, p.start, p.end, p.child),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/phone-bookings"),
+        created=True,
+        replay="phone_booking",
+        positionals=("nursery", "date", "start", "end"),
+    )
+)
+declare(
+    Operation(
+        "cancel-booking",
+        "cancel a child's booking; the parent is told",
+        CancelParams,
+        lambda st, p: st.bookings.cancel_booking(p.nursery, p.child, p.date),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/bookings/cancel"),
+        replay="cancel",
+        positionals=("nursery", "child", "date"),
+    )
+)
+declare(
+    Operation(
+        "roster",
+        "who comes on a day, with the answers to the booking questions",
+        DayParams,
+        lambda st, p: st.bookings.roster(p.nursery, p.date),
+        http=("GET", "nurseries/{nursery}/roster/{date}"),
+        positionals=("nursery", "date"),
+    )
+)
+
+
+async def _export(st: Staff, p: ExportParams) -> Export:
+    last = p.last or p.first
+    rows = await st.bookings.export(p.nursery, p.first, last)
+    return Export(
+        nursery=p.nursery,
+        first=p.first.isoformat(),
+        last=last.isoformat(),
+        questions=st.bookings.questions(p.nursery),
+        rows=rows,
+    )
+
+
+declare(
+    Operation(
+        "export",
+        "held bookings from FIRST to LAST (inclusive) as CSV",
+        ExportParams,
+        _export,
+        http=("GET", "nurseries/{nursery}/bookings.csv"),
+        output="csv",
+        positionals=("nursery", "first", "last?"),
+    )
+)
+
+
+# -- running them -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Actor:
+    """Who runs an operation: the kind of credential, a name that is not a secret, a scope."""
+
+    kind: Literal["token", "account", "cli", "replay", "demo"]
+    name: str
+    scope: str  # `city` or a nursery id
+
+    @property
+    def city(self) -> bool:
+        return self.scope == CITY
+
+
+def plain_types(annotation: Any) -> set[Any]:
+    """The plain types inside a parameter's annotation (`list[Annotated[int, ...]] | None` ->
+    list, int, None): what the CLI and replay scripts convert typed text to."""
+    origin = typing.get_origin(annotation)
+    if origin is None:
+        return {annotation}
+    out = {origin} if isinstance(origin, type) else set()
+    args = typing.get_args(annotation)
+    if origin is typing.Annotated:
+        args = args[:1]
+    for arg in args:
+        out |= plain_types(arg)
+    return out
+
+
+def jsonable(value: Any) -> Any:
+    """A service result as plain JSON data."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    return value
+
+
+def _reason(err: ValidationError) -> str:
+    first = err.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "parameters"
+    reason = "missing" if first["type"] == "missing" else first["msg"]
+    return f"{where}: {reason}"
+
+
+class Operations:
+    """Runs declared operations for an actor: checks the parameters and who may, calls the
+    service, writes changes to the operation log."""
+
+    def __init__(self, staff: Staff, audit: AuditLog) -> None:
+        self.staff = staff
+        self.audit = audit
+
+    def parse(self, op: Operation, raw: Mapping[str, Any] | Params) -> Params:
+        if isinstance(raw, op.params):
+            return raw
+        try:
+            return op.params.model_validate(dict(raw))
+        except ValidationError as e:
+            raise Invalid(_reason(e)) from None
+
+    async def run(self, op: Operation | str, raw: Mapping[str, Any] | Params, actor: Actor) -> Any:
+        op = OPERATIONS[op] if isinstance(op, str) else op
+        params = self.parse(op, raw)
+        if op.who == "city" and not actor.city:
+            raise Forbidden("this needs city staff")
+        nursery: str | None = None
+        if isinstance(params, NurseryParams):
+            n = lookup.nursery(self.staff.s, params.nursery)
+            if not actor.city and actor.scope != n.id:
+                raise Forbidden(f"this account is not for {n.name}")
+            nursery = n.id
+            params = params.model_copy(update={"nursery": n.id})
+        before = await op.before(self.staff, params) if op.changes and op.before else None
+        result = await op.call(self.staff, params)
+        if op.changes:
+            await self.audit.record(
+                AuditEntry(
+                    _id=self.staff.s.ids.new(),
+                    at=self.staff.s.now(),
+                    actor_kind=actor.kind,
+                    actor=actor.name,
+                    scope=actor.scope,
+                    operation=op.name,
+                    nursery=nursery,
+                    params=params.model_dump(mode="json"),
+                    before=jsonable(before),
+                    after=jsonable(result),
+                )
+            )
+            log.info("staff_operation", operation=op.name, nursery=nursery, actor=actor.kind)
+        return result

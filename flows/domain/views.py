@@ -1,0 +1,105 @@
+"""What staff services return: typed results the staff surfaces turn into JSON, CSV or pages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+Delivery = Literal["sent", "blocked", "failed", "phone"]
+
+NOTICES: dict[Delivery, str] = {
+    "sent": "the parent was told on LINE",
+    "blocked": "the parent has blocked the LINE account: tell them by phone",
+    "failed": "LINE could not be reached: tell the parent by phone",
+    "phone": "a phone booking: tell the parent by phone",
+}
+
+
+class Notice(BaseModel):
+    """Whether a parent was told of a staff action on LINE (if not, staff phone them)."""
+
+    notified: bool
+    notice: str
+    delivery: Delivery
+
+    @classmethod
+    def of(cls, delivery: Delivery) -> Notice:
+        return cls(notified=delivery == "sent", notice=NOTICES[delivery], delivery=delivery)
+
+
+class SlotView(BaseModel):
+    at: str  # ISO, minutes, local time
+    capacity: int
+    booked: int
+    children: list[str]
+
+
+class RegistrationView(BaseModel):
+    registration: str
+    user: str
+    child: str
+    kana: str
+    birth_date: str
+    sex: str
+    parent: str
+    phone: str
+    postal_code: str
+    address: str
+    registered_at: str
+    interview_at: str | None
+    expiry: str | None
+
+
+class DuplicateGroup(BaseModel):
+    child: str
+    birth_date: str
+    registrations: list[RegistrationView]
+
+
+class Clearance(Notice):
+    registration: str
+    child: str
+    nursery: str
+    interview_date: str
+    expiry: str
+
+
+class HourSeats(BaseModel):
+    hour: str
+    seats: int
+    booked: int
+    free: int
+
+
+class DaySeats(BaseModel):
+    nursery: str
+    date: str
+    open: bool
+    day_seats: int  # the number parents see: children that could still book some band
+    hours: list[HourSeats]
+
+
+class BookingView(BaseModel):
+    booking: str
+    status: str
+    source: str
+    nursery: str
+    date: str
+    start: str
+    end: str
+    child: str
+
+
+class CancelledBooking(BookingView, Notice):
+    pass
+
+
+class RosterRow(BookingView):
+    kana: str
+    birth_date: str
+    sex: str
+    parent: str
+    phone: str
+    answers: dict[str, str]  # booking question label -> answer
+    booked_at: str
