@@ -166,16 +166,19 @@ class _Handlers:
     async def _waiting(self) -> list[dict[str, Any]]:
         """Registrations of the page's own users waiting for the interview (never LINE's
         real users, whose data the page must not show when a channel is configured)."""
+        from bot.qa.webchat.staff import waiting as waiting_at
+
         bot = self.room.bot
         assert bot is not None
         waiting = []
         for n in bot.config.nurseries:
-            for r in await bot.staff.waiting_interviews(n.id):
+            for r in await waiting_at(bot, n.id):
                 owner = self.room.by_uid.get(r["user"])
                 if owner is None:
                     continue
                 waiting.append(
                     {
+                        "registration": r["registration"],
                         "nursery": n.name,
                         "child": r["child"],
                         "birth_date": r["birth_date"],
@@ -206,9 +209,9 @@ class _Handlers:
         if row is None:
             return _refused("no child of this page's users waits for that interview", 404)
         params = {"nursery": row["nursery"], "child": row["child"]}
-        try:
+        try:  # by registration id: the very registration listed, whatever names others share
             result = await self.room.staff(
-                "complete_interview", {**params, "birth_date": row["birth_date"]}, params
+                "complete_interview", {**params, "child": row["registration"]}, params
             )
         except StaffError as e:
             return _refused(str(e), 409)

@@ -1,24 +1,25 @@
-"""Staff operations for the chat's demo panel and demo data, as the staff surfaces run them.
-
-One function, so that moving to the declared operations (`bot/staff/operations.py`)
-changes this module only. Actions and fields are the replay scripts' `staff:`
-steps, which the chat also records.
+"""Staff operations for the chat's demo panel and demo data: the declared operations
+(`bot/staff/operations.py`) run by the operations runner, as the admin API runs them, so
+they are checked and written to the operation log like any staff action (actor `demo`).
 """
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 from bot.context import Bot
-from bot.qa.replay.target import STAFF_CALLS
+from bot.staff.operations import Actor, by_replay_name, jsonable
+from storage.tokens import CITY
+
+DEMO = Actor("demo", "webchat", CITY)
 
 
-async def staff_do(bot: Bot, action: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Run a staff action; raises `StaffError` (a plain reason) when staff would be refused."""
-    method_name, args = STAFF_CALLS[action]
-    extra = {"birth_date": params["birth_date"]} if params.get("birth_date") else {}
-    result = getattr(bot.staff, method_name)(*args(params), **extra)
-    if inspect.isawaitable(result):
-        result = await result
-    return result if isinstance(result, dict) else {}
+async def staff_do(bot: Bot, action: str, params: dict[str, Any]) -> Any:
+    """Run a staff action by its replay-script name (`interview_slot`, `capacity`,
+    `complete_interview`, ...); raises `StaffError` when staff would be refused."""
+    return jsonable(await bot.operations.run(by_replay_name(action), params, DEMO))
+
+
+async def waiting(bot: Bot, nursery: str) -> list[dict[str, Any]]:
+    """Registrations at the nursery waiting for their interview."""
+    return jsonable(await bot.operations.run("waiting", {"nursery": nursery}, DEMO))
