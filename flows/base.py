@@ -1,26 +1,33 @@
 """A dialog flow: a `transitions` state machine declared once, shared by every user.
 
-Each flow class lists its states and transitions. The machine is built once
+Each flow class lists its states and transitions, and the table is the whole
+truth: every way into and out of a state is a declared transition, endings and
+hand-overs too. A flow ends when it enters `end` or a hand-over state `to_<flow>`
+(which starts <flow> right after, in the same reply). The machine is built once
 per flow (per app), with no model of its own; each message gets a light `Run`
 (the user's state and answers, loaded from the session document) that the
-machine moves; condition names refer to methods of the flow, called with the
-Run. Entering a state calls `prompt_<state>(run)`; a message in a state goes
-to `on_<state>(run, inp)`, which validates it and fires a trigger, or re-asks
-with a reason.
+machine moves. Condition names refer to methods of the flow, called with the
+Run; they only decide (no message, no state). Entering a state calls
+`prompt_<state>(run)`; a message in a state goes to `on_<state>(run, inp)`, which
+validates it and fires a trigger, or re-asks with a reason.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from transitions.extensions.asyncio import AsyncMachine
 
 from flows.replies import Button, Outbox, Reply
 from flows.services import Services
 
+T = TypeVar("T")
+
 START = "start"
 END = "end"
+HANDOVER = "to_"  # a final state `to_<flow>` hands the user over to <flow>
 
 
 @dataclass(slots=True)
@@ -78,13 +85,46 @@ class Run:
             await self.reask(self.s.msg.choose_from_buttons)
         return value
 
-    def finish(self) -> None:
-        self.ended = True
+    async def memo(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()` once per message: conditions and prompts share what they look up."""
+        if key not in self.extra:
+            self.extra[key] = await read()
+        return cast(T, self.extra[key])
 
-    def hand_over(self, flow: str, **kwargs: Any) -> None:
-        """End this flow and start `flow` right after, in the same reply."""
-        self.ended = True
-        self.next_flow = (flow, kwargs)
+
+class FlowMachine(AsyncMachine):
+    """transitions' AsyncMachine tuned through its own hooks for dialogs.
+
+    One user's messages are handled one at a time (the dispatcher's lease), so the
+    machine awaits callbacks and conditions in order instead of gathering each, and
+    its process context only awaits (no task bookkeeping for cancelling transitions
+    that cannot run concurrently). Callback and condition names resolve to methods
+    of the flow, called with the Run.
+    """
+
+    def __init__(self, flow: Flow, **kwargs: Any) -> None:
+        self.flow = flow
+        super().__init__(model=None, **kwargs)
+
+    def resolve_callable(self, func: Any, event_data: Any) -> Any:  # type: ignore[override]
+        if isinstance(func, str):
+            method = getattr(self.flow, func)
+            return lambda ev: method(ev.model, **ev.kwargs)
+        return func
+
+    async def callbacks(self, funcs: Any, event_data: Any) -> None:
+        for func in funcs:
+            await self.callback(func, event_data)
+
+    @staticmethod
+    async def await_all(callables: Any) -> list[Any]:
+        return [await func() for func in callables]
+
+    async def process_context(self, func: Any, model: Any) -> Any:
+        return await func()
+
+    async def cancel_running_transitions(self, model: Any, msg: Any = None) -> None:
+        return None
 
 
 class Flow:
@@ -93,42 +133,62 @@ class Flow:
     name: ClassVar[str]
     states: ClassVar[list[str]]
     transitions: ClassVar[list[dict[str, Any]]]
-    final: ClassVar[frozenset[str]] = frozenset({END})
+    passing: ClassVar[frozenset[str]] = frozenset()  # states whose prompt moves on by itself
 
     def __init__(self, services: Services) -> None:
         self.s = services
-        self.machine = AsyncMachine(
-            model=None,
-            states=[START, *self.states, END],
+        states = [START, *self.states, END]
+        self.final = frozenset({END, *(s for s in states if s.startswith(HANDOVER))})
+        self.machine = FlowMachine(
+            self,
+            states=states,
             transitions=self.transitions,
             initial=START,
             send_event=True,
             auto_transitions=False,
             after_state_change=[self._entered],
         )
+        self._check(states)
+
+    def _check(self, states: list[str]) -> None:
+        """The table is complete: named conditions exist, every state is reached and left
+        (or is final), and every state that waits for the user has its `on_` handler."""
+        reached, left = {START}, set()
         for t in self.transitions:
             for key in ("conditions", "unless"):
                 for cond in _as_list(t.get(key)):
                     if isinstance(cond, str) and not hasattr(self, cond):
                         raise TypeError(f"{self.name}: condition {cond} is not defined")
-        self.machine.resolve_callable = self._resolve  # type: ignore[method-assign]
-
-    def _resolve(self, func: Any, event_data: Any) -> Any:
-        """Condition and callback names refer to methods of the flow, called with the Run."""
-        if isinstance(func, str):
-            method = getattr(self, func)
-            return lambda ev: method(ev.model, **ev.kwargs)
-        return func
+            reached.add(t["dest"])
+            left.update(_as_list(t["source"]))
+        for state in states:
+            if state not in reached and state != END:
+                raise TypeError(f"{self.name}: no transition enters {state}")
+            if state not in self.final and state not in left:
+                raise TypeError(f"{self.name}: no transition leaves {state}")
+            waits = state not in self.final and state != START
+            if waits and self.handler(state) is None and state not in self.passing:
+                raise TypeError(f"{self.name}: {state} has no on_{state} handler")
 
     async def _entered(self, ev: Any) -> None:
         run: Run = ev.model
         self.s.observe(self.name, ev.transition.source, ev.event.name, ev.transition.dest)
         if run.state in self.final:
-            run.finish()
+            run.ended = True
+            if run.state.startswith(HANDOVER):
+                run.next_flow = (run.state.removeprefix(HANDOVER), dict(ev.kwargs))
         await self.prompt(run)
 
+    def handler(self, state: str) -> Callable[[Run, Input], Awaitable[None]] | None:
+        """What handles a message in `state`: `on_<state>` unless a flow says otherwise."""
+        return getattr(self, f"on_{state}", None)
+
+    def asker(self, state: str) -> Callable[[Run], Awaitable[None]] | None:
+        """What asks on entering `state`: `prompt_<state>` unless a flow says otherwise."""
+        return getattr(self, f"prompt_{state}", None)
+
     async def prompt(self, run: Run) -> None:
-        ask = getattr(self, f"prompt_{run.state}", None)
+        ask = self.asker(run.state)
         if ask is not None:
             await ask(run)
 
@@ -137,10 +197,8 @@ class Flow:
         await run.fire("begin", **kwargs)
 
     async def handle(self, run: Run, inp: Input) -> None:
-        on = getattr(self, f"on_{run.state}", None)
-        if on is None:
-            run.finish()
-            return
+        on = self.handler(run.state)
+        assert on is not None, f"{self.name}: {run.state} takes no messages"
         await on(run, inp)
 
     # For `python -m bot diagram` and replay coverage.

@@ -24,10 +24,20 @@ from storage.registrations import RegistrationDoc
 
 class BookingFlow(Flow):
     name = "booking"
-    states: ClassVar[list[str]] = ["child", "day", "start_hour", "end_hour", "question", "summary"]
+    states: ClassVar[list[str]] = [
+        "child",
+        "day",
+        "start_hour",
+        "end_hour",
+        "question",
+        "summary",
+        "to_menu",
+    ]
     transitions: ClassVar[list[dict[str, Any]]] = [
         {"trigger": "begin", "source": START, "dest": "child"},
-        {"trigger": "limit", "source": "child", "dest": END},
+        {"trigger": "nothing_bookable", "source": "child", "dest": "to_menu"},
+        {"trigger": "limit", "source": "child", "dest": "to_menu"},
+        {"trigger": "no_days", "source": "day", "dest": "to_menu"},
         {"trigger": "pick_child", "source": "child", "dest": "day"},
         {"trigger": "pick_day", "source": "day", "dest": "start_hour"},
         {"trigger": "pick_start", "source": "start_hour", "dest": "end_hour"},
@@ -41,7 +51,8 @@ class BookingFlow(Flow):
         {"trigger": "answer", "source": "question", "dest": "question"},
         {"trigger": "answered", "source": "question", "dest": "summary"},
         {"trigger": "confirm", "source": "summary", "dest": END},
-        {"trigger": "filled", "source": "summary", "dest": END},
+        {"trigger": "filled", "source": "summary", "dest": "to_menu"},
+        {"trigger": "limit", "source": "summary", "dest": END},
         {"trigger": "stop", "source": "summary", "dest": END},
     ]
 
@@ -85,7 +96,7 @@ class BookingFlow(Flow):
         if not bookable:
             if not regs:
                 run.out.say(m.bk_no_cleared)
-            run.hand_over("menu")
+            await run.fire("nothing_bookable")
             return
         buttons = choices(
             *(f"{r.child_name}/{self.s.config.nursery(r.nursery).name}" for r in bookable)
@@ -105,7 +116,6 @@ class BookingFlow(Flow):
         limit = self.s.config.booking.max_days_per_child
         if len(await self._held_dates(key)) >= limit:
             run.out.say(self.s.msg.bk_limit_reached.format(child_name=reg.child_name, max=limit))
-            run.hand_over("menu")
             await run.fire("limit")
             return
         await run.fire("pick_child")
@@ -120,7 +130,7 @@ class BookingFlow(Flow):
                     nursery=nursery.name, horizon=self.s.config.booking.horizon_days
                 )
             )
-            run.hand_over("menu")
+            await run.fire("no_days")
             return
         buttons = choices(
             *(m.bk_day_label.format(day=labels.day(d, m.weekdays), seats=n) for d, n in days)
@@ -243,13 +253,12 @@ class BookingFlow(Flow):
             outcome = await self.ledger.book(self._intent(run, reg))
         if outcome == "filled":
             run.out.say(m.bk_filled)
-            run.hand_over("menu")
             await run.fire("filled")
             return
         if outcome == "limit":
             limit = self.s.config.booking.max_days_per_child
             run.out.say(m.bk_limit_reached.format(child_name=reg.child_name, max=limit))
-            await run.fire("filled")
+            await run.fire("limit")
             return
         nursery = self.nursery(run)
         zone = self.s.config.zone()

@@ -34,9 +34,11 @@ class Item:
 
 class CancelFlow(Flow):
     name = "cancel"
-    states: ClassVar[list[str]] = ["list", "confirm"]
+    states: ClassVar[list[str]] = ["list", "confirm", "to_menu"]
     transitions: ClassVar[list[dict[str, Any]]] = [
         {"trigger": "begin", "source": START, "dest": "list"},
+        {"trigger": "nothing_held", "source": "list", "dest": "to_menu"},
+        {"trigger": "past_deadline", "source": "list", "dest": END},
         {"trigger": "pick", "source": "list", "dest": "confirm"},
         {"trigger": "done", "source": "confirm", "dest": END},
     ]
@@ -96,7 +98,7 @@ class CancelFlow(Flow):
         items = await self.items(run.user_id)
         if not items:
             run.out.say(m.cx_none)
-            run.hand_over("menu")
+            await run.fire("nothing_held")
             return
         columns = []
         shown: dict[str, str] = {}
@@ -112,7 +114,7 @@ class CancelFlow(Flow):
         run.out.add(Carousel(m.cx_list_intro, tuple(columns)))
         run.data["shown"] = shown
         if not shown:
-            run.finish()
+            await run.fire("past_deadline")
 
     async def on_list(self, run: Run, inp: Input) -> None:
         shown: dict[str, str] = run.data.get("shown", {})
@@ -165,11 +167,10 @@ class ChangeFlow(Flow):
     """`予約の変更` and its synonyms: bookings are not changed over LINE; the list follows."""
 
     name = "change"
-    states: ClassVar[list[str]] = []
+    states: ClassVar[list[str]] = ["to_cancel"]
     transitions: ClassVar[list[dict[str, Any]]] = [
-        {"trigger": "begin", "source": START, "dest": END},
+        {"trigger": "begin", "source": START, "dest": "to_cancel"},
     ]
 
-    async def prompt_end(self, run: Run) -> None:
+    async def prompt_to_cancel(self, run: Run) -> None:
         run.out.say(self.s.msg.bk_change_not_possible)
-        run.hand_over("cancel")

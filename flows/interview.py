@@ -21,19 +21,21 @@ from storage.registrations import RegistrationDoc
 
 class InterviewFlow(Flow):
     name = "interview"
-    states: ClassVar[list[str]] = ["child", "slot", "confirm", "nothing"]
-    final: ClassVar[frozenset[str]] = frozenset({END, "nothing"})
+    states: ClassVar[list[str]] = ["child", "slot", "confirm", "nothing", "no_slots", "to_menu"]
+    passing: ClassVar[frozenset[str]] = frozenset({"nothing", "no_slots"})
     transitions: ClassVar[list[dict[str, Any]]] = [
         {"trigger": "begin", "source": "start", "dest": "child", "conditions": "has_waiting"},
         {"trigger": "begin", "source": "start", "dest": "nothing"},
         {"trigger": "picked_child", "source": "child", "dest": "slot", "conditions": "has_slots"},
-        {"trigger": "picked_child", "source": "child", "dest": END},
+        {"trigger": "picked_child", "source": "child", "dest": "no_slots"},
         {"trigger": "picked_slot", "source": "slot", "dest": "confirm"},
         {"trigger": "slot_taken", "source": "confirm", "dest": "slot", "conditions": "has_slots"},
-        {"trigger": "slot_taken", "source": "confirm", "dest": END},
+        {"trigger": "slot_taken", "source": "confirm", "dest": "no_slots"},
         {"trigger": "booked", "source": "confirm", "dest": END},
         {"trigger": "declined", "source": "confirm", "dest": END},
         {"trigger": "gone", "source": "confirm", "dest": "nothing"},
+        {"trigger": "told", "source": "nothing", "dest": "to_menu"},
+        {"trigger": "told", "source": "no_slots", "dest": END},
     ]
 
     # -- what can be booked ------------------------------------------------------------------
@@ -54,18 +56,17 @@ class InterviewFlow(Flow):
         slots = await self.s.repos.interviews.upcoming(nursery.id, self.s.now())
         return [s for s in slots if s.has_room()]
 
+    async def _waiting(self, run: Run) -> tuple[list[RegistrationDoc], str]:
+        return await run.memo("waiting", lambda: self.waiting(run.user_id))
+
+    async def _slots(self, run: Run) -> list[SlotDoc]:
+        return await run.memo("slots", lambda: self.open_slots(self._nursery(run)))
+
     async def has_waiting(self, run: Run) -> bool:
-        regs, why = await self.waiting(run.user_id)
-        run.extra["waiting"], run.extra["why"] = regs, why
-        return bool(regs)
+        return bool((await self._waiting(run))[0])
 
     async def has_slots(self, run: Run) -> bool:
-        slots = await self.open_slots(self._nursery(run))
-        run.extra["slots"] = slots
-        if not slots:
-            n = self._nursery(run)
-            run.out.say(self.s.msg.iv_no_slots.format(nursery=n.name, phone=n.phone))
-        return bool(slots)
+        return bool(await self._slots(run))
 
     def _nursery(self, run: Run) -> Nursery:
         return self.s.config.nursery(run.data["nursery"])
@@ -75,14 +76,16 @@ class InterviewFlow(Flow):
 
     # -- prompts -------------------------------------------------------------------------------
     async def prompt_nothing(self, run: Run) -> None:
-        why = run.extra.get("why") or (await self.waiting(run.user_id))[1]
-        run.out.say(why)
-        run.hand_over("menu")
+        run.out.say(run.extra.get("why") or (await self._waiting(run))[1])
+        await run.fire("told")
+
+    async def prompt_no_slots(self, run: Run) -> None:
+        n = self._nursery(run)
+        run.out.say(self.s.msg.iv_no_slots.format(nursery=n.name, phone=n.phone))
+        await run.fire("told")
 
     async def prompt_child(self, run: Run) -> None:
-        regs: list[RegistrationDoc] = (
-            run.extra.get("waiting") or (await self.waiting(run.user_id))[0]
-        )
+        regs = (await self._waiting(run))[0]
         names = {n.id: n.name for n in self.s.config.nurseries}
         buttons = [Button(f"{r.child_name}/{names.get(r.nursery, r.nursery)}") for r in regs]
         run.offer(buttons, [r.id for r in regs])
@@ -90,7 +93,7 @@ class InterviewFlow(Flow):
 
     async def prompt_slot(self, run: Run) -> None:
         n = self._nursery(run)
-        slots: list[SlotDoc] = run.extra.get("slots") or await self.open_slots(n)
+        slots = await self._slots(run)
         buttons = [Button(self._when(s)) for s in slots]
         run.offer(buttons, [s.id for s in slots])
         run.out.say(self.s.msg.iv_choose_slot.format(nursery=n.name), *buttons)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
 from flows import labels, normalize
@@ -29,18 +29,19 @@ TYPED: dict[str, tuple[Callable[[str], str | None], str]] = {
     "child_kana": (normalize.kana, "invalid_kana"),
 }
 ORDER = ["nursery", *TYPED, "birth_date", "sex", "summary"]
+ENDINGS = ["to_interview", "to_menu"]  # registered: book the interview; refused: the menu
 DATE_PICKED = "birth_date"  # postback data of the date picker
 
 
 class RegistrationFlow(Flow):
     name = "registration"
-    states: ClassVar[list[str]] = ORDER
+    states: ClassVar[list[str]] = [*ORDER, *ENDINGS]
     transitions: ClassVar[list[dict[str, Any]]] = [
         {"trigger": "begin", "source": "start", "dest": "nursery"},
         *({"trigger": "answered", "source": a, "dest": b} for a, b in itertools.pairwise(ORDER)),
         {"trigger": "start_over", "source": "summary", "dest": "nursery"},
-        {"trigger": "registered", "source": "summary", "dest": "end"},
-        {"trigger": "refused", "source": "summary", "dest": "end"},
+        {"trigger": "registered", "source": "summary", "dest": "to_interview"},
+        {"trigger": "refused", "source": "summary", "dest": "to_menu"},
     ]
 
     # -- questions -----------------------------------------------------------------------------
@@ -49,11 +50,14 @@ class RegistrationFlow(Flow):
         run.offer(buttons, [n.id for n in self.s.config.nurseries])
         run.out.say(self.s.msg.reg_ask_nursery, *buttons)
 
-    async def prompt(self, run: Run) -> None:
-        if run.state in TYPED:
-            run.out.say(getattr(self.s.msg, f"reg_ask_{run.state}"))
-            return
-        await super().prompt(run)
+    def asker(self, state: str) -> Callable[[Run], Awaitable[None]] | None:
+        return self._ask_typed if state in TYPED else super().asker(state)
+
+    def handler(self, state: str) -> Callable[[Run, Input], Awaitable[None]] | None:
+        return self._typed if state in TYPED else super().handler(state)
+
+    async def _ask_typed(self, run: Run) -> None:
+        run.out.say(getattr(self.s.msg, f"reg_ask_{run.state}"))
 
     async def prompt_birth_date(self, run: Run) -> None:
         today = self.s.today()
@@ -92,11 +96,6 @@ class RegistrationFlow(Flow):
         run.out.say(text, *buttons)
 
     # -- answers -------------------------------------------------------------------------------
-    async def handle(self, run: Run, inp: Input) -> None:
-        if run.state in TYPED:
-            await self._typed(run, inp)
-            return
-        await super().handle(run, inp)
 
     async def _typed(self, run: Run, inp: Input) -> None:
         if not await self._is_text(run, inp):
@@ -184,9 +183,7 @@ class RegistrationFlow(Flow):
                     child_name=doc.child_name, nursery=nursery.name, phone=nursery.phone
                 )
             )
-            run.hand_over("menu")
             await run.fire("refused")
             return
         run.out.say(m.reg_done)
-        run.hand_over("interview")
         await run.fire("registered")

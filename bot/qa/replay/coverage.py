@@ -17,8 +17,10 @@ class Coverage:
     def define(self, flows: list[Flow]) -> None:
         for f in flows:
             if f.name not in self.states:
-                self.states[f.name] = list(f.machine.states)
-                self.edges[f.name] = list(dict.fromkeys(f.edges()))
+                edges = list(dict.fromkeys(f.edges()))
+                used = {s for src, _, dest in edges for s in (src, dest)}
+                self.states[f.name] = [s for s in f.machine.states if s in used]
+                self.edges[f.name] = edges
 
     def observe(self, flow: str, source: str, trigger: str, dest: str) -> None:
         """A `bot.services.observers` callback: called on every transition of every flow."""
