@@ -15,23 +15,30 @@ from flows.config import ConfigError
 def _serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
-    from bot.context import Settings
+    from bot.context import BOT, Settings
     from bot.logs import configure
-    from bot.serve import make_app, make_bot, switch_on_from_env
+    from bot.serve import serve_app, switch_on_from_env, webchat_wanted
     from bot.staff.cli_accounts import embedded_first_account
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
-    if not settings.channel_secret:
-        print(
-            "LINE_CHANNEL_SECRET is not set: /callback refuses every request. "
-            "Try the flows with `python -m bot chat`.",
-            file=sys.stderr,
-        )
-    switch_on_from_env()
-    bot = make_bot(settings)
+    if args.no_demo:
+        settings.demo = False
     port = int(args.port or os.environ.get("PORT", "8080"))
-    app = make_app(bot)
+    if not settings.channel_secret:
+        print("LINE_CHANNEL_SECRET is not set: /callback refuses every request.", file=sys.stderr)
+    switch_on_from_env()
+    app = serve_app(settings)
+    bot = app[BOT]
+    if webchat_wanted(settings):
+        demo = settings.demo and not settings.mongodb_uri
+        print(
+            f"Open http://localhost:{port}/ in a browser to chat with the bot "
+            "(a LINE stand-in; demo data "
+            f"{'on, BOT_DEMO=0 or --no-demo switches it off' if demo else 'off'}).",
+            file=sys.stderr,
+            flush=True,
+        )
 
     async def first_account(app: web.Application) -> None:
         password = await embedded_first_account(bot)
@@ -65,6 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("serve", help="run the webhook server")
     p.add_argument("--host", default="0.0.0.0")
     p.add_argument("--port", type=int, default=None, help="default: $PORT or 8080")
+    p.add_argument("--no-demo", action="store_true", help="no demo data in the browser chat")
     p.set_defaults(func=_serve)
 
     p = sub.add_parser("chat", help="talk to the bot in this terminal as one LINE user")

@@ -3,7 +3,8 @@
 `bot.app` builds the product (webhook, health check, staff surfaces) and never
 imports the QA side; this module adds the QA side when a setting asks for it
 (`BOT_TEST_CLOCK=1`: the shared test clock and the test routes, for replays
-against this server), and is the entry point of `python -m bot serve` and of
+against this server; the browser chat at `/` when no LINE channel is configured,
+or with `BOT_WEBCHAT=1`), and is the entry point of `python -m bot serve` and of
 the Procfile's gunicorn workers.
 """
 
@@ -65,6 +66,28 @@ def check_deployment(settings: Settings) -> None:
         )
 
 
+def webchat_wanted(settings: Settings) -> bool:
+    """The browser chat is on without a LINE channel, or when explicitly asked for."""
+    return settings.webchat or not settings.channel_secret
+
+
+def serve_app(settings: Settings) -> web.Application:
+    """The app `serve` and gunicorn run: with the browser chat when `webchat_wanted`.
+
+    The chat stands in for LINE: the bot's LINE client is pointed at the chat's
+    stand-in of LINE's API (users of the chat only; others still reach LINE).
+    """
+    if not webchat_wanted(settings):
+        return make_app(make_bot(settings))
+    from bot.qa.webchat import WebChat
+
+    chat = WebChat(settings)
+    bot = make_bot(chat.settings)
+    app = make_app(bot)
+    chat.mount(app, bot)
+    return app
+
+
 async def gunicorn_app() -> web.Application:
     """Entry point of `gunicorn bot.serve:gunicorn_app` (aiohttp.GunicornWebWorker).
     A configuration mistake prints one line and stops gunicorn (no restart loop)."""
@@ -80,3 +103,5 @@ async def gunicorn_app() -> web.Application:
         print(f"configuration error: {e}", file=sys.stderr, flush=True)
         sys.exit(WORKER_BOOT_ERROR)
     return make_app(bot)
+
+    return serve_app(Settings.from_env())

@@ -2,7 +2,9 @@
 
 Each user step is followed by the `expect` its answer implies: the first line
 of the first text (distinctive enough to notice a different answer), the
-buttons on screen, a sticker; or `expect_no_reply` when nothing came.
+buttons on screen, a sticker; or `expect_no_reply` when nothing came. The
+browser chat also records several users (`as:`), staff actions with the pushes
+they caused (`expect_push`), set-up steps and clock moves.
 """
 
 from __future__ import annotations
@@ -23,7 +25,39 @@ class Recorder:
         self.name = name
         self.now = (now or SystemClock().now()).replace(second=0, microsecond=0)
         self.steps: list[Any] = []
+        self.setup: list[Any] = []
         self._screen: list[dict[str, Any]] = []
+        self._screens: dict[str, list[dict[str, Any]]] = {}
+        self._user: str | None = None  # the script name of the user acting (None: default)
+
+    def as_user(self, name: str) -> None:
+        """Later steps are this user's (an `as:` step when the user changes)."""
+        if name == (self._user or "parent"):
+            self._user = name
+            return
+        self._screens[self._user or "parent"] = self._screen
+        self._user = name
+        self._screen = self._screens.get(name, [])
+        self.steps.append({"as": name})
+
+    def staff(self, action: str, params: dict[str, Any], setup: bool = False) -> None:
+        """A staff action (`setup`: before step 1)."""
+        done = {action: _FlowMap({k: _text(v) for k, v in params.items()})}
+        if setup:
+            self.setup.append(done)  # set-up steps are written without `staff:`
+        else:
+            self.steps.append({"staff": done})
+
+    def pushed(self, name: str, msgs: list[dict[str, Any]]) -> None:
+        """What a staff action pushed to a user: `expect_push` as that user."""
+        if not msgs:
+            return
+        self.as_user(name)
+        self._screen = msgs
+        self.steps.append({"expect_push": implied(msgs)})
+
+    def clock(self, at: dt.datetime) -> None:
+        self.steps.append({"clock": at.replace(second=0, microsecond=0).isoformat()})
 
     def step(self, step: dict[str, Any], sent: list[Sent]) -> None:
         """One user step ({"say": t}, {"tap": label}, {"pick_date": d}, {"follow": None})
@@ -57,17 +91,26 @@ class Recorder:
         return label
 
     def script(self) -> dict[str, Any]:
-        return {"name": self.name, "now": self.now.isoformat(), "steps": self.steps}
+        head: dict[str, Any] = {"name": self.name, "now": self.now.isoformat()}
+        if self.setup:
+            head["setup"] = self.setup
+        return {**head, "steps": self.steps}
 
-    def save(self, path: str | Path) -> None:
-        text = yaml.dump(
+    def dump(self) -> str:
+        return yaml.dump(
             self.script(), Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100
         )
-        Path(path).write_text(text, encoding="utf-8")
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(self.dump(), encoding="utf-8")
 
 
 class _Flow(list):  # type: ignore[type-arg]
     """A list written inline: `buttons: [はい, いいえ]`."""
+
+
+class _FlowMap(dict):  # type: ignore[type-arg]
+    """A mapping written inline: `{nursery: 双葉の園保育園, at: 2024-04-23T10:00+09:00}`."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -77,6 +120,18 @@ class _Dumper(yaml.SafeDumper):
 _Dumper.add_representer(
     _Flow, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
 )
+_Dumper.add_representer(
+    _FlowMap, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True)
+)
+
+
+def _text(v: Any) -> Any:
+    """A staff step's value as a script writes it (times to the minute, with their offset)."""
+    if isinstance(v, dt.datetime):
+        return v.isoformat(timespec="minutes")
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return v
 
 
 def implied(msgs: list[dict[str, Any]]) -> dict[str, Any]:

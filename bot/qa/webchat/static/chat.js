@@ -1,0 +1,414 @@
+// The browser chat: several LINE users, each with its own chat, fed by the server's event
+// stream (what the bot sent to LINE, as LINE's JSON); taps and typing go to the server,
+// which turns them into LINE webhook events.
+"use strict";
+
+(function () {
+  const R = window.LineRender;
+  const $ = (id) => document.getElementById(id);
+  const state = {
+    users: [],
+    logs: {},
+    unread: {},
+    current: null,
+    menu: [],
+    chatBar: "",
+    picker: null,
+    busy: false,
+  };
+
+  // -- server calls ----------------------------------------------------------------------
+  function userPath(name, what) {
+    return "/webchat/api/users/" + encodeURIComponent(name) + "/" + what;
+  }
+
+  async function post(path, body) {
+    const r = await fetch(path, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body || {}),
+    });
+    let data = {};
+    try {
+      data = await r.json();
+    } catch (e) {
+      data = {};
+    }
+    if (!r.ok) toast(data.error || "HTTP " + r.status);
+    return { ok: r.ok, data };
+  }
+
+  async function act(what, body) {
+    if (!state.current) return;
+    state.busy = true;
+    document.body.classList.add("busy");
+    clearQuick();
+    try {
+      await post(userPath(state.current, what), body);
+    } finally {
+      state.busy = false;
+      document.body.classList.remove("busy");
+      refreshDemo();
+    }
+  }
+
+  function onAction(action) {
+    if (action.type === "datetimepicker") return openPicker(action);
+    if (action.type === "uri" && action.uri) window.open(action.uri, "_blank", "noopener");
+    act("tap", { action });
+  }
+
+  // -- the stream ------------------------------------------------------------------------
+  function connect() {
+    const es = new EventSource("/webchat/api/stream");
+    es.onmessage = (ev) => receive(JSON.parse(ev.data));
+  }
+
+  function receive(e) {
+    if (e.kind === "hello") {
+      state.users = e.users;
+      state.logs = e.logs;
+      state.menu = e.menu;
+      state.chatBar = e.chat_bar;
+      if (!state.current || !state.users.some((u) => u.name === state.current)) {
+        state.current = state.users.length ? state.users[0].name : null;
+      }
+      $("demo-state").textContent = e.demo ? "on" : "off";
+      drawMenu();
+      drawUsers();
+      drawChat();
+      return;
+    }
+    if (e.kind === "users" || e.kind === "reset") {
+      state.users = e.users;
+      if (e.kind === "reset") {
+        state.logs[e.user] = [];
+        state.unread[e.user] = 0;
+      }
+      drawUsers();
+      if (e.kind === "reset" && e.user === state.current) drawChat();
+      else drawOverlay();
+      return;
+    }
+    (state.logs[e.user] = state.logs[e.user] || []).push(e);
+    if (e.user === state.current) {
+      appendEntry(e, true);
+      drawQuick();
+      scrollDown();
+    } else if (e.kind === "bot") {
+      state.unread[e.user] = (state.unread[e.user] || 0) + 1;
+      drawUsers();
+    }
+  }
+
+  // -- users -----------------------------------------------------------------------------
+  function currentUser() {
+    return state.users.find((u) => u.name === state.current) || null;
+  }
+
+  function drawUsers() {
+    const list = $("users");
+    list.textContent = "";
+    for (const u of state.users) {
+      const li = R.el("li", "user" + (u.name === state.current ? " current" : ""));
+      const b = R.el("button", "user-button");
+      b.type = "button";
+      b.dataset.user = u.name;
+      b.appendChild(R.el("span", "user-avatar", u.name.slice(0, 1).toUpperCase()));
+      const label = R.el("span", "user-name", u.name);
+      if (u.script_name !== u.name) label.appendChild(R.el("small", "", " (" + u.script_name + ")"));
+      b.appendChild(label);
+      if (!u.following) b.appendChild(R.el("span", "tag muted", "not a friend"));
+      const n = state.unread[u.name] || 0;
+      if (n) b.appendChild(R.el("span", "badge", String(n)));
+      b.addEventListener("click", () => selectUser(u.name));
+      li.appendChild(b);
+      list.appendChild(li);
+    }
+    const u = currentUser();
+    $("block-user").textContent = u && u.following ? "Block" : "Unblock";
+    $("block-user").disabled = !u;
+    $("who").textContent = u ? "as " + u.name : "";
+  }
+
+  function selectUser(name) {
+    state.current = name;
+    state.unread[name] = 0;
+    drawUsers();
+    drawChat();
+  }
+
+  // -- the chat --------------------------------------------------------------------------
+  function drawChat() {
+    const box = $("messages");
+    box.textContent = "";
+    for (const e of state.logs[state.current] || []) appendEntry(e, false);
+    drawQuick();
+    drawOverlay();
+    scrollDown();
+  }
+
+  function drawOverlay() {
+    const u = currentUser();
+    const o = $("overlay");
+    if (!u || u.following) {
+      o.classList.add("hidden");
+      return;
+    }
+    const notes = (state.logs[u.name] || []).filter((e) => e.kind === "note");
+    const blocked = notes.length > 0 && notes[notes.length - 1].text.includes("blocked");
+    $("overlay-text").textContent = blocked
+      ? u.name + " has blocked the account."
+      : u.name + " has not added the account as a friend yet.";
+    $("overlay-button").textContent = blocked ? "Unblock" : "Add friend";
+    o.classList.remove("hidden");
+  }
+
+  function scrollDown() {
+    const box = $("messages");
+    box.scrollTop = box.scrollHeight;
+  }
+
+  function appendEntry(e, live) {
+    const box = $("messages");
+    if (e.kind === "note") {
+      box.appendChild(R.el("div", "note", e.user + " " + e.text + " · " + e.time));
+      return;
+    }
+    if (e.kind === "user") {
+      const row = R.el("div", "row-msg mine");
+      row.appendChild(R.el("span", "time", e.time));
+      row.appendChild(R.el("div", "bubble mine", e.text));
+      box.appendChild(row);
+      return;
+    }
+    // what the bot sent: one LINE request (reply or push)
+    const group = R.el("div", "bot-group" + (e.via === "push" ? " push" : ""));
+    group.dataset.via = e.via;
+    e.messages.forEach((m, i) => {
+      const row = R.el("div", "row-msg theirs" + (m.type === "flex" || m.type === "template" ? " wide" : ""));
+      if (i === 0) row.appendChild(R.el("div", "avatar", "M"));
+      else row.appendChild(R.el("div", "avatar spacer"));
+      const body = R.el("div", "msg-body");
+      if (i === 0) body.appendChild(R.el("div", "sender", "Meguro City"));
+      body.appendChild(R.message(m, onAction));
+      row.appendChild(body);
+      if (i === e.messages.length - 1) {
+        const t = R.el("span", "time", e.time);
+        if (e.via === "push") t.appendChild(R.el("span", "via", " push"));
+        // beside a bubble, as LINE does; under a carousel, which takes the whole width
+        (row.classList.contains("wide") ? body : row).appendChild(t);
+      }
+      group.appendChild(row);
+    });
+    if (e.warnings && e.warnings.length) {
+      const w = R.el("div", "line-warning");
+      w.appendChild(R.el("strong", "", "LINE would refuse this " + e.via + ":"));
+      const ul = R.el("ul");
+      e.warnings.forEach((x) => ul.appendChild(R.el("li", "", x)));
+      w.appendChild(ul);
+      group.appendChild(w);
+    }
+    box.appendChild(group);
+    if (live) group.classList.add("arrived");
+  }
+
+  // quick replies: shown while the latest message carries them (as LINE does)
+  function lastMessage() {
+    const log = state.logs[state.current] || [];
+    const e = log[log.length - 1];
+    if (!e || e.kind !== "bot" || !e.messages.length) return null;
+    return e.messages[e.messages.length - 1];
+  }
+
+  function clearQuick() {
+    $("quick").textContent = "";
+    $("quick").classList.add("hidden");
+  }
+
+  function drawQuick() {
+    clearQuick();
+    const m = lastMessage();
+    const items = m && m.quickReply ? m.quickReply.items || [] : [];
+    if (!items.length) return;
+    for (const item of items) $("quick").appendChild(R.actionButton(item.action || {}, "chip", onAction));
+    $("quick").classList.remove("hidden");
+  }
+
+  // -- rich menu -------------------------------------------------------------------------
+  function drawMenu() {
+    const nav = $("richmenu");
+    nav.textContent = "";
+    state.menu.forEach((label, i) => {
+      const b = R.el("button", "menu-area menu-area-" + (i % 4), label);
+      b.type = "button";
+      b.addEventListener("click", () => act("say", { text: label }));
+      nav.appendChild(b);
+    });
+    $("chatbar").textContent = state.chatBar + " ▾";
+  }
+
+  function toggleMenu() {
+    document.body.classList.toggle("menu-closed");
+    $("chatbar").textContent = state.chatBar + (document.body.classList.contains("menu-closed") ? " ▴" : " ▾");
+  }
+
+  // -- date picker -----------------------------------------------------------------------
+  function openPicker(action) {
+    state.picker = action;
+    const input = $("picker-date");
+    input.min = (action.min || "").slice(0, 10);
+    input.max = (action.max || "").slice(0, 10);
+    input.value = (action.initial || action.max || "").slice(0, 10);
+    $("picker-title").textContent = action.label || "";
+    $("picker").classList.remove("hidden");
+    input.focus();
+  }
+
+  function closePicker() {
+    state.picker = null;
+    $("picker").classList.add("hidden");
+  }
+
+  function pickDate() {
+    const action = state.picker;
+    const day = $("picker-date").value;
+    if (!action || !day) return;
+    const input = $("picker-date");
+    if ((input.min && day < input.min) || (input.max && day > input.max)) {
+      toast("choose a date from " + (input.min || "…") + " to " + (input.max || "…"));
+      return;
+    }
+    closePicker();
+    act("date", { action, date: day });
+  }
+
+  // -- demo panel ------------------------------------------------------------------------
+  async function refreshDemo() {
+    const r = await fetch("/webchat/api/demo");
+    if (!r.ok) return;
+    const d = await r.json();
+    const data = $("demo-data");
+    data.textContent = "";
+    for (const line of d.demo) data.appendChild(R.el("li", "", line));
+    if (!d.demo.length) data.appendChild(R.el("li", "muted", "none"));
+    const w = $("waiting");
+    w.textContent = "";
+    for (const x of d.waiting) {
+      const li = R.el("li", "waiting-row");
+      const text = R.el("span", "", x.child + " — " + x.nursery + (x.interview_at ? " · interview " + x.interview_at.replace("T", " ").slice(0, 16) : " · no interview booked"));
+      if (x.user) text.appendChild(R.el("small", "muted", " (" + x.user + ")"));
+      li.appendChild(text);
+      const b = R.el("button", "clear-button", "Interview done: clear");
+      b.type = "button";
+      b.addEventListener("click", async () => {
+        b.disabled = true;
+        const res = await post("/webchat/api/demo/clear", { nursery: x.nursery, child: x.child, birth_date: x.birth_date });
+        if (res.ok) toast(res.data.result.notice || "cleared");
+        refreshDemo();
+      });
+      li.appendChild(b);
+      w.appendChild(li);
+    }
+    if (!d.waiting.length) w.appendChild(R.el("li", "muted", "nobody is waiting"));
+  }
+
+  async function runReplay(file) {
+    const text = await file.text();
+    $("replay-steps").textContent = "";
+    $("replay-report").textContent = "running " + file.name + " …";
+    $("replay-report").classList.remove("hidden");
+    const r = await fetch("/webchat/api/replay?name=" + encodeURIComponent(file.name), { method: "POST", body: text });
+    const d = await r.json();
+    if (!r.ok) {
+      $("replay-report").textContent = d.error || "HTTP " + r.status;
+      return;
+    }
+    const setup = d.steps.filter((s) => s.where.startsWith("setup"));
+    let shown = d.steps;
+    if (setup.length > 3 && setup.every((s) => s.status === setup[0].status)) {
+      // many set-up steps that went alike: one line for them
+      const where = setup.length + " set-up steps";
+      shown = [{ where, step: setup[0].step + " …", status: setup[0].status }].concat(
+        d.steps.filter((s) => !s.where.startsWith("setup"))
+      );
+    }
+    for (const s of shown) {
+      const li = R.el("li", "step " + s.status.replace(" ", "-"));
+      li.appendChild(R.el("span", "mark", s.status === "passed" ? "✓" : s.status === "failed" ? "✗" : "·"));
+      li.appendChild(R.el("span", "", " " + s.where + ": " + s.step));
+      li.title = s.where + ": " + s.step;
+      $("replay-steps").appendChild(li);
+    }
+    $("replay-report").textContent = d.report;
+    $("replay-report").classList.toggle("failed", !d.passed);
+  }
+
+  let toastTimer = null;
+  function toast(text) {
+    const t = $("toast");
+    t.textContent = text;
+    t.classList.remove("hidden");
+    clearTimeout(toastTimer);
+    toastTimer = setTimeout(() => t.classList.add("hidden"), 6000);
+  }
+
+  // -- wiring ----------------------------------------------------------------------------
+  function wire() {
+    $("composer").addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      const text = $("text").value;
+      if (!text.trim()) return;
+      $("text").value = "";
+      act("say", { text });
+    });
+    $("chatbar").addEventListener("click", toggleMenu);
+    $("menu-toggle").addEventListener("click", toggleMenu);
+    $("picker-cancel").addEventListener("click", closePicker);
+    $("picker-ok").addEventListener("click", pickDate);
+    $("overlay-button").addEventListener("click", () => act("follow"));
+    $("block-user").addEventListener("click", () => {
+      const u = currentUser();
+      if (u) act(u.following ? "unfollow" : "follow");
+    });
+    $("reset-user").addEventListener("click", () => {
+      if (state.current) post(userPath(state.current, "reset"));
+    });
+    $("add-user").addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const name = $("new-user").value.trim();
+      if (!name) return;
+      const r = await post("/webchat/api/users", { name });
+      if (r.ok) {
+        $("new-user").value = "";
+        selectUser(name);
+      }
+    });
+    $("save-replay").addEventListener("click", async (ev) => {
+      ev.preventDefault();
+      const r = await fetch("/webchat/api/replay.yaml");
+      if (!r.ok) {
+        toast("nothing to save yet: talk to the bot first");
+        return;
+      }
+      const name = (r.headers.get("Content-Disposition") || "").match(/filename="([^"]+)"/);
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(await r.blob());
+      a.download = name ? name[1] : "webchat.yaml";
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    });
+    $("replay-file").addEventListener("change", (ev) => {
+      const f = ev.target.files[0];
+      if (f) runReplay(f);
+      ev.target.value = "";
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    wire();
+    connect();
+    refreshDemo();
+  });
+})();
