@@ -85,10 +85,14 @@ async def test_the_session_cookie_is_secure_when_the_request_came_over_https(har
     assert "Path=/staff/" in cookie
 
 
-async def test_the_embedded_store_gets_a_first_city_account_once(harness):
+async def test_the_embedded_store_gets_a_first_city_account_once(clock, config):
+    """Only the embedded in-memory store (a MongoDB's accounts come from the CLI)."""
+    from bot.qa.harness import Harness
     from bot.staff.cli_accounts import embedded_first_account
+    from storage.mongo import connect
 
-    password = await embedded_first_account(harness.bot)
-    doc = await harness.bot.repos.accounts.get("city")
-    assert password and doc.scope == "city" and password_matches(doc.password_hash, password)
-    assert await embedded_first_account(harness.bot) is None
+    async with Harness(clock=clock, config=config, store=connect(None)) as h:
+        password = await embedded_first_account(h.bot)
+        doc = await h.bot.repos.accounts.get("city")
+        assert password and doc.scope == "city" and password_matches(doc.password_hash, password)
+        assert await embedded_first_account(h.bot) is None
