@@ -27,8 +27,8 @@ LATE = 30  # parents confirming a booking when the day is already full
 LOOKING = 30  # parents opening the booking or cancel menu meanwhile
 
 
-async def test_many_give_backs_in_flight_are_never_repaired(clock, config, interleaved):
-    bots = await instances(clock, config, 2)
+async def test_many_give_backs_in_flight_are_never_repaired(store, clock, config, interleaved):
+    bots = await instances(store, clock, config, 2)
     staff, repos = bots[0].staff.bookings, bots[0].repos
     await staff.set_capacity("futaba", DAY, CANCELLING)
     cancellers = [f"C{i:02d}" for i in range(CANCELLING)]
