@@ -57,6 +57,9 @@ def configure(level: str = "INFO", stream: TextIO | None = None) -> None:
     # The state machine library's own lines ("Finished processing state ... callbacks", two
     # per message at INFO) cost time on every message.
     logging.getLogger("transitions").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # PyMongo logs whole commands and replies at DEBUG (the documents: names, addresses,
+    # phone numbers); its lines below WARNING never reach the log, whatever LOG_LEVEL says.
+    logging.getLogger("pymongo").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
