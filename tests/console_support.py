@@ -10,18 +10,8 @@ from playwright.async_api import Browser, Page, async_playwright
 
 from bot.qa.harness import Harness
 from bot.staff.operations import jsonable
+from tests.browser import ARGS, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parent.parent / "reports" / "staff-console"
 PASSWORD = "correct horse battery"
 TABLET = {"width": 768, "height": 1024}

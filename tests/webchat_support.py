@@ -12,18 +12,8 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 
 from bot.context import Settings
 from bot.serve import serve_app
+from tests.browser import ARGS, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHOTS = Path(__file__).resolve().parents[1] / "reports" / "webchat"
 CSP = "default-src 'self'"
 
