@@ -57,7 +57,7 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
         except (ValueError, KeyError, TypeError):
             return json_error(400, 'send {"at": "2024-04-20T09:00+09:00"}')
         await clock.set(at)
-        await bot.maintenance.run_once()
+        await asyncio.wait_for(bot.maintenance.run_once(), 10)
         return json_response({"now": clock.now().isoformat()})
 
     async def settled(within: float) -> bool:
