@@ -163,7 +163,8 @@ async def accounts_page(request: web.Request) -> web.StreamResponse:
         {
             "login": a.id,
             "name": a.name,
-            "scope": names.get(a.scope, "区（すべての保育園）" if auth.is_city(a) else a.scope),
+            "scope": names.get(a.scope, a.scope),
+            "city": auth.is_city(a),
             "disabled": a.disabled,
             "locked": a.locked(now),
         }
