@@ -142,3 +142,17 @@ def keep_log_config():
     structlog.configure(**saved)
     root.handlers[:] = handlers
     root.setLevel(level)
+
+
+@pytest.fixture
+async def console(harness):  # type: ignore[no-untyped-def]
+    """The staff console's browser tests: the app with test accounts, a headless Chromium."""
+    from tests.console_support import Console, add_accounts, launch
+
+    await add_accounts(harness)
+    pw, browser = await launch()
+    try:
+        yield Console(harness, browser)
+    finally:
+        await browser.close()
+        await pw.stop()

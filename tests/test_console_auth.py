@@ -4,21 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
-
-from tests.console_support import PASSWORD, Console, add_accounts, day_seats, launch, roster
+from tests.console_support import PASSWORD, Console, day_seats, roster
 from tests.interview_support import registration
-
-
-@pytest.fixture
-async def console(harness):
-    await add_accounts(harness)
-    pw, browser = await launch()
-    try:
-        yield Console(harness, browser)
-    finally:
-        await browser.close()
-        await pw.stop()
 
 
 async def test_login_opens_the_own_nurserys_day_and_logout_ends_it(console):

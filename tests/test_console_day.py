@@ -6,22 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-import pytest
-
 from bot.qa.screen import texts
-from tests.console_support import SHOTS, Console, add_accounts, day_seats, launch, roster
+from tests.console_support import SHOTS, day_seats, roster
 from tests.interview_support import at, registration
-
-
-@pytest.fixture
-async def console(harness):
-    await add_accounts(harness)
-    pw, browser = await launch()
-    try:
-        yield Console(harness, browser)
-    finally:
-        await browser.close()
-        await pw.stop()
 
 
 def pushed(h, user: str) -> list[str]:

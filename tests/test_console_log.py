@@ -8,20 +8,7 @@ import datetime as dt
 import io
 import json
 
-import pytest
-
-from tests.console_support import Console, add_accounts, launch
-
-
-@pytest.fixture
-async def console(harness):
-    await add_accounts(harness)
-    pw, browser = await launch()
-    try:
-        yield Console(harness, browser)
-    finally:
-        await browser.close()
-        await pw.stop()
+from tests.console_support import Console
 
 
 async def submit(page, button: str, clock=None) -> None:

@@ -3,21 +3,8 @@ registrations search and duplicates, removing a slot, and pushes that did not ar
 
 from __future__ import annotations
 
-import pytest
-
-from tests.console_support import Console, add_accounts, day_seats, launch
+from tests.console_support import day_seats
 from tests.interview_support import at, registration
-
-
-@pytest.fixture
-async def console(harness):
-    await add_accounts(harness)
-    pw, browser = await launch()
-    try:
-        yield Console(harness, browser)
-    finally:
-        await browser.close()
-        await pw.stop()
 
 
 async def seats(console, day: str) -> list[int]:
