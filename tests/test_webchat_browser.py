@@ -179,7 +179,7 @@ async def test_a_failing_replay_shows_the_failing_step_and_the_runners_report() 
 
 async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
     """A push the LINE client's models would not even build is sent raw to the chat's LINE
-    stand-in: the page shows it with each broken limit."""
+    stand-in: it answers 400 as LINE does, and the page shows it with each broken limit."""
     quick = [
         {"type": "action", "action": {"type": "message", "label": f"選択肢{i}", "text": "x"}}
         for i in range(14)
@@ -227,8 +227,9 @@ async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
         async with aiohttp.ClientSession() as http:
             body = {"to": room.users["parent"].uid, "messages": messages}
             async with http.post(room.sink.url + "/v2/bot/message/push", json=body) as r:
-                assert r.status == 200
+                assert r.status == 400  # as LINE answers it
         warning = page.locator(".line-warning")
+        await expect(warning).to_contain_text("LINE refused this push (400)")
         await expect(warning).to_contain_text("8 messages in one request")
         await expect(warning).to_contain_text("message 8: alt text missing")
         await expect(groups(page).last.locator(".tp-confirm .tp-action")).to_have_count(2)

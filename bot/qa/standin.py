@@ -51,6 +51,7 @@ class LineStandIn:
     validate: bool = True
     requests: int = 0
     on_sent: Any = None  # optional callback(Sent)
+    on_refused: Any = None  # optional callback(Sent) for a body refused as malformed
     loading: list[tuple[str, int]] = field(default_factory=list)  # (chat, seconds) started
     richmenus: RichMenus = field(default_factory=RichMenus)
     _server: Any = None
@@ -86,6 +87,7 @@ class LineStandIn:
             return _error(self.failures.pop(0))
         body = await request.json()
         if self.validate and not self._valid(ReplyMessageRequest, body):
+            self._refused(self.tokens.get(body.get("replyToken", "")), "reply", body)
             return _error(400, "The request body has 1 error(s)")
         user = self.tokens.pop(body.get("replyToken", ""), None)
         if user is None:
@@ -100,6 +102,7 @@ class LineStandIn:
             return _error(self.failures.pop(0))
         body = await request.json()
         if self.validate and not self._valid(PushMessageRequest, body):
+            self._refused(body.get("to"), "push", body)
             return _error(400, "The request body has 1 error(s)")
         key = request.headers.get("X-Line-Retry-Key")
         if key:
@@ -108,6 +111,11 @@ class LineStandIn:
             self.retry_keys.add(key)
         self._record(Sent(body["to"], "push", body["messages"], key))
         return self._answer(body["messages"])
+
+    def _refused(self, user: str | None, via: str, body: dict[str, Any]) -> None:
+        messages = body.get("messages")
+        if self.on_refused is not None and user and isinstance(messages, list):
+            self.on_refused(Sent(user, via, messages))
 
     def _valid(self, model: Any, body: dict[str, Any]) -> bool:
         """The body as the SDK's model reads it and writes it back: the same JSON."""

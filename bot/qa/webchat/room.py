@@ -84,6 +84,7 @@ class Room:
         self._lock = asyncio.Lock()
         self._seq = itertools.count(1)
         self.sink.standin.on_sent = self._on_sent
+        self.sink.standin.on_refused = self._on_refused
         for name in DEFAULT_USERS:
             self.add_user(name)
 
@@ -125,16 +126,26 @@ class Room:
 
     # -- what the bot sent ---------------------------------------------------------------------
     def _on_sent(self, sent: Sent) -> None:
+        self._show(sent, refused=False)
+
+    def _on_refused(self, sent: Sent) -> None:
+        """A body the LINE client's models do not take: LINE answers 400 and the parent sees
+        nothing, but the page shows what was sent, flagged with each broken limit."""
+        self._show(sent, refused=True)
+
+    def _show(self, sent: Sent, refused: bool) -> None:
         user = self.by_uid.get(sent.user)
         if user is None or self.users.get(user.name) is not user:
             return  # a reset user's old account
         warnings = limits.check(sent.messages)
+        if refused and not warnings:
+            warnings = ["the LINE client's request models do not take this body"]
         if warnings:
             log.warning("webchat_line_would_refuse", via=sent.via, problems=len(warnings))
-        user.screen = sent.messages
-        self._add(
-            user, {"kind": "bot", "via": sent.via, "messages": sent.messages, "warnings": warnings}
-        )
+        if not refused:
+            user.screen = sent.messages
+        entry = {"kind": "bot", "via": sent.via, "messages": sent.messages, "warnings": warnings}
+        self._add(user, entry | {"refused": refused})
 
     def _add(self, user: ChatUser, entry: dict[str, Any]) -> None:
         at = self.bot.services.now() if self.bot else dt.datetime.now()

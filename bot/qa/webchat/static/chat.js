@@ -203,7 +203,10 @@
     });
     if (e.warnings && e.warnings.length) {
       const w = R.el("div", "line-warning");
-      w.appendChild(R.el("strong", "", "LINE would refuse this " + e.via + ":"));
+      const head = e.refused
+        ? "LINE refused this " + e.via + " (400); the parent does not see it:"
+        : "LINE would refuse this " + e.via + ":";
+      w.appendChild(R.el("strong", "", head));
       const ul = R.el("ul");
       e.warnings.forEach((x) => ul.appendChild(R.el("li", "", x)));
       w.appendChild(ul);
@@ -217,7 +220,7 @@
   function lastMessage() {
     const log = state.logs[state.current] || [];
     const e = log[log.length - 1];
-    if (!e || e.kind !== "bot" || !e.messages.length) return null;
+    if (!e || e.kind !== "bot" || e.refused || !e.messages.length) return null;
     return e.messages[e.messages.length - 1];
   }
 
