@@ -52,6 +52,7 @@ from bot.qa.harness import sign
 from bot.qa.line_events import EventBuilder
 from bot.qa.screen import ScreenButton, buttons, has_sticker
 from bot.qa.standin import LineStandIn, Sent
+from flows.domain.interviews import MAX_INTERVIEW_CAPACITY
 
 SECRET = "bench-channel-secret"
 ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"
@@ -320,10 +321,11 @@ async def set_up(session: aiohttp.ClientSession, url: str) -> None:
     today = dt.datetime.now(TOKYO).date()
     for nursery in NURSERIES:
         key = quote(nursery, safe="")
-        for days in (1, 2):  # 16 slots of 50 (the most staff may open): 800 parents each
+        # 40 slots of 20 (the most a slot may hold): 800 parents each
+        for days in range(1, 6):
             for hour in range(9, 17):
                 at = dt.datetime.combine(today + dt.timedelta(days=days), dt.time(hour), TOKYO)
-                body = {"at": at.isoformat(), "capacity": 50}
+                body = {"at": at.isoformat(), "capacity": MAX_INTERVIEW_CAPACITY}
                 await driver._admin("POST", f"{key}/interview-slots", body)
         # Today and tomorrow are closed: their bookings could not be cancelled any more
         # (the deadline is 17:00 the day before), and every journey cancels what it booked.

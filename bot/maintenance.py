@@ -1,9 +1,9 @@
 """Background upkeep of one app instance: settles bookings a crash left half-way, and
 pushes the reminders that are due.
 
-The booking and cancel flows repair before they start, but a seat held by a
-crashed booking should come back even if nobody books at that moment; so each
-instance also runs the ledger's repair and its orphan sweep at start-up and
+The booking and cancel flows repair before they start (at most every 30 s per process),
+but a seat held by a crashed booking should come back even if nobody books at that
+moment; so each instance also runs the ledger's repair and its orphan sweep at start-up and
 every `every` seconds. Both are idempotent, so several instances doing them at
 once do no harm; reminders are claimed in MongoDB one by one, so each goes out once
 (flows/domain/reminders.py). Passes run on the injected clock; a replay moving its

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from flows import labels
 from flows.base import END, START, Flow, Input, Run
 from flows.config import Nursery
-from flows.domain.calendar import Calendar, end_hours, start_hours
+from flows.domain.calendar import Calendar, Free, end_hours, start_hours
 from flows.domain.ledger import Ledger, Outcome
 from flows.replies import Sticker, choices
 from flows.services import Services
@@ -75,14 +75,22 @@ class BookingFlow(Flow):
     def _day_label(self, run: Run) -> str:
         return labels.day(self._day(run), self.s.msg.weekdays)
 
-    async def _held_dates(self, key: str) -> set[str]:
-        allowance = await self.s.repos.allowances.get(key)
+    async def _held_dates(self, run: Run, key: str) -> set[str]:
+        allowance = await run.memo(f"allowance:{key}", lambda: self.s.repos.allowances.get(key))
         return {h.date for h in allowance.future(self.s.today())}
+
+    async def _free(self, run: Run, day: dt.date) -> Free:
+        """The day's free seats by hour, read once per message (the answer's check and the
+        next question show the same figures; the ledger decides at booking)."""
+        nursery = self.nursery(run)
+        return await run.memo(
+            f"free:{nursery.id}:{day}", lambda: self.calendar.day_free(nursery, day)
+        )
 
     # -- child -----------------------------------------------------------------------------
     async def prompt_child(self, run: Run) -> None:
         m, today = self.s.msg, self.s.today()
-        await self.ledger.repair()
+        await self.ledger.repair_due()
         regs = [r for r in await self.s.repos.registrations.for_user(run.user_id) if r.cleared()]
         for r in regs:
             if r.expired(today):
@@ -115,7 +123,7 @@ class BookingFlow(Flow):
         run.data.update(registration=reg.id, nursery=reg.nursery, child=key)
         run.data["child_name"] = reg.child_name
         limit = self.s.config.booking.max_days_per_child
-        if len(await self._held_dates(key)) >= limit:
+        if len(await self._held_dates(run, key)) >= limit:
             run.out.say(self.s.msg.bk_limit_reached.format(child_name=reg.child_name, max=limit))
             await run.fire("limit")
             return
@@ -124,7 +132,7 @@ class BookingFlow(Flow):
     # -- day -------------------------------------------------------------------------------
     async def prompt_day(self, run: Run) -> None:
         m, nursery = self.s.msg, self.nursery(run)
-        days = await self.calendar.days(nursery, await self._held_dates(run.data["child"]))
+        days = await self.calendar.days(nursery, await self._held_dates(run, run.data["child"]))
         if not days:
             run.out.say(
                 m.bk_no_days.format(
@@ -150,7 +158,7 @@ class BookingFlow(Flow):
         if date is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return
-        free = await self.calendar.day_free(self.nursery(run), dt.date.fromisoformat(date))
+        free = await self._free(run, dt.date.fromisoformat(date))
         if not start_hours(free, self.s.config.booking.min_hours):
             await run.reask(self.s.msg.bk_filled)
             return
@@ -159,7 +167,7 @@ class BookingFlow(Flow):
 
     # -- start and end hours ---------------------------------------------------------------
     async def prompt_start_hour(self, run: Run) -> None:
-        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        free = await self._free(run, self._day(run))
         starts = start_hours(free, self.s.config.booking.min_hours)
         buttons = choices(*(labels.hour(h) for h in starts))
         run.out.say(self.s.msg.bk_choose_start.format(day=self._day_label(run)), *buttons)
@@ -170,7 +178,7 @@ class BookingFlow(Flow):
         if start is None:
             return
         min_hours = self.s.config.booking.min_hours
-        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        free = await self._free(run, self._day(run))
         if not end_hours(free, int(start), min_hours):
             await run.reask(self.s.msg.bk_no_end.format(min=min_hours))
             return
@@ -179,7 +187,7 @@ class BookingFlow(Flow):
 
     async def prompt_end_hour(self, run: Run) -> None:
         min_hours = self.s.config.booking.min_hours
-        free = await self.calendar.day_free(self.nursery(run), self._day(run))
+        free = await self._free(run, self._day(run))
         ends = end_hours(free, run.data["start"], min_hours)
         buttons = choices(*(labels.hour(h) for h in ends))
         run.out.say(self.s.msg.bk_choose_end.format(min=min_hours), *buttons)

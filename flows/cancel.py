@@ -94,7 +94,7 @@ class CancelFlow(Flow):
     # -- the list --------------------------------------------------------------------------
     async def prompt_list(self, run: Run) -> None:
         m, now = self.s.msg, self.s.now()
-        await self.ledger.repair()
+        await self.ledger.repair_due()
         items = await self.items(run.user_id)
         if not items:
             run.out.say(m.cx_none)

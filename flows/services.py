@@ -40,6 +40,8 @@ class Services:
     notifier: Notifier = field(default_factory=NullNotifier)
     observers: list[Observer] = field(default_factory=list)
     tally: Callable[..., None] = no_tally  # tally("booking", nursery=...): a domain event
+    # When the flows last ran the ledger's repair in this process (Ledger.repair_due).
+    repaired_at: dt.datetime | None = None
 
     @property
     def msg(self) -> Messages:

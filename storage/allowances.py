@@ -63,26 +63,30 @@ class Allowances:
     ) -> bool:
         """Hold `date` for the booking if the child holds fewer than `limit` days from today.
 
-        True if the booking holds it afterwards (also when it did already).
+        True if the booking holds it afterwards (also when it did already). One command when
+        the day can be held: the conditional push, which also makes the child's document.
+        Only when it refuses are the days before today pruned and the push tried again.
         """
+        room = {
+            "_id": key,
+            f"held.{limit - 1}": {"$exists": False},
+            "held.date": {"$ne": date.isoformat()},
+            "held.id": {"$ne": booking_id},
+        }
+        push = {"$push": {"held": {"id": booking_id, "date": date.isoformat()}}}
         try:
-            await self._c.update_one({"_id": key}, {"$setOnInsert": {"held": []}}, upsert=True)
+            res = await self._c.update_one(room, push, upsert=True)
+            if res.modified_count == 1 or res.upserted_id is not None:
+                return True
         except DuplicateKeyError:
-            pass
-        await self._c.update_one(
+            pass  # the document exists and refused: full, or this date or booking is held
+        pruned = await self._c.update_one(
             {"_id": key}, {"$pull": {"held": {"date": {"$lt": today.isoformat()}}}}
         )
-        res = await self._c.update_one(
-            {
-                "_id": key,
-                f"held.{limit - 1}": {"$exists": False},
-                "held.date": {"$ne": date.isoformat()},
-                "held.id": {"$ne": booking_id},
-            },
-            {"$push": {"held": {"id": booking_id, "date": date.isoformat()}}},
-        )
-        if res.modified_count == 1:
-            return True
+        if pruned.modified_count == 1:
+            res = await self._c.update_one(room, push)
+            if res.modified_count == 1:
+                return True
         return any(h.id == booking_id for h in (await self.get(key)).held)
 
     async def release(self, key: str, booking_id: str) -> bool:

@@ -27,6 +27,10 @@ from storage.bookings import BookingDoc, Status
 log = structlog.get_logger("flows.domain.ledger")
 
 REPAIR_AFTER = dt.timedelta(minutes=2)
+# The flows repair before they list or take bookings, at most this often per process: a
+# half-done booking is only repaired once REPAIR_AFTER old, and every instance's
+# maintenance pass repairs each minute besides (bot/maintenance.py).
+FLOW_REPAIR_EVERY = dt.timedelta(seconds=30)
 ORPHANS_WITHIN = dt.timedelta(minutes=15)
 
 Outcome = Literal["booked", "filled", "limit"]
@@ -101,6 +105,15 @@ class Ledger:
         if b.child is None:
             return True
         return b.id in await self.s.repos.allowances.holding([b.id])
+
+    async def repair_due(self) -> int:
+        """`repair()` for the flows, unless this process ran it in the last FLOW_REPAIR_EVERY
+        (a clock set back, as a replay may, repairs again)."""
+        now, last = self.s.now(), self.s.repaired_at
+        if last is not None and last <= now < last + FLOW_REPAIR_EVERY:
+            return 0
+        self.s.repaired_at = now
+        return await self.repair()
 
     async def repair(self) -> int:
         """Settle what crashes left half-way; the number of bookings this call changed."""
