@@ -2,157 +2,19 @@
 process's memory and lost when it exits. Used when MONGODB_URI is not set (development, the
 demo, tests); the start-up log says so. Several processes cannot share it.
 
-mongomock answers every query by scanning the whole collection; the shortcuts below
-(applied here only, never on the MongoDB path) keep the embedded store usable with
-thousands of documents. They reach into mongomock's internals, so mongomock is pinned
-to the tested major, a test checks they give mongomock's own answers, and they switch
-themselves off (with a log line) if those internals move.
+mongomock is used as published: it answers each query by testing every document of the
+collection and has no indexes, so it suits a development store and the test suite's
+volumes (a test of 500 parents takes a couple of minutes), not a city's load. Speed
+targets are for MongoDB (docs/performance.md).
 """
 
-# mongomock is untyped: its internals are called as they are
-# mypy: disable-error-code="no-untyped-call"
 from __future__ import annotations
 
 from typing import Any
 
-import structlog
 from mongomock_motor import AsyncMongoMockClient
-
-log = structlog.get_logger("storage.memory")
 
 
 def memory_client() -> Any:
     """A fresh in-memory client (timezone-aware datetimes, as the MongoDB client is set up)."""
-    try:
-        _speed_up_mongomock()
-    except (ImportError, AttributeError) as e:  # mongomock's internals moved: run unpatched
-        log.warning("memory_store_shortcuts_off", error=type(e).__name__)
     return AsyncMongoMockClient(tz_aware=True)
-
-
-_TTL_EVERY = 1.0  # seconds between TTL sweeps of one in-memory collection (MongoDB: 60)
-
-
-def _speed_up_mongomock() -> None:
-    """Shortcuts for the in-memory store: the same results, far less work per query.
-
-    mongomock answers every query by testing every document of the collection, and
-    checks each TTL index on every access by scanning the collection too. A query
-    with a plain `_id` equality can only match that one document, so it is looked up
-    directly (the rest of the filter is still applied); TTL expiry runs at most once
-    a second per collection, as MongoDB's own TTL monitor runs once a minute. Other
-    queries skip, before the full filter, documents a plain string field already rules
-    out (`_quick_checks`). And mongomock copies every document it reads or writes with
-    `copy.deepcopy`: documents are plain dicts, lists and immutable values, which a
-    direct walk copies several times faster.
-    """
-    import sys
-    import time
-
-    from mongomock import filtering
-    from mongomock.collection import Collection
-    from mongomock.store import CollectionStore
-
-    if getattr(Collection, "_bot_fast_ids", False):
-        return
-    scan = Collection._iter_documents
-    expire = CollectionStore._remove_expired_documents
-
-    def iter_documents(self: Any, filter: Any) -> Any:
-        key = filter.get("_id") if isinstance(filter, dict) else None
-        if isinstance(key, str | int) and not isinstance(key, bool):
-            self._store._remove_expired_documents()
-            doc = self._store._documents.get(key)
-            if doc is None or not filtering.filter_applies(filter, doc):
-                return iter(())
-            return iter((doc,))
-        quick = _quick_checks(filter) if isinstance(filter, dict) else []
-        if not quick:
-            return scan(self, filter)
-        self._store._remove_expired_documents()
-        docs = [d for d in self._store._documents.values() if all(q(d) for q in quick)]
-        return (d for d in docs if filtering.filter_applies(filter, d))
-
-    def remove_expired(self: Any) -> None:
-        if not self._ttl_indexes:
-            return
-        now = time.monotonic()
-        if now - getattr(self, "_bot_ttl_at", -_TTL_EVERY) >= _TTL_EVERY:
-            self._bot_ttl_at = now
-            expire(self)
-
-    import copy
-    import datetime as dt
-    import types
-
-    from bson import ObjectId
-
-    immutable = (str, int, float, bool, type(None), bytes, dt.datetime, ObjectId)
-
-    def fast_deepcopy(value: Any, memo: Any = None) -> Any:
-        kind = type(value)
-        if kind is dict:
-            return {k: fast_deepcopy(v) for k, v in value.items()}
-        if kind is list:
-            return [fast_deepcopy(v) for v in value]
-        if kind in immutable:
-            return value
-        return copy.deepcopy(value, memo)
-
-    def fast_copy(value: Any) -> Any:
-        return value if type(value) in immutable else copy.copy(value)
-
-    collection_module = sys.modules[Collection.__module__]
-    collection_module.copy = types.SimpleNamespace(  # type: ignore[attr-defined]
-        deepcopy=fast_deepcopy, copy=fast_copy
-    )
-    Collection._iter_documents = iter_documents  # type: ignore[method-assign]
-    CollectionStore._remove_expired_documents = remove_expired  # type: ignore[method-assign]
-    Collection._bot_fast_ids = True  # type: ignore[attr-defined]
-    Collection._bot_scan = scan  # type: ignore[attr-defined]  # mongomock's own, for tests
-
-
-def _quick_checks(filter: dict[str, Any]) -> list[Any]:
-    """Cheap tests that rule documents out before mongomock's full filter: a top-level
-    field compared with a string, or `$in` a list of strings (also within each branch of a
-    top-level `$or`). A document whose value there is an array is left to the full filter
-    (an array matches by its elements)."""
-    checks = []
-    for field, want in filter.items():
-        if field == "$or" and isinstance(want, list) and want:
-            branches = [_quick_checks(b) if isinstance(b, dict) else [] for b in want]
-            if all(branches):
-                checks.append(_any_of(branches))
-            continue
-        if field.startswith("$") or "." in field:
-            continue
-        if type(want) is str:
-            checks.append(_equals(field, want))
-        elif type(want) is dict and list(want) == ["$in"]:
-            values = want["$in"]
-            if isinstance(values, list) and all(type(v) is str for v in values):
-                checks.append(_one_of(field, frozenset(values)))
-    return checks
-
-
-def _equals(field: str, want: str) -> Any:
-    def check(doc: dict[str, Any]) -> bool:
-        value = doc.get(field)
-        return value == want or type(value) is list
-
-    return check
-
-
-def _one_of(field: str, allowed: frozenset[str]) -> Any:
-    def check(doc: dict[str, Any]) -> bool:
-        value = doc.get(field)
-        return type(value) is list or (type(value) is str and value in allowed)
-
-    return check
-
-
-def _any_of(branches: list[list[Any]]) -> Any:
-    def check(doc: dict[str, Any]) -> bool:
-        return any(all(q(doc) for q in branch) for branch in branches)
-
-    return check

@@ -9,7 +9,6 @@ from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
-from storage.mongo import connect
 
 
 async def _got(h: Harness, user: str) -> list[int]:
@@ -185,43 +184,3 @@ async def test_one_users_events_are_handled_in_the_order_the_user_sent_them(pair
     hold.set()
     await a.settle()
     assert await _got(a, "U1") == [0, 1, 2, 3]
-
-
-async def test_in_memory_store_shortcuts_give_mongomocks_own_answers():
-    """storage.memory speeds mongomock up (direct `_id` look-ups, quick string checks before
-    the full filter); every query must find exactly what mongomock's own scan finds."""
-    store = connect(None)
-    c = store.db["shortcuts"]
-    docs = [
-        {"_id": "k1", "a": "x", "b": 1, "tags": ["p", "q"]},
-        {"_id": "k2", "a": "y", "b": "1", "tags": "p"},
-        {"_id": "k3", "a": ["x", "z"], "s": "pending"},
-        {"_id": "k4", "s": "failing", "b": None},
-        {"_id": 5, "a": None, "s": "booked"},
-        {"_id": "k6", "a": {"x": 1}, "s": ["pending"]},
-        {"_id": "k7"},
-    ]
-    await c.insert_many(docs)
-    queries = [
-        {"_id": "k1"},
-        {"_id": "k1", "a": "y"},
-        {"_id": 5},
-        {"_id": "nope"},
-        {"a": "x"},
-        {"a": "x", "b": 1},
-        {"a": {"$in": ["x", "y"]}},
-        {"a": {"$in": ["z"]}},
-        {"tags": "p"},
-        {"s": "pending"},
-        {"$or": [{"s": "pending", "a": "x"}, {"s": {"$in": ["failing", "booked"]}}]},
-        {"$or": [{"s": "pending"}, {"b": {"$exists": False}}]},
-        {"a": "x", "$or": [{"b": 1}, {"tags": "q"}]},
-        {"b": "1"},
-        {},
-    ]
-    raw = c._AsyncMongoMockCollection__collection  # the mongomock collection underneath
-    for q in queries:
-        fast = sorted(str(d["_id"]) for d in raw._iter_documents(q))
-        own = sorted(str(d["_id"]) for d in type(raw)._bot_scan(raw, q))
-        assert fast == own, q
-        assert sorted([str(d["_id"]) async for d in c.find(q)]) == own, q
