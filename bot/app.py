@@ -44,7 +44,7 @@ def build(
     check_env_tokens(settings.admin_tokens, [n.id for n in config.nurseries])
     store = store or connect(settings.mongodb_uri)
     clock = clock or SystemClock(config.zone())
-    repos = Repos.on(store.db)
+    repos = Repos.on(store.db, store.ttl_indexes)
     line = LineClient(
         settings.access_token,
         settings.line_api_base,

@@ -1,5 +1,6 @@
-"""Background upkeep of one app instance: settles bookings a crash left half-way, and
-pushes the reminders that are due.
+"""Background upkeep of one app instance: settles bookings a crash left half-way, pushes
+the reminders that are due, and, on a store without TTL indexes (the in-memory one),
+deletes handled events and reminder claims past their keep.
 
 The booking and cancel flows repair before they start (at most every 30 s per process),
 but a seat held by a crashed booking should come back even if nobody books at that
@@ -27,6 +28,7 @@ log = structlog.get_logger("bot.maintenance")
 class Maintenance:
     def __init__(self, services: Services, every: float = 60.0) -> None:
         self.ledger = Ledger(services)
+        self.repos = services.repos
         self.reminders = Reminders(services)
         self.every = every
         self._task: asyncio.Task[None] | None = None
@@ -38,7 +40,16 @@ class Maintenance:
         async with self._lock:
             settled = await self._repair()
             await self._remind()
+            await self._purge()
         return settled
+
+    async def _purge(self) -> None:
+        try:
+            await self.repos.purge_expired()
+        except StoreUnavailable as e:
+            log.error("store_unavailable", during="purge", error=type(e).__name__)
+        except Exception:
+            log.exception("purge_failed")
 
     async def _repair(self) -> int:
         try:

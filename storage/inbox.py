@@ -82,15 +82,22 @@ class Queued:
 
 
 class Inbox:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, ttl: bool = True) -> None:
         self._c = db["inbox"]
+        self._ttl = ttl  # False: no TTL index; `purge_expired` deletes instead
 
     async def ensure_indexes(self) -> None:
         # The sweeper's look for pending events that never reached a queue.
         await self._c.create_index([("status", ASCENDING), ("received_at", ASCENDING)])
         # Handled and parked events are kept a week (wall-clock, not the injected clock) for
         # audit and to recognise LINE's redeliveries, then MongoDB's TTL monitor removes them.
-        await self._c.create_index("purge_at", expireAfterSeconds=0)
+        if self._ttl:
+            await self._c.create_index("purge_at", expireAfterSeconds=0)
+
+    async def purge_expired(self) -> int:
+        """What a TTL index would have deleted by now (a store without one)."""
+        res = await self._c.delete_many({"purge_at": {"$lte": _wall_clock()}})
+        return res.deleted_count
 
     async def add(
         self, events: list[tuple[str, str, dict[str, Any]]], now: dt.datetime

@@ -4,8 +4,10 @@ demo, tests); the start-up log says so. Several processes cannot share it.
 
 mongomock is used as published: it answers each query by testing every document of the
 collection and has no indexes, so it suits a development store and the test suite's
-volumes (a test of 500 parents takes a couple of minutes), not a city's load. Speed
-targets are for MongoDB (docs/performance.md).
+volumes (a test of 500 parents takes a couple of minutes), not a city's load. It also
+checks every TTL index by scanning the collection on each access, so this store gets
+none: `connect` marks it (`Store.ttl_indexes`), and the maintenance pass deletes what
+expired instead (`Repos.purge_expired`).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ class Store:
     client: Any
     db: Any
     kind: str
+    ttl_indexes: bool = True  # False: expired documents are deleted by the maintenance pass
 
     def close(self) -> None:
         self.client.close()
@@ -51,7 +52,8 @@ def connect(uri: str | None, db_name: str = "ichiji_hoiku", timeout_ms: int = 50
         from storage.memory import memory_client
 
         client: Any = memory_client()
-        return Store(client, client[db_name], "memory")
+        # mongomock checks each TTL index by scanning its collection on every access
+        return Store(client, client[db_name], "memory", ttl_indexes=False)
     client = AsyncIOMotorClient(
         uri,
         tz_aware=True,

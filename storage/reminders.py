@@ -22,12 +22,19 @@ FINAL: tuple[Status, ...] = ("sent", "blocked", "dropped", "failed")
 
 
 class ReminderClaims:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, ttl: bool = True) -> None:
         self._c = db["reminders"]
+        self._ttl = ttl  # False: no TTL index; `purge_expired` deletes instead
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("status", ASCENDING), ("claimed_at", ASCENDING)])
-        await self._c.create_index("purge_at", expireAfterSeconds=0)
+        if self._ttl:
+            await self._c.create_index("purge_at", expireAfterSeconds=0)
+
+    async def purge_expired(self) -> int:
+        """What a TTL index would have deleted by now (a store without one)."""
+        res = await self._c.delete_many({"purge_at": {"$lte": dt.datetime.now(dt.UTC)}})
+        return res.deleted_count
 
     async def settled(self, keys: list[str]) -> set[str]:
         """Those of `keys` that are done with (pushed, blocked, dropped or given up)."""

@@ -34,12 +34,17 @@ class Repos:
     reminders: ReminderClaims
     audit: AuditLog
     accounts: StaffAccounts
+    ttl_indexes: bool = True
 
     @classmethod
-    def on(cls, db: Database) -> Repos:
+    def on(cls, db: Database, ttl_indexes: bool = True) -> Repos:
+        """`ttl_indexes=False` for a store whose TTL indexes cost a scan of the collection on
+        every access (the in-memory store): expired documents are then deleted by
+        `purge_expired`, which the maintenance pass runs."""
         return cls(
+            ttl_indexes=ttl_indexes,
             sessions=Sessions(db),
-            inbox=Inbox(db),
+            inbox=Inbox(db, ttl_indexes),
             leases=Leases(db),
             users=Users(db),
             registrations=Registrations(db),
@@ -48,7 +53,7 @@ class Repos:
             bookings=Bookings(db),
             allowances=Allowances(db),
             tokens=StaffTokens(db),
-            reminders=ReminderClaims(db),
+            reminders=ReminderClaims(db, ttl_indexes),
             audit=AuditLog(db),
             accounts=StaffAccounts(db),
         )
@@ -60,6 +65,13 @@ class Repos:
             if ensure is not None:
                 await ensure()
         await self.rekey_children()
+
+    async def purge_expired(self) -> int:
+        """Delete handled events and reminder claims past their keep, where no TTL index
+        does it; a no-op on MongoDB."""
+        if self.ttl_indexes:
+            return 0
+        return await self.inbox.purge_expired() + await self.reminders.purge_expired()
 
     async def rekey_children(self) -> list[str]:
         """Keys made from children's names, stored before names were compared by

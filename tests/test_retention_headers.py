@@ -51,11 +51,35 @@ async def test_parked_events_expire_like_handled_ones_and_keep_no_typed_text(har
         assert dt.timedelta(days=6) < purge_at - now <= dt.timedelta(days=7)
     by_type = {d["event"]["type"]: d["event"] for d in parked}
     assert by_type["message"]["message"] == {"type": "text"}
-    # The TTL index that removes them is there.
+    # What removes them: MongoDB's TTL index, or on the in-memory store the maintenance pass.
     info = await inbox.index_information()
-    assert any(
+    ttl = any(
         i.get("expireAfterSeconds") == 0 and i["key"] == [("purge_at", 1)] for i in info.values()
     )
+    assert ttl == harness.bot.store.ttl_indexes
+
+
+async def test_events_and_reminder_claims_past_their_keep_are_deleted(harness):
+    """MongoDB's TTL monitor deletes them; the in-memory store has no TTL index (mongomock
+    would scan the collection on every access), so its maintenance pass deletes them."""
+    db, past = harness.bot.store.db, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    future = past + dt.timedelta(days=7)
+    for name in ("inbox", "reminders"):
+        await db[name].insert_many(
+            [{"_id": "old", "purge_at": past}, {"_id": "kept", "purge_at": future}, {"_id": "live"}]
+        )
+    await harness.bot.maintenance.run_once()
+    for name in ("inbox", "reminders"):
+        left = sorted(
+            [d["_id"] async for d in db[name].find({"_id": {"$in": ["old", "kept", "live"]}})]
+        )
+        if harness.bot.store.ttl_indexes:
+            # the server's TTL monitor deletes "old" when it next runs (every minute)
+            assert {"kept", "live"} <= set(left), name
+            info = await db[name].index_information()
+            assert any(i.get("expireAfterSeconds") == 0 for i in info.values()), name
+        else:
+            assert left == ["kept", "live"], name
 
 
 async def _get(harness, path: str, **kw):
