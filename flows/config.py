@@ -178,7 +178,7 @@ class Messages(_Strict):
     iv_choose_slot: str
     iv_no_slots: str
     iv_confirm: str
-    iv_done: str
+    iv_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
     iv_cancelled_choice: str
     iv_slot_taken: str
     iv_nothing_no_registration: str

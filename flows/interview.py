@@ -170,12 +170,16 @@ class InterviewFlow(Flow):
         n = self._nursery(run)
         zone = self.s.config.zone()
         deadline = n.cancel_deadline.interview.moment(slot.at.astimezone(zone).date(), zone)
+        if self.s.now() > deadline:  # a slot soon after booking: only the phone is left
+            cancel = m.bk_cancel_by_phone.format(nursery=n.name, phone=n.phone)
+        else:
+            cancel = m.bk_cancel_until.format(deadline=labels.moment(deadline, m.weekdays))
         run.out.say(
             m.iv_done.format(
                 nursery=n.name,
                 when=self._when(slot),
                 documents=self.s.msg.list_separator.join(self.s.config.interview_documents),
-                deadline=labels.moment(deadline, m.weekdays),
+                cancel=cancel,
             )
         )
         await run.fire("booked")

@@ -42,7 +42,7 @@ async def api(harness):
 
 @pytest.mark.parametrize(("method", "path", "body"), NURSERY_ENDPOINTS)
 async def test_without_a_valid_token_every_endpoint_is_401(api, method, path, body):
-    for token in (None, "wrong"):
+    for token in (None, "wrong", FUTABA, CITY):  # the ADMIN_TOKENS entries are not tokens
         status, data = await api(method, f"nurseries/futaba/{path}", body, token=token)
         assert status == 401 and "token" in data["error"]
 

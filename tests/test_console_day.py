@@ -41,6 +41,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.get_by_role("link", name="面談待ち").click()
     row = page.locator(f"#reg-{reg.id}")
     assert "2024-04-24 10:00" in await row.inner_text()
+    assert await page.locator("h1").inner_text() == "面談待ち（1人）"
     await console.shot("waiting")
     await row.get_by_role("button", name="目黒 太郎さんを面談完了にする").click()
     done = page.locator(".done-row .flash")
@@ -53,6 +54,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
         "目黒 太郎さんは双葉の園保育園で一時保育の利用可能となりました。「予約をする」から"
         "予約できます。\n有効期限：2025/03/31"
     ]
+    assert await page.locator("h1").inner_text() == "面談待ち（0人）"  # counted again
     await console.shot("waiting-done")
     assert (await bot.repos.registrations.get(reg.id)).expiry == "2025-03-31"
 

@@ -148,3 +148,26 @@ async def test_booked_elsewhere_meanwhile_is_told_and_not_booked_twice(harness):
     held = await bot.repos.interviews.held_by([reg.id])
     assert held[reg.id].id == other.id
     assert (await bot.repos.interviews.all("futaba"))[0].holders == []
+
+
+async def test_a_slot_booked_after_its_cancel_deadline_is_told_to_be_cancelled_by_phone(
+    harness, clock
+):
+    """The deadline is 17:00 the day before: booked at 18:00 for tomorrow 10:00, the parent
+    is told to phone the nursery, not a deadline that has already passed."""
+    await harness.bot.staff.interviews.add_interview_slot("futaba", at("2024-04-21T10:00"))
+    await harness.bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
+    clock.set(at("2024-04-20T18:00"))
+    await register_by_chat(harness, "Ua", child="目黒 太郎")
+    await harness.say("Ua", "目黒 太郎/双葉の園保育園")
+    await harness.say("Ua", "4/21(日) 10:00")
+    done = " ".join(screen(await harness.say("Ua", "はい")))
+    assert "面談を予約しました" in done
+    assert "LINEではキャンセルできません" in done and "03-" in done
+    assert "まで可能です" not in done
+
+    await register_by_chat(harness, "Ub", child="大橋 健")
+    await harness.say("Ub", "大橋 健/双葉の園保育園")
+    await harness.say("Ub", "4/23(火) 10:00")
+    done = " ".join(screen(await harness.say("Ub", "はい")))
+    assert "LINEでのキャンセルは4/22(月) 17:00まで可能です。" in done

@@ -81,16 +81,11 @@ def check_env_tokens(entries: list[str], nursery_ids: list[str]) -> None:
 
 def env_scopes(entries: list[str]) -> dict[str, str]:
     """token hash -> scope, from `ADMIN_TOKENS` entries (`scope:token`, or a bare city token).
-
-    The whole entry is accepted as a token too, so a client given `city:TOKEN` verbatim
-    (as the test clock route expects) is let in with the same scope.
-    """
+    Only the token is a credential: the whole entry, `city:TOKEN`, is not (401)."""
     out: dict[str, str] = {}
     for entry in entries:
-        entry = entry.strip()
-        scope, token = env_entry(entry)
+        scope, token = env_entry(entry.strip())
         out[token_hash(token)] = scope
-        out[token_hash(entry)] = scope
     return out
 
 

@@ -90,7 +90,7 @@ async def waiting_page(request: web.Request) -> web.StreamResponse:
     rows = await ops.run(request, "waiting", {"nursery": n.id})
     for r in rows:
         r["interview_label"] = _label(r["interview_at"]) if r["interview_at"] else ""
-    return await render("waiting.html", request, {"rows": rows})
+    return await render("waiting.html", request, {"rows": rows, "waiting": len(rows)})
 
 
 def delivery(result: dict[str, Any]) -> str:
@@ -121,7 +121,11 @@ async def complete(request: web.Request) -> web.StreamResponse:
     return await render(
         "waiting_done.html",
         request,
-        {"text": text, "kind": kind},
+        {
+            "text": text,
+            "kind": kind,
+            "waiting": len(await ops.run(request, "waiting", {"nursery": n.id})),
+        },
     )
 
 
