@@ -5,6 +5,13 @@ builds them), so the diagrams cannot drift from the code. Paste the text into
 any Mermaid viewer (GitHub renders ```mermaid blocks). With `--out DIR --svg`
 a plain SVG is written too, laid out here (states in rows by distance from the
 start), since mermaid-cli and Graphviz are not installed.
+
+transitions' own Mermaid output (`GraphMachine(graph_engine="mermaid")`, 0.9.3) was
+tried and does not serve here: it merges the triggers between two states into one
+arrow (`limit | confirm | stop`), and draws the flows' `start` and `end` states as
+ordinary states (`end` is also a word Mermaid reserves), where these diagrams draw one
+arrow per declared transition, as replay coverage counts them, with entries and endings
+as `[*]`.
 """
 
 from __future__ import annotations
