@@ -14,6 +14,8 @@ frozen clock runs one at once (`run_once`), waiting for a pass under way.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import structlog
 
@@ -23,6 +25,7 @@ from flows.services import Services
 from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger("bot.maintenance")
+T = TypeVar("T")
 
 
 class Maintenance:
@@ -38,39 +41,27 @@ class Maintenance:
         """One pass; failures are logged (and retried next pass), never raised. Returns the
         number of bookings settled."""
         async with self._lock:
-            settled = await self._repair()
-            await self._remind()
-            await self._purge()
+            settled = await self._step("repair", self._repair) or 0
+            await self._step("reminders", self.reminders.run_once)
+            await self._step("purge", self.repos.purge_expired)
         return settled
 
-    async def _purge(self) -> None:
-        try:
-            await self.repos.purge_expired()
-        except StoreUnavailable as e:
-            log.error("store_unavailable", during="purge", error=type(e).__name__)
-        except Exception:
-            log.exception("purge_failed")
-
     async def _repair(self) -> int:
-        try:
-            settled = await self.ledger.repair() + await self.ledger.sweep_orphans()
-        except StoreUnavailable as e:
-            log.error("store_unavailable", during="repair", error=type(e).__name__)
-            return 0
-        except Exception:
-            log.exception("repair_failed")
-            return 0
+        settled = await self.ledger.repair() + await self.ledger.sweep_orphans()
         if settled:
             log.info("bookings_settled", count=settled)
         return settled
 
-    async def _remind(self) -> None:
+    @staticmethod
+    async def _step(during: str, step: Callable[[], Awaitable[T]]) -> T | None:
+        """Run one part of the pass; a failure is logged, and the next pass tries again."""
         try:
-            await self.reminders.run_once()
+            return await step()
         except StoreUnavailable as e:
-            log.error("store_unavailable", during="reminders", error=type(e).__name__)
+            log.error("store_unavailable", during=during, error=type(e).__name__)
         except Exception:
-            log.exception("reminders_failed")
+            log.exception(f"{during}_failed")
+        return None
 
     async def _forever(self) -> None:
         while True:

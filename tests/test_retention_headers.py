@@ -143,3 +143,29 @@ def test_python_warnings_are_json_log_lines():
     assert len(lines) == 1, done.stderr
     doc = json.loads(lines[0])
     assert doc["logger"] == "py.warnings" and "an old call" in doc["event"]
+
+
+async def test_a_failing_part_of_the_maintenance_pass_does_not_stop_the_others(
+    harness, monkeypatch
+):
+    """The store failing during the repair is logged; reminders and the purge still run."""
+    from pymongo.errors import AutoReconnect
+
+    maintenance = harness.bot.maintenance
+    ran: list[str] = []
+
+    async def down() -> int:
+        raise AutoReconnect("store unreachable")
+
+    async def remind() -> None:
+        ran.append("reminders")
+
+    async def purge() -> int:
+        ran.append("purge")
+        return 0
+
+    monkeypatch.setattr(maintenance.ledger, "repair", down)
+    monkeypatch.setattr(maintenance.reminders, "run_once", remind)
+    monkeypatch.setattr(maintenance.repos, "purge_expired", purge)
+    assert await maintenance.run_once() == 0
+    assert ran == ["reminders", "purge"]
