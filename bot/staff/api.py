@@ -18,7 +18,7 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.auth import json_error, json_response, read_json, token_actor
-from bot.staff.csv_export import bookings_csv, csv_bytes
+from bot.staff.csv_export import bookings_csv, csv_download
 from bot.staff.operations import OPERATIONS, Operation, jsonable
 from flows.domain.errors import ErrorKind, StaffError
 
@@ -66,16 +66,8 @@ def route(op: Operation) -> web.RouteDef:
             raw.setdefault("idempotency_key", key)
         result = await request.app[BOT].operations.run(op, raw, actor)
         if op.output == "csv":
-            return web.Response(
-                body=csv_bytes(bookings_csv(result)),
-                content_type="text/csv",
-                charset="utf-8",
-                headers={
-                    "Content-Disposition": (
-                        f'attachment; filename="bookings-{result.nursery}-{result.first}.csv"'
-                    )
-                },
-            )
+            name = f"bookings-{result.nursery}-{result.first}.csv"
+            return csv_download(bookings_csv(result), name)
         return json_response(jsonable(result), status=201 if op.created else 200)
 
     handler.__doc__ = op.help

@@ -1,4 +1,5 @@
-"""The bookings export as CSV that spreadsheet software (Excel first) opens safely and correctly.
+"""The staff's CSV files (the bookings export, the operation log), which spreadsheet
+software (Excel first) opens safely and correctly.
 
 Safe to open: a cell that begins with `=`, `+`, `-`, `@`, a tab or a carriage
 return (or the full-width `＝＋－＠`) would be read as a formula, so it gets a
@@ -16,6 +17,7 @@ import csv
 import io
 
 import phonenumbers
+from aiohttp import web
 
 from bot.staff.operations import Export
 
@@ -64,3 +66,13 @@ def bookings_csv(export: Export) -> str:
 def csv_bytes(text: str) -> bytes:
     """UTF-8 with a BOM, so spreadsheet software reads the Japanese."""
     return text.encode("utf-8-sig")
+
+
+def csv_download(text: str, filename: str) -> web.Response:
+    """The CSV as a file to save (admin API and staff console)."""
+    return web.Response(
+        body=csv_bytes(text),
+        content_type="text/csv",
+        charset="utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )

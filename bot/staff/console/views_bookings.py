@@ -13,6 +13,7 @@ from bot.staff.console.auth import messages
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
 from bot.staff.console.views_interviews import delivery
+from bot.staff.csv_export import csv_download
 
 routes = web.RouteTableDef()
 MAX_LIST_DAYS = 31
@@ -131,9 +132,4 @@ async def export(request: web.Request) -> web.StreamResponse:
         return await page_error(request, 400, e.text)
     text = await ops.export_csv(request, {"nursery": n.id, "first": first, "last": last})
     name = f"bookings-{n.id}-{first.isoformat()}-{last.isoformat()}.csv"
-    return web.Response(
-        body=text.encode("utf-8-sig"),  # with a BOM, so spreadsheet software reads Japanese
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(text, name)

@@ -15,6 +15,7 @@ from bot.staff.console import auth
 from bot.staff.console.auth import ACCOUNT, messages
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.pages import page_error, render, today
+from bot.staff.csv_export import cell, csv_download
 
 routes = web.RouteTableDef()
 LOG_ROWS = 500
@@ -120,13 +121,6 @@ async def log_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: str) -> str:
-    return "'" + value if value.startswith(_FORMULA_START) else value
-
-
 @routes.get("/log.csv")
 async def log_csv(request: web.Request) -> web.StreamResponse:
     try:
@@ -140,14 +134,9 @@ async def log_csv(request: web.Request) -> web.StreamResponse:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     for r in rows:
-        writer.writerow([_cell(r[c]) for c in columns])
+        writer.writerow([cell(r[c]) for c in columns])
     name = f"operation-log-{query['first'].isoformat()}-{query['last'].isoformat()}.csv"
-    return web.Response(
-        body=out.getvalue().encode("utf-8-sig"),
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return csv_download(out.getvalue(), name)
 
 
 @routes.get("/accounts")
