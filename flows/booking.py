@@ -278,13 +278,9 @@ class BookingFlow(Flow):
         await run.fire("confirm")
 
     def _how_to_cancel(self, run: Run) -> str:
-        """Until when the booking can be cancelled on LINE; the phone once that has passed
-        (a booking for today, or for tomorrow made after the deadline)."""
-        m, nursery = self.s.msg, self.nursery(run)
+        nursery = self.nursery(run)
         deadline = nursery.cancel_deadline.childcare.moment(self._day(run), self.s.config.zone())
-        if self.s.now() > deadline:
-            return m.bk_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
-        return m.bk_cancel_until.format(deadline=labels.moment(deadline, m.weekdays))
+        return labels.how_to_cancel(self.s.msg, nursery, deadline, self.s.now())
 
     def _intent(self, run: Run, reg: RegistrationDoc) -> BookingDoc:
         return BookingDoc(

@@ -170,10 +170,7 @@ class InterviewFlow(Flow):
         n = self._nursery(run)
         zone = self.s.config.zone()
         deadline = n.cancel_deadline.interview.moment(slot.at.astimezone(zone).date(), zone)
-        if self.s.now() > deadline:  # a slot soon after booking: only the phone is left
-            cancel = m.bk_cancel_by_phone.format(nursery=n.name, phone=n.phone)
-        else:
-            cancel = m.bk_cancel_until.format(deadline=labels.moment(deadline, m.weekdays))
+        cancel = labels.how_to_cancel(m, n, deadline, self.s.now())
         run.out.say(
             m.iv_done.format(
                 nursery=n.name,

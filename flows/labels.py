@@ -8,6 +8,10 @@ characters come from the message catalogue.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flows.config import Messages, Nursery
 
 
 def day(d: dt.date, weekdays: str) -> str:
@@ -28,3 +32,11 @@ def moment(at: dt.datetime, weekdays: str) -> str:
 def ymd(d: dt.date) -> str:
     """`2025/03/31`: the expiry date as the cleared notice writes it."""
     return f"{d.year:04d}/{d.month:02d}/{d.day:02d}"
+
+
+def how_to_cancel(m: Messages, nursery: Nursery, deadline: dt.datetime, now: dt.datetime) -> str:
+    """Until when a booking or interview can be cancelled on LINE; the nursery's phone once
+    that moment has passed (booked for today, or for tomorrow after the deadline)."""
+    if now > deadline:
+        return m.bk_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
+    return m.bk_cancel_until.format(deadline=moment(deadline, m.weekdays))

@@ -95,7 +95,10 @@ class Inbox:
             await self._c.create_index("purge_at", expireAfterSeconds=0)
 
     async def purge_expired(self) -> int:
-        """What a TTL index would have deleted by now (a store without one)."""
+        """What a TTL index would have deleted by now, on a store without one (0 commands
+        where the TTL index does it)."""
+        if self._ttl:
+            return 0
         res = await self._c.delete_many({"purge_at": {"$lte": _wall_clock()}})
         return res.deleted_count
 

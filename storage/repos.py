@@ -34,7 +34,6 @@ class Repos:
     reminders: ReminderClaims
     audit: AuditLog
     accounts: StaffAccounts
-    ttl_indexes: bool = True
 
     @classmethod
     def on(cls, db: Database, ttl_indexes: bool = True) -> Repos:
@@ -42,7 +41,6 @@ class Repos:
         every access (the in-memory store): expired documents are then deleted by
         `purge_expired`, which the maintenance pass runs."""
         return cls(
-            ttl_indexes=ttl_indexes,
             sessions=Sessions(db),
             inbox=Inbox(db, ttl_indexes),
             leases=Leases(db),
@@ -69,8 +67,6 @@ class Repos:
     async def purge_expired(self) -> int:
         """Delete handled events and reminder claims past their keep, where no TTL index
         does it; a no-op on MongoDB."""
-        if self.ttl_indexes:
-            return 0
         return await self.inbox.purge_expired() + await self.reminders.purge_expired()
 
     async def rekey_children(self) -> list[str]:

@@ -34,7 +34,7 @@ def services() -> Services:
         load_config(),
         FrozenClock(dt.datetime(2024, 4, 20, 9, 0, tzinfo=TOKYO)),
         SequentialIds(),
-        Repos.on(store.db),
+        Repos.on(store.db, store.ttl_indexes),
         Outbox(),
     )
 
