@@ -270,6 +270,7 @@ class ConsoleMessages(_Strict):
     push_blocked: str
     push_failed: str
     push_phone_booking: str
+    parent_phone: str  # added to the three above when staff must phone the parent
     fields: dict[str, str]  # form field -> its name in messages
 
 

@@ -112,18 +112,19 @@ async def test_a_push_that_did_not_arrive_is_shown_to_phone_the_parent(console):
     await page.get_by_role("button", name="目黒 太郎さんを面談完了にする").click()
     done = page.locator(f"#reg-{blocked.id}")
     await page.locator(".done-row", has_text="目黒 太郎").wait_for()
-    assert "ブロックしているため、お知らせは届いていません。電話でお知らせください。" in (
-        await page.locator(".done-row", has_text="目黒 太郎").inner_text()
-    )
+    told = await page.locator(".done-row", has_text="目黒 太郎").inner_text()
+    assert "ブロックしているため、お知らせは届いていません。電話でお知らせください。" in told
+    assert blocked.phone == "0312345678"
+    assert "保護者の電話：03-1234-5678" in told  # the number to call, as people write it
     assert await done.count() == 0
     assert await page.locator(".done-row .flash.warn").count() == 1  # to be acted on
     h.line.fail_next(500, times=20)
     await page.get_by_role("button", name="碑文谷 次郎さんを面談完了にする").click()
     row = page.locator(".done-row", has_text="碑文谷 次郎")
     await row.wait_for()
-    assert "LINEにつながらず、お知らせを送れませんでした。電話でお知らせください。" in (
-        await row.inner_text()
-    )
+    told = await row.inner_text()
+    assert "LINEにつながらず、お知らせを送れませんでした。電話でお知らせください。" in told
+    assert "保護者の電話：03-1234-5678" in told
     assert (await h.bot.repos.registrations.get(failing.id)).expiry == "2025-03-31"
     h.line.failures.clear()
     await console.shot("waiting-not-told")

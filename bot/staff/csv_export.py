@@ -32,20 +32,29 @@ def cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def national(digits: str) -> str | None:
+    """`0312345678` as people write it, `03-1234-5678`; None if libphonenumber cannot lay
+    it out."""
+    try:
+        text = phonenumbers.format_number(
+            phonenumbers.parse(digits, "JP"), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return None
+    return text if text.startswith("0") and "-" in text else None
+
+
+def phone_display(digits: str | None) -> str:
+    """A phone number on a staff page: laid out, or its digits as stored."""
+    return (national(digits) or digits) if digits else ""
+
+
 def phone_text(digits: str) -> str:
     """`0312345678` as `03-1234-5678`, text to a spreadsheet; a number libphonenumber
     cannot lay out keeps its digits behind a `'`."""
     if not digits:
         return ""
-    try:
-        national = phonenumbers.format_number(
-            phonenumbers.parse(digits, "JP"), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-    except phonenumbers.NumberParseException:
-        national = ""
-    if national.startswith("0") and "-" in national:
-        return national
-    return "'" + digits
+    return national(digits) or "'" + digits
 
 
 def bookings_csv(export: Export) -> str:

@@ -12,7 +12,7 @@ from bot.staff.console import ops, refusals
 from bot.staff.console.auth import messages
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
-from bot.staff.console.views_interviews import delivery
+from bot.staff.console.views_interviews import delivery, told
 from bot.staff.csv_export import csv_download
 
 routes = web.RouteTableDef()
@@ -109,15 +109,11 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
         params = {"nursery": n.id, "child": booking, "date": day}
         result = await refusals.run(request, "cancel-booking", params)
         how = delivery(result) if result.get("source") != "phone" else "phone"
-        told = {
-            "sent": m.push_sent,
-            "blocked": m.push_blocked,
-            "phone": m.push_phone_booking,
-        }.get(how, m.push_failed)
+        kind, notice = told(m, how, form.text("phone", required=False))
         done = m.booking_cancelled.format(
             date=result["date"], start=result["start"], end=result["end"], child=result["child"]
         )
-        return ("ok" if how == "sent" else "warn"), f"{done}\n{told}"
+        return kind, f"{done}\n{notice}"
 
     return await action(request, nursery_url(request, "bookings"), run)
 

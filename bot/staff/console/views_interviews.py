@@ -102,6 +102,19 @@ def delivery(result: dict[str, Any]) -> str:
     return "blocked" if "blocked" in str(result.get("notice", "")) else "failed"
 
 
+def told(m: Any, how: str, phone: str) -> tuple[str, str]:
+    """(kind, text): how the parent learns of a staff action, and, where staff must phone,
+    the parent's number (from the row the action was taken on)."""
+    text = {
+        "sent": m.push_sent,
+        "blocked": m.push_blocked,
+        "phone": m.push_phone_booking,
+    }.get(how, m.push_failed)
+    if how == "sent":
+        return "ok", text
+    return "warn", text + ("\n" + m.parent_phone.format(phone=phone) if phone else "")
+
+
 @routes.post("/n/{nursery}/waiting/complete")
 async def complete(request: web.Request) -> web.StreamResponse:
     """面談完了: the child is cleared and the parent pushed 利用可能. With htmx, the row is
@@ -136,11 +149,10 @@ def _complete(request: web.Request, n: Any) -> Any:
         result = await refusals.run(
             request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}, label
         )
-        m = form.m
-        how = delivery(result)
-        told = {"sent": m.push_sent, "blocked": m.push_blocked}.get(how, m.push_failed)
-        text = m.cleared.format(child=result["child"], expiry=result["expiry"]) + "\n" + told
-        return ("ok" if how == "sent" else "warn"), text
+        kind, notice = told(form.m, delivery(result), form.text("phone", required=False))
+        return kind, form.m.cleared.format(child=result["child"], expiry=result["expiry"]) + (
+            "\n" + notice
+        )
 
     return run
 
