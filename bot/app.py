@@ -56,7 +56,7 @@ def build(
     services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows)
     handler = EventHandler(dialog, line, clock)
-    dispatcher = Dispatcher(repos.inbox, repos.leases, repos.sessions, handler, clock)
+    dispatcher = Dispatcher(repos.leases, repos.parked, repos.sessions, handler, clock)
     webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)
     operations = Operations(staff, repos.audit)

@@ -91,16 +91,16 @@ class _Families:
 
 
 async def _store_families(bot: Any) -> list[Metric]:
-    inbox, now = bot.repos.inbox, bot.services.clock.now()
+    repos, now = bot.repos, bot.services.clock.now()
+    waiting, oldest = await repos.leases.waiting()
     depth = GaugeMetricFamily(
-        f"{PREFIX}_inbox_events", "Events in the inbox by status", labels=["status"]
+        f"{PREFIX}_inbox_events", "Events queued (pending) and parked (dead)", labels=["status"]
     )
-    for status in ("pending", "dead"):
-        depth.add_metric([status], await inbox.count(status))
-    oldest = await inbox.oldest("pending")
+    depth.add_metric(["pending"], waiting)
+    depth.add_metric(["dead"], await repos.parked.count())
     age = GaugeMetricFamily(
         f"{PREFIX}_inbox_oldest_pending_seconds",
-        "Age of the longest-waiting pending event (0 when none waits)",
+        "Age of the longest-waiting queued event (0 when none waits)",
     )
     age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     return [depth, age]

@@ -1,27 +1,22 @@
-"""Webhook events as received, until handled: the bot's durable queue.
+"""The inbox: each user's queue of webhook events still to be handled.
 
-`inbox` holds one document per event; its `_id` is LINE's `webhookEventId`, so
-a redelivered event is a no-op. Handled events are kept a week (`done`); events
-that failed too often are parked (`dead`) for staff, also for a week and without
-what the parent typed or tapped.
+The queue lives in the user's document in `sessions` (the same document holds the dialog
+session, storage/sessions.py), beside the lease (which worker handles this user now, and
+until when) and the ids of the user's last events handled. Each queued item holds the
+event itself, its order key `k` (LINE's timestamp, then arrival), when it arrived, and,
+once handling failed, the attempts and when to try again.
 
-The user's document in `sessions` (the same one that holds the dialog session,
-storage/sessions.py) also holds the lease (which worker handles this user now,
-and until when), the queue of the user's events still to be handled, ordered by
-`k` (LINE's timestamp, then arrival), each with the event itself, and the ids of
-the last events handled. So one command stores an event on its user's queue and,
-when nobody holds the user, takes the lease and returns the queue and the session
-(`Leases.offer`); handling reads nothing more; one command takes the handled events
-off the queue and gives the lease back (`Leases.release`). Several server
-processes share the work without reordering one user's events.
+One command stores a webhook's events on their user's queue and, when nobody holds the
+user, takes the lease and returns the queue and the session (`Leases.offer`); handling
+reads nothing more; one command takes the handled events off the queue and gives the
+lease back (`Leases.release`). Several server processes share the work without
+reordering one user's events.
 
-Marking handled events `done` in `inbox` is batched (`Inbox.mark_done`, many ids at
-once): until then the user's `handled` ids say that they were, so neither LINE's
-redelivery nor the sweeper queues them again.
-
-An event is inserted before it is queued. One that is pending but not queued
-(the process died between the two writes) is queued again when LINE redelivers
-it, or by the sweeper (`Inbox.stranded`).
+An event already on the queue or among the user's last `KEEP_HANDLED` handled is not
+queued again, so LINE's redelivery of an event (the same `webhookEventId`) is a no-op.
+There is no second record of the event to keep in step: storing it and queueing it are
+the same write, so no event can be stored but never queued. Events that failed too
+often are taken off the queue and parked for staff (storage/parked.py).
 """
 
 from __future__ import annotations
@@ -31,24 +26,13 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from pymongo.errors import BulkWriteError
+from storage.mongo import AFTER, Database, DuplicateKeyError
+from storage.parked import ParkedEvents
 
-from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
-
-PENDING, DONE, DEAD = "pending", "done", "dead"
-KEEP = dt.timedelta(days=7)  # handled and parked events, then MongoDB's TTL monitor drops them
-# What a parked event loses: what the parent typed or tapped, and the spent reply token. Staff
-# keep what diagnoses it: the event's type, ids and timestamp, attempts and the error's kind.
-PERSONAL = ("event.message.text", "event.postback", "event.replyToken")
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
-DUPLICATE = 11000
 LEASES = "sessions"  # the collection of the users' documents (shared with Sessions)
 NOT_RETURNED = {"handled": 0}  # left out of the documents the lease commands return
-
-
-def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
+LEGACY_INBOX = "inbox"  # where events were stored before they were queued (until 2026-11)
 
 _last_arrival = 0
 
@@ -74,144 +58,23 @@ class Queued:
     id: str
     user: str
     k: str
-    new: bool  # False: a redelivery of an event still pending (it may never have been queued)
-    event: dict[str, Any] | None = None
+    event: dict[str, Any] | None
+    at: dt.datetime  # when it arrived
 
     def item(self) -> dict[str, Any]:
-        return {"id": self.id, "k": self.k, "event": self.event}
-
-
-class Inbox:
-    def __init__(self, db: Database, ttl: bool = True) -> None:
-        self._c = db["inbox"]
-        self._ttl = ttl  # False: no TTL index; `purge_expired` deletes instead
-
-    async def ensure_indexes(self) -> None:
-        # The sweeper's look for pending events that never reached a queue.
-        await self._c.create_index([("status", ASCENDING), ("received_at", ASCENDING)])
-        # Handled and parked events are kept a week (wall-clock, not the injected clock) for
-        # audit and to recognise LINE's redeliveries, then MongoDB's TTL monitor removes them.
-        if self._ttl:
-            await self._c.create_index("purge_at", expireAfterSeconds=0)
-
-    async def purge_expired(self) -> int:
-        """What a TTL index would have deleted by now, on a store without one (0 commands
-        where the TTL index does it)."""
-        if self._ttl:
-            return 0
-        res = await self._c.delete_many({"purge_at": {"$lte": _wall_clock()}})
-        return res.deleted_count
-
-    async def add(
-        self, events: list[tuple[str, str, dict[str, Any]]], now: dt.datetime
-    ) -> list[Queued]:
-        """Store (event_id, user, event) triples; return those to queue: the new ones and
-        redeliveries of events still pending."""
-        if not events:
-            return []
-        docs: list[dict[str, Any]] = [
-            {
-                "_id": event_id,
-                "user": user,
-                "seq": order_key(event),
-                "status": PENDING,
-                "event": event,
-                "received_at": now,
-                "retry_at": now,
-                "attempts": 0,
-            }
-            for event_id, user, event in events
-        ]
-        seen: set[int] = set()
-        try:
-            await self._c.insert_many(docs, ordered=False)
-        except BulkWriteError as e:
-            errors = e.details.get("writeErrors", [])
-            if any(err.get("code") != DUPLICATE for err in errors):
-                raise
-            seen = {int(err["index"]) for err in errors}
-        out = [
-            Queued(d["_id"], d["user"], d["seq"], True, d["event"])
-            for i, d in enumerate(docs)
-            if i not in seen
-        ]
-        if seen:
-            again = [docs[i]["_id"] for i in seen]
-            async for d in self._c.find({"_id": {"$in": again}, "status": PENDING}):
-                out.append(Queued(d["_id"], d["user"], d["seq"], False, d.get("event")))
-        return out
-
-    async def get(self, event_id: str) -> dict[str, Any] | None:
-        return await self._c.find_one({"_id": event_id})
-
-    async def mark_done(self, event_ids: list[str], now: dt.datetime) -> None:
-        """Mark handled events done, many at once (parked ones stay parked)."""
-        if not event_ids:
-            return
-        await self._c.update_many(
-            {"_id": {"$in": event_ids}, "status": PENDING},
-            {
-                "$set": {"status": DONE, "done_at": now, "purge_at": _wall_clock() + KEEP},
-                "$unset": {"event": "", "error": "", "retry_at": ""},
-            },
-        )
-
-    async def mark_failed(
-        self, event_id: str, error: str, now: dt.datetime, max_attempts: int
-    ) -> dict[str, Any] | None:
-        """Count a failed attempt; after `max_attempts` the event is parked as dead for staff,
-        else it gets its `retry_at`."""
-        doc = await self._c.find_one_and_update(
-            {"_id": event_id, "status": PENDING},
-            {"$inc": {"attempts": 1}, "$set": {"error": error[:300]}},
-            return_document=AFTER,
-        )
-        if doc is None:
-            return None
-        attempts = int(doc["attempts"])
-        if attempts >= max_attempts:
-            await self._c.update_one(
-                {"_id": event_id},
-                {
-                    "$set": {"status": DEAD, "dead_at": now, "purge_at": _wall_clock() + KEEP},
-                    "$unset": {**dict.fromkeys(PERSONAL, ""), "retry_at": ""},
-                },
-            )
-            doc["status"] = DEAD
-        else:
-            retry_at = now + dt.timedelta(seconds=min(2**attempts, 300))
-            await self._c.update_one({"_id": event_id}, {"$set": {"retry_at": retry_at}})
-            doc["retry_at"] = retry_at
-        return doc
-
-    async def stranded(self, received_before: dt.datetime, limit: int = 500) -> list[Queued]:
-        """Pending events received before a moment (normally handled within seconds): for the
-        sweeper to make sure each is on its user's queue."""
-        cur = self._c.find(
-            {"status": PENDING, "received_at": {"$lt": received_before}},
-            {"user": 1, "seq": 1, "event": 1},
-        ).limit(limit)
-        return [Queued(d["_id"], d["user"], d["seq"], False, d.get("event")) async for d in cur]
-
-    async def count(self, status: str) -> int:
-        return await self._c.count_documents({"status": status})
-
-    async def oldest(self, status: str) -> dt.datetime | None:
-        """When the longest-waiting event with this status arrived (metrics: queue age)."""
-        doc = await self._c.find_one(
-            {"status": status}, {"received_at": 1}, sort=[("received_at", ASCENDING)]
-        )
-        return doc["received_at"] if doc else None
+        return {"id": self.id, "k": self.k, "event": self.event, "at": self.at}
 
 
 class Leases:
-    """Per-user lease and queue: at most one worker, in any process, handles a user's events.
+    """Per-user queue and lease: at most one worker, in any process, handles a user's
+    events.
 
     The commands that take the lease return the user's document (the queue, and the
     dialog session that storage/sessions.py keeps in the same document).
     """
 
     def __init__(self, db: Database) -> None:
+        self._db = db
         self._c = db[LEASES]
 
     async def ensure_indexes(self) -> None:
@@ -222,43 +85,51 @@ class Leases:
     def _free(owner: str, now: dt.datetime) -> list[dict[str, Any]]:
         return [{"owner": None}, {"owner": owner}, {"until": {"$lt": now}}]
 
+    @staticmethod
+    def _push(events: list[Queued]) -> dict[str, Any]:
+        return {"$push": {"queue": {"$each": [q.item() for q in events], "$sort": {"k": 1}}}}
+
     async def offer(
         self, user: str, events: list[Queued], owner: str, now: dt.datetime, ttl: dt.timedelta
-    ) -> dict[str, Any] | None:
-        """Put new events on the user's queue, in order, and take the lease if nobody else
-        holds it: the user's document then, else None (the events are queued all the same)."""
-        push = {"$push": {"queue": {"$each": [q.item() for q in events], "$sort": {"k": 1}}}}
+    ) -> tuple[dict[str, Any] | None, list[Queued]]:
+        """Put events on the user's queue, in order, unless queued or handled before, and
+        take the lease if nobody else holds it. Returns the user's document if the lease
+        was taken (else None; the events are queued all the same), and the events queued
+        now (not those LINE delivered again)."""
+        ids = [q.id for q in events]
         try:
             doc = await self._c.find_one_and_update(
-                {"_id": user, "$or": self._free(owner, now)},
-                {**push, "$set": {"owner": owner, "until": now + ttl}},
+                {
+                    "_id": user,
+                    "$or": self._free(owner, now),
+                    "queue.id": {"$nin": ids},
+                    "handled": {"$nin": ids},
+                },
+                {**self._push(events), "$set": {"owner": owner, "until": now + ttl}},
                 projection=NOT_RETURNED,
                 upsert=True,
                 return_document=AFTER,
             )
-        except DuplicateKeyError:  # another worker holds the user (or created it just now)
+        except DuplicateKeyError:  # another worker holds the user, or an event came before
             doc = None
-        if doc is None:
-            try:
-                await self._c.update_one({"_id": user}, push, upsert=True)
-            except DuplicateKeyError:  # created by a concurrent upsert: now it exists
-                await self._c.update_one({"_id": user}, push)
-            return None
-        return doc if doc.get("owner") == owner else None
+        if doc is not None:
+            return (doc if doc.get("owner") == owner else None), events
+        queued = [q for q in events if await self.requeue(q) == "new"]
+        return None, queued
 
-    async def requeue(self, user: str, event: Queued) -> str:
-        """Queue an event unless it is queued already or was handled: "queued" (now or
-        before) or "handled"."""
+    async def requeue(self, event: Queued) -> str:
+        """Queue an event unless it is queued already or was handled: "new", "queued"
+        (before) or "handled"."""
         try:
             await self._c.update_one(
-                {"_id": user, "queue.id": {"$ne": event.id}, "handled": {"$ne": event.id}},
-                {"$push": {"queue": {"$each": [event.item()], "$sort": {"k": 1}}}},
+                {"_id": event.user, "queue.id": {"$ne": event.id}, "handled": {"$ne": event.id}},
+                self._push([event]),
                 upsert=True,
             )
         except DuplicateKeyError:  # the user's document exists and holds the event
-            found = await self._c.find_one({"_id": user, "handled": event.id}, {"_id": 1})
+            found = await self._c.find_one({"_id": event.user, "handled": event.id}, {"_id": 1})
             return "handled" if found is not None else "queued"
-        return "queued"
+        return "new"
 
     async def acquire(
         self, user: str, owner: str, now: dt.datetime, ttl: dt.timedelta
@@ -326,13 +197,60 @@ class Leases:
             return None
         return list(doc.get("queue", []))
 
-    async def delay(self, user: str, event_id: str, retry_at: dt.datetime) -> None:
+    async def failed(
+        self, user: str, event_id: str, attempts: int, error: str, retry_at: dt.datetime
+    ) -> None:
         """A failed event waits on the queue until `retry_at` (and the events behind it)."""
         await self._c.update_one(
-            {"_id": user, "queue.id": event_id}, {"$set": {"queue.$.retry_at": retry_at}}
+            {"_id": user, "queue.id": event_id},
+            {
+                "$set": {
+                    "queue.$.attempts": attempts,
+                    "queue.$.error": error[:300],
+                    "queue.$.retry_at": retry_at,
+                }
+            },
         )
 
     async def with_queue(self, limit: int = 500) -> list[str]:
         """Users with events queued."""
         cur = self._c.find({"queue.k": {"$gte": ""}}, {"_id": 1}).limit(limit)
         return [d["_id"] async for d in cur]
+
+    async def waiting(self) -> tuple[int, dt.datetime | None]:
+        """How many events are queued, and when the longest-waiting one arrived (metrics)."""
+        count, oldest = 0, None
+        async for doc in self._c.find({"queue.k": {"$gte": ""}}, {"queue.at": 1}):
+            for item in doc.get("queue", []):
+                count += 1
+                at = item.get("at")
+                if at is not None and (oldest is None or at < oldest):
+                    oldest = at
+        return count, oldest
+
+    async def adopt_legacy_inbox(self, parked: ParkedEvents) -> int:
+        """Until 2026-11 an event was stored in an `inbox` collection before it was queued. At
+        start-up, events left pending there (their process died between the two writes) are
+        queued, parked ones move to `parked_events`, and the collection is dropped. Returns
+        the events queued. Run by `Repos.ensure_indexes`; a no-op once done."""
+        legacy = self._db[LEGACY_INBOX]
+        if LEGACY_INBOX not in await self._db.list_collection_names():
+            return 0
+        queued = 0
+        async for d in legacy.find({"status": {"$in": ["pending", "dead"]}}):
+            at = d.get("received_at") or dt.datetime.now(dt.UTC)
+            if d["status"] == "dead":
+                await parked.park(
+                    d["_id"],
+                    d["user"],
+                    d.get("event"),
+                    at,
+                    d.get("attempts", 0),
+                    d.get("error", ""),
+                    d.get("dead_at") or at,
+                )
+            elif d.get("event") is not None:
+                q = Queued(d["_id"], d["user"], d["seq"], d["event"], at)
+                queued += await self.requeue(q) == "new"
+        await legacy.drop()
+        return queued

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from storage.allowances import Allowances, child_key, legacy_child_key
 from storage.audit import AuditLog
 from storage.bookings import Bookings
-from storage.inbox import Inbox, Leases
+from storage.inbox import Leases
 from storage.interviews import InterviewSlots
 from storage.mongo import Database
+from storage.parked import ParkedEvents
 from storage.registrations import Registrations
 from storage.reminders import ReminderClaims
 from storage.seats import Seats
@@ -22,8 +23,8 @@ from storage.users import Users
 @dataclass
 class Repos:
     sessions: Sessions
-    inbox: Inbox
     leases: Leases
+    parked: ParkedEvents
     users: Users
     registrations: Registrations
     interviews: InterviewSlots
@@ -42,8 +43,8 @@ class Repos:
         `purge_expired`, which the maintenance pass runs."""
         return cls(
             sessions=Sessions(db),
-            inbox=Inbox(db, ttl_indexes),
             leases=Leases(db),
+            parked=ParkedEvents(db, ttl_indexes),
             users=Users(db),
             registrations=Registrations(db),
             interviews=InterviewSlots(db),
@@ -57,17 +58,18 @@ class Repos:
         )
 
     async def ensure_indexes(self) -> None:
-        """Create the indexes, then bring stored keys up to date (both idempotent)."""
+        """Create the indexes, then bring stored data up to date (all idempotent)."""
         for repo in vars(self).values():
             ensure = getattr(repo, "ensure_indexes", None)
             if ensure is not None:
                 await ensure()
         await self.rekey_children()
+        await self.leases.adopt_legacy_inbox(self.parked)
 
     async def purge_expired(self) -> int:
-        """Delete handled events and reminder claims past their keep, where no TTL index
+        """Delete parked events and reminder claims past their keep, where no TTL index
         does it; a no-op on MongoDB."""
-        return await self.inbox.purge_expired() + await self.reminders.purge_expired()
+        return await self.parked.purge_expired() + await self.reminders.purge_expired()
 
     async def rekey_children(self) -> list[str]:
         """Keys made from children's names, stored before names were compared by

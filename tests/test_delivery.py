@@ -10,6 +10,7 @@ from bot.line.client import LineApiError, LineClient, retry_key
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
 from storage.clock import SequentialIds
+from tests.queues import handled, parked, waiting
 
 
 async def test_expired_reply_token_goes_out_as_push_with_retry_key(harness, clock):
@@ -44,18 +45,21 @@ async def test_push_repeated_with_same_retry_key_is_delivered_once(harness):
     assert len(harness.line.take("U1")) == 1
 
 
-async def test_event_whose_delivery_fails_stays_in_inbox_and_is_retried(harness, clock):
+async def test_event_whose_delivery_fails_stays_queued_and_is_retried(harness, clock):
     harness.line.fail_next(503, 4)  # every attempt of the first try fails
-    sent = await harness.say("U1", "こんにちは")
-    assert sent == []
-    inbox = harness.bot.repos.inbox
-    assert await inbox.count("pending") == 1
+    event = harness.text("U1", "こんにちは")
+    assert await harness.send("U1", event) == []
+    assert await waiting(harness) == 1
+    assert await harness.bot.dispatcher.sweep_once() == 1  # not due yet: it waits
+    await harness.settle()
+    assert harness.line.take("U1") == [] and await waiting(harness) == 1
     clock.advance(dt.timedelta(seconds=5))
     assert await harness.bot.dispatcher.sweep_once() == 1
     await harness.settle()
     again = harness.line.take("U1")
     assert len(again) == 1 and "届きません" in texts(again[0].messages)[0]
-    assert await inbox.count("pending") == 0 and await inbox.count("done") == 1
+    assert await waiting(harness) == 0
+    assert await handled(harness, "U1") == [event["webhookEventId"]]
 
 
 async def test_event_failing_every_time_is_parked_not_lost(harness, clock):
@@ -65,8 +69,10 @@ async def test_event_failing_every_time_is_parked_not_lost(harness, clock):
         clock.advance(dt.timedelta(minutes=10))
         await harness.bot.dispatcher.sweep_once()
         await harness.settle()
-    assert await harness.bot.repos.inbox.count("dead") == 1
-    assert await harness.bot.repos.inbox.count("done") == 0
+    assert await parked(harness) == 1
+    assert await waiting(harness) == 0  # off the queue: the user's next message is answered
+    harness.line.failures.clear()
+    assert len(await harness.say("U1", "こんにちは")) == 1
 
 
 async def test_unreachable_line_api_is_reported_not_swallowed():
@@ -128,8 +134,7 @@ async def test_reply_answered_200_with_an_unreadable_body_is_delivered_once(harn
     sent = await harness.say("U1", "こんにちは")
     assert [s.via for s in sent] == ["reply"]
     assert harness.line.calls == [("reply", None)]  # not retried, no push after it
-    inbox = harness.bot.repos.inbox
-    assert await inbox.count("done") == 1 and await inbox.count("pending") == 0
+    assert await waiting(harness) == 0 and len(await handled(harness, "U1")) == 1
     clock.advance(dt.timedelta(minutes=10))
     await harness.bot.dispatcher.sweep_once()
     await harness.settle()

@@ -1,6 +1,7 @@
-"""Faults beyond tests/test_scale.py: the database lost between storing and queueing an
-event, an event stored but never queued, a worker killed after answering, shutdown with
-an event that does not finish in time, LINE's answers lost or slow to come."""
+"""Faults beyond tests/test_scale.py: the database lost while an event is queued, events
+a version before the inbox was folded into the queues left behind, a worker killed after
+answering, shutdown with an event that does not finish in time, LINE's answers lost or
+slow to come."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import pytest
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.line.client import DeliveryError, LineClient
-from bot.line.dispatcher import STRANDED_AFTER
 from bot.line.events import clean_event
 from bot.logs import configure
 from bot.qa.screen import texts
+from tests.queues import handled, parked, waiting
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ def _down(error: Exception):
     return call
 
 
-async def test_database_lost_after_storing_before_queueing_then_redelivered(harness, logs):
+async def test_database_lost_while_queueing_then_redelivered(harness, logs):
     leases = harness.bot.repos.leases
     offer = leases.offer
     leases.offer = _down(AutoReconnect("connection reset"))
@@ -50,57 +51,63 @@ async def test_database_lost_after_storing_before_queueing_then_redelivered(harn
     assert harness.line.sent == []
     lines = [x for x in logs() if x["event"] == "webhook_store_unavailable"]
     assert lines and lines[0]["level"] == "error" and lines[0]["error"] == "AutoReconnect"
-    assert await harness.bot.repos.inbox.count("pending") == 1  # stored, not yet queued
+    assert await waiting(harness) == 0  # nothing half-written
 
     leases.offer = offer
     sent = await harness.send("U1", dict(event, deliveryContext={"isRedelivery": True}))
     assert len(sent) == 1 and any("届きません" in t for t in _said(sent))
-    assert await harness.bot.repos.inbox.count("done") == 1
+    assert await handled(harness, "U1") == [event["webhookEventId"]]
     again = await harness.send("U1", event)  # and once more: nothing new
     assert again == []
 
 
-async def test_event_stored_but_never_queued_is_found_by_the_sweeper(harness, clock):
-    # The process died between the two writes: the event stored, not queued, and LINE
-    # (which saw no answer) gave up redelivering.
+async def test_events_the_previous_version_left_in_its_inbox_are_taken_over(harness, clock):
+    """Before the inbox was folded into the users' queues, an event was stored in `inbox`
+    and then queued: one whose process died between the two writes is queued at start-up,
+    a parked one moves to `parked_events`, and the old collection goes."""
     event = clean_event(harness.text("U1", "こんにちは"))
     assert event is not None
-    await harness.bot.repos.inbox.add([(event["webhookEventId"], "U1", event)], clock.now())
-    dispatcher = harness.bot.dispatcher
-    assert await dispatcher.sweep_once() == 0  # too recent to be called stranded
-    clock.advance(STRANDED_AFTER + dt.timedelta(seconds=1))
-    assert await dispatcher.sweep_once() == 1
+    legacy = harness.bot.store.db["inbox"]
+    now = clock.now()
+    await legacy.insert_many(
+        [
+            {"_id": event["webhookEventId"], "user": "U1", "seq": "1", "status": "pending",
+             "event": event, "received_at": now, "attempts": 0},
+            {"_id": "gone-1", "user": "U2", "status": "dead", "attempts": 5,
+             "error": "DeliveryError", "event": {"type": "message"}, "received_at": now},
+            {"_id": "done-1", "user": "U1", "status": "done", "received_at": now},
+        ]
+    )  # fmt: skip
+    await harness.bot.repos.ensure_indexes()  # what start-up runs
+    assert "inbox" not in await harness.bot.store.db.list_collection_names()
+    assert await waiting(harness) == 1 and await parked(harness) == 1
+    await harness.bot.dispatcher.sweep_once()
     await harness.settle()
     assert len(harness.line.take("U1")) == 1
-    assert await harness.bot.repos.inbox.count("done") == 1
-    clock.advance(STRANDED_AFTER * 2)
-    await dispatcher.sweep_once()
+    await harness.bot.repos.ensure_indexes()  # the next start: nothing left to take over
+    await harness.bot.dispatcher.sweep_once()
     await harness.settle()
-    assert harness.line.take("U1") == []  # handled once
+    assert harness.line.take("U1") == [] and await waiting(harness) == 0
 
 
 async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
     a, b = pair
     await a.say("U1", "児童の登録")
-    inbox, leases = a.bot.repos.inbox, a.bot.repos.leases
-    mark_done, release = inbox.mark_done, leases.release
+    leases = a.bot.repos.leases
+    release = leases.release
     dying = asyncio.Event()
 
     async def killed(*args, **kwargs):  # the process dies right after the answer went out
         dying.set()
         await asyncio.sleep(3600)
 
-    async def nothing(*args, **kwargs):  # a dead process marks nothing
-        return None
-
     leases.release = killed
-    inbox.mark_done = nothing
     assert await a.post(a.payload(a.text("U1", "7"))) == 200
     await dying.wait()
     for task in list(a.bot.dispatcher._tasks.values()):
         task.cancel()
     await a.settle()
-    inbox.mark_done, leases.release = mark_done, release
+    leases.release = release
     assert _said(a.line.take("U1")) == ["got 7", "send a number (have 1)"]
 
     clock.advance(dt.timedelta(seconds=31))  # the dead worker's lease runs out
@@ -109,7 +116,7 @@ async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
     session = await b.bot.repos.sessions.get("U1")
     assert session.data["got"] == [7]  # applied once
     assert a.line.take("U1") == []  # the reply token was used: it went out already
-    assert await b.bot.repos.inbox.count("pending") == 0
+    assert await waiting(b) == 0
 
 
 async def test_shutdown_returns_an_event_that_does_not_finish_in_time(pair, clock):
@@ -144,7 +151,7 @@ async def test_reply_whose_answer_was_lost_is_shown_once(harness):
     sent = await harness.say("U1", "こんにちは")
     # The retry finds the token spent: that is the proof it went out, so no push follows.
     assert [s.via for s in sent] == ["reply"]
-    assert await harness.bot.repos.inbox.count("done") == 1
+    assert len(await handled(harness, "U1")) == 1 and await waiting(harness) == 0
 
 
 async def test_line_429_backs_off_doubling_and_gives_up_after_the_attempts():
@@ -175,62 +182,31 @@ async def test_line_429_backs_off_doubling_and_gives_up_after_the_attempts():
 
 
 async def test_database_down_at_the_webhook_leaves_nothing_written(harness, logs):
-    inbox = harness.bot.repos.inbox
-    add = inbox.add
-    inbox.add = _down(ServerSelectionTimeoutError("no servers"))
+    leases = harness.bot.repos.leases
+    offer = leases.offer
+    leases.offer = _down(ServerSelectionTimeoutError("no servers"))
     event = harness.text("U1", "こんにちは")
     assert await harness.post(harness.payload(event)) == 503
     await harness.settle()
     db = harness.bot.store.db
-    for name in ("inbox", "sessions", "users"):
+    for name in ("parked_events", "sessions", "users"):
         assert await db[name].count_documents({}) == 0
     [line] = [x for x in logs() if x["event"] == "webhook_store_unavailable"]
     assert line["error"] == "ServerSelectionTimeoutError" and line["events"] == 1
-    inbox.add = add
+    leases.offer = offer
     assert len(await harness.send("U1", event)) == 1  # the redelivery, once it is back
 
 
-async def _handled_but_not_marked(a, clock) -> dict:
-    """Instance `a` handles "7" and "8", and dies before writing "7" done in the inbox (the
-    marks are written in batches); "7" is on no queue any more, the inbox says pending."""
+async def test_handled_event_redelivered_to_another_instance_is_not_handled_again(pair, clock):
+    a, b = pair
     await a.say("U1", "児童の登録")
-    inbox = a.bot.repos.inbox
-    mark_done = inbox.mark_done
-
-    async def died_first(*args, **kwargs):
-        return None
-
-    inbox.mark_done = died_first
     seven = a.text("U1", "7")
     assert _said(await a.send("U1", seven)) == ["got 7", "send a number (have 1)"]
-    inbox.mark_done = mark_done
     await a.say("U1", "8")
-    assert await inbox.count("pending") == 1
-    return seven
-
-
-async def test_handled_event_whose_done_mark_was_lost_is_not_handled_again_on_redelivery(
-    pair, clock
-):
-    a, b = pair
-    seven = await _handled_but_not_marked(a, clock)
     again = dict(seven, deliveryContext={"isRedelivery": True})
     assert await b.send("U1", again) == []  # recognised as handled: not applied again
     assert (await b.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
-    assert await b.bot.repos.inbox.count("pending") == 0
-
-
-async def test_handled_event_whose_done_mark_was_lost_is_not_handled_again_by_the_sweeper(
-    pair, clock
-):
-    a, b = pair
-    await _handled_but_not_marked(a, clock)
-    clock.advance(STRANDED_AFTER + dt.timedelta(seconds=1))
-    await b.bot.dispatcher.sweep_once()
-    await b.settle()
-    assert b.line.take("U1") == []
-    assert (await b.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
-    assert await b.bot.repos.inbox.count("pending") == 0
+    assert await waiting(b) == 0
 
 
 async def test_worker_killed_after_a_run_of_events_reruns_none_of_them(pair, clock):
@@ -266,4 +242,4 @@ async def test_worker_killed_after_a_run_of_events_reruns_none_of_them(pair, clo
     await b.settle()
     assert (await b.bot.repos.sessions.get("U1")).data["got"] == [1, 2, 3]  # each once
     assert a.line.take("U1") == []
-    assert await b.bot.repos.inbox.count("pending") == 0
+    assert await waiting(b) == 0

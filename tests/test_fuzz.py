@@ -28,6 +28,7 @@ from bot.qa.screen import buttons
 from storage.allowances import child_key
 from storage.clock import TOKYO, SequentialIds
 from tests.interview_support import registration
+from tests.queues import parked, waiting
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 FUZZ = settings(
@@ -137,9 +138,8 @@ def error_logs():
 
 async def _nothing_failed(h: Harness, error_logs: Any) -> None:
     await h.settle()
-    inbox = h.bot.repos.inbox
-    assert await inbox.count("pending") == 0, "an event failed and waits for a retry"
-    assert await inbox.count("dead") == 0, "an event was parked"
+    assert await waiting(h) == 0, "an event failed and waits for a retry"
+    assert await parked(h) == 0, "an event was parked"
     assert error_logs() == []
 
 

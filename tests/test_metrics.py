@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.app import build, create_app
 from bot.context import Settings
+from storage.inbox import Queued
 from storage.mongo import connect
 from tests.test_booking import book, cleared
 
@@ -53,8 +54,11 @@ async def test_a_scrape_counts_events_bookings_line_calls_and_the_queue(harness,
     await harness.say("Umetrics", "はい")
     harness.line.fail_next(503, 4)  # LINE down for one event's every attempt
     await harness.say("Umetrics", "メニュー")
-    # an event stored but not yet handled, waiting 90 s
-    await harness.bot.repos.inbox.add([("queued-1", "Uother", {"timestamp": 0})], clock.now())
+    # an event queued for a user another worker holds, waiting 90 s
+    other = Queued("queued-1", "Uother", "0", {"timestamp": 0}, clock.now())
+    await harness.bot.repos.leases.offer(
+        "Uother", [other], "another-worker", clock.now(), dt.timedelta(minutes=5)
+    )
     clock.advance(dt.timedelta(seconds=90))
 
     status, text = await scrape(harness)
@@ -68,7 +72,7 @@ async def test_a_scrape_counts_events_bookings_line_calls_and_the_queue(harness,
     assert moved(before, after, "hoiku_line_api_calls_total", endpoint="reply", status="200") == 10
     assert moved(before, after, "hoiku_line_api_calls_total", endpoint="reply", status="503") == 4
     assert moved(before, after, "hoiku_line_api_calls_total", endpoint="loading", status="200") == 2
-    # the failed event is pending again (a retry is due), with the one never queued
+    # the failed event is queued again (a retry is due), with the one nobody handles yet
     assert after[("hoiku_inbox_events", (("status", "pending"),))] == 2
     assert after[("hoiku_inbox_oldest_pending_seconds", ())] == 90
 

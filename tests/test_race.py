@@ -23,6 +23,7 @@ from bot.qa.harness import Harness
 from bot.qa.screen import buttons, has_sticker, texts
 from storage.clock import SequentialIds
 from tests.interview_support import registration
+from tests.queues import parked, waiting
 from tests.test_booking_concurrency import interleaved  # noqa: F401 (a fixture)
 
 PARENTS = 500
@@ -100,8 +101,7 @@ async def test_500_parents_confirm_at_once_for_3_seats_over_two_instances(clock,
         assert {k: len(v) for k, v in day.holders.items() if v} == {"h09": SEATS, "h10": SEATS}
         statuses = Counter([d["status"] async for d in repos.bookings._c.find({}, {"status": 1})])
         assert statuses == {"booked": SEATS, "failed": parents - SEATS}
-        inbox = repos.inbox
-        assert await inbox.count("pending") == 0 and await inbox.count("dead") == 0
+        assert await waiting(a) == 0 and await parked(a) == 0
 
         # LINE redelivers the whole confirmation batch, to the other instance this time.
         sessions_before = {u: (await repos.sessions.get(u)).version for u in users}

@@ -13,7 +13,6 @@ import sys
 import pytest
 
 from bot.logs import configure
-from storage.inbox import DEAD
 
 TYPED = "目黒 花子 東京都目黒区中目黒1-1-1"
 
@@ -29,12 +28,12 @@ async def _park_everything(harness, clock, *events) -> None:
         await harness.settle()
 
 
-async def test_parked_events_expire_like_handled_ones_and_keep_no_typed_text(harness, clock):
+async def test_parked_events_expire_after_a_week_and_keep_no_typed_text(harness, clock):
     text = harness.text("U1", TYPED)
     tap = harness.postback("U2", "reg:confirm:secret-payload", "2022-05-01")
     await _park_everything(harness, clock, text, tap)
-    inbox = harness.bot.store.db["inbox"]
-    parked = [d async for d in inbox.find({"status": DEAD})]
+    collection = harness.bot.store.db["parked_events"]
+    parked = [d async for d in collection.find({})]
     assert len(parked) == 2
     now = dt.datetime.now(dt.UTC)
     for doc in parked:
@@ -52,7 +51,7 @@ async def test_parked_events_expire_like_handled_ones_and_keep_no_typed_text(har
     by_type = {d["event"]["type"]: d["event"] for d in parked}
     assert by_type["message"]["message"] == {"type": "text"}
     # What removes them: MongoDB's TTL index, or on the in-memory store the maintenance pass.
-    info = await inbox.index_information()
+    info = await collection.index_information()
     ttl = any(
         i.get("expireAfterSeconds") == 0 and i["key"] == [("purge_at", 1)] for i in info.values()
     )
@@ -64,12 +63,12 @@ async def test_events_and_reminder_claims_past_their_keep_are_deleted(harness):
     would scan the collection on every access), so its maintenance pass deletes them."""
     db, past = harness.bot.store.db, dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
     future = past + dt.timedelta(days=7)
-    for name in ("inbox", "reminders"):
+    for name in ("parked_events", "reminders"):
         await db[name].insert_many(
             [{"_id": "old", "purge_at": past}, {"_id": "kept", "purge_at": future}, {"_id": "live"}]
         )
     await harness.bot.maintenance.run_once()
-    for name in ("inbox", "reminders"):
+    for name in ("parked_events", "reminders"):
         left = sorted(
             [d["_id"] async for d in db[name].find({"_id": {"$in": ["old", "kept", "live"]}})]
         )

@@ -9,6 +9,7 @@ from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
+from tests.queues import handled, waiting
 
 
 async def _got(h: Harness, user: str) -> list[int]:
@@ -71,20 +72,20 @@ async def test_killed_worker_event_is_picked_up_and_handled_once(pair, clock):
     assert await _got(b, "U1") == [5]
     sent = a.line.take("U1")
     assert [t for s in sent for t in texts(s.messages) if t.startswith("got")] == ["got 5"]
-    assert await b.bot.repos.inbox.count("pending") == 0
+    assert await waiting(b) == 0
 
 
 async def test_database_unreachable_webhook_answers_5xx_then_recovers(harness):
-    add = harness.bot.repos.inbox.add
+    offer = harness.bot.repos.leases.offer
 
     async def down(*args, **kwargs):
         raise ServerSelectionTimeoutError("no servers")
 
-    harness.bot.repos.inbox.add = down
+    harness.bot.repos.leases.offer = down
     event = harness.text("U1", "こんにちは")
     assert await harness.post(harness.payload(event)) == 503  # LINE will redeliver
     assert harness.line.sent == []
-    harness.bot.repos.inbox.add = add
+    harness.bot.repos.leases.offer = offer
     sent = await harness.send("U1", event)  # the redelivery
     assert len(sent) == 1
 
@@ -98,13 +99,13 @@ async def test_database_lost_mid_event_leaves_it_pending_until_it_returns(harnes
 
     sessions.get = flaky
     assert await harness.say("U1", "こんにちは") == []
-    assert await harness.bot.repos.inbox.count("pending") == 1
+    assert await waiting(harness) == 1
     sessions.get = get
     clock.advance(dt.timedelta(seconds=31))  # the lease it could not release runs out
     await harness.bot.dispatcher.sweep_once()
     await harness.settle()
     assert len(harness.line.take("U1")) == 1
-    assert await harness.bot.repos.inbox.count("pending") == 0
+    assert await waiting(harness) == 0
 
 
 async def test_graceful_shutdown_finishes_in_flight_events(harness):
@@ -117,14 +118,13 @@ async def test_graceful_shutdown_finishes_in_flight_events(harness):
     harness.bot.dispatcher.handler = slow
     assert await harness.post(harness.payload(harness.text("U1", "こんにちは"))) == 200
     await harness.bot.dispatcher.close(grace=5)
-    assert await harness.bot.repos.inbox.count("done") == 1
+    assert await waiting(harness) == 0 and len(await handled(harness, "U1")) == 1
     assert len(harness.line.take("U1")) == 1
 
 
 # Every query the bot makes on a growing collection has an index (docs/deployment.md lists
 # them with the shard keys); start-up creates them. Key patterns per collection:
 NEEDED_INDEXES = {
-    "inbox": [[("status", 1), ("received_at", 1)]],
     "sessions": [[("queue.k", 1)]],  # the users' queues live beside their sessions
     "registrations": [
         [("dedupe", 1)],
@@ -153,9 +153,9 @@ async def test_start_up_creates_every_index_the_queries_need(harness):
         keys = [[(f, int(d)) for f, d in ix["key"]] for ix in info.values()]
         for key in wanted:
             assert key in keys, f"{collection}: no index on {key}"
-    inbox = await db["inbox"].index_information()
-    ttl = [ix for ix in inbox.values() if ix["key"] == [("purge_at", 1)]]
-    if harness.bot.store.ttl_indexes:  # MongoDB deletes handled events after their keep
+    parked = await db["parked_events"].index_information()
+    ttl = [ix for ix in parked.values() if ix["key"] == [("purge_at", 1)]]
+    if harness.bot.store.ttl_indexes:  # MongoDB deletes parked events after their keep
         assert ttl and ttl[0]["expireAfterSeconds"] == 0
     else:  # in memory the maintenance pass does (tests/test_retention_headers.py)
         assert not ttl

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.qa.screen import buttons, texts
 
-COLLECTIONS = ("inbox", "user_leases", "sessions", "registrations", "bookings", "users")
+COLLECTIONS = ("parked_events", "sessions", "registrations", "bookings", "users")
 
 
 def _in(harness, event: dict[str, Any], chat: str, kind: str, user: str | None) -> dict[str, Any]:

@@ -1,15 +1,13 @@
-"""Handles inbox entries: one user's events strictly in order, different users concurrently.
+"""Handles the inbox: one user's events strictly in order, different users concurrently.
 
-The webhook stores events and puts them on their user's queue, taking the
-user's lease in the same command when nobody holds it, and calls `kick(user)`;
-a task per user drains that queue under the lease (see storage/inbox.py), so two
-processes never handle one user at once. The queue holds the events themselves
-and comes with the user's session, so handling an event costs, besides what the
-flow itself reads and writes, the session's save and one command that takes the
-event off the queue and gives the lease back. Events handled are marked done in
-the inbox in batches. A sweeper picks up what nobody is handling: events whose
-worker died (the lease expires), failed events due for a retry, and events
-stored but never queued.
+The webhook puts events on their user's queue, taking the user's lease in the same
+command when nobody holds it, and calls `kick(user)`; a task per user drains that queue
+under the lease (see storage/inbox.py), so two processes never handle one user at once.
+The queue holds the events themselves and comes with the user's session, so handling an
+event costs, besides what the flow itself reads and writes, the session's save and one
+command that takes the event off the queue and gives the lease back. A sweeper picks up
+what nobody is handling: events whose worker died (the lease expires) and failed events
+due for a retry. An event that fails too often is parked for staff (storage/parked.py).
 """
 
 from __future__ import annotations
@@ -28,24 +26,23 @@ import structlog
 from bot import metrics
 from bot.logs import user_hash
 from storage.clock import Clock
-from storage.inbox import DEAD, PENDING, Inbox, Leases, Queued
+from storage.inbox import Leases, Queued, order_key
 from storage.mongo import StoreUnavailable
+from storage.parked import ParkedEvents
 from storage.sessions import Sessions
 
 log = structlog.get_logger("bot.line.dispatcher")
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
-STRANDED_AFTER = dt.timedelta(minutes=1)  # a pending event this old should have been handled
-STRANDED_CHECK = dt.timedelta(minutes=1)  # how often the sweeper looks for such events
-FLUSH_AT = 64  # handled events marked done in the inbox at once (and at every sweep)
+MAX_RETRY_WAIT = 300.0  # seconds: a failed event is retried after 2, 4, 8, ... up to this
 
 
 class Dispatcher:
     def __init__(
         self,
-        inbox: Inbox,
         leases: Leases,
+        parked: ParkedEvents,
         sessions: Sessions,
         handler: Handler,
         clock: Clock,
@@ -55,8 +52,8 @@ class Dispatcher:
         sweep_every: float = 5.0,
         owner: str | None = None,
     ) -> None:
-        self.inbox = inbox
         self.leases = leases
+        self.parked = parked
         self.sessions = sessions
         self.handler = handler
         self.clock = clock
@@ -68,42 +65,34 @@ class Dispatcher:
         self._detached: set[asyncio.Task[None]] = set()
         self._again: set[str] = set()
         self._fresh: dict[str, dict[str, Any]] = {}  # queues taken by the webhook meanwhile
-        self._finished: list[str] = []  # handled, not yet marked done in the inbox
         self._sweeper: asyncio.Task[None] | None = None
         self._closing = False
-        self._stranded_at: dt.datetime | None = None
         self._accepting = UserLocks()
 
     # -- called by the webhook -------------------------------------------------------------
     async def accept(self, entries: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
-        """Store events durably (redeliveries are dropped here), queue them, start handling.
+        """Queue events durably (redeliveries are dropped here), start handling them; the
+        ids of the events queued now.
 
-        A user's events from webhooks arriving at once are stored and queued one webhook at
-        a time in this process: otherwise a later event, queued first, could be handled
-        before an earlier one reaches the queue (seen against a MongoDB server).
+        A user's events from webhooks arriving at once are queued one webhook at a time in
+        this process: otherwise a later event, queued first, could be handled before an
+        earlier one reaches the queue (seen against a MongoDB server).
         """
         docs: dict[str, dict[str, Any] | None] = {}
+        new: list[str] = []
         async with self._accepting.hold({user for _, user, _ in entries}):
             now = self.clock.now()
-            queued = await self.inbox.add(entries, now)
             by_user: dict[str, list[Queued]] = {}
-            for q in queued:
-                by_user.setdefault(q.user, []).append(q)
+            for event_id, user, event in entries:
+                q = Queued(event_id, user, order_key(event), event, now)
+                by_user.setdefault(user, []).append(q)
             for user, events in by_user.items():
-                new = [q for q in events if q.new]
-                docs[user] = None
-                if new:
-                    docs[user] = await self.leases.offer(user, new, self.owner, now, self.lease)
-                for q in events:
-                    if not q.new:  # a redelivery of an event still pending: queued if not
-                        await self._requeue(q)
+                doc, queued = await self.leases.offer(user, events, self.owner, now, self.lease)
+                docs[user] = doc
+                new += [q.id for q in queued]
         for user, doc in docs.items():
             self.kick(user, doc)
-        return [q.id for q in queued if q.new]
-
-    async def _requeue(self, q: Queued) -> None:
-        if await self.leases.requeue(q.user, q) == "handled":
-            self._finished.append(q.id)  # handled, its mark in the inbox not yet written
+        return new
 
     def detach(self, work: Coroutine[Any, Any, None]) -> None:
         """Run work that needs no queue (a group's notice) beside the users' tasks; `idle` and
@@ -156,8 +145,6 @@ class Dispatcher:
             log.exception("dispatch_failed", user=user_hash(user))
         finally:
             self._tasks.pop(user, None)
-            if len(self._finished) >= FLUSH_AT:
-                await self._flush()
 
     async def _work(
         self, user: str, queue: list[dict[str, Any]], seen: set[str]
@@ -190,72 +177,57 @@ class Dispatcher:
                     now = self.clock.now()
                     if not await self.leases.progress(user, self.owner, done, now, self.lease):
                         return None
-                    self._finished.extend(done)
                     done, held_since = [], now
         finally:
             rest = await self.leases.release(user, self.owner, done)
-            self._finished.extend(done)  # off the queue: the inbox may be told later
         return rest
 
     async def _handle_one(self, user: str, item: dict[str, Any]) -> str:
         """Handle one event: "done", "dead" (parked after too many failures) or "retry"."""
         event_id = item["id"]
-        if item.get("event") is None:  # queued without its event: read it from the inbox
-            entry = await self.inbox.get(event_id)
-            if entry is None or entry.get("status") != PENDING:
-                return "done"  # handled before, parked, or purged: off the queue
-        else:
-            entry = {"_id": event_id, "user": user, "event": item["event"]}
+        if item.get("event") is None:  # queued by a version that kept the event elsewhere
+            log.warning("queued_without_event", event_id=event_id, user=user_hash(user))
+            return "done"
         started = time.perf_counter()
         try:
-            await self.handler(entry)
+            await self.handler({"_id": event_id, "user": user, "event": item["event"]})
         except asyncio.CancelledError:
             raise
         except StoreUnavailable:
             raise
         except Exception as e:
-            doc = await self.inbox.mark_failed(
-                event_id, type(e).__name__, self.clock.now(), self.max_attempts
-            )
-            parked = doc is not None and doc.get("status") == DEAD
-            log.exception(
-                "event_failed",
-                event_id=event_id,
-                user=user_hash(user),
-                attempts=doc.get("attempts") if doc else None,
-                parked=parked,
-            )
-            if doc is None:
-                return "done"  # no longer pending: finished elsewhere meanwhile
-            (metrics.EVENTS_PARKED if parked else metrics.EVENTS_RETRIED).inc()
-            if parked:
-                return "dead"
-            await self.leases.delay(user, event_id, doc["retry_at"])
-            return "retry"
+            return await self._failed(user, item, type(e).__name__)
         metrics.HANDLING.observe(time.perf_counter() - started)
         metrics.EVENTS_HANDLED.inc()
         return "done"
 
-    async def _flush(self) -> None:
-        """Mark the events handled so far done in the inbox (kept for the next try if the
-        store is out of reach: the users' `handled` ids cover them meanwhile)."""
-        ids, self._finished = self._finished, []
-        try:
-            await self.inbox.mark_done(ids, self.clock.now())
-        except StoreUnavailable as e:
-            self._finished = ids + self._finished
-            log.error("store_unavailable", during="mark_done", error=type(e).__name__)
+    async def _failed(self, user: str, item: dict[str, Any], error: str) -> str:
+        """Count a failed attempt: the event waits for a retry, or after `max_attempts` it is
+        parked for staff and taken off the queue."""
+        attempts = int(item.get("attempts", 0)) + 1
+        now = self.clock.now()
+        parked = attempts >= self.max_attempts
+        log.exception(
+            "event_failed",
+            event_id=item["id"],
+            user=user_hash(user),
+            attempts=attempts,
+            parked=parked,
+        )
+        (metrics.EVENTS_PARKED if parked else metrics.EVENTS_RETRIED).inc()
+        if parked:
+            received = item.get("at") or now
+            await self.parked.park(
+                item["id"], user, item.get("event"), received, attempts, error, now
+            )
+            return "dead"
+        retry_at = now + dt.timedelta(seconds=min(2.0**attempts, MAX_RETRY_WAIT))
+        await self.leases.failed(user, item["id"], attempts, error, retry_at)
+        return "retry"
 
     # -- background ------------------------------------------------------------------------
     async def sweep_once(self) -> int:
-        """Kick every user with events queued (a dead worker's, failed ones due for a retry);
-        now and then, queue pending events that never reached a queue."""
-        now = self.clock.now()
-        if self._stranded_at is None or now - self._stranded_at >= STRANDED_CHECK:
-            self._stranded_at = now
-            for q in await self.inbox.stranded(now - STRANDED_AFTER):
-                await self._requeue(q)
-        await self._flush()
+        """Kick every user with events queued (a dead worker's, failed ones due for a retry)."""
         users = await self.leases.with_queue()
         for user in users:
             task = self._tasks.get(user)
@@ -282,7 +254,6 @@ class Dispatcher:
         while self._tasks or self._detached:
             tasks = [*self._tasks.values(), *self._detached]
             await asyncio.gather(*tasks, return_exceptions=True)
-        await self._flush()
 
     async def close(self, grace: float = 10.0) -> None:
         """Stop taking work; let in-flight events finish (or leave them pending for others)."""
@@ -294,7 +265,6 @@ class Dispatcher:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for t in late:
                 t.cancel()
-        await self._flush()
 
 
 class UserLocks:

@@ -62,8 +62,7 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
     async def settled(within: float) -> bool:
         loop = asyncio.get_running_loop()
         until = loop.time() + within
-        # Queued events live in the users' documents (the inbox's done-marks are written
-        # in batches, so its `pending` count lags): settled when no user has one queued.
+        # Queued events live in the users' documents: settled when no user has one queued.
         queued = bot.store.db["sessions"]
         while await queued.count_documents({"queue.0": {"$exists": True}}):
             if loop.time() >= until:
