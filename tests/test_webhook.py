@@ -50,6 +50,18 @@ async def test_redelivered_event_is_handled_once(harness):
     assert await handled(harness, "U1") == [event["webhookEventId"]]
 
 
+async def test_a_redelivery_beside_a_new_event_in_one_webhook_answers_only_the_new_one(echo):
+    await echo.say("U1", "児童の登録")
+    seven = echo.text("U1", "7")
+    await echo.send("U1", seven)
+    eight = echo.text("U1", "8")
+    sent = await echo.send("U1", dict(seven, deliveryContext={"isRedelivery": True}), eight)
+    assert [t for t in _all_texts(sent) if t.startswith("got")] == ["got 8"]
+    assert (await echo.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
+    ids = await handled(echo, "U1")
+    assert ids[-2:] == [seven["webhookEventId"], eight["webhookEventId"]]
+
+
 async def test_unknown_event_type_is_acknowledged_and_ignored(harness):
     event = harness._base("U1", "beacon")
     event["beacon"] = {"hwid": "d41d8cd98f", "type": "enter"}
