@@ -628,7 +628,7 @@ async def run(
                 urls,
                 standin,
                 users,
-                max(int(rate * 6), users * LOOP_STEPS),  # every parent a turn of the loop
+                events,  # the full-speed phase's journeys again: the same mix of steps
                 rate,
                 100_000,
                 servers,

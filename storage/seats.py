@@ -63,6 +63,17 @@ class Seats:
         raw = await self._c.find_one({"_id": day_id(nursery, date)})
         return SeatDay.model_validate(raw) if raw else empty_day(nursery, date)
 
+    async def some(self, wanted: set[tuple[str, dt.date]]) -> dict[tuple[str, dt.date], SeatDay]:
+        """The stored days among these (nursery, date) pairs, read at once; absent ones are
+        left out (nobody holds a seat there)."""
+        ids = sorted(day_id(n, d) for n, d in wanted)
+        cur = self._c.find({"_id": {"$in": ids}})
+        out = {}
+        async for raw in cur:
+            day = SeatDay.model_validate(raw)
+            out[(day.nursery, dt.date.fromisoformat(day.date))] = day
+        return out
+
     async def days(self, nursery: str, first: dt.date, last: dt.date) -> dict[dt.date, SeatDay]:
         """Every day from `first` to `last` (inclusive), stored or empty."""
         cur = self._c.find(

@@ -158,3 +158,19 @@ async def test_a_seat_taken_after_the_repair_gave_the_booking_up_is_freed(bot, c
     assert await state(bot) == (["failed"], 1, [])
     assert await bot.maintenance.run_once() == 1
     assert await state(bot) == (["failed"], 0, [])
+
+
+async def test_a_day_held_after_the_repair_gave_the_booking_up_is_freed(bot, clock, monkeypatch):
+    await confirm_crashing_on(bot, monkeypatch, Seats, "take")
+    clock.advance(REPAIR_AFTER + dt.timedelta(seconds=1))
+    await bot.maintenance.run_once()  # the booking is given up: failed, the child's day freed
+    [b] = [d async for d in bot.repos.bookings._c.find({})]
+    assert await state(bot) == (["failed"], 0, [])
+    # ... then the slow process holds the child's day and the seat again, and dies
+    today = clock.now().date()
+    assert await bot.repos.allowances.take(b["child"], b["_id"], DAY, today, 2)
+    await bot.repos.seats.take("futaba", DAY, range(9, 11), b["_id"], {9: 3, 10: 3})
+    assert await state(bot) == (["failed"], 1, ["2024-04-23"])
+    assert await bot.maintenance.run_once() == 1
+    assert await state(bot) == (["failed"], 0, [])
+    assert await bot.maintenance.run_once() == 0  # nothing left to free

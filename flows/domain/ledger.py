@@ -148,10 +148,16 @@ class Ledger:
         back is idempotent, so every booking ended lately is simply given back again.
         """
         repos, freed = self.s.repos, 0
-        for b in await repos.bookings.ended_since(self.s.now() - ORPHANS_WITHIN):
-            day = await repos.seats.day(b.nursery, b.day())
-            held_seat = any(day.holds(h, b.id) for h in b.hours())
-            held_day = b.child is not None and b.id in await repos.allowances.holding([b.id])
+        ended = await repos.bookings.ended_since(self.s.now() - ORPHANS_WITHIN)
+        if not ended:
+            return 0
+        # Two reads for all of them (the seat days, the allowances), not two per booking.
+        days = await repos.seats.some({(b.nursery, b.day()) for b in ended})
+        days_held = await repos.allowances.holding([b.id for b in ended if b.child is not None])
+        for b in ended:
+            day = days.get((b.nursery, b.day()))
+            held_seat = day is not None and any(day.holds(h, b.id) for h in b.hours())
+            held_day = b.id in days_held
             if held_seat or held_day:
                 if b.child is not None:
                     await repos.allowances.release(b.child, b.id)
