@@ -185,19 +185,6 @@ class Leases:
         update: dict[str, Any] = {"$unset": {"owner": "", "until": ""}}
         if done:
             update.update(self._handled(done))
-            # Mostly the queue holds just the events handled: then a plain update says so
-            # (on the in-memory store a third of the work of one that returns the queue).
-            res = await self._c.update_one(
-                {
-                    "_id": user,
-                    "owner": owner,
-                    "queue": {"$size": len(done)},
-                    "queue.id": {"$all": done},
-                },
-                update,
-            )
-            if res.matched_count == 1:
-                return []
         doc = await self._c.find_one_and_update(
             {"_id": user, "owner": owner},
             update,
