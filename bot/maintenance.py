@@ -1,6 +1,6 @@
 """Background upkeep of one app instance: settles bookings a crash left half-way, pushes
 the reminders that are due, and, on a store without TTL indexes (the in-memory one),
-deletes handled events and reminder claims past their keep.
+deletes parked events and reminder claims past their keep.
 
 The booking and cancel flows repair before they start (at most every 30 s per process),
 but a seat held by a crashed booking should come back even if nobody books at that

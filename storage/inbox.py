@@ -97,14 +97,10 @@ class Leases:
         was taken (else None; the events are queued all the same), and the events queued
         now (not those LINE delivered again)."""
         ids = [q.id for q in events]
+        fresh = {"queue.id": {"$nin": ids}, "handled": {"$nin": ids}}
         try:
             doc = await self._c.find_one_and_update(
-                {
-                    "_id": user,
-                    "$or": self._free(owner, now),
-                    "queue.id": {"$nin": ids},
-                    "handled": {"$nin": ids},
-                },
+                {"_id": user, "$or": self._free(owner, now), **fresh},
                 {**self._push(events), "$set": {"owner": owner, "until": now + ttl}},
                 projection=NOT_RETURNED,
                 upsert=True,
@@ -114,8 +110,11 @@ class Leases:
             doc = None
         if doc is not None:
             return (doc if doc.get("owner") == owner else None), events
-        queued = [q for q in events if await self.requeue(q) == "new"]
-        return None, queued
+        try:  # queued all the same, behind the worker that holds the user
+            await self._c.update_one({"_id": user, **fresh}, self._push(events), upsert=True)
+            return None, events
+        except DuplicateKeyError:  # some came before: each one on its own
+            return None, [q for q in events if await self.requeue(q) == "new"]
 
     async def requeue(self, event: Queued) -> str:
         """Queue an event unless it is queued already or was handled: "new", "queued"

@@ -11,13 +11,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from storage.expiry import Expiry
 from storage.mongo import Database
 
 KEEP = dt.timedelta(days=7)
-
-
-def _wall_clock() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 def without_personal(event: dict[str, Any]) -> dict[str, Any]:
@@ -32,12 +29,10 @@ def without_personal(event: dict[str, Any]) -> dict[str, Any]:
 class ParkedEvents:
     def __init__(self, db: Database, ttl: bool = True) -> None:
         self._c = db["parked_events"]
-        self._ttl = ttl  # False: no TTL index; `purge_expired` deletes instead
+        self._expiry = Expiry(self._c, ttl)
 
     async def ensure_indexes(self) -> None:
-        # Kept a week (wall-clock, not the injected clock), then the TTL monitor drops them.
-        if self._ttl:
-            await self._c.create_index("purge_at", expireAfterSeconds=0)
+        await self._expiry.ensure_index()  # kept a week (wall-clock, not the injected clock)
 
     async def park(
         self,
@@ -59,7 +54,7 @@ class ParkedEvents:
                 "attempts": attempts,
                 "error": error[:300],
                 "dead_at": now,
-                "purge_at": _wall_clock() + KEEP,
+                **self._expiry.at(KEEP),
             },
             upsert=True,
         )
@@ -68,9 +63,4 @@ class ParkedEvents:
         return await self._c.count_documents({})
 
     async def purge_expired(self) -> int:
-        """What a TTL index would have deleted by now, on a store without one (0 commands
-        where the TTL index does it)."""
-        if self._ttl:
-            return 0
-        res = await self._c.delete_many({"purge_at": {"$lte": _wall_clock()}})
-        return res.deleted_count
+        return await self._expiry.purge()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from storage.expiry import Expiry
 from storage.mongo import ASCENDING, Database, DuplicateKeyError
 
 Status = Literal["sending", "sent", "blocked", "dropped", "retry", "failed"]
@@ -24,20 +25,14 @@ FINAL: tuple[Status, ...] = ("sent", "blocked", "dropped", "failed")
 class ReminderClaims:
     def __init__(self, db: Database, ttl: bool = True) -> None:
         self._c = db["reminders"]
-        self._ttl = ttl  # False: no TTL index; `purge_expired` deletes instead
+        self._expiry = Expiry(self._c, ttl)
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("status", ASCENDING), ("claimed_at", ASCENDING)])
-        if self._ttl:
-            await self._c.create_index("purge_at", expireAfterSeconds=0)
+        await self._expiry.ensure_index()
 
     async def purge_expired(self) -> int:
-        """What a TTL index would have deleted by now, on a store without one (0 commands
-        where the TTL index does it)."""
-        if self._ttl:
-            return 0
-        res = await self._c.delete_many({"purge_at": {"$lte": dt.datetime.now(dt.UTC)}})
-        return res.deleted_count
+        return await self._expiry.purge()
 
     async def settled(self, keys: list[str]) -> set[str]:
         """Those of `keys` that are done with (pushed, blocked, dropped or given up)."""
@@ -67,7 +62,7 @@ class ReminderClaims:
                     "status": "sending",
                     "claimed_at": now,
                     "attempts": 1,
-                    "purge_at": dt.datetime.now(dt.UTC) + keep,
+                    **self._expiry.at(keep),
                 }
             )
             return True
