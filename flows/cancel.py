@@ -18,6 +18,7 @@ from flows.base import END, START, Flow, Input, Run
 from flows.domain.ledger import Ledger
 from flows.replies import Button, Carousel, Column, choices
 from flows.services import Services
+from storage.bookings import HELD, BookingDoc
 
 
 @dataclass
@@ -71,25 +72,26 @@ class CancelFlow(Flow):
                     phone=nursery.phone,
                 )
             )
-        for b in await s.repos.bookings.of_user(user, s.today()):
-            nursery = s.config.nursery(b.nursery)
-            start = dt.datetime.combine(b.day(), dt.time(b.start), zone)
-            out.append(
-                Item(
-                    at=start,
-                    title=nursery.name,
-                    text=m.cx_childcare_text.format(
-                        child_name=b.child_name,
-                        day=labels.day(b.day(), m.weekdays),
-                        start=labels.hour(b.start),
-                        end=labels.hour(b.end),
-                    ),
-                    key=f"b|{b.id}",
-                    deadline=nursery.cancel_deadline.childcare.moment(b.day(), zone),
-                    phone=nursery.phone,
-                )
-            )
+        out += [self._childcare(b) for b in await s.repos.bookings.of_user(user, s.today())]
         return sorted(out, key=lambda i: i.at)
+
+    def _childcare(self, b: BookingDoc) -> Item:
+        s, m = self.s, self.s.msg
+        zone = s.config.zone()
+        nursery = s.config.nursery(b.nursery)
+        return Item(
+            at=dt.datetime.combine(b.day(), dt.time(b.start), zone),
+            title=nursery.name,
+            text=m.cx_childcare_text.format(
+                child_name=b.child_name,
+                day=labels.day(b.day(), m.weekdays),
+                start=labels.hour(b.start),
+                end=labels.hour(b.end),
+            ),
+            key=f"b|{b.id}",
+            deadline=nursery.cancel_deadline.childcare.moment(b.day(), zone),
+            phone=nursery.phone,
+        )
 
     # -- the list --------------------------------------------------------------------------
     async def prompt_list(self, run: Run) -> None:
@@ -152,15 +154,24 @@ class CancelFlow(Flow):
 
     async def _cancel(self, user: str, key: str) -> bool:
         """Cancel the booking `key` names if it is still this user's and before its deadline."""
-        item = next((i for i in await self.items(user) if i.key == key), None)
-        if item is None or self.s.now() > item.deadline:
-            return False
         kind, _, rest = key.partition("|")
         if kind == "i":
+            item = next((i for i in await self.items(user) if i.key == key), None)
+            if item is None or self.s.now() > item.deadline:
+                return False
             slot_id, _, reg_id = rest.rpartition("|")
             return await self.s.repos.interviews.release(slot_id, reg_id)
+        # A childcare booking is read by its id alone: the list is not read again.
         booking = await self.s.repos.bookings.get(rest)
-        return booking is not None and await self.ledger.cancel(booking, "parent")
+        if (
+            booking is None
+            or booking.user != user
+            or booking.status not in HELD
+            or booking.day() < self.s.today()
+            or self.s.now() > self._childcare(booking).deadline
+        ):
+            return False
+        return await self.ledger.cancel(booking, "parent")
 
 
 class ChangeFlow(Flow):

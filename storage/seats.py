@@ -116,9 +116,12 @@ class Seats:
 
         True if the booking holds them afterwards (also when it held them already).
         """
-        await self._ensure(nursery, date)
         for _ in range(10):  # a staff override meanwhile: judge again on fresh capacities
-            day = await self.day(nursery, date)
+            raw = await self._c.find_one({"_id": day_id(nursery, date)})
+            if raw is None:  # the day's first booking: its document first, then judge
+                await self._ensure(nursery, date)
+                continue
+            day = SeatDay.model_validate(raw)
             if all(day.holds(h, booking_id) for h in hours):
                 return True
             seats = day.seats(defaults, hours)
@@ -135,14 +138,12 @@ class Seats:
                 return True
         return False
 
-    async def release(self, nursery: str, date: dt.date, booking_id: str) -> bool:
-        """Give back every seat `booking_id` holds that day (idempotent); True if any was held."""
-        day = await self.day(nursery, date)
-        keys = [k for k, ids in day.holders.items() if booking_id in ids]
-        if not keys:
-            return False
+    async def release(self, nursery: str, date: dt.date, hours: range, booking_id: str) -> bool:
+        """Give back the seats `booking_id` holds in `hours` that day, in one update
+        (idempotent); True if any was held."""
         res = await self._c.update_one(
-            {"_id": day.id}, {"$pull": {f"holders.{k}": booking_id for k in keys}}
+            {"_id": day_id(nursery, date)},
+            {"$pull": {f"holders.{hkey(h)}": booking_id for h in hours}},
         )
         return res.modified_count == 1
 

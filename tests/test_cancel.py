@@ -75,3 +75,27 @@ async def test_a_typed_cancel_works_when_one_booking_can_go(harness):
     assert texts(sent[0].messages) == ["予約をキャンセルしました。"]
     day = await harness.bot.repos.seats.day("futaba", dt.date(2024, 4, 23))
     assert day.taken(9) == day.taken(10) == 0
+
+
+async def test_a_booking_staff_cancelled_meanwhile_is_not_cancelled_again(harness):
+    """The parent has the はい/いいえ question open when the nursery cancels the booking by
+    phone request: はい then says it is gone, and the seats another child took since stay
+    taken."""
+    bot = harness.bot
+    await cleared(bot, "U1")
+    await cleared(bot, "U2", child="中目 健")
+    await book(harness, "U1", "目黒 太郎", "4/23(火)", "9:00", "11:00")
+    await harness.say("U1", "予約を取り消す")
+    await harness.say("U1", "キャンセル")
+    await bot.staff.bookings.cancel_booking("futaba", "目黒 太郎", "2024-04-23")
+    harness.line.take("U1")  # the nursery's notice of the cancellation
+    await book(harness, "U2", "中目 健", "4/23(火)", "9:00", "11:00")
+
+    sent = await harness.say("U1", "はい")
+    assert texts(sent[0].messages) == [
+        "この予約はすでに取り消されているか、取り消しの期限を過ぎています。"
+    ]
+    day = await bot.repos.seats.day("futaba", dt.date(2024, 4, 23))
+    assert day.taken(9) == day.taken(10) == 1
+    [theirs] = await bot.repos.bookings.of_user("U2", dt.date(2024, 4, 20))
+    assert day.holds(9, theirs.id) and day.holds(10, theirs.id)

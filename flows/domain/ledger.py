@@ -94,7 +94,7 @@ class Ledger:
         """Give the seats and the day back and end the booking; True if anything changed."""
         repos = self.s.repos
         freed = b.child is not None and await repos.allowances.release(b.child, b.id)
-        freed = await repos.seats.release(b.nursery, b.day(), b.id) or freed
+        freed = await repos.seats.release(b.nursery, b.day(), b.hours(), b.id) or freed
         frm: Status = "failing" if final == "failed" else "cancelling"
         return await repos.bookings.move(b.id, frm, final, self.s.now()) is not None or freed
 
@@ -161,7 +161,7 @@ class Ledger:
             if held_seat or held_day:
                 if b.child is not None:
                     await repos.allowances.release(b.child, b.id)
-                await repos.seats.release(b.nursery, b.day(), b.id)
+                await repos.seats.release(b.nursery, b.day(), b.hours(), b.id)
                 log.warning("booking_orphan_freed", booking=b.id, status=b.status)
                 self.s.tally("repair", outcome="orphan_freed")
                 freed += 1
