@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from storage.mongo import AFTER, Database, DuplicateKeyError
+from storage.mongo import AFTER, BEFORE, Database, DuplicateKeyError
 from storage.parked import ParkedEvents
 
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
@@ -51,6 +51,10 @@ def order_key(event: dict[str, Any]) -> str:
     return f"{ms:015d}.{_arrival():020d}"
 
 
+def _k(item: dict[str, Any]) -> str:
+    return str(item["k"])
+
+
 @dataclass(frozen=True)
 class Queued:
     """An event to put on its user's queue."""
@@ -70,7 +74,11 @@ class Leases:
     events.
 
     The commands that take the lease return the user's document (the queue, and the
-    dialog session that storage/sessions.py keeps in the same document).
+    dialog session that storage/sessions.py keeps in the same document). `offer` and
+    `release` ask for the document as it was before their update and apply the update's
+    effect to it themselves (the events put in order, the handled ones taken off): on
+    MongoDB that costs the same, and the in-memory store answers with the document after
+    an update by scanning the collection once more (a tenth of its CPU per event).
     """
 
     def __init__(self, db: Database) -> None:
@@ -99,17 +107,20 @@ class Leases:
         ids = [q.id for q in events]
         fresh = {"queue.id": {"$nin": ids}, "handled": {"$nin": ids}}
         try:
-            doc = await self._c.find_one_and_update(
+            before = await self._c.find_one_and_update(
                 {"_id": user, "$or": self._free(owner, now), **fresh},
                 {**self._push(events), "$set": {"owner": owner, "until": now + ttl}},
                 projection=NOT_RETURNED,
                 upsert=True,
-                return_document=AFTER,
+                return_document=BEFORE,  # see the class docstring
             )
         except DuplicateKeyError:  # another worker holds the user, or an event came before
-            doc = None
-        if doc is not None:
-            return (doc if doc.get("owner") == owner else None), events
+            pass
+        else:  # the lease is ours (None: the document was made now)
+            doc = dict(before or {"_id": user})
+            doc["queue"] = sorted([*doc.get("queue", []), *(q.item() for q in events)], key=_k)
+            doc.update(owner=owner, until=now + ttl)
+            return doc, events
         try:  # queued all the same, behind the worker that holds the user
             await self._c.update_one({"_id": user, **fresh}, self._push(events), upsert=True)
             return None, events
@@ -184,17 +195,17 @@ class Leases:
         update: dict[str, Any] = {"$unset": {"owner": "", "until": ""}}
         if done:
             update.update(self._handled(done))
-        doc = await self._c.find_one_and_update(
+        before = await self._c.find_one_and_update(
             {"_id": user, "owner": owner},
             update,
             projection={"queue": 1},
-            return_document=AFTER,
+            return_document=BEFORE,  # see the class docstring
         )
-        if doc is None:
+        if before is None:
             if done:
                 await self._c.update_one({"_id": user}, self._handled(done))
             return None
-        return list(doc.get("queue", []))
+        return [item for item in before.get("queue", []) if item["id"] not in (done or ())]
 
     async def failed(
         self, user: str, event_id: str, attempts: int, error: str, retry_at: dt.datetime

@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError, PyMongoError
 __all__ = [
     "AFTER",
     "ASCENDING",
+    "BEFORE",
     "DESCENDING",
     "Database",
     "DuplicateKeyError",
@@ -27,6 +28,7 @@ __all__ = [
 ]
 
 AFTER = ReturnDocument.AFTER
+BEFORE = ReturnDocument.BEFORE
 if TYPE_CHECKING:
     Database: TypeAlias = AsyncIOMotorDatabase[dict[str, Any]]
 else:

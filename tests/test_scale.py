@@ -187,3 +187,28 @@ async def test_one_users_events_are_handled_in_the_order_the_user_sent_them(pair
     hold.set()
     await a.settle()
     assert await _got(a, "U1") == [0, 1, 2, 3]
+
+
+async def test_an_event_queued_at_the_other_instance_meanwhile_follows_without_a_sweep(pair):
+    """While one process handles a user's event, the user's next one reaches the other
+    process and is queued behind the lease: the first process sees it when it gives the
+    lease back and handles it at once, not at the next sweep."""
+    a, b = pair
+    await a.say("U1", "児童の登録")
+    hold = asyncio.Event()
+    handler = a.bot.dispatcher.handler
+
+    async def busy(entry):
+        await hold.wait()
+        await handler(entry)
+
+    a.bot.dispatcher.handler = busy
+    assert await a.post(a.payload(a.text("U1", "1"))) == 200
+    assert await b.post(b.payload(b.text("U1", "2"))) == 200
+    await b.settle()
+    assert await _got(a, "U1") == []  # b left it queued: a holds the user
+    hold.set()
+    await a.settle()
+    assert await _got(a, "U1") == [1, 2]
+    replies = [t for s in a.line.take("U1") for t in texts(s.messages) if t.startswith("got")]
+    assert replies == ["got 1", "got 2"]
