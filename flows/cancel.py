@@ -18,7 +18,7 @@ from flows.base import END, START, Flow, Input, Run
 from flows.domain.ledger import Ledger
 from flows.replies import Button, Carousel, Column, choices
 from flows.services import Services
-from storage.bookings import HELD, BookingDoc
+from storage.bookings import BookingDoc
 
 
 @dataclass
@@ -89,7 +89,7 @@ class CancelFlow(Flow):
                 end=labels.hour(b.end),
             ),
             key=f"b|{b.id}",
-            deadline=nursery.cancel_deadline.childcare.moment(b.day(), zone),
+            deadline=self._deadline(b),
             phone=nursery.phone,
         )
 
@@ -163,15 +163,16 @@ class CancelFlow(Flow):
             return await self.s.repos.interviews.release(slot_id, reg_id)
         # A childcare booking is read by its id alone: the list is not read again.
         booking = await self.s.repos.bookings.get(rest)
-        if (
-            booking is None
-            or booking.user != user
-            or booking.status not in HELD
-            or booking.day() < self.s.today()
-            or self.s.now() > self._childcare(booking).deadline
-        ):
+        if booking is None or not booking.held_for(user, self.s.today()):
+            return False
+        if self.s.now() > self._deadline(booking):
             return False
         return await self.ledger.cancel(booking, "parent")
+
+    def _deadline(self, b: BookingDoc) -> dt.datetime:
+        """The last moment a childcare booking can be cancelled over LINE."""
+        deadline = self.s.config.nursery(b.nursery).cancel_deadline.childcare
+        return deadline.moment(b.day(), self.s.config.zone())
 
 
 class ChangeFlow(Flow):

@@ -47,6 +47,10 @@ class BookingDoc(BaseModel):
     def hours(self) -> range:
         return range(self.start, self.end)
 
+    def held_for(self, user: str, since: dt.date) -> bool:
+        """Whether `Bookings.of_user(user, since)` lists this booking."""
+        return self.user == user and self.status in HELD and self.date >= since.isoformat()
+
 
 class Bookings:
     def __init__(self, db: Database) -> None:

@@ -106,10 +106,11 @@ class Leases:
         now (not those LINE delivered again)."""
         ids = [q.id for q in events]
         fresh = {"queue.id": {"$nin": ids}, "handled": {"$nin": ids}}
+        until = now + ttl
         try:
             before = await self._c.find_one_and_update(
                 {"_id": user, "$or": self._free(owner, now), **fresh},
-                {**self._push(events), "$set": {"owner": owner, "until": now + ttl}},
+                {**self._push(events), "$set": {"owner": owner, "until": until}},
                 projection=NOT_RETURNED,
                 upsert=True,
                 return_document=BEFORE,  # see the class docstring
@@ -119,7 +120,7 @@ class Leases:
         else:  # the lease is ours (None: the document was made now)
             doc = dict(before or {"_id": user})
             doc["queue"] = sorted([*doc.get("queue", []), *(q.item() for q in events)], key=_k)
-            doc.update(owner=owner, until=now + ttl)
+            doc.update(owner=owner, until=until)
             return doc, events
         try:  # queued all the same, behind the worker that holds the user
             await self._c.update_one({"_id": user, **fresh}, self._push(events), upsert=True)

@@ -60,8 +60,11 @@ class Seats:
 
     async def day(self, nursery: str, date: dt.date) -> SeatDay:
         """The day's document, or an empty one (defaults, nobody holding) if none is stored."""
+        return await self._stored(nursery, date) or empty_day(nursery, date)
+
+    async def _stored(self, nursery: str, date: dt.date) -> SeatDay | None:
         raw = await self._c.find_one({"_id": day_id(nursery, date)})
-        return SeatDay.model_validate(raw) if raw else empty_day(nursery, date)
+        return SeatDay.model_validate(raw) if raw else None
 
     async def some(self, wanted: set[tuple[str, dt.date]]) -> dict[tuple[str, dt.date], SeatDay]:
         """The stored days among these (nursery, date) pairs, read at once; absent ones are
@@ -117,11 +120,10 @@ class Seats:
         True if the booking holds them afterwards (also when it held them already).
         """
         for _ in range(10):  # a staff override meanwhile: judge again on fresh capacities
-            raw = await self._c.find_one({"_id": day_id(nursery, date)})
-            if raw is None:  # the day's first booking: its document first, then judge
+            day = await self._stored(nursery, date)
+            if day is None:  # the day's first booking: its document first, then judge
                 await self._ensure(nursery, date)
                 continue
-            day = SeatDay.model_validate(raw)
             if all(day.holds(h, booking_id) for h in hours):
                 return True
             seats = day.seats(defaults, hours)
