@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+from storage.mongo import ASCENDING, BEFORE, Database, DuplicateKeyError
 
 Status = Literal["pending", "booked", "failing", "failed", "cancelling", "cancelled"]
 HELD: tuple[Status, ...] = ("booked",)
@@ -86,15 +86,20 @@ class Bookings:
         reason: str | None = None,
     ) -> BookingDoc | None:
         """Compare-and-set the status; the booking after the move, or None if it was not in
-        `frm`."""
+        `frm`.
+
+        The command returns the document as it was before, and the move is applied to it
+        here: the same on MongoDB, and the in-memory store answers "the document after"
+        with one more scan of the collection."""
         frm_list = [frm] if isinstance(frm, str) else list(frm)
+        at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # as BSON stores it
         body: dict[str, Any] = {"status": to, "updated_at": at}
         if reason is not None:
             body["reason"] = reason
         raw = await self._c.find_one_and_update(
-            {"_id": booking_id, "status": {"$in": frm_list}}, {"$set": body}, return_document=AFTER
+            {"_id": booking_id, "status": {"$in": frm_list}}, {"$set": body}, return_document=BEFORE
         )
-        return BookingDoc.model_validate(raw) if raw else None
+        return BookingDoc.model_validate(raw | body) if raw else None
 
     async def _find(self, query: dict[str, Any]) -> list[BookingDoc]:
         cur = self._c.find(query).sort([("date", ASCENDING), ("start", ASCENDING)])

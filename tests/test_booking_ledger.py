@@ -174,3 +174,18 @@ async def test_a_day_held_after_the_repair_gave_the_booking_up_is_freed(bot, clo
     assert await bot.maintenance.run_once() == 1
     assert await state(bot) == (["failed"], 0, [])
     assert await bot.maintenance.run_once() == 0  # nothing left to free
+
+
+async def test_a_status_move_answers_the_booking_as_stored_and_only_from_the_given_statuses(bot):
+    await to_summary(bot)
+    await bot.say("確定")
+    [booking] = await bot.repos.bookings.of_user("U1", DAY)
+    bookings, at = bot.repos.bookings, bot.services.now() + dt.timedelta(microseconds=123_456)
+    assert await bookings.move(booking.id, "pending", "cancelled", at) is None
+    moved = await bookings.move(booking.id, ("pending", "booked"), "cancelling", at, "staff")
+    assert moved is not None and moved == await bookings.get(booking.id)
+    assert (moved.status, moved.reason, moved.updated_at) == (
+        "cancelling",
+        "staff",
+        at.replace(microsecond=123_000),
+    )
