@@ -37,6 +37,15 @@ async def test_the_limit_counts_a_child_at_every_nursery_together(harness):
     assert not any("残り" in label for label in labels(sent))
 
 
+async def test_the_confirmation_is_not_kept_once_its_message_is_handled(harness):
+    await cleared(harness.bot, "U1")
+    said = await book(harness, "U1", "目黒 太郎/双葉の園保育園", "4/23(火)")
+    assert any("4/23(火) 9:00～11:00" in t for t in said)  # the answer says what was booked
+    kept = await harness.bot.store.db["sessions"].find_one({"_id": "U1"})
+    assert kept is not None and kept["version"] > 0  # the session is there...
+    assert "4/23" not in repr(kept) and "予約が完了" not in repr(kept)  # ...not the answer
+
+
 async def test_the_same_name_born_another_day_is_another_child(harness):
     await cleared(harness.bot, "U1", "futaba")
     await cleared(harness.bot, "U1", "kuwanomi", born="2020-01-01")

@@ -155,6 +155,7 @@ class Dispatcher:
         before the next one is handled, so a worker dying in between re-runs none."""
         held_since = self.clock.now()
         done: list[str] = []
+        answered = False  # every event taken was answered (none waits for a retry)
         try:
             while queue:
                 item = queue.pop(0)
@@ -178,8 +179,10 @@ class Dispatcher:
                     if not await self.leases.progress(user, self.owner, done, now, self.lease):
                         return None
                     done, held_since = [], now
+            else:
+                answered = True
         finally:
-            rest = await self.leases.release(user, self.owner, done)
+            rest = await self.leases.release(user, self.owner, done, answered)
         return rest
 
     async def _handle_one(self, user: str, item: dict[str, Any]) -> str:
