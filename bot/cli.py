@@ -17,7 +17,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.context import BOT, Settings
     from bot.logs import configure
-    from bot.serve import serve_app, switch_on_from_env, webchat_wanted
+    from bot.serve import freeze_startup_heap, serve_app, switch_on_from_env, webchat_wanted
     from bot.staff.cli_accounts import embedded_first_account
 
     configure(os.environ.get("LOG_LEVEL", "INFO"))
@@ -51,6 +51,7 @@ def _serve(args: argparse.Namespace) -> int:
             )
 
     app.on_startup.append(first_account)
+    app.on_startup.append(freeze_startup_heap)
     web.run_app(app, host=args.host, port=port, access_log=None, print=None)
     return 0
 
