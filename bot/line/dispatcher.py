@@ -155,7 +155,7 @@ class Dispatcher:
         before the next one is handled, so a worker dying in between re-runs none."""
         held_since = self.clock.now()
         done: list[str] = []
-        answered = False  # every event taken was answered (none waits for a retry)
+        answered = False  # whether every event taken was answered (none waits for a retry)
         try:
             while queue:
                 item = queue.pop(0)
@@ -179,7 +179,7 @@ class Dispatcher:
                     if not await self.leases.progress(user, self.owner, done, now, self.lease):
                         return None
                     done, held_since = [], now
-            else:
+            else:  # no event stopped the run: each one taken was answered
                 answered = True
         finally:
             rest = await self.leases.release(user, self.owner, done, answered)
