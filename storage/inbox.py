@@ -28,13 +28,11 @@ from typing import Any
 
 from storage.mongo import AFTER, BEFORE, Database, DuplicateKeyError
 from storage.parked import ParkedEvents
+from storage.sessions import RERUN_ANSWER
 
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
 LEASES = "sessions"  # the collection of the users' documents (shared with Sessions)
 NOT_RETURNED = {"handled": 0}  # left out of the documents the lease commands return
-# The answer the session keeps for a re-run of its last event (storage/sessions.py), not
-# needed once that event is off the queue: a redelivery is then recognised by `handled`.
-ANSWERED = {"last_replies": ""}
 LEGACY_INBOX = "inbox"  # where events were stored before they were queued (until 2026-11)
 
 _last_arrival = 0
@@ -197,7 +195,9 @@ class Leases:
         """Give the lease back, taking `done` events off the queue; what is still queued, or
         None if the lease had been lost to another worker meanwhile. `answered`: every event
         this worker took was answered, so the answer kept for a re-run goes too."""
-        unset = {"owner": "", "until": "", **(ANSWERED if answered else {})}
+        unset = {"owner": "", "until": ""}
+        if answered:
+            unset[RERUN_ANSWER] = ""
         update: dict[str, Any] = {"$unset": unset}
         if done:
             update.update(self._handled(done))

@@ -18,6 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from storage.mongo import Database, DuplicateKeyError
 
 SESSION_ONLY = {"queue": 0, "handled": 0, "owner": 0, "until": 0}
+# The field of `SessionDoc` that holds the answer kept for a re-run of `last_event`; the
+# inbox drops it once that event is off the queue (`Leases.release`).
+RERUN_ANSWER = "last_replies"
 
 # The sessions carried in this task (the dispatcher's task of one user), by user id.
 _carried: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("carried", default=None)
@@ -32,8 +35,9 @@ class SessionDoc(BaseModel):
     data: dict[str, Any] = {}
     version: int = 0
     updated_at: dt.datetime | None = None
-    # The last event applied, and what was answered to it: a redelivered or
-    # re-run event is recognised here and its replies are sent again, not recomputed.
+    # The last event applied, and what was answered to it: a re-run event is recognised
+    # here and its replies are sent again, not recomputed. The replies go once the event
+    # is off the queue (a redelivery is then refused by the inbox's `handled`).
     last_event: str | None = None
     last_replies: list[dict[str, Any]] = []
 
