@@ -138,9 +138,9 @@ def error_logs():
 
 async def _nothing_failed(h: Harness, error_logs: Any) -> None:
     await h.settle()
+    assert error_logs() == []  # first: a failed event's log says why it failed
     assert await waiting(h) == 0, "an event failed and waits for a retry"
     assert await parked(h) == 0, "an event was parked"
-    assert error_logs() == []
 
 
 # -- what the fuzzer sends --------------------------------------------------------------------

@@ -11,7 +11,7 @@ from bot.qa.harness import Harness, sign
 from bot.qa.screen import texts
 from storage.clock import SequentialIds
 from tests.echo_flow import EchoFlow
-from tests.queues import handled
+from tests.queues import handled, parked, waiting
 
 
 @pytest.fixture
@@ -60,6 +60,14 @@ async def test_a_redelivery_beside_a_new_event_in_one_webhook_answers_only_the_n
     assert (await echo.bot.repos.sessions.get("U1")).data["got"] == [7, 8]
     ids = await handled(echo, "U1")
     assert ids[-2:] == [seven["webhookEventId"], eight["webhookEventId"]]
+
+
+async def test_an_event_dated_beyond_what_a_date_can_hold_is_still_answered(harness):
+    # A signed body may carry any number; year 11476 once failed the handler on every try.
+    event = dict(harness.text("U1", "予約をする"), timestamp=3 * 10**14)
+    sent = await harness.send("U1", event)
+    assert sent, "the parent got no answer"
+    assert (await waiting(harness), await parked(harness)) == (0, 0)
 
 
 async def test_unknown_event_type_is_acknowledged_and_ignored(harness):

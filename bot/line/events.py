@@ -24,6 +24,9 @@ SHARED_CHATS = {"group", "room"}
 
 
 MAX_ID = 200  # characters kept of LINE's ids and tokens; real ones are far shorter
+# The latest event time kept (ms since the epoch): the last day a datetime can hold. A
+# signed body dated later is treated as undated, like one without a timestamp.
+LATEST_TIMESTAMP_MS = int(dt.datetime(9999, 12, 31, tzinfo=dt.UTC).timestamp()) * 1000
 
 
 def _str(value: Any, limit: int | None = None) -> str | None:
@@ -52,7 +55,7 @@ def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
     out: dict[str, Any] = {
         "webhookEventId": event_id,
         "type": _str(event.get("type"), MAX_ID) or "",
-        "timestamp": ts if isinstance(ts, int) and 0 <= ts < 10**15 else 0,
+        "timestamp": ts if isinstance(ts, int) and 0 <= ts <= LATEST_TIMESTAMP_MS else 0,
         "source": {k: v for k in ("type", "userId") if (v := _str(src.get(k), MAX_ID))},
     }
     token = _str(event.get("replyToken"), MAX_ID)
