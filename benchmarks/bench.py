@@ -52,7 +52,7 @@ from bot.qa.harness import sign
 from bot.qa.line_events import EventBuilder
 from bot.qa.screen import ScreenButton, buttons, has_sticker
 from bot.qa.standin import LineStandIn, Sent
-from flows.domain.interviews import MAX_INTERVIEW_CAPACITY
+from domain.interviews import MAX_INTERVIEW_CAPACITY
 
 SECRET = "bench-channel-secret"
 ADMIN_TOKEN = "bench-admin-token-0123456789abcdef"

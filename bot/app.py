@@ -17,12 +17,12 @@ from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
 from bot.staff.console import setup_console
 from bot.staff.operations import Operations
+from domain.config import AppConfig, load_config
+from domain.services import Services
+from domain.staff import Staff
 from flows.base import Flow
-from flows.config import AppConfig, load_config
-from flows.domain.staff import Staff
 from flows.engine import Dialog
 from flows.registry import FLOWS
-from flows.services import Services
 from storage.clock import Clock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from flows.config import ConfigError
+from domain.config import ConfigError
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -18,10 +18,10 @@ from bot.line.dispatcher import Dispatcher
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.staff.operations import Operations
-from flows.config import AppConfig, ConfigError
-from flows.domain.staff import Staff
+from domain.config import AppConfig, ConfigError
+from domain.services import Services
+from domain.staff import Staff
 from flows.engine import Dialog
-from flows.services import Services
 from storage.mongo import Store
 from storage.repos import Repos
 

@@ -7,7 +7,7 @@ but a seat held by a crashed booking should come back even if nobody books at th
 moment; so each instance also runs the ledger's repair and its orphan sweep at start-up and
 every `every` seconds. Both are idempotent, so several instances doing them at
 once do no harm; reminders are claimed in MongoDB one by one, so each goes out once
-(flows/domain/reminders.py). Passes run on the injected clock; a replay moving its
+(domain/reminders.py). Passes run on the injected clock; a replay moving its
 frozen clock runs one at once (`run_once`), waiting for a pass under way.
 """
 
@@ -19,9 +19,9 @@ from typing import TypeVar
 
 import structlog
 
-from flows.domain.ledger import Ledger
-from flows.domain.reminders import Reminders
-from flows.services import Services
+from domain.ledger import Ledger
+from domain.reminders import Reminders
+from domain.services import Services
 from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger("bot.maintenance")

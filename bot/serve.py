@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.app import build, create_app
 from bot.context import Bot, Settings
-from flows.config import ConfigError, load_config
+from domain.config import ConfigError, load_config
 from storage.mongo import connect
 
 

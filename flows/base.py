@@ -20,8 +20,8 @@ from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from transitions.extensions.asyncio import AsyncMachine
 
-from flows.replies import Button, Outbox, Reply
-from flows.services import Services
+from domain.replies import Button, Outbox, Reply
+from domain.services import Services
 
 T = TypeVar("T")
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from flows import labels
+from domain import labels
+from domain.calendar import Calendar, Free, end_hours, start_hours
+from domain.config import Nursery
+from domain.ledger import Ledger, Outcome
+from domain.replies import Sticker, choices
+from domain.services import Services
 from flows.base import END, START, Flow, Input, Run
-from flows.config import Nursery
-from flows.domain.calendar import Calendar, Free, end_hours, start_hours
-from flows.domain.ledger import Ledger, Outcome
-from flows.replies import Sticker, choices
-from flows.services import Services
 from storage.allowances import child_key
 from storage.bookings import BookingDoc
 from storage.registrations import RegistrationDoc

@@ -13,11 +13,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from flows import labels
+from domain import labels
+from domain.ledger import Ledger
+from domain.replies import Button, Carousel, Column, choices
+from domain.services import Services
 from flows.base import END, START, Flow, Input, Run
-from flows.domain.ledger import Ledger
-from flows.replies import Button, Carousel, Column, choices
-from flows.services import Services
 from storage.bookings import BookingDoc
 
 

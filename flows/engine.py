@@ -15,10 +15,10 @@ from typing import Any
 
 import structlog
 
-from flows import normalize
+from domain import normalize
+from domain.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
+from domain.services import Services
 from flows.base import START, Flow, Input, Run
-from flows.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
-from flows.services import Services
 from storage.sessions import SessionDoc
 
 log = structlog.get_logger("flows.engine")

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from flows import labels
+from domain import labels
+from domain.config import Nursery
+from domain.replies import Button
 from flows.base import END, Flow, Input, Run
-from flows.config import Nursery
-from flows.replies import Button
 from storage.interviews import SlotDoc
 from storage.registrations import RegistrationDoc
 

@@ -13,9 +13,9 @@ import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any, ClassVar
 
-from flows import labels, normalize
+from domain import labels, normalize
+from domain.replies import Button
 from flows.base import Flow, Input, Run
-from flows.replies import Button
 from storage.registrations import RegistrationDoc
 
 # typed answers: state -> (normaliser, the Messages field saying why an answer was refused);

@@ -5,7 +5,7 @@ allowance), so its `status` records how far it got and what was decided:
 `pending` (intent written, seats/allowance being taken), `booked`,
 `failing` / `cancelling` (decided to give everything back, not yet done),
 `failed` / `cancelled`. Only the status moves are compare-and-set here; the
-ledger (flows/domain/ledger.py) takes and gives back the rest, and its repair step
+ledger (domain/ledger.py) takes and gives back the rest, and its repair step
 finishes whatever a crash left half-way.
 """
 

@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.qa.harness import Harness
-from flows.config import load_config
+from domain.config import load_config
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import Store, connect
 

@@ -19,9 +19,9 @@ from mongomock_motor import AsyncMongoMockCollection
 
 from bot.app import build
 from bot.context import Bot, Settings
+from domain.replies import Sticker, Text
 from flows.base import Input
 from flows.engine import Outcome
-from flows.replies import Sticker, Text
 from storage.clock import SequentialIds
 from storage.mongo import Store
 from tests.interview_support import registration

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from domain.ledger import REPAIR_AFTER
+from domain.replies import Sticker, Text
 from flows.base import Input
-from flows.domain.ledger import REPAIR_AFTER
 from flows.engine import Outcome
-from flows.replies import Sticker, Text
 from storage.allowances import Allowances
 from storage.bookings import Bookings
 from storage.seats import Seats

@@ -9,9 +9,9 @@ import pytest
 import yaml
 
 from bot.qa.harness import Harness
+from domain.config import AppConfig
+from domain.replies import Sticker, Text
 from flows.base import Input
-from flows.config import AppConfig
-from flows.replies import Sticker, Text
 from storage.clock import SequentialIds
 from tests.interview_support import registration
 

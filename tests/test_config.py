@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from flows.config import ConfigError, load_config
+from domain.config import ConfigError, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 

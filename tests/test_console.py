@@ -9,7 +9,7 @@ import pytest
 
 from bot.logs import configure
 from bot.qa.chat import run_console
-from flows.config import load_config
+from domain.config import load_config
 from storage.clock import TOKYO
 
 MSG = load_config().messages

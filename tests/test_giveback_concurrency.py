@@ -14,8 +14,8 @@ from collections import Counter
 
 from structlog.testing import capture_logs
 
+from domain.ledger import Ledger
 from flows.base import Input
-from flows.domain.ledger import Ledger
 from storage.bookings import BookingDoc
 from tests.interview_support import registration
 from tests.test_booking_concurrency import DAY, instances, interleaved, said

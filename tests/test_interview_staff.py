@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from bot.qa.screen import texts
-from flows.domain.errors import StaffError
-from flows.domain.interviews import fiscal_year_end
+from domain.errors import StaffError
+from domain.interviews import fiscal_year_end
 from tests.interview_support import at, registration
 
 

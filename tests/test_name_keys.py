@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 from structlog.testing import capture_logs
 
-from flows.domain.ledger import Ledger
+from domain.ledger import Ledger
 from storage.allowances import child_key, legacy_child_key
 from storage.bookings import BookingDoc
 from storage.names import name_key

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from flows import normalize
+from domain import normalize
 
 
 @pytest.mark.parametrize(

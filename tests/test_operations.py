@@ -19,7 +19,7 @@ from bot.staff.operations import (
     Operation,
     declare,
 )
-from flows.domain.errors import Forbidden, Invalid
+from domain.errors import Forbidden, Invalid
 from tests.interview_support import registration
 
 CITY = Actor("cli", "tester", "city")

@@ -12,8 +12,8 @@ from pathlib import Path
 from bot.logs import configure
 from bot.qa.replay.runner import run_paths
 from bot.qa.replay.script import ScriptError, find, load
-from flows import normalize
-from flows.config import load_config
+from domain import normalize
+from domain.config import load_config
 
 OWN = Path(__file__).parent / "replays"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "replays"

@@ -16,8 +16,8 @@ import pytest
 
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
-from flows.domain.ledger import Ledger
-from flows.domain.reminders import MAX_ATTEMPTS
+from domain.ledger import Ledger
+from domain.reminders import MAX_ATTEMPTS
 from storage.bookings import BookingDoc
 from storage.clock import TOKYO
 from storage.mongo import connect

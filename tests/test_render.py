@@ -6,7 +6,7 @@ import pytest
 
 from bot.line.render import render
 from bot.qa.screen import buttons, texts
-from flows.replies import Button, Carousel, Column, Sticker, Text
+from domain.replies import Button, Carousel, Column, Sticker, Text
 
 
 def _flat(batches):

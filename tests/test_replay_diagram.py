@@ -11,8 +11,8 @@ import pytest
 
 from bot.cli import main
 from bot.qa.diagram import mermaid, run
-from flows.config import load_config
-from flows.services import Services
+from domain.config import load_config
+from domain.services import Services
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from tests.echo_flow import EchoFlow
 from tests.test_replay_steps import PickFlow

@@ -77,7 +77,7 @@ def test_recorded_script_replays_and_detects_a_change(tmp_path: Path) -> None:
 def test_tap_on_one_of_equal_labels_is_recorded_with_its_message() -> None:
     from bot.line.render import render
     from bot.qa.standin import Sent
-    from flows.replies import Button, Carousel, Column
+    from domain.replies import Button, Carousel, Column
 
     cols = tuple(
         Column(title, "9:00-11:00", (Button("キャンセル", "postback", title),))

@@ -16,9 +16,9 @@ from bot.qa.replay.coverage import Coverage
 from bot.qa.replay.report import failure_text
 from bot.qa.replay.runner import run_paths
 from bot.qa.replay.target import user_id
+from domain.errors import NotFound
+from domain.replies import Button, Carousel, Column, Sticker, Text
 from flows.base import Flow, Input, Run
-from flows.domain.errors import NotFound
-from flows.replies import Button, Carousel, Column, Sticker, Text
 
 HERE = Path(__file__).parent
 TESTFLOW = HERE / "replay_testflow"

@@ -15,7 +15,7 @@ from bot.cli import main
 from bot.line import richmenu
 from bot.qa.standin import LineStandIn
 from bot.qa.standin_richmenu import problems
-from flows.config import AppConfig, ConfigError, load_config
+from domain.config import AppConfig, ConfigError, load_config
 
 
 @pytest.fixture

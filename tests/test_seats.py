@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from flows.domain.calendar import band_seats, closed, default_seats, end_hours, start_hours
-from flows.domain.errors import StaffError
+from domain.calendar import band_seats, closed, default_seats, end_hours, start_hours
+from domain.errors import StaffError
 
 FREE = {8: 2, 9: 1, 10: 0, 11: 3, 12: 3, 13: 1, 14: 0, 15: 2, 16: 2}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.domain.errors import StaffError
+from domain.errors import StaffError
 from tests.test_admin_api import api  # noqa: F401 (the fixture: tokens for futaba and city)
 from tests.test_admin_bookings import admin  # noqa: F401
 from tests.test_staff_cli import quiet_logs, staff  # noqa: F401

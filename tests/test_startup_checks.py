@@ -15,7 +15,7 @@ import pytest
 from bot.app import build
 from bot.cli import main
 from bot.context import Settings
-from flows.config import ConfigError
+from domain.config import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = "x" * 32

@@ -17,7 +17,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from bot.context import BOT, Settings
 from bot.logs import configure
 from bot.serve import make_app, make_bot
-from flows.config import ConfigError
+from domain.config import ConfigError
 from storage.clock import TOKYO
 from storage.mongo import Store
 

@@ -14,7 +14,7 @@ from bot.context import BOT, Settings
 from bot.line.render import render
 from bot.qa.standin import LineStandIn
 from bot.qa.webchat import WEBCHAT, limits
-from flows.replies import Button, Carousel, Column, Text
+from domain.replies import Button, Carousel, Column, Text
 from storage.registrations import RegistrationDoc
 from tests.webchat_support import running
 

@@ -183,7 +183,7 @@ async def test_follow_greets_with_the_menu_and_unfollow_blocks_pushes(harness):
     ]
     await harness.send("U1", harness.unfollow("U1"))
     assert await harness.bot.repos.users.is_blocked("U1")
-    from flows.replies import Text
+    from domain.replies import Text
 
     delivered = await harness.bot.services.notifier.push("U1", [Text("x")], "k1")
     assert delivered is False

@@ -11,10 +11,10 @@ import structlog
 from bot.line.client import LineClient, retry_key
 from bot.line.render import render
 from bot.logs import user_hash
+from domain.config import AppConfig
+from domain.replies import Reply, Text
 from flows.base import Input
-from flows.config import AppConfig
 from flows.engine import Dialog
-from flows.replies import Reply, Text
 from storage.clock import Clock
 
 log = structlog.get_logger("bot.line.events")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flows.replies import Button, Carousel, Column, Reply, Sticker, Text
+from domain.replies import Button, Carousel, Column, Reply, Sticker, Text
 
 MAX_MESSAGES = 5
 MAX_TEXT = 5000

@@ -25,7 +25,7 @@ from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 
-from flows.config import AppConfig, RichMenu
+from domain.config import AppConfig, RichMenu
 
 WIDTH = 2500
 HEIGHTS = {"large": 1686, "compact": 843}
@@ -277,7 +277,7 @@ def _why(e: Exception) -> str:
 # -- the command ---------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
     from bot.context import Settings
-    from flows.config import load_config
+    from domain.config import load_config
 
     settings = Settings.from_env()
     config = load_config(settings.config_path)

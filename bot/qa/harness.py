@@ -23,8 +23,8 @@ from bot.context import Bot, Settings
 from bot.qa.line_events import EventBuilder
 from bot.qa.standin import LineStandIn, Sent
 from bot.serve import make_app
+from domain.config import AppConfig
 from flows.base import Flow
-from flows.config import AppConfig
 from storage.clock import Clock, Ids
 from storage.mongo import Store, connect
 

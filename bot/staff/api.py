@@ -20,7 +20,7 @@ from bot.context import BOT
 from bot.staff.auth import json_error, json_response, read_json, token_actor
 from bot.staff.csv_export import bookings_csv, csv_download
 from bot.staff.operations import OPERATIONS, Operation, jsonable
-from flows.domain.errors import ErrorKind, StaffError
+from domain.errors import ErrorKind, StaffError
 
 log = structlog.get_logger("bot.staff.api")
 

@@ -19,7 +19,7 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.operations import Actor
-from flows.config import ConfigError
+from domain.config import ConfigError
 from storage.tokens import CITY, token_hash
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)

@@ -22,8 +22,8 @@ from typing import Any
 from bot.staff.cli_accounts import account, register_accounts
 from bot.staff.csv_export import bookings_csv, csv_bytes
 from bot.staff.operations import OPERATIONS, Actor, Operation, jsonable, plain_types
-from flows.domain import lookup
-from flows.domain.errors import Invalid, StaffError
+from domain import lookup
+from domain.errors import Invalid, StaffError
 from storage.tokens import CITY
 
 Command = Callable[[Any, argparse.Namespace], Awaitable[Any]]

@@ -10,8 +10,8 @@ import secrets
 import sys
 from typing import Any
 
-from flows.domain import lookup
-from flows.domain.errors import StaffError
+from domain import lookup
+from domain.errors import StaffError
 from storage.tokens import CITY
 
 MIN_PASSWORD = 10

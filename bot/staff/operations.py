@@ -8,7 +8,7 @@ sub-commands (`name`, `help`, `positionals`), the replay scripts' `staff:` steps
 (`replay`, local and against a server) and the web console's actions.
 
 Adding an operation: one `declare(...)` here, its service method in
-flows/domain/, and its tests.
+domain/, and its tests.
 """
 
 from __future__ import annotations
@@ -30,12 +30,12 @@ from pydantic import (
     ValidationError,
 )
 
-from flows.domain import lookup
-from flows.domain.bookings import MAX_SEATS
-from flows.domain.errors import Forbidden, Invalid
-from flows.domain.interviews import MAX_INTERVIEW_CAPACITY
-from flows.domain.staff import Staff
-from flows.domain.views import RosterRow
+from domain import lookup
+from domain.bookings import MAX_SEATS
+from domain.errors import Forbidden, Invalid
+from domain.interviews import MAX_INTERVIEW_CAPACITY
+from domain.staff import Staff
+from domain.views import RosterRow
 from storage.audit import AuditEntry, AuditLog
 from storage.tokens import CITY
 

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 
-from flows.config import load_config
+from domain.config import load_config
+from domain.replies import Button, Reply, Text
+from domain.services import Services
 from flows.engine import Dialog
 from flows.registry import FLOWS
-from flows.replies import Button, Reply, Text
-from flows.services import Services
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import connect
 from storage.repos import Repos

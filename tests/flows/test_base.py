@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import pytest
 
+from domain.services import Services
 from flows.base import Flow, FlowMachine, Input, Run
 from flows.engine import Dialog
-from flows.services import Services
 from tests.flows.conftest import texts
 
 
@@ -83,7 +83,7 @@ async def test_callbacks_run_in_the_declared_order(services: Services) -> None:
         second=second,
     )
     flow = cls(services)
-    from flows.replies import Outbox
+    from domain.replies import Outbox
 
     run = Run("U1", flow, "start", {}, Outbox())
     await flow.begin(run)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+from domain.services import Services
 from flows.base import Input
 from flows.engine import Dialog
-from flows.services import Services
 from storage.clock import TOKYO
 from tests.flows.conftest import labels, texts
 from tests.interview_support import registration

@@ -17,7 +17,7 @@ from bot.qa.replay.runner import Plan, Result, plan, run_paths, run_plans
 from bot.qa.replay.script import Script
 from bot.qa.replay.target import RemoteTarget
 from bot.qa.standin import LineStandIn
-from flows.config import AppConfig, load_config
+from domain.config import AppConfig, load_config
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

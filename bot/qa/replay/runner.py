@@ -23,8 +23,8 @@ from bot.qa.replay.script import USER_STEPS, Script, ScriptError, Step, find, lo
 from bot.qa.replay.target import LocalTarget, StepFailure, Target, one_line
 from bot.qa.screen import ScreenButton, buttons, describe, has_sticker, texts
 from bot.qa.standin import LineStandIn
+from domain.config import AppConfig
 from flows.base import Flow
-from flows.config import AppConfig
 from storage.mongo import Store
 
 DEFAULT_USER = "parent"
@@ -410,7 +410,7 @@ async def run_paths(
 ) -> list[Result]:
     """Run scripts in-process, sharing one LINE stand-in (user IDs differ per script); each
     script on a fresh store: in memory, or what `store()` gives (an empty MongoDB database)."""
-    from flows.config import load_config
+    from domain.config import load_config
 
     standin = LineStandIn()
     await standin.start()

@@ -23,9 +23,9 @@ from bot.qa.replay.coverage import Coverage
 from bot.qa.replay.script import staff_actions
 from bot.qa.standin import LineStandIn, Sent
 from bot.staff.operations import Actor
+from domain.config import AppConfig
+from domain.errors import StaffError
 from flows.base import Flow
-from flows.config import AppConfig
-from flows.domain.errors import StaffError
 from storage.clock import FrozenClock, SequentialIds
 from storage.mongo import Store
 from storage.tokens import CITY

@@ -14,7 +14,7 @@ import structlog
 
 from bot.context import Bot
 from bot.qa.webchat.staff import staff_do
-from flows.domain.calendar import closed
+from domain.calendar import closed
 
 log = structlog.get_logger("bot.qa.webchat.demo")
 

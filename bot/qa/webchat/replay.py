@@ -14,7 +14,7 @@ from typing import Any
 from bot.qa.replay import report
 from bot.qa.replay.runner import Plan, local_targets, run_one
 from bot.qa.replay.script import ScriptError, load
-from flows.config import AppConfig
+from domain.config import AppConfig
 
 
 async def run_script(text: str, filename: str, config: AppConfig) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.qa.webchat.room import ChatError, Room
-from flows.domain.errors import StaffError
+from domain.errors import StaffError
 
 STATIC = resources.files("bot.qa.webchat") / "static"
 KEEPALIVE = 15.0  # seconds between comments on an idle stream

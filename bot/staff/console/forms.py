@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from flows.config import ConsoleMessages
+from domain.config import ConsoleMessages
 
 
 class Refused(Exception):

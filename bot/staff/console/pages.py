@@ -27,8 +27,8 @@ from bot.staff.console.auth import (
     take_flash,
 )
 from bot.staff.console.forms import Form, Refused
-from flows.config import Nursery
-from flows.domain.errors import StaffError
+from domain.config import Nursery
+from domain.errors import StaffError
 from storage.tokens import CITY
 
 NURSERY = web.RequestKey("nursery", Nursery)

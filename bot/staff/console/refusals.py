@@ -16,7 +16,7 @@ from aiohttp import web
 from bot.staff.console import ops
 from bot.staff.console.auth import messages
 from bot.staff.console.forms import Refused
-from flows.domain.errors import StaffError
+from domain.errors import StaffError
 
 _KIND_OF_STATUS = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
 

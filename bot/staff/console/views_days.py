@@ -21,7 +21,7 @@ from bot.staff.console.pages import (
     today,
     version,
 )
-from flows.domain.calendar import closed
+from domain.calendar import closed
 
 routes = web.RouteTableDef()
 MAX_RANGE_DAYS = 62

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from flows.config import AppConfig, Messages
-from flows.replies import Reply
+from domain.config import AppConfig, Messages
+from domain.replies import Reply
 from storage.clock import Clock, Ids
 from storage.repos import Repos
 

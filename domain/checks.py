@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import string
 
-from flows.domain.errors import Invalid
-from flows.services import Services
+from domain.errors import Invalid
+from domain.services import Services
 
 KEY_CHARS = frozenset(string.ascii_letters + string.digits + "-_.:")
 

@@ -18,15 +18,15 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from flows import labels
-from flows.config import Deadline
-from flows.replies import Text
-from flows.services import Services
+from domain import labels
+from domain.config import Deadline
+from domain.replies import Text
+from domain.services import Services
 from storage.bookings import HELD, BookingDoc
 from storage.interviews import SlotDoc
 from storage.reminders import Status as ClaimStatus
 
-log = structlog.get_logger("flows.domain.reminders")
+log = structlog.get_logger("domain.reminders")
 
 KEEP = dt.timedelta(days=7)  # a claim is kept this long after its day (then deleted)
 STALE = dt.timedelta(minutes=5)  # a claim not settled by then is taken again

@@ -3,9 +3,9 @@ call them for every staff surface."""
 
 from __future__ import annotations
 
-from flows.domain.bookings import BookingStaff
-from flows.domain.interviews import InterviewStaff
-from flows.services import Services
+from domain.bookings import BookingStaff
+from domain.interviews import InterviewStaff
+from domain.services import Services
 
 
 class Staff:

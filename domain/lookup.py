@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flows.config import Nursery
-from flows.domain.errors import Invalid, NotFound
-from flows.services import Services
+from domain.config import Nursery
+from domain.errors import Invalid, NotFound
+from domain.services import Services
 
 
 def nursery(s: Services, key: str) -> Nursery:

@@ -20,11 +20,11 @@ from typing import Literal
 
 import structlog
 
-from flows.domain.calendar import default_seats
-from flows.services import Services
+from domain.calendar import default_seats
+from domain.services import Services
 from storage.bookings import BookingDoc, Status
 
-log = structlog.get_logger("flows.domain.ledger")
+log = structlog.get_logger("domain.ledger")
 
 REPAIR_AFTER = dt.timedelta(minutes=2)
 # The flows repair before they list or take bookings, at most this often per process: a

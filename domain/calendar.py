@@ -14,8 +14,8 @@ from collections.abc import Collection
 
 import jpholiday
 
-from flows.config import WEEKDAYS, Nursery
-from flows.services import Services
+from domain.config import WEEKDAYS, Nursery
+from domain.services import Services
 from storage.seats import SeatDay
 
 Free = dict[int, int]  # hour -> seats still free

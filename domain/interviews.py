@@ -1,8 +1,8 @@
 """Staff operations on interview slots, registrations and clearance.
 
 Run through the declared staff operations (bot/staff/operations.py) by every
-staff surface. Results are typed views (flows/domain/views.py); what cannot be
-done raises a StaffError of a kind (flows/domain/errors.py).
+staff surface. Results are typed views (domain/views.py); what cannot be
+done raises a StaffError of a kind (domain/errors.py).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ from typing import Any
 
 import structlog
 
-from flows import labels
-from flows.config import Nursery
-from flows.domain import checks, lookup
-from flows.domain.errors import Conflict, Invalid, NotFound
-from flows.domain.views import (
+from domain import checks, labels, lookup
+from domain.config import Nursery
+from domain.errors import Conflict, Invalid, NotFound
+from domain.replies import Text
+from domain.services import Services
+from domain.views import (
     Clearance,
     Delivery,
     DuplicateGroup,
@@ -25,13 +26,11 @@ from flows.domain.views import (
     RegistrationView,
     SlotView,
 )
-from flows.replies import Text
-from flows.services import Services
 from storage.interviews import SlotDoc
 from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
-log = structlog.get_logger("flows.domain.staff")
+log = structlog.get_logger("domain.staff")
 
 MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
 

@@ -11,7 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from flows.config import Messages, Nursery
+    from domain.config import Messages, Nursery
 
 
 def day(d: dt.date, weekdays: str) -> str:

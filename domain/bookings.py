@@ -14,14 +14,14 @@ import hashlib
 
 import structlog
 
-from flows import labels, normalize
-from flows.config import Nursery
-from flows.domain import checks, lookup
-from flows.domain.calendar import Calendar, band_seats, default_seats
-from flows.domain.errors import Conflict, Invalid, NotFound
-from flows.domain.interviews import notify, same_name
-from flows.domain.ledger import Ledger
-from flows.domain.views import (
+from domain import checks, labels, lookup, normalize
+from domain.calendar import Calendar, band_seats, default_seats
+from domain.config import Nursery
+from domain.errors import Conflict, Invalid, NotFound
+from domain.interviews import notify, same_name
+from domain.ledger import Ledger
+from domain.services import Services
+from domain.views import (
     BookingView,
     CancelledBooking,
     DaySeats,
@@ -29,10 +29,9 @@ from flows.domain.views import (
     Notice,
     RosterRow,
 )
-from flows.services import Services
 from storage.bookings import BookingDoc
 
-log = structlog.get_logger("flows.domain.staff")
+log = structlog.get_logger("domain.staff")
 
 MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400
