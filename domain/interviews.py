@@ -159,8 +159,7 @@ class InterviewStaff:
 
     async def duplicates(self, nursery: str) -> list[DuplicateGroup]:
         """Children (same name, as a person reads it, and birth date) registered here more
-        than once: from several LINE users, or twice by one under two spellings before
-        names were compared this way (see Repos.rekey_children)."""
+        than once, by several LINE users."""
         n = lookup.nursery(self.s, nursery)
         groups: dict[tuple[str, str], list[RegistrationDoc]] = defaultdict(list)
         for r in await self._regs(n.id):

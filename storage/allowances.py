@@ -27,11 +27,6 @@ def child_key(user: str, child_name: str, birth_date: str) -> str:
     return _hashed(user, name_key(child_name), birth_date)
 
 
-def legacy_child_key(user: str, child_name: str, birth_date: str) -> str:
-    """The key before names were compared by `name_key` (spaces made one): for `rekey`."""
-    return _hashed(user, " ".join(child_name.split()), birth_date)
-
-
 class Held(BaseModel):
     id: str  # booking id
     date: str  # YYYY-MM-DD
@@ -93,28 +88,6 @@ class Allowances:
         """Give the day back (idempotent); True if it was held."""
         res = await self._c.update_one({"_id": key}, {"$pull": {"held": {"id": booking_id}}})
         return res.modified_count == 1
-
-    async def rekey(self, keys: dict[str, str]) -> list[tuple[str, str]]:
-        """Move the days held under old keys (`keys`: old -> new) to the new ones, merging
-        children that are now one. Returns the (old, new) pairs that held days; the caller
-        points their bookings at the new key, then calls `drop` for the old one (so a crash
-        half-way is finished by the next run)."""
-        moved = []
-        async for raw in self._c.find({"_id": {"$in": list(keys)}}):
-            old, new = raw["_id"], keys[raw["_id"]]
-            try:
-                await self._c.update_one({"_id": new}, {"$setOnInsert": {"held": []}}, upsert=True)
-            except DuplicateKeyError:
-                pass
-            for h in raw.get("held", []):
-                await self._c.update_one(
-                    {"_id": new, "held.id": {"$ne": h["id"]}}, {"$push": {"held": h}}
-                )
-            moved.append((old, new))
-        return moved
-
-    async def drop(self, key: str) -> None:
-        await self._c.delete_one({"_id": key})
 
     async def holding(self, booking_ids: list[str]) -> set[str]:
         """Which of these bookings are listed in some child's allowance."""

@@ -152,10 +152,6 @@ class Bookings:
             }
         )
 
-    async def rekey_child(self, old: str, new: str) -> None:
-        """Point bookings held under the allowance key `old` at `new` (see Allowances.rekey)."""
-        await self._c.update_many({"child": old}, {"$set": {"child": new}})
-
     async def ended_since(self, since: dt.datetime) -> list[BookingDoc]:
         """Bookings that failed or were cancelled from `since` on (for the orphan sweep)."""
         return await self._find(

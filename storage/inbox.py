@@ -27,13 +27,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from storage.mongo import AFTER, BEFORE, Database, DuplicateKeyError
-from storage.parked import ParkedEvents
 from storage.sessions import RERUN_ANSWER
 
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
 LEASES = "sessions"  # the collection of the users' documents (shared with Sessions)
 NOT_RETURNED = {"handled": 0}  # left out of the documents the lease commands return
-LEGACY_INBOX = "inbox"  # where events were stored before they were queued (until 2026-11)
 
 _last_arrival = 0
 
@@ -243,30 +241,3 @@ class Leases:
                 if at is not None and (oldest is None or at < oldest):
                     oldest = at
         return count, oldest
-
-    async def adopt_legacy_inbox(self, parked: ParkedEvents) -> int:
-        """Until 2026-11 an event was stored in an `inbox` collection before it was queued. At
-        start-up, events left pending there (their process died between the two writes) are
-        queued, parked ones move to `parked_events`, and the collection is dropped. Returns
-        the events queued. Run by `Repos.ensure_indexes`; a no-op once done."""
-        legacy = self._db[LEGACY_INBOX]
-        if LEGACY_INBOX not in await self._db.list_collection_names():
-            return 0
-        queued = 0
-        async for d in legacy.find({"status": {"$in": ["pending", "dead"]}}):
-            at = d.get("received_at") or dt.datetime.now(dt.UTC)
-            if d["status"] == "dead":
-                await parked.park(
-                    d["_id"],
-                    d["user"],
-                    d.get("event"),
-                    at,
-                    d.get("attempts", 0),
-                    d.get("error", ""),
-                    d.get("dead_at") or at,
-                )
-            elif d.get("event") is not None:
-                q = Queued(d["_id"], d["user"], d["seq"], d["event"], at)
-                queued += await self.requeue(q) == "new"
-        await legacy.drop()
-        return queued

@@ -108,33 +108,6 @@ class Registrations:
             return regs
         return [r for r in regs if name_key(r.child_name) == name_key(child_name)]
 
-    async def rekey(self) -> list[str]:
-        """Bring every live registration's `dedupe` to the current key (idempotent: run at
-        start-up). A registration whose new key another live one already has is left as it
-        was and its id returned: the same child registered twice under two spellings, which
-        the duplicates report lists for staff to settle."""
-        collisions = []
-        async for raw in self._c.find({"dedupe": {"$exists": True}}):
-            key = dedupe_key(raw["user"], raw["nursery"], raw["child_name"])
-            if raw["dedupe"] == key:
-                continue
-            try:
-                await self._c.update_one(
-                    {"_id": raw["_id"], "dedupe": raw["dedupe"]}, {"$set": {"dedupe": key}}
-                )
-            except DuplicateKeyError:
-                collisions.append(raw["_id"])
-                continue
-            log.info("registration_rekeyed", registration=raw["_id"])
-        for reg_id in collisions:
-            log.warning("registration_key_collision", registration=reg_id)
-        return collisions
-
-    async def children(self) -> list[tuple[str, str, str]]:
-        """(user, child name, birth date) of every registration, live or not."""
-        cur = self._c.find({}, {"user": 1, "child_name": 1, "birth_date": 1})
-        return list({(d["user"], d["child_name"], d["birth_date"]) async for d in cur})
-
     async def clear(self, reg_id: str, at: dt.datetime, expiry: dt.date) -> RegistrationDoc | None:
         """Mark the interview done (once): the registration may book until `expiry`."""
         raw = await self._c.find_one_and_update(

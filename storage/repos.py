@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from storage.allowances import Allowances, child_key, legacy_child_key
+from storage.allowances import Allowances
 from storage.audit import AuditLog
 from storage.bookings import Bookings
 from storage.inbox import Leases
@@ -58,33 +58,13 @@ class Repos:
         )
 
     async def ensure_indexes(self) -> None:
-        """Create the indexes, then bring stored data up to date (all idempotent)."""
+        """Create the indexes (idempotent)."""
         for repo in vars(self).values():
             ensure = getattr(repo, "ensure_indexes", None)
             if ensure is not None:
                 await ensure()
-        await self.rekey_children()
-        await self.leases.adopt_legacy_inbox(self.parked)
 
     async def purge_expired(self) -> int:
         """Delete parked events and reminder claims past their keep, where no TTL index
         does it; a no-op on MongoDB."""
         return await self.parked.purge_expired() + await self.reminders.purge_expired()
-
-    async def rekey_children(self) -> list[str]:
-        """Keys made from children's names, stored before names were compared by
-        `storage.names.name_key`, become today's: registrations' duplicate keys, and the
-        allowance (per-child day limit) keys with the bookings pointing at them; children
-        that are now one share one allowance. Returns the registrations whose new key
-        another live registration already holds (logged, and listed by the duplicates
-        report)."""
-        collisions = await self.registrations.rekey()
-        keys = {}
-        for user, name, born in await self.registrations.children():
-            old, new = legacy_child_key(user, name, born), child_key(user, name, born)
-            if old != new:
-                keys[old] = new
-        for old, new in await self.allowances.rekey(keys):
-            await self.bookings.rekey_child(old, new)
-            await self.allowances.drop(old)
-        return collisions

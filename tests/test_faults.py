@@ -14,10 +14,9 @@ import pytest
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.line.client import DeliveryError, LineClient
-from bot.line.events import clean_event
 from bot.logs import configure
 from bot.qa.screen import texts
-from tests.queues import handled, parked, waiting
+from tests.queues import handled, waiting
 
 
 @pytest.fixture
@@ -59,35 +58,6 @@ async def test_database_lost_while_queueing_then_redelivered(harness, logs):
     assert await handled(harness, "U1") == [event["webhookEventId"]]
     again = await harness.send("U1", event)  # and once more: nothing new
     assert again == []
-
-
-async def test_events_the_previous_version_left_in_its_inbox_are_taken_over(harness, clock):
-    """Before the inbox was folded into the users' queues, an event was stored in `inbox`
-    and then queued: one whose process died between the two writes is queued at start-up,
-    a parked one moves to `parked_events`, and the old collection goes."""
-    event = clean_event(harness.text("U1", "こんにちは"))
-    assert event is not None
-    legacy = harness.bot.store.db["inbox"]
-    now = clock.now()
-    await legacy.insert_many(
-        [
-            {"_id": event["webhookEventId"], "user": "U1", "seq": "1", "status": "pending",
-             "event": event, "received_at": now, "attempts": 0},
-            {"_id": "gone-1", "user": "U2", "status": "dead", "attempts": 5,
-             "error": "DeliveryError", "event": {"type": "message"}, "received_at": now},
-            {"_id": "done-1", "user": "U1", "status": "done", "received_at": now},
-        ]
-    )  # fmt: skip
-    await harness.bot.repos.ensure_indexes()  # what start-up runs
-    assert "inbox" not in await harness.bot.store.db.list_collection_names()
-    assert await waiting(harness) == 1 and await parked(harness) == 1
-    await harness.bot.dispatcher.sweep_once()
-    await harness.settle()
-    assert len(harness.line.take("U1")) == 1
-    await harness.bot.repos.ensure_indexes()  # the next start: nothing left to take over
-    await harness.bot.dispatcher.sweep_once()
-    await harness.settle()
-    assert harness.line.take("U1") == [] and await waiting(harness) == 0
 
 
 async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
