@@ -54,7 +54,7 @@ def build(
     )
     services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
     services.tally = tally
-    dialog = Dialog(services, FLOWS if flows is None else flows)
+    dialog = Dialog(services, FLOWS if flows is None else flows, repos.sessions)
     handler = EventHandler(dialog, line, clock)
     dispatcher = Dispatcher(repos.leases, repos.parked, repos.sessions, handler, clock)
     webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))

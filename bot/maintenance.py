@@ -1,4 +1,5 @@
-"""Background upkeep of one app instance: settles bookings a crash left half-way, pushes
+"""Background upkeep of one app instance: settles bookings a crash left half-way, gives back
+the slots of interviews whose day has ended (the registration becomes 面談日経過), pushes
 the reminders that are due, and, on a store without TTL indexes (the in-memory one),
 deletes parked events and reminder claims past their keep.
 
@@ -20,6 +21,7 @@ from typing import TypeVar
 import structlog
 
 from domain.ledger import Ledger
+from domain.registrations import Registrations
 from domain.reminders import Reminders
 from domain.services import Services
 from storage.mongo import StoreUnavailable
@@ -33,6 +35,7 @@ class Maintenance:
         self.ledger = Ledger(services)
         self.repos = services.repos
         self.reminders = Reminders(services)
+        self.registrations = Registrations(services)
         self.every = every
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -42,6 +45,7 @@ class Maintenance:
         number of bookings settled."""
         async with self._lock:
             settled = await self._step("repair", self._repair) or 0
+            await self._step("interviews", self.registrations.settle_lapsed)
             await self._step("reminders", self.reminders.run_once)
             await self._step("purge", self.repos.purge_expired)
         return settled

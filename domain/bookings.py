@@ -63,7 +63,7 @@ class BookingStaff:
     def __init__(self, services: Services) -> None:
         self.s = services
 
-    # -- seats -------------------------------------------------------------------------------
+    # -- seats ---------------------------------------------------------------------------------
     async def set_capacity(
         self,
         nursery: str,
@@ -217,7 +217,7 @@ class BookingStaff:
             child=b.child_name,
         )
 
-    # -- roster and export -----------------------------------------------------------------------
+    # -- roster and export ---------------------------------------------------------------------
     async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[RosterRow]:
         await Ledger(self.s).repair()
         bookings = await self.s.repos.bookings.between(n.id, first, last)

@@ -2,9 +2,10 @@
 
 Seats are counted per nursery, day and hour. A day without a staff override
 has the nursery's `seats_per_hour` in each opening hour, or none on its closed
-weekdays and on national holidays (the `jpholiday` package). A day's number
-shown to parents is the most children that could still book some band of
-`min_hours` that day.
+days: its closed weekdays, national holidays (the `jpholiday` package), its
+yearly closures (年末年始 by default) and its one-off closed dates. Staff open a
+closed day by setting its seats. A day's number shown to parents is the most
+children that could still book some band of `min_hours` that day.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ Free = dict[int, int]  # hour -> seats still free
 
 
 def closed(nursery: Nursery, day: dt.date) -> bool:
-    """Closed by default: a closed weekday, or a national holiday where that applies."""
-    if WEEKDAYS[day.weekday()] in nursery.closed_weekdays:
+    """Closed by default: a closed weekday, a national holiday where that applies, a yearly
+    closure or a one-off closed date."""
+    if WEEKDAYS[day.weekday()] in nursery.closed_weekdays or day in nursery.closed_dates:
+        return True
+    if any(c.covers(day) for c in nursery.closed_yearly):
         return True
     return nursery.closed_on_holidays and jpholiday.is_holiday(day)
 
@@ -84,10 +88,20 @@ class Calendar:
     async def day_free(self, nursery: Nursery, date: dt.date) -> Free:
         return self.free(nursery, await self.s.repos.seats.day(nursery.id, date))
 
-    async def days(self, nursery: Nursery, skip: Collection[str] = ()) -> list[tuple[dt.date, int]]:
-        """Days from today to the horizon with seats, and each day's number; `skip` holds
-        dates (YYYY-MM-DD) not to offer."""
-        stored = await self.s.repos.seats.days(nursery.id, self.s.today(), self.last_day())
+    async def days(
+        self,
+        nursery: Nursery,
+        skip: Collection[str] = (),
+        first: dt.date | None = None,
+        last: dt.date | None = None,
+    ) -> list[tuple[dt.date, int]]:
+        """Days from today (or `first`) to the horizon (or `last`, if sooner) with seats, and
+        each day's number; `skip` holds dates (YYYY-MM-DD) not to offer."""
+        first = max(self.s.today(), first or self.s.today())
+        last = min(self.last_day(), last or self.last_day())
+        if last < first:
+            return []
+        stored = await self.s.repos.seats.days(nursery.id, first, last)
         min_hours = self.s.config.booking.min_hours
         out = []
         for date, day in stored.items():

@@ -15,6 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from domain.lifecycle import STATES
+
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 FLOWS = ("registration", "interview", "booking", "cancel", "change", "website", "menu")
 
@@ -36,6 +38,10 @@ class Deadline(_Strict):
     def moment(self, day: dt.date, tz: dt.tzinfo) -> dt.datetime:
         return dt.datetime.combine(day - dt.timedelta(days=self.days_before), self.time, tz)
 
+    def before(self, other: Deadline) -> bool:
+        """Whether this moment comes earlier than `other`'s, for any day."""
+        return (-self.days_before, self.time) < (-other.days_before, other.time)
+
 
 class CancelDeadlines(_Strict):
     interview: Deadline = Deadline()
@@ -56,6 +62,42 @@ class Hours(_Strict):
         return range(self.open, self.close)
 
 
+class Ages(_Strict):
+    """Which children a nursery takes (domain/ages.py): from `min_months` old, in the classes
+    (歳児クラス) `first_class` to `last_class`; class 5 is the last before school."""
+
+    min_months: int = Field(4, ge=0, le=72)
+    first_class: int = Field(0, ge=0, le=5)
+    last_class: int = Field(5, ge=0, le=5)
+
+    @model_validator(mode="after")
+    def _order(self) -> Ages:
+        if self.last_class < self.first_class:
+            raise ValueError("last_class must not be before first_class")
+        return self
+
+
+MONTH_DAY = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+
+
+class YearlyClosure(_Strict):
+    """Days closed every year, `from` to `to` (MM-DD, inclusive; may run into the new year)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    first: str = Field(alias="from", pattern=MONTH_DAY)
+    last: str = Field(alias="to", pattern=MONTH_DAY)
+
+    def covers(self, day: dt.date) -> bool:
+        md = f"{day.month:02d}-{day.day:02d}"
+        if self.first <= self.last:
+            return self.first <= md <= self.last
+        return md >= self.first or md <= self.last
+
+
+NEW_YEAR = YearlyClosure.model_validate({"from": "12-29", "to": "01-03"})
+
+
 class Question(_Strict):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     label: str
@@ -72,6 +114,9 @@ class Nursery(_Strict):
     interview_capacity: int = Field(1, ge=1, le=20)
     closed_weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = ["sun"]
     closed_on_holidays: bool = True
+    closed_yearly: list[YearlyClosure] = [NEW_YEAR]  # 年末年始 unless the nursery says otherwise
+    closed_dates: list[dt.date] = []  # one-off closures
+    ages: Ages = Ages()
     cancel_deadline: CancelDeadlines = CancelDeadlines()
     questions: list[Question] = []
     bring: list[str] = []  # what a child brings on a childcare day (the reminder lists it)
@@ -83,10 +128,37 @@ class BookingRules(_Strict):
     max_days_per_child: int = Field(2, ge=1, le=10)
 
 
+class StaffMessages(_Strict):
+    """What staff read when the rules refuse an operation (admin API, CLI, console, replays)."""
+
+    clear_year_ended: str
+    clear_refused: str
+    remove_refused: str
+    child_unknown: str
+    child_ambiguous: str
+    child_not_cleared: str
+    unregistered_needs: str
+    child_holds_day: str
+    child_limit: str
+    child_expiry: str
+    child_age: str
+    no_seat: str
+
+
 class StaffRules(_Strict):
-    """What staff may ask for (admin API, staff CLI, replays)."""
+    """What staff may ask for (admin API, staff CLI, replays), and how refusals read."""
 
     max_days_ahead: int = Field(366, ge=1, le=731)  # latest date staff can set up or book
+    states: dict[str, str]  # a registration's state (domain/lifecycle.py) in staff's words
+    messages: StaffMessages
+
+    @field_validator("states")
+    @classmethod
+    def _every_state(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = [s for s in STATES if s not in v]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)}")
+        return v
 
 
 class Limits(_Strict):
@@ -95,11 +167,12 @@ class Limits(_Strict):
 
 
 class ReminderTimes(_Strict):
-    """When parents are reminded: `days_before` a childcare day or interview, at `time`."""
+    """When parents are reminded: `days_before` a childcare day or interview, at `time`;
+    always before the LINE cancel deadline (checked against every nursery's)."""
 
     enabled: bool = True
-    childcare: Deadline = Deadline(days_before=1, time=dt.time(18, 0))
-    interview: Deadline = Deadline(days_before=1, time=dt.time(18, 0))
+    childcare: Deadline = Deadline(days_before=1, time=dt.time(12, 0))
+    interview: Deadline = Deadline(days_before=1, time=dt.time(12, 0))
 
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
@@ -140,6 +213,8 @@ class Messages(_Strict):
     free_text_notice: str
     website: str
     session_expired: str
+    session_expired_interview: str  # the interview booking timed out: 面談予約の再開 goes on
+    free_text_phone: str  # one of the parent's nurseries, after free_text_notice
     stale_button: str
     text_too_long: str
     invalid_characters: str  # a typed answer with a control character, line break or bidi mark
@@ -149,6 +224,7 @@ class Messages(_Strict):
     shared_chat_notice: str  # in a group or room: use a one-to-one chat instead
     weekdays: str = Field(min_length=7, max_length=7)  # Monday first
     list_separator: str  # between items of a list in a sentence
+    ages: str  # the children a nursery takes (its config `ages`)
 
     reg_ask_nursery: str
     reg_ask_parent_name: str
@@ -164,8 +240,16 @@ class Messages(_Strict):
     reg_restart: str
     reg_done: str
     reg_duplicate: str
+    reg_known_resume: str  # the child is registered here already, its interview not booked
+    reg_known_booked: str
+    reg_known_cleared: str
+    reg_drop_answers: str  # a keyword typed during registration: drop what was answered?
+    reg_keep_answers: str
     invalid_empty: str
     invalid_name: str
+    invalid_name_length: str
+    invalid_address_length: str
+    invalid_kana_length: str
     invalid_postal_code: str
     invalid_address: str
     invalid_phone: str
@@ -196,10 +280,16 @@ class Messages(_Strict):
     bk_choose_start: str
     bk_choose_end: str
     bk_no_end: str
+    bk_too_short: str
+    bk_until_expiry: str  # the day list stops at the registration's expiry
+    bk_age_from: str  # the child is too young for days before {day}
+    bk_age_until: str  # the child is past the nursery's classes after {day}
+    bk_age_refused: str
     bk_summary: str
     bk_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
     bk_cancel_until: str
     bk_cancel_by_phone: str
+    bk_same_day: str
     bk_filled: str
     bk_stopped: str
     bk_change_not_possible: str
@@ -210,6 +300,8 @@ class Messages(_Strict):
     cx_interview_text: str
     cx_childcare_text: str
     cx_call_nursery: str
+    cx_phone_suffix: str  # after the nursery's name: a booking staff took by phone
+    cx_phone_booking: str  # cancelled by phone only
     cx_confirm: str
     cx_done: str
     cx_kept: str
@@ -290,7 +382,7 @@ class AppConfig(_Strict):
     keywords: dict[str, Literal[FLOWS]]  # type: ignore[valid-type]
     menu: list[str] = Field(min_length=1, max_length=13)
     booking: BookingRules = BookingRules()
-    staff: StaffRules = StaffRules()
+    staff: StaffRules
     limits: Limits = Limits()
     interview_documents: list[str]
     child_max_age_years: int = Field(7, ge=1, le=18)  # oldest birth date registration accepts
@@ -318,6 +410,15 @@ class AppConfig(_Strict):
         for item in self.rich_menu.items if self.rich_menu else []:
             if item.link is None and item.label not in self.keywords:
                 raise ValueError(f"rich_menu: '{item.label}' is not one of the keywords")
+        for kind in ("childcare", "interview"):
+            remind: Deadline = getattr(self.reminders, kind)
+            for n in self.nurseries:
+                cancel: Deadline = getattr(n.cancel_deadline, kind)
+                if self.reminders.enabled and not remind.before(cancel):
+                    raise ValueError(
+                        f"reminders.{kind}: comes after {n.id}'s LINE cancel deadline "
+                        f"(nurseries.{n.id}.cancel_deadline.{kind}); remind before it"
+                    )
         ids = [n.id for n in self.nurseries]
         names = [n.name for n in self.nurseries]
         if len(set(ids)) != len(ids) or len(set(names)) != len(names):

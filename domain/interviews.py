@@ -16,6 +16,8 @@ import structlog
 from domain import checks, labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, Invalid, NotFound
+from domain.lifecycle import Life
+from domain.registrations import Registrations
 from domain.replies import Text
 from domain.services import Services
 from domain.views import (
@@ -33,11 +35,6 @@ from storage.registrations import RegistrationDoc
 log = structlog.get_logger("domain.staff")
 
 MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
-
-
-def fiscal_year_end(day: dt.date) -> dt.date:
-    """31 March of the fiscal year (April to March) that `day` falls in."""
-    return dt.date(day.year if day.month <= 3 else day.year + 1, 3, 31)
 
 
 def same_name(a: str, b: str) -> bool:
@@ -64,11 +61,12 @@ class InterviewStaff:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.lifecycle = Registrations(services)
 
     def _when(self, at: dt.datetime) -> str:
         return lookup.minutes(self.s, at)
 
-    # -- interview slots ---------------------------------------------------------------------
+    # -- interview slots -----------------------------------------------------------------------
     async def add_interview_slot(
         self, nursery: str, at: dt.datetime | str, capacity: int | None = None
     ) -> SlotView:
@@ -123,10 +121,10 @@ class InterviewStaff:
         return await self.s.repos.registrations.at_nursery(nursery_id, **kw)
 
     async def _reg_json(self, regs: list[RegistrationDoc]) -> list[RegistrationView]:
-        held = await self.s.repos.interviews.held_by([r.id for r in regs])
+        states = self.s.config.staff.states
         out = []
-        for r in regs:
-            slot = held.get(r.id)
+        for life in await self.lifecycle.lives(regs):
+            r, slot = life.reg, life.slot
             out.append(
                 RegistrationView(
                     registration=r.id,
@@ -140,7 +138,12 @@ class InterviewStaff:
                     postal_code=r.postal_code,
                     address=r.address,
                     registered_at=self._when(r.created_at),
+                    state=life.state,
+                    state_label=states[life.state],
                     interview_at=self._when(slot.at) if slot else None,
+                    missed_interview=self._when(r.missed_interview)
+                    if r.missed_interview and life.state == "interview_lapsed"
+                    else None,
                     expiry=r.expiry,
                 )
             )
@@ -152,10 +155,12 @@ class InterviewStaff:
         return await self._reg_json(await self._regs(n.id))
 
     async def waiting_interviews(self, nursery: str) -> list[RegistrationView]:
-        """Registrations not yet cleared: booked interviews first (soonest first), then the rest."""
+        """Registrations not yet cleared: booked interviews first (soonest first), then those
+        whose interview day passed (面談日経過), then those yet to book one."""
         n = lookup.nursery(self.s, nursery)
         rows = await self._reg_json(await self._regs(n.id, cleared=False))
-        return sorted(rows, key=lambda r: (r.interview_at is None, r.interview_at or ""))
+        order = {"interview_booked": 0, "interview_lapsed": 1, "registered": 2}
+        return sorted(rows, key=lambda r: (order.get(r.state, 3), r.interview_at or ""))
 
     async def duplicates(self, nursery: str) -> list[DuplicateGroup]:
         """Children (same name, as a person reads it, and birth date) registered here more
@@ -176,53 +181,43 @@ class InterviewStaff:
                 )
         return out
 
-    # -- clearance ---------------------------------------------------------------------------
+    # -- clearance -----------------------------------------------------------------------------
     async def complete_interview(
         self, nursery: str, child: str, birth_date: str | None = None
     ) -> Clearance:
         """The interview took place: clear the registration and tell the parent.
 
-        The expiry is 31 March of the fiscal year of the interview date (the date of
-        the slot the registration holds, or today without one). A slot still ahead
-        is given back, since the interview it was for has been done. The clearance is
-        written first and `notified_at` last, so asking again after a crash half-way
-        finishes the job (same retry key: LINE drops a push it already took).
+        The expiry is 31 March of the fiscal year of the interview (the booked slot's, the
+        missed one's, or today without one); once that year has ended it is refused
+        (domain/registrations.py). The clearance is written first and `notified_at` last,
+        so asking again after a crash half-way finishes the job (same retry key: LINE
+        drops a push it already took).
         """
         n = lookup.nursery(self.s, nursery)
-        reg = await self._one_child(n, child, birth_date)
-        slots = self.s.repos.interviews
-        slot = (await slots.held_by([reg.id])).get(reg.id)
-        now = self.s.now()
-        if reg.cleared():  # an earlier run stopped before the parent was told: finish it
-            day = (
-                (slot.at if slot else reg.cleared_at or now).astimezone(self.s.config.zone()).date()
-            )
-        else:
-            day = slot.at.astimezone(self.s.config.zone()).date() if slot else now.date()
-            cleared = await self.s.repos.registrations.clear(reg.id, now, fiscal_year_end(day))
-            if cleared is None:
-                raise Conflict(f"{reg.child_name} has already been cleared at {n.name}")
-            reg = cleared
+        life = await self._one_child(n, child, birth_date)
+        if life.state == "cleared" and life.reg.notified_at is None:
+            reg = life.reg  # an earlier run stopped before the parent was told: finish it
+            await self.lifecycle.give_back_interview(life)
+        else:  # refused, saying why, from any other state (an expired one never told 利用可能)
+            reg = await self.lifecycle.clear(life)
         expiry = dt.date.fromisoformat(str(reg.expiry))
-        if slot is not None and slot.at > now:
-            await slots.release(slot.id, reg.id)
         text = self.s.msg.cleared_push.format(
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
         told = await notify(self.s, reg.user, text, f"cleared:{reg.user}:{reg.id}")
         if told.delivery != "failed":
-            await self.s.repos.registrations.mark_notified(reg.id, now)
+            await self.s.repos.registrations.mark_notified(reg.id, self.s.now())
         log.info("interview_completed", nursery=n.id, registration=reg.id, notified=told.notified)
         return Clearance(
             registration=reg.id,
             child=reg.child_name,
             nursery=n.name,
-            interview_date=day.isoformat(),
+            interview_date=str(reg.interview_date),
             expiry=expiry.isoformat(),
             **told.model_dump(),
         )
 
-    async def _one_child(self, n: Nursery, child: str, birth_date: str | None) -> RegistrationDoc:
+    async def _one_child(self, n: Nursery, child: str, birth_date: str | None) -> Life:
         """The one registration at `n` not yet cleared for this child name (and birth date).
 
         `child` may also be a registration id, for two same-named children born the same day.
@@ -246,4 +241,4 @@ class InterviewStaff:
                 f"{len(waiting)} children named {child} wait at {n.name} ({which}): "
                 "give the birth date or the registration"
             )
-        return waiting[0]
+        return (await self.lifecycle.lives(waiting[:1]))[0]

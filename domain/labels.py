@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
+import phonenumbers
+
 if TYPE_CHECKING:
     from domain.config import Messages, Nursery
 
@@ -22,6 +24,12 @@ def day(d: dt.date, weekdays: str) -> str:
 def hour(h: int) -> str:
     """`9:00`: a whole hour."""
     return f"{h}:00"
+
+
+def parse_hour(text: str) -> int | None:
+    """A whole hour as typed: `12:00`, `12時`, `12` (already folded to half-width)."""
+    value = text.strip().removesuffix(":00").removesuffix("時")
+    return int(value) if value.isdigit() and int(value) <= 24 else None
 
 
 def moment(at: dt.datetime, weekdays: str) -> str:
@@ -40,3 +48,20 @@ def how_to_cancel(m: Messages, nursery: Nursery, deadline: dt.datetime, now: dt.
     if now > deadline:
         return m.bk_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
     return m.bk_cancel_until.format(deadline=moment(deadline, m.weekdays))
+
+
+def national(digits: str) -> str | None:
+    """`0312345678` as people write it, `03-1234-5678` (libphonenumber's national format);
+    None if it cannot lay it out."""
+    try:
+        text = phonenumbers.format_number(
+            phonenumbers.parse(digits, "JP"), phonenumbers.PhoneNumberFormat.NATIONAL
+        )
+    except phonenumbers.NumberParseException:
+        return None
+    return text if text.startswith("0") and "-" in text else None
+
+
+def phone(digits: str | None) -> str:
+    """A phone number for people to read: laid out, or its digits as stored."""
+    return (national(digits) or digits) if digits else ""

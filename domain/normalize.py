@@ -22,6 +22,10 @@ _DATE_PATTERNS = (
 )
 _ERA_DATE = re.compile(r"^(令和|平成|昭和|[rhs])(\d{1,2}|元)[年./-](\d{1,2})[月./-](\d{1,2})日?$")
 _NAME_EXTRA = set(" ・ー々〆ヶ'.-")
+# The longest answers kept (characters, once folded): the dialog says so when one is longer.
+NAME_MAX = 50
+KANA_MAX = 50
+ADDRESS_MAX = 120
 # Marks that reorder how text is shown (embeddings, overrides, isolates, LRM/RLM/ALM): a
 # stored answer could then read differently from what it is. No Japanese text needs them.
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
@@ -40,6 +44,11 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).split())
 
 
+def too_long(text: str, limit: int) -> bool:
+    """Whether `text`, folded as the answer would be, is longer than `limit` characters."""
+    return len(fold(text)) > limit
+
+
 def _digits(text: str) -> str | None:
     """The digits of `text` once spaces and dashes are dropped; None if anything else remains."""
     folded = fold(text)
@@ -51,7 +60,7 @@ def name(text: str) -> str | None:
     """A person's name: letters (kanji, kana, Latin) and spaces, beginning with a letter;
     no digits or symbols."""
     value = fold(text)
-    if not value or len(value) > 50 or unicodedata.category(value[0])[0] != "L":
+    if not value or len(value) > NAME_MAX or unicodedata.category(value[0])[0] != "L":
         return None
     for c in value:
         if c in _NAME_EXTRA:
@@ -92,7 +101,7 @@ def kana(text: str) -> str | None:
             c = chr(ord(c) + 0x60)
         out.append(c)
     result = "".join(out)
-    if not result or len(result) > 50:
+    if not result or len(result) > KANA_MAX:
         return None
     if all("ァ" <= c <= "ヺ" or c in " ・ーヽヾ" for c in result):
         return result
@@ -104,7 +113,7 @@ def address(text: str) -> str | None:
     if unsafe(text):
         return None
     value = fold(text)
-    if len(value) < 4 or len(value) > 120:
+    if len(value) < 4 or len(value) > ADDRESS_MAX:
         return None
     if not any(unicodedata.category(c)[0] == "L" for c in value):
         return None

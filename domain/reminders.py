@@ -1,4 +1,6 @@
-"""Reminders pushed to parents the evening before a childcare day or an interview.
+"""Reminders pushed to parents before a childcare day or an interview, while it can still
+be cancelled on LINE: the reminder says until when (config.yaml refuses a reminder time
+after any nursery's cancel deadline).
 
 Each background pass (bot/maintenance.py) looks for bookings and interviews whose
 reminder moment (config `reminders`: `days_before` the day at `time`) has come and
@@ -19,7 +21,7 @@ from collections.abc import Awaitable, Callable
 import structlog
 
 from domain import labels
-from domain.config import Deadline
+from domain.config import Deadline, Nursery
 from domain.replies import Text
 from domain.services import Services
 from storage.bookings import HELD, BookingDoc
@@ -57,7 +59,7 @@ class Reminders:
                 log.info("reminders", result=result, count=n)
         return outcomes
 
-    # -- childcare days ----------------------------------------------------------------------
+    # -- childcare days ------------------------------------------------------------------------
     async def _childcare(self, outcomes: Counter[str]) -> None:
         rule, zone, now = self.s.config.reminders.childcare, self.s.config.zone(), self.s.now()
         bookings = await self.s.repos.bookings.held_on(self._due_days(rule))
@@ -77,7 +79,7 @@ class Reminders:
                 outcomes[result] += 1
 
     def _childcare_text(self, b: BookingDoc) -> str:
-        m, n = self.s.msg, self.s.config.nursery(b.nursery)
+        m, n, zone = self.s.msg, self.s.config.nursery(b.nursery), self.s.config.zone()
         return m.reminder_childcare.format(
             child_name=b.child_name,
             nursery=n.name,
@@ -85,8 +87,12 @@ class Reminders:
             start=labels.hour(b.start),
             end=labels.hour(b.end),
             bring=m.list_separator.join(n.bring or [self.s.config.childcare_form]),
+            cancel=self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
             phone=n.phone,
         )
+
+    def _cancel(self, n: Nursery, deadline: dt.datetime) -> str:
+        return labels.how_to_cancel(self.s.msg, n, deadline, self.s.now())
 
     def _booked(self, b: BookingDoc) -> Callable[[], Awaitable[bool]]:
         async def still() -> bool:
@@ -95,9 +101,13 @@ class Reminders:
 
         return still
 
-    # -- interviews --------------------------------------------------------------------------
+    # -- interviews ----------------------------------------------------------------------------
     async def _interviews(self, outcomes: Counter[str]) -> None:
         rule, zone, now = self.s.config.reminders.interview, self.s.config.zone(), self.s.now()
+
+        def slot_day(slot: SlotDoc) -> dt.date:
+            return slot.at.astimezone(zone).date()
+
         days = self._due_days(rule)
         if not days:
             return
@@ -119,9 +129,10 @@ class Reminders:
                 nursery=n.name,
                 when=labels.moment(slot.at.astimezone(zone), m.weekdays),
                 documents=m.list_separator.join(self.s.config.interview_documents),
+                cancel=self._cancel(n, n.cancel_deadline.interview.moment(slot_day(slot), zone)),
                 phone=n.phone,
             )
-            day = slot.at.astimezone(zone).date()
+            day = slot_day(slot)
             result = await self._send(
                 key, "interview", reg.user, n.id, text, self._holds(slot, rid), day
             )
@@ -134,7 +145,7 @@ class Reminders:
 
         return still
 
-    # -- one reminder ------------------------------------------------------------------------
+    # -- one reminder --------------------------------------------------------------------------
     async def _send(
         self,
         key: str,

@@ -47,7 +47,10 @@ class RegistrationView(BaseModel):
     postal_code: str
     address: str
     registered_at: str
+    state: str  # domain/lifecycle.py
+    state_label: str  # the state in staff's words (config staff.states)
     interview_at: str | None
+    missed_interview: str | None = None  # 面談日経過: the interview that passed uncleared
     expiry: str | None
 
 

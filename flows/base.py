@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal, TypeVar, cast
 
 from transitions.extensions.asyncio import AsyncMachine
 
+from domain import normalize
 from domain.replies import Button, Outbox, Reply
 from domain.services import Services
 
@@ -70,10 +71,15 @@ class Run:
         self.data["_offer"] = {b.label: v for b, v in zip(buttons, values, strict=True)}
 
     def chosen(self, inp: Input) -> str | None:
-        """The value of a shown choice the user tapped or typed, or None."""
+        """The value of a shown choice the user tapped or typed, or None. Typed text matches a
+        label as a person would read it: full-width digits and letters as half-width."""
         offer: dict[str, str] = self.data.get("_offer", {})
         if inp.kind == "text":
-            return offer.get(inp.text.strip())
+            text = inp.text.strip()
+            if text in offer:
+                return offer[text]
+            folded = {normalize.fold(label): value for label, value in offer.items()}
+            return folded.get(normalize.fold(text))
         if inp.kind == "postback":
             return inp.data if inp.data in offer.values() else None
         return None
@@ -137,6 +143,8 @@ class Flow:
     # States whose answer takes noticeably long (the calendar, a confirmation): the LINE side
     # starts its loading animation before handling an input in one of them.
     slow: ClassVar[frozenset[str]] = frozenset()
+    # The session timed out in this flow and `面談予約の再開` picks it up (the timeout says so).
+    resume_after_timeout: ClassVar[bool] = False
 
     def __init__(self, services: Services) -> None:
         self.s = services
@@ -181,6 +189,15 @@ class Flow:
             if run.state.startswith(HANDOVER):
                 run.next_flow = (run.state.removeprefix(HANDOVER), dict(ev.kwargs))
         await self.prompt(run)
+
+    def leave_question(self, run: Run, keyword: str) -> str | None:
+        """What to ask before a menu keyword leaves this flow (dropping its answers); None
+        leaves at once."""
+        return None
+
+    def leave_declined(self) -> str:
+        """Said when the user chose to stay, before the question they were on is asked again."""
+        return ""
 
     def handler(self, state: str) -> Callable[[Run, Input], Awaitable[None]] | None:
         """What handles a message in `state`: `on_<state>` unless a flow says otherwise."""

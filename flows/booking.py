@@ -1,8 +1,10 @@
 """Childcare booking (予約をする): child, day, start and end hour, questions, summary, 確定.
 
-Availability is read afresh at every step; only `確定` takes anything, through
-the ledger, under a booking id fixed when the summary is first shown, so a
-double tap or a retried event books once.
+The rules (who may book which day, how many, from what age) are the domain's
+(domain/childcare.py); this dialog asks, re-asks with the reason, and words the
+outcome. Availability is read afresh at every step; only `確定` takes anything,
+under a booking id fixed when the summary is first shown, so a double tap or a
+retried event books once.
 """
 
 from __future__ import annotations
@@ -10,16 +12,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from domain import labels
-from domain.calendar import Calendar, Free, end_hours, start_hours
+from domain import labels, normalize
+from domain.calendar import Free, end_hours, start_hours
+from domain.childcare import Childcare, DayList, Outcome, Request
 from domain.config import Nursery
-from domain.ledger import Ledger, Outcome
+from domain.lifecycle import Life
 from domain.replies import Sticker, choices
 from domain.services import Services
 from flows.base import END, START, Flow, Input, Run
-from storage.allowances import child_key
-from storage.bookings import BookingDoc
-from storage.registrations import RegistrationDoc
 
 
 class BookingFlow(Flow):
@@ -59,8 +59,7 @@ class BookingFlow(Flow):
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
-        self.calendar = Calendar(services)
-        self.ledger = Ledger(services)
+        self.childcare = Childcare(services)
 
     # -- helpers ---------------------------------------------------------------------------
     def nursery(self, run: Run) -> Nursery:
@@ -75,56 +74,65 @@ class BookingFlow(Flow):
     def _day_label(self, run: Run) -> str:
         return labels.day(self._day(run), self.s.msg.weekdays)
 
-    async def _held_dates(self, run: Run, key: str) -> set[str]:
-        allowance = await run.memo(f"allowance:{key}", lambda: self.s.repos.allowances.get(key))
-        return {h.date for h in allowance.future(self.s.today())}
+    async def _life(self, run: Run) -> Life | None:
+        """The chosen registration, read once per message."""
+        reg = run.data["registration"]
+        return await run.memo("life", lambda: self.childcare.registration(run.user_id, reg))
+
+    async def _held_dates(self, run: Run, life: Life) -> set[str]:
+        return await run.memo("held", lambda: self.childcare.held_dates(life))
 
     async def _free(self, run: Run, day: dt.date) -> Free:
         """The day's free seats by hour, read once per message (the answer's check and the
         next question show the same figures; the ledger decides at booking)."""
         nursery = self.nursery(run)
-        return await run.memo(
-            f"free:{nursery.id}:{day}", lambda: self.calendar.day_free(nursery, day)
+        return await run.memo(f"free:{nursery.id}:{day}", lambda: self.childcare.free(nursery, day))
+
+    def _ages(self, n: Nursery) -> str:
+        return self.s.msg.ages.format(
+            months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
         )
 
     # -- child -----------------------------------------------------------------------------
     async def prompt_child(self, run: Run) -> None:
-        m, today = self.s.msg, self.s.today()
-        await self.ledger.repair_due()
-        regs = [r for r in await self.s.repos.registrations.for_user(run.user_id) if r.cleared()]
-        for r in regs:
-            if r.expired(today):
-                run.out.say(
-                    m.bk_expired.format(
-                        child_name=r.child_name,
-                        nursery=self.s.config.nursery(r.nursery).name,
-                        expiry=labels.ymd(dt.date.fromisoformat(r.expiry or "")),
-                    )
+        m = self.s.msg
+        bookable, expired = await self.childcare.children(run.user_id)
+        for life in expired:
+            run.out.say(
+                m.bk_expired.format(
+                    child_name=life.reg.child_name,
+                    nursery=self.s.config.nursery(life.reg.nursery).name,
+                    expiry=labels.ymd(life.expiry() or self.s.today()),
                 )
-        bookable = [r for r in regs if r.bookable(today)]
+            )
         if not bookable:
-            if not regs:
+            if not expired:
                 run.out.say(m.bk_no_cleared)
             await run.fire("nothing_bookable")
             return
         buttons = choices(
-            *(f"{r.child_name}/{self.s.config.nursery(r.nursery).name}" for r in bookable)
+            *(
+                f"{life.reg.child_name}/{self.s.config.nursery(life.reg.nursery).name}"
+                for life in bookable
+            )
         )
         run.out.say(m.bk_choose_child, *buttons)
-        run.offer(buttons, [r.id for r in bookable])
+        run.offer(buttons, [life.reg.id for life in bookable])
 
     async def on_child(self, run: Run, inp: Input) -> None:
         reg_id = run.chosen(inp)
-        reg = await self.s.repos.registrations.get(reg_id) if reg_id else None
-        if reg is None or reg.user != run.user_id or not reg.bookable(self.s.today()):
+        life = await self.childcare.child(run.user_id, reg_id) if reg_id else None
+        if life is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return
-        key = child_key(run.user_id, reg.child_name, reg.birth_date)
-        run.data.update(registration=reg.id, nursery=reg.nursery, child=key)
-        run.data["child_name"] = reg.child_name
+        run.extra["life"] = life
+        run.data.update(registration=life.reg.id, nursery=life.reg.nursery)
+        run.data["child_name"] = life.reg.child_name
         limit = self.s.config.booking.max_days_per_child
-        if len(await self._held_dates(run, key)) >= limit:
-            run.out.say(self.s.msg.bk_limit_reached.format(child_name=reg.child_name, max=limit))
+        if len(await self._held_dates(run, life)) >= limit:
+            run.out.say(
+                self.s.msg.bk_limit_reached.format(child_name=life.reg.child_name, max=limit)
+            )
             await run.fire("limit")
             return
         await run.fire("pick_child")
@@ -132,8 +140,15 @@ class BookingFlow(Flow):
     # -- day -------------------------------------------------------------------------------
     async def prompt_day(self, run: Run) -> None:
         m, nursery = self.s.msg, self.nursery(run)
-        days = await self.calendar.days(nursery, await self._held_dates(run, run.data["child"]))
-        if not days:
+        life = await self._life(run)
+        listed = (
+            await self.childcare.days(life, await self._held_dates(run, life))
+            if life is not None
+            else DayList([])
+        )
+        for note in self._notes(run, listed):
+            run.out.say(note)
+        if not listed.days:
             run.out.say(
                 m.bk_no_days.format(
                     nursery=nursery.name, horizon=self.s.config.booking.horizon_days
@@ -141,6 +156,7 @@ class BookingFlow(Flow):
             )
             await run.fire("no_days")
             return
+        days = listed.days
         buttons = choices(
             *(m.bk_day_label.format(day=labels.day(d, m.weekdays), seats=n) for d, n in days)
         )
@@ -149,12 +165,30 @@ class BookingFlow(Flow):
         )
         run.offer(buttons, [d.isoformat() for d, _ in days])
 
+    def _notes(self, run: Run, listed: DayList) -> list[str]:
+        """Why the day list stops short: the registration's expiry, the child's age."""
+        m, n, child = self.s.msg, self.nursery(run), run.data["child_name"]
+        notes = []
+        if listed.age_from is not None:
+            day = labels.day(listed.age_from, m.weekdays)
+            notes.append(
+                m.bk_age_from.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n))
+            )
+        if listed.expiry is not None:
+            notes.append(m.bk_until_expiry.format(expiry=labels.ymd(listed.expiry)))
+        if listed.age_until is not None:
+            day = labels.day(listed.age_until, m.weekdays)
+            notes.append(
+                m.bk_age_until.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n))
+            )
+        return notes
+
     async def on_day(self, run: Run, inp: Input) -> None:
         date = run.chosen(inp)
         if date is None and inp.kind == "text":  # the day typed without its seats, `4/24(水)`
             offered = run.data.get("_offer", {}).values()
             by_day = {labels.day(dt.date.fromisoformat(v), self.s.msg.weekdays): v for v in offered}
-            date = by_day.get(inp.text.strip())
+            date = by_day.get(normalize.fold(inp.text))
         if date is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return
@@ -194,12 +228,23 @@ class BookingFlow(Flow):
         run.offer(buttons, [str(h) for h in ends])
 
     async def on_end_hour(self, run: Run, inp: Input) -> None:
-        end = await run.choice(inp)
+        end = run.chosen(inp)
         if end is None:
+            await run.reask(self._why_not_end(run, inp))
             return
         run.data["end"] = int(end)
         run.data["answers"] = {}
         await run.fire("pick_end")
+
+    def _why_not_end(self, run: Run, inp: Input) -> str:
+        """An end hour typed too soon after the start cites the minimum; else the buttons."""
+        min_hours, start = self.s.config.booking.min_hours, run.data["start"]
+        typed = labels.parse_hour(normalize.fold(inp.text)) if inp.kind == "text" else None
+        if typed is not None and start < typed < start + min_hours:
+            return self.s.msg.bk_too_short.format(
+                min=min_hours, start=labels.hour(start), earliest=labels.hour(start + min_hours)
+            )
+        return self.s.msg.choose_from_buttons
 
     # -- the nursery's questions -----------------------------------------------------------
     async def prompt_question(self, run: Run) -> None:
@@ -248,51 +293,53 @@ class BookingFlow(Flow):
             run.out.say(m.bk_stopped)
             await run.fire("stop")
             return
-        reg = await self.s.repos.registrations.get(run.data["registration"])
-        if reg is None or not reg.bookable(self.s.today()):
-            run.out.say(m.bk_no_cleared)
-            await run.fire("stop")
+        life = await self._life(run)
+        outcome: Outcome = "not_cleared"
+        if life is not None:
+            outcome = await self.childcare.book(
+                Request(
+                    booking_id=run.data["booking_id"],
+                    nursery=self.nursery(run),
+                    date=self._day(run),
+                    start=run.data["start"],
+                    end=run.data["end"],
+                    life=life,
+                    answers=run.data["answers"],
+                )
+            )
+        if outcome == "booked":
+            self._say_booked(run)
+            await run.fire("confirm")
             return
-        starts = dt.datetime.combine(
-            self._day(run), dt.time(run.data["start"]), self.s.config.zone()
+        run.out.say(self._refusal(run, outcome, life))
+        await run.fire(
+            {"filled": "filled", "started": "filled", "limit": "limit"}.get(outcome, "stop")
         )
-        if starts <= self.s.now():  # the band began while the parent was on the summary
-            outcome: Outcome = "filled"
-        else:
-            outcome = await self.ledger.book(self._intent(run, reg))
-        if outcome == "filled":
-            run.out.say(m.bk_filled)
-            await run.fire("filled")
-            return
+
+    def _refusal(self, run: Run, outcome: Outcome, life: Life | None) -> str:
+        m, n, child = self.s.msg, self.nursery(run), run.data["child_name"]
         if outcome == "limit":
             limit = self.s.config.booking.max_days_per_child
-            run.out.say(m.bk_limit_reached.format(child_name=reg.child_name, max=limit))
-            await run.fire("limit")
-            return
+            return m.bk_limit_reached.format(child_name=child, max=limit)
+        if outcome == "same_day":
+            return m.bk_same_day.format(child_name=child, day=self._day_label(run))
+        if outcome == "expired" and life is not None:
+            expiry = labels.ymd(life.expiry() or self._day(run))
+            return m.bk_expired.format(child_name=child, nursery=n.name, expiry=expiry)
+        if outcome == "age":
+            return m.bk_age_refused.format(
+                child_name=child, day=self._day_label(run), nursery=n.name, ages=self._ages(n)
+            )
+        if outcome == "not_cleared":
+            return m.bk_no_cleared
+        return m.bk_filled
+
+    def _say_booked(self, run: Run) -> None:
+        m, nursery = self.s.msg, self.nursery(run)
         sticker = self.s.config.completion_sticker
         run.out.add(Sticker(sticker.package_id, sticker.sticker_id))
-        cancel = self._how_to_cancel(run)
+        deadline = self.childcare.deadline(nursery, self._day(run))
+        cancel = labels.how_to_cancel(m, nursery, deadline, self.s.now())
         run.out.say(
             m.bk_done.format(form=self.s.config.childcare_form, cancel=cancel, **self._band(run))
-        )
-        await run.fire("confirm")
-
-    def _how_to_cancel(self, run: Run) -> str:
-        nursery = self.nursery(run)
-        deadline = nursery.cancel_deadline.childcare.moment(self._day(run), self.s.config.zone())
-        return labels.how_to_cancel(self.s.msg, nursery, deadline, self.s.now())
-
-    def _intent(self, run: Run, reg: RegistrationDoc) -> BookingDoc:
-        return BookingDoc(
-            id=run.data["booking_id"],
-            nursery=reg.nursery,
-            date=run.data["date"],
-            start=run.data["start"],
-            end=run.data["end"],
-            user=run.user_id,
-            registration=reg.id,
-            child_name=reg.child_name,
-            child=run.data["child"],
-            answers=run.data["answers"],
-            created_at=self.s.now(),
         )

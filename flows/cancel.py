@@ -2,35 +2,21 @@
 
 Each booking is a bubble; before its deadline it carries a `キャンセル`
 postback naming it. Only postbacks shown to this user are accepted (a forged
-one is refused), and the booking is checked again against the user and the
-deadline when `はい` is tapped. Also `ChangeFlow`: a request to change a
+one is refused), and the domain checks the booking again against the user and
+the deadline when `はい` is tapped. A booking the nursery took by phone is shown
+as such, with its number to call. Also `ChangeFlow`: a request to change a
 booking gets the manual's answer, then the same list.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from domain import labels
-from domain.ledger import Ledger
+from domain.holdings import Holding, Holdings
 from domain.replies import Button, Carousel, Column, choices
 from domain.services import Services
 from flows.base import END, START, Flow, Input, Run
-from storage.bookings import BookingDoc
-
-
-@dataclass
-class Item:
-    """One held booking as the list shows it."""
-
-    at: dt.datetime  # when it starts, for the order
-    title: str
-    text: str
-    key: str  # postback data: "i|<slot id>|<registration id>" or "b|<booking id>"
-    deadline: dt.datetime
-    phone: str
 
 
 class CancelFlow(Flow):
@@ -46,72 +32,45 @@ class CancelFlow(Flow):
 
     def __init__(self, services: Services) -> None:
         super().__init__(services)
-        self.ledger = Ledger(services)
+        self.holdings = Holdings(services)
 
-    async def items(self, user: str) -> list[Item]:
-        """The user's held interview and childcare bookings, soonest first."""
-        s, m = self.s, self.s.msg
-        zone, now = s.config.zone(), s.now()
-        regs = await s.repos.registrations.for_user(user)
-        waiting = {r.id: r for r in regs if not r.cleared()}
-        out: list[Item] = []
-        for reg_id, slot in (await s.repos.interviews.held_by(list(waiting))).items():
-            if slot.at <= now:
-                continue
-            nursery = s.config.nursery(slot.nursery)
-            at = slot.at.astimezone(zone)
-            out.append(
-                Item(
-                    at=at,
-                    title=nursery.name + m.cx_interview_suffix,
-                    text=m.cx_interview_text.format(
-                        child_name=waiting[reg_id].child_name, when=labels.moment(at, m.weekdays)
-                    ),
-                    key=f"i|{slot.id}|{reg_id}",
-                    deadline=nursery.cancel_deadline.interview.moment(at.date(), zone),
-                    phone=nursery.phone,
-                )
-            )
-        out += [self._childcare(b) for b in await s.repos.bookings.of_user(user, s.today())]
-        return sorted(out, key=lambda i: i.at)
+    def _title(self, h: Holding) -> str:
+        m = self.s.msg
+        if h.kind == "interview":
+            return h.nursery.name + m.cx_interview_suffix
+        return h.nursery.name + (m.cx_phone_suffix if h.by_phone else "")
 
-    def _childcare(self, b: BookingDoc) -> Item:
-        s, m = self.s, self.s.msg
-        zone = s.config.zone()
-        nursery = s.config.nursery(b.nursery)
-        return Item(
-            at=dt.datetime.combine(b.day(), dt.time(b.start), zone),
-            title=nursery.name,
-            text=m.cx_childcare_text.format(
-                child_name=b.child_name,
-                day=labels.day(b.day(), m.weekdays),
-                start=labels.hour(b.start),
-                end=labels.hour(b.end),
-            ),
-            key=f"b|{b.id}",
-            deadline=self._deadline(b),
-            phone=nursery.phone,
+    def _text(self, h: Holding) -> str:
+        m = self.s.msg
+        if h.kind == "interview":
+            when = labels.moment(h.at, m.weekdays)
+            return m.cx_interview_text.format(child_name=h.child_name, when=when)
+        return m.cx_childcare_text.format(
+            child_name=h.child_name,
+            day=labels.day(h.at.date(), m.weekdays),
+            start=labels.hour(h.at.hour),
+            end=labels.hour(h.end or h.at.hour),
         )
 
     # -- the list --------------------------------------------------------------------------
     async def prompt_list(self, run: Run) -> None:
         m, now = self.s.msg, self.s.now()
-        await self.ledger.repair_due()
-        items = await self.items(run.user_id)
-        if not items:
+        held = await self.holdings.of_user(run.user_id)
+        if not held:
             run.out.say(m.cx_none)
             await run.fire("nothing_held")
             return
         columns = []
         shown: dict[str, str] = {}
-        for item in items:
-            if now <= item.deadline:
-                button = Button(m.label_cancel, "postback", item.key)
-                columns.append(Column(item.title, item.text, (button,)))
-                shown[item.key] = f"{item.title}\n{item.text}"
+        for h in held:
+            title, text = self._title(h), self._text(h)
+            if h.cancellable(now):
+                button = Button(m.label_cancel, "postback", h.key)
+                columns.append(Column(title, text, (button,)))
+                shown[h.key] = f"{title}\n{text}"
             else:
-                call = m.cx_call_nursery.format(phone=item.phone)
-                columns.append(Column(item.title, f"{item.text}\n{call}"))
+                why = m.cx_phone_booking if h.by_phone else m.cx_call_nursery
+                columns.append(Column(title, f"{text}\n{why.format(phone=h.nursery.phone)}"))
         run.out.say(m.cx_list_intro)
         run.out.add(Carousel(m.cx_list_intro, tuple(columns)))
         run.data["shown"] = shown
@@ -146,33 +105,11 @@ class CancelFlow(Flow):
             return
         if answer == "no":
             run.out.say(m.cx_kept)
-        elif await self._cancel(run.user_id, run.data["chosen"]):
+        elif await self.holdings.cancel(run.user_id, run.data["chosen"]):
             run.out.say(m.cx_done)
         else:
             run.out.say(m.cx_already_gone)
         await run.fire("done")
-
-    async def _cancel(self, user: str, key: str) -> bool:
-        """Cancel the booking `key` names if it is still this user's and before its deadline."""
-        kind, _, rest = key.partition("|")
-        if kind == "i":
-            item = next((i for i in await self.items(user) if i.key == key), None)
-            if item is None or self.s.now() > item.deadline:
-                return False
-            slot_id, _, reg_id = rest.rpartition("|")
-            return await self.s.repos.interviews.release(slot_id, reg_id)
-        # A childcare booking is read by its id alone: the list is not read again.
-        booking = await self.s.repos.bookings.get(rest)
-        if booking is None or not booking.held_for(user, self.s.today()):
-            return False
-        if self.s.now() > self._deadline(booking):
-            return False
-        return await self.ledger.cancel(booking, "parent")
-
-    def _deadline(self, b: BookingDoc) -> dt.datetime:
-        """The last moment a childcare booking can be cancelled over LINE."""
-        deadline = self.s.config.nursery(b.nursery).cancel_deadline.childcare
-        return deadline.moment(b.day(), self.s.config.zone())
 
 
 class ChangeFlow(Flow):

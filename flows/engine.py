@@ -1,9 +1,12 @@
 """The dialog engine: routes one user input to the right flow and keeps the session.
 
 Order of precedence for a message: follow/unfollow; a menu keyword (interrupts
-any flow at any state); the flow in progress; otherwise the free-text notice
-and the menu. The session is written compare-and-set: if another process
-wrote it meanwhile, the input is handled again on the fresh state.
+any flow at any state; a flow holding answers worth keeping asks first, and the
+website link leaves the flow where it was); the flow in progress; otherwise the
+free-text notice, with the phone numbers of the user's nurseries, and the menu.
+The session (the dialog's own state, in the store the engine is given, as
+aiogram's FSM storage) is written compare-and-set: if another process wrote it
+meanwhile, the input is handled again on the fresh state.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 
 from domain import normalize
+from domain.parents import Parents
 from domain.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
 from domain.services import Services
 from flows.base import START, Flow, Input, Run
@@ -24,6 +28,7 @@ from storage.sessions import SessionDoc
 log = structlog.get_logger("flows.engine")
 
 MAX_CAS_ATTEMPTS = 5
+LEAVING = "_leaving"  # session data: the keyword waiting for はい/いいえ before it drops answers
 
 Slow = Callable[[], Awaitable[None]]
 
@@ -41,9 +46,18 @@ class Outcome:
     replayed: bool = False  # True when this event had been handled before
 
 
+class SessionStore(Protocol):
+    """Where sessions live (storage/sessions.py): read, and saved compare-and-set."""
+
+    async def get(self, user_id: str) -> SessionDoc: ...
+    async def save(self, doc: SessionDoc) -> bool: ...
+
+
 class Dialog:
-    def __init__(self, services: Services, flows: list[type[Flow]]) -> None:
+    def __init__(self, services: Services, flows: list[type[Flow]], sessions: SessionStore) -> None:
         self.s = services
+        self.sessions = sessions
+        self.parents = Parents(services)
         self.flows: dict[str, Flow] = {}
         for cls in flows:
             self.flows[cls.name] = cls(services)
@@ -62,7 +76,7 @@ class Dialog:
         caller can show that an answer is coming."""
         slow = _once(on_slow)
         for _ in range(MAX_CAS_ATTEMPTS):
-            session = await self.s.repos.sessions.get(user_id)
+            session = await self.sessions.get(user_id)
             if event_id and session.last_event == event_id:
                 return Outcome(
                     [reply_from_dict(r) for r in session.last_replies],
@@ -75,33 +89,30 @@ class Dialog:
             session.last_event = event_id
             session.last_replies = [reply_to_dict(r) for r in out.replies]
             session.updated_at = self.s.now()
-            if await self.s.repos.sessions.save(session):
+            if await self.sessions.save(session):
                 return Outcome(out.replies, out.pushes, session.flow, session.state)
             log.info("session_conflict_retry", flow=session.flow)
         raise SessionConflict("session changed too often while handling an event")
 
     # -- routing ---------------------------------------------------------------------------
     async def _route(self, session: SessionDoc, inp: Input, out: Outbox, slow: Slow) -> None:
-        s, m = self.s, self.s.msg
-        if inp.kind == "follow":
-            await s.repos.users.set_following(session.user_id, True, s.now())
+        m = self.s.msg
+        if inp.kind in ("follow", "unfollow"):
+            await self.parents.follow(session.user_id, inp.kind == "follow")
             _clear(session)
-            out.say(m.greeting)
-            self.menu(out)
-            return
-        if inp.kind == "unfollow":
-            await s.repos.users.set_following(session.user_id, False, s.now())
-            _clear(session)
+            if inp.kind == "follow":
+                out.say(m.greeting)
+                self.menu(out)
             return
         expired = session.active() and self._expired(session)
+        timed_out = self.flows.get(session.flow or "") if expired else None
         if expired:
             log.info("session_expired", flow=session.flow, state=session.state)
             _clear(session)
         if inp.kind == "text":
-            keyword = s.config.keywords.get(inp.text.strip())
+            keyword = self.s.config.keywords.get(inp.text.strip())
             if keyword is not None:
-                _clear(session)
-                await self.start(session, keyword, out)
+                await self._keyword(session, inp.text.strip(), keyword, out)
                 return
         if session.active():
             refusal = self._refusal(inp)
@@ -110,17 +121,64 @@ class Dialog:
                 flow = self.flows[session.flow]  # type: ignore[index]
                 await flow.prompt(self._run(session, flow, out))
                 return
+            if LEAVING in session.data:
+                await self._leaving(session, inp, out)
+                return
             await self._continue(session, inp, out, slow)
             return
-        if expired:
-            out.say(m.session_expired)
+        if timed_out is not None:
+            resume = getattr(timed_out, "resume_after_timeout", False)
+            out.say(m.session_expired_interview if resume else m.session_expired)
         elif inp.kind == "postback":
             out.say(m.stale_button)
         elif inp.kind == "other":
             out.say(m.unsupported_message)
         else:
             out.say(m.free_text_notice)
+            for n in await self.parents.nurseries(session.user_id):
+                out.say(m.free_text_phone.format(nursery=n.name, phone=n.phone))
         self.menu(out)
+
+    async def _keyword(self, session: SessionDoc, text: str, name: str, out: Outbox) -> None:
+        """A menu keyword: start its flow, unless the flow in progress asks first whether to
+        drop its answers; the website link leaves the flow in progress as it was."""
+        flow = self.flows.get(session.flow or "") if session.active() else None
+        if name == "website":
+            self.website(out)
+            if flow is not None:
+                session.data.pop(LEAVING, None)
+                await flow.prompt(self._run(session, flow, out))
+            return
+        if flow is not None:
+            run = self._run(session, flow, out)
+            question = flow.leave_question(run, text)
+            if question is not None:
+                session.data = {**session.data, LEAVING: text}
+                m = self.s.msg
+                out.say(question, Button(m.label_yes), Button(m.label_no))
+                return
+        _clear(session)
+        await self.start(session, name, out)
+
+    async def _leaving(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
+        """はい drops the answers and starts the keyword's flow; いいえ goes back to the
+        question the user was on; anything else asks again."""
+        m, flow = self.s.msg, self.flows[session.flow]  # type: ignore[index]
+        answer = normalize.fold(inp.text) if inp.kind == "text" else ""
+        keyword = session.data[LEAVING]
+        if answer == m.label_yes:
+            _clear(session)
+            await self.start(session, self.s.config.keywords[keyword], out)
+            return
+        if answer == m.label_no:
+            session.data = {k: v for k, v in session.data.items() if k != LEAVING}
+            out.say(flow.leave_declined())
+            await flow.prompt(self._run(session, flow, out))
+            return
+        run = self._run(session, flow, out)
+        question = flow.leave_question(run, keyword) or ""
+        out.say(m.choose_from_buttons)
+        out.say(question, Button(m.label_yes), Button(m.label_no))
 
     def _refusal(self, inp: Input) -> str | None:
         """Why typed text cannot be any flow's answer (too long, hidden characters), or None."""
@@ -139,12 +197,7 @@ class Dialog:
             self.menu(out)
             return
         if name == "website":
-            out.add(
-                Text(
-                    self.s.msg.website.format(url=self.s.config.website_url),
-                    (Button(self.s.config.menu[-1], "uri", self.s.config.website_url),),
-                )
-            )
+            self.website(out)
             return
         flow = self.flows[name]
         run = Run(session.user_id, flow, START, {}, out)
@@ -187,6 +240,12 @@ class Dialog:
         if updated.tzinfo is None:
             updated = updated.replace(tzinfo=dt.UTC)
         return self.s.now() - updated > idle
+
+    def website(self, out: Outbox) -> None:
+        url = self.s.config.website_url
+        out.add(
+            Text(self.s.msg.website.format(url=url), (Button(self.s.config.menu[-1], "uri", url),))
+        )
 
     def menu(self, out: Outbox) -> None:
         out.say(self.s.msg.menu_prompt, *(Button(label) for label in self.s.config.menu))

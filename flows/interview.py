@@ -1,22 +1,23 @@
 """面談予約: child, then one of the nursery's interview slots with room, then はい/いいえ.
 
-Started after a registration and by `面談予約の再開` from anywhere. The choices
-are this user's live registrations that are neither cleared nor holding a
-slot. Booking is one conditional update on the slot (`InterviewSlots.book`),
-so a slot's capacity holds even when parents confirm at the same moment; the
-one who comes too late is told and shown the slots again.
+Started after a registration and by `面談予約の再開` from anywhere. The choices are
+the registrations whose life cycle lets them book an interview (domain/lifecycle.py):
+registered, or whose interview day passed without clearance. The one who confirms
+a slot too late is told and shown the slots again.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from domain import labels
 from domain.config import Nursery
+from domain.interview_booking import InterviewBooking, OpenSlot
+from domain.lifecycle import Life
 from domain.replies import Button
+from domain.services import Services
 from flows.base import END, Flow, Input, Run
-from storage.interviews import SlotDoc
-from storage.registrations import RegistrationDoc
 
 
 class InterviewFlow(Flow):
@@ -37,30 +38,19 @@ class InterviewFlow(Flow):
         {"trigger": "told", "source": "nothing", "dest": "to_menu"},
         {"trigger": "told", "source": "no_slots", "dest": END},
     ]
+    # the session timed out here: the registration stands, 面談予約の再開 goes on
+    resume_after_timeout = True
 
-    # -- what can be booked ------------------------------------------------------------------
-    async def waiting(self, user: str) -> tuple[list[RegistrationDoc], str]:
-        """Registrations that may book an interview; with none, the message saying why."""
-        m, today = self.s.msg, self.s.today()
-        regs = [r for r in await self.s.repos.registrations.for_user(user) if not r.expired(today)]
-        if not regs:
-            return [], m.iv_nothing_no_registration
-        pending = [r for r in regs if not r.cleared()]
-        held = await self.s.repos.interviews.held_by([r.id for r in pending])
-        free = [r for r in pending if r.id not in held]
-        if free:
-            return free, ""
-        return [], m.iv_nothing_booked if held else m.iv_nothing_cleared
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.booking = InterviewBooking(services)
 
-    async def open_slots(self, nursery: Nursery) -> list[SlotDoc]:
-        slots = await self.s.repos.interviews.upcoming(nursery.id, self.s.now())
-        return [s for s in slots if s.has_room()]
+    # -- what can be booked ----------------------------------------------------------------------
+    async def _waiting(self, run: Run) -> tuple[list[Life], str | None]:
+        return await run.memo("waiting", lambda: self.booking.waiting(run.user_id))
 
-    async def _waiting(self, run: Run) -> tuple[list[RegistrationDoc], str]:
-        return await run.memo("waiting", lambda: self.waiting(run.user_id))
-
-    async def _slots(self, run: Run) -> list[SlotDoc]:
-        return await run.memo("slots", lambda: self.open_slots(self._nursery(run)))
+    async def _slots(self, run: Run) -> list[OpenSlot]:
+        return await run.memo("slots", lambda: self.booking.open_slots(self._nursery(run)))
 
     async def has_waiting(self, run: Run) -> bool:
         return bool((await self._waiting(run))[0])
@@ -71,12 +61,13 @@ class InterviewFlow(Flow):
     def _nursery(self, run: Run) -> Nursery:
         return self.s.config.nursery(run.data["nursery"])
 
-    def _when(self, slot: SlotDoc) -> str:
-        return labels.moment(slot.at.astimezone(self.s.config.zone()), self.s.msg.weekdays)
+    def _when(self, slot: OpenSlot) -> str:
+        return labels.moment(slot.at, self.s.msg.weekdays)
 
-    # -- prompts -------------------------------------------------------------------------------
+    # -- prompts ---------------------------------------------------------------------------------
     async def prompt_nothing(self, run: Run) -> None:
-        run.out.say(run.extra.get("why") or (await self._waiting(run))[1])
+        why = run.extra.get("why") or (await self._waiting(run))[1]
+        run.out.say(getattr(self.s.msg, why or "iv_nothing_no_registration"))
         await run.fire("told")
 
     async def prompt_no_slots(self, run: Run) -> None:
@@ -85,10 +76,12 @@ class InterviewFlow(Flow):
         await run.fire("told")
 
     async def prompt_child(self, run: Run) -> None:
-        regs = (await self._waiting(run))[0]
-        names = {n.id: n.name for n in self.s.config.nurseries}
-        buttons = [Button(f"{r.child_name}/{names.get(r.nursery, r.nursery)}") for r in regs]
-        run.offer(buttons, [r.id for r in regs])
+        lives = (await self._waiting(run))[0]
+        buttons = [
+            Button(f"{life.reg.child_name}/{self.s.config.nursery(life.reg.nursery).name}")
+            for life in lives
+        ]
+        run.offer(buttons, [life.reg.id for life in lives])
         run.out.say(self.s.msg.iv_choose_child, *buttons)
 
     async def prompt_slot(self, run: Run) -> None:
@@ -109,41 +102,25 @@ class InterviewFlow(Flow):
         run.offer(buttons, ["yes", "no"])
         run.out.say(text, *buttons)
 
-    async def _still_open(self, run: Run) -> bool:
-        """The chosen registration may still book: not cleared, holding no other slot.
-
-        Holding the chosen slot already counts as open, so a confirmation handled twice
-        (a session conflict re-runs the message) still ends in the booked reply.
-        """
-        rid = run.data["registration"]
-        reg = await self.s.repos.registrations.get(rid)
-        held = (await self.s.repos.interviews.held_by([rid])).get(rid)
-        m = self.s.msg
-        if reg is None or reg.cleared():
-            run.extra["why"] = m.iv_nothing_cleared if reg else m.iv_nothing_no_registration
-            return False
-        if held is not None and held.id != run.data["slot"]:
-            run.extra["why"] = m.iv_nothing_booked
-            return False
-        return True
-
-    # -- answers -------------------------------------------------------------------------------
+    # -- answers ---------------------------------------------------------------------------------
     async def on_child(self, run: Run, inp: Input) -> None:
         reg_id = run.chosen(inp)
-        reg = await self.s.repos.registrations.get(reg_id) if reg_id else None
-        if reg is None:
+        life = await self.booking.child(run.user_id, reg_id) if reg_id else None
+        if life is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return
-        run.data.update(registration=reg.id, child_name=reg.child_name, nursery=reg.nursery)
+        run.data.update(
+            registration=life.reg.id, child_name=life.reg.child_name, nursery=life.reg.nursery
+        )
         await run.fire("picked_child")
 
     async def on_slot(self, run: Run, inp: Input) -> None:
         slot_id = run.chosen(inp)
-        slot = await self.s.repos.interviews.get(slot_id) if slot_id else None
+        slot = await self.booking.slot(slot_id) if slot_id else None
         if slot is None:
             await run.reask(self.s.msg.choose_from_buttons)
             return
-        run.data.update(slot=slot.id, when=self._when(slot))
+        run.data.update(slot=slot.id, at=slot.at.isoformat(), when=self._when(slot))
         await run.fire("picked_slot")
 
     async def on_confirm(self, run: Run, inp: Input) -> None:
@@ -155,28 +132,23 @@ class InterviewFlow(Flow):
             run.out.say(m.iv_cancelled_choice)
             await run.fire("declined")
             return
-        if not await self._still_open(run):
-            await run.fire("gone")
-            return
-        slot = await self.s.repos.interviews.get(run.data["slot"])
-        if (
-            slot is None
-            or slot.at <= self.s.now()
-            or not await self.s.repos.interviews.book(slot.id, run.data["registration"])
-        ):
+        booked = await self.booking.book(run.user_id, run.data["registration"], run.data["slot"])
+        if booked == "slot_taken":
             run.out.say(m.iv_slot_taken)
             await run.fire("slot_taken")
             return
+        if booked != "booked":
+            run.extra["why"] = booked
+            await run.fire("gone")
+            return
         n = self._nursery(run)
-        zone = self.s.config.zone()
-        deadline = n.cancel_deadline.interview.moment(slot.at.astimezone(zone).date(), zone)
-        cancel = labels.how_to_cancel(m, n, deadline, self.s.now())
+        deadline = self.booking.deadline(n, dt.datetime.fromisoformat(run.data["at"]))
         run.out.say(
             m.iv_done.format(
                 nursery=n.name,
-                when=self._when(slot),
-                documents=self.s.msg.list_separator.join(self.s.config.interview_documents),
-                cancel=cancel,
+                when=run.data["when"],
+                documents=m.list_separator.join(self.s.config.interview_documents),
+                cancel=labels.how_to_cancel(m, n, deadline, self.s.now()),
             )
         )
         await run.fire("booked")

@@ -1,9 +1,11 @@
 """児童の登録: ten questions, one at a time, then the interview booking starts by itself.
 
 The answers live in the session (`run.data`) only while the flow runs; `はい`
-at the summary stores the registration, `いいえ` starts over. A second live
-registration of the same child name at the same nursery by the same LINE user
-is refused with the nursery's phone number.
+at the summary stores the registration, `いいえ` starts over. A child this LINE
+user has registered at the nursery already is recognised as soon as its name is
+given: the parent is told where that registration stands (`面談予約の再開` when its
+interview is still to be booked) rather than asked the rest. A menu keyword typed
+once answers were given first asks whether to drop them (`leave_question`).
 """
 
 from __future__ import annotations
@@ -11,26 +13,51 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
 from typing import Any, ClassVar
 
 from domain import labels, normalize
+from domain.lifecycle import Life
+from domain.registrations import Answers, Registrations
 from domain.replies import Button
+from domain.services import Services
 from flows.base import Flow, Input, Run
-from storage.registrations import RegistrationDoc
 
-# typed answers: state -> (normaliser, the Messages field saying why an answer was refused);
-# each is asked with the Messages field `reg_ask_<state>`
-TYPED: dict[str, tuple[Callable[[str], str | None], str]] = {
-    "parent_name": (normalize.name, "invalid_name"),
-    "postal_code": (normalize.postal_code, "invalid_postal_code"),
-    "address": (normalize.address, "invalid_address"),
-    "phone": (normalize.phone, "invalid_phone"),
-    "child_name": (normalize.name, "invalid_name"),
-    "child_kana": (normalize.kana, "invalid_kana"),
+
+@dataclass(frozen=True)
+class Typed:
+    """A typed answer: its normaliser and the Messages field saying why one was refused;
+    its longest length and the Messages field saying so. Each is asked with the Messages
+    field `reg_ask_<state>`."""
+
+    parse: Callable[[str], str | None]
+    why: str
+    limit: int | None = None
+    too_long: str = ""
+
+
+NAME = Typed(normalize.name, "invalid_name", normalize.NAME_MAX, "invalid_name_length")
+TYPED: dict[str, Typed] = {
+    "parent_name": NAME,
+    "postal_code": Typed(normalize.postal_code, "invalid_postal_code"),
+    "address": Typed(
+        normalize.address, "invalid_address", normalize.ADDRESS_MAX, "invalid_address_length"
+    ),
+    "phone": Typed(normalize.phone, "invalid_phone"),
+    "child_name": NAME,
+    "child_kana": Typed(normalize.kana, "invalid_kana", normalize.KANA_MAX, "invalid_kana_length"),
 }
 ORDER = ["nursery", *TYPED, "birth_date", "sex", "summary"]
 ENDINGS = ["to_interview", "to_menu"]  # registered: book the interview; refused: the menu
 DATE_PICKED = "birth_date"  # postback data of the date picker
+# Where a registration the user already has at the nursery stands, by its state
+# (domain/lifecycle.py): the Messages field that tells the parent.
+KNOWN = {
+    "registered": "reg_known_resume",
+    "interview_lapsed": "reg_known_resume",
+    "interview_booked": "reg_known_booked",
+    "cleared": "reg_known_cleared",
+}
 
 
 class RegistrationFlow(Flow):
@@ -41,10 +68,24 @@ class RegistrationFlow(Flow):
         *({"trigger": "answered", "source": a, "dest": b} for a, b in itertools.pairwise(ORDER)),
         {"trigger": "start_over", "source": "summary", "dest": "nursery"},
         {"trigger": "registered", "source": "summary", "dest": "to_interview"},
+        {"trigger": "known", "source": "child_name", "dest": "to_menu"},
         {"trigger": "refused", "source": "summary", "dest": "to_menu"},
     ]
 
-    # -- questions -----------------------------------------------------------------------------
+    def __init__(self, services: Services) -> None:
+        super().__init__(services)
+        self.registrations = Registrations(services)
+
+    def leave_question(self, run: Run, keyword: str) -> str | None:
+        """Asked before a keyword drops the answers given so far (none given: no question)."""
+        if any(not key.startswith("_") for key in run.data):
+            return self.s.msg.reg_drop_answers.format(keyword=keyword)
+        return None
+
+    def leave_declined(self) -> str:
+        return self.s.msg.reg_keep_answers
+
+    # -- questions ---------------------------------------------------------------------------
     async def prompt_nursery(self, run: Run) -> None:
         buttons = [Button(n.name) for n in self.s.config.nurseries]
         run.offer(buttons, [n.id for n in self.s.config.nurseries])
@@ -85,7 +126,7 @@ class RegistrationFlow(Flow):
             parent_name=d["parent_name"],
             postal_code=f"{d['postal_code'][:3]}-{d['postal_code'][3:]}",
             address=d["address"],
-            phone=d["phone"],
+            phone=labels.phone(d["phone"]),
             child_name=d["child_name"],
             child_kana=d["child_kana"],
             birth_date=labels.ymd(dt.date.fromisoformat(d["birth_date"])),
@@ -95,17 +136,21 @@ class RegistrationFlow(Flow):
         run.offer(buttons, ["yes", "no"])
         run.out.say(text, *buttons)
 
-    # -- answers -------------------------------------------------------------------------------
-
+    # -- answers -----------------------------------------------------------------------------
     async def _typed(self, run: Run, inp: Input) -> None:
         if not await self._is_text(run, inp):
             return
-        parse, why = TYPED[run.state]
-        value = parse(inp.text)
+        typed = TYPED[run.state]
+        if typed.limit is not None and normalize.too_long(inp.text, typed.limit):
+            await run.reask(getattr(self.s.msg, typed.too_long).format(max=typed.limit))
+            return
+        value = typed.parse(inp.text)
         if value is None:
-            await run.reask(getattr(self.s.msg, why))
+            await run.reask(getattr(self.s.msg, typed.why))
             return
         run.data[run.state] = value
+        if run.state == "child_name" and await self._known(run, value):
+            return
         await run.fire("answered")
 
     async def _is_text(self, run: Run, inp: Input) -> bool:
@@ -116,6 +161,20 @@ class RegistrationFlow(Flow):
         reason = {"text": m.invalid_empty, "postback": m.stale_button}.get(inp.kind)
         await run.reask(reason or m.unsupported_message)
         return False
+
+    async def _known(self, run: Run, child_name: str) -> bool:
+        """Tell the parent, and end, when they registered this child here already."""
+        life = await self.registrations.known(run.user_id, run.data["nursery"], child_name)
+        if life is None:
+            return False
+        self._say_known(run, life)
+        await run.fire("known")
+        return True
+
+    def _say_known(self, run: Run, life: Life) -> None:
+        n = self.s.config.nursery(life.reg.nursery)
+        text = getattr(self.s.msg, KNOWN[life.state])
+        run.out.say(text.format(child_name=life.reg.child_name, nursery=n.name, phone=n.phone))
 
     async def on_nursery(self, run: Run, inp: Input) -> None:
         await self._choice(run, inp, "nursery")
@@ -161,29 +220,20 @@ class RegistrationFlow(Flow):
             await self._register(run)
 
     async def _register(self, run: Run) -> None:
+        """Store the registration; a child registered meanwhile (a second phone, a double
+        tap) is refused by the store and the parent told where that one stands."""
         d, m = run.data, self.s.msg
-        nursery = self.s.config.nursery(d["nursery"])
-        doc = RegistrationDoc(
-            id=self.s.ids.new(),
-            user=run.user_id,
-            nursery=nursery.id,
-            parent_name=d["parent_name"],
-            postal_code=d["postal_code"],
-            address=d["address"],
-            phone=d["phone"],
-            child_name=d["child_name"],
-            child_kana=d["child_kana"],
-            birth_date=d["birth_date"],
-            sex=d["sex"],
-            created_at=self.s.now(),
-        )
-        if not await self.s.repos.registrations.add(doc, self.s.today()):
-            run.out.say(
-                m.reg_duplicate.format(
-                    child_name=doc.child_name, nursery=nursery.name, phone=nursery.phone
-                )
-            )
-            await run.fire("refused")
+        answers = Answers(**{f.name: d[f.name] for f in fields(Answers)})
+        stored, life = await self.registrations.register(run.user_id, answers)
+        if stored:
+            run.out.say(m.reg_done)
+            await run.fire("registered")
             return
-        run.out.say(m.reg_done)
-        await run.fire("registered")
+        n = self.s.config.nursery(d["nursery"])
+        if life is not None:
+            self._say_known(run, life)
+        else:
+            run.out.say(
+                m.reg_duplicate.format(child_name=d["child_name"], nursery=n.name, phone=n.phone)
+            )
+        await run.fire("refused")

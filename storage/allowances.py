@@ -1,7 +1,8 @@
 """How many booking days a child holds: one document per child, listing its held bookings.
 
-A child is one LINE user's child of one name (as `storage.names.name_key` reads
-it) and birth date, at every nursery together. Taking a day is one conditional
+A child is a name (as `storage.names.name_key` reads it) and a birth date, at
+every nursery together and whichever LINE account registered it (a child
+registered by both parents holds its days once). Taking a day is one conditional
 push that refuses when the list is already full or already has that date, so
 the limit holds whatever the concurrency. Days before today no longer count
 and are pruned before a take.
@@ -18,13 +19,9 @@ from storage.mongo import Database, DuplicateKeyError
 from storage.names import name_key
 
 
-def _hashed(user: str, name: str, birth_date: str) -> str:
-    return hashlib.sha256(f"{user}\0{name}\0{birth_date}".encode()).hexdigest()[:32]
-
-
-def child_key(user: str, child_name: str, birth_date: str) -> str:
+def child_key(child_name: str, birth_date: str) -> str:
     """A stable key for a child that keeps no personal data readable."""
-    return _hashed(user, name_key(child_name), birth_date)
+    return hashlib.sha256(f"{name_key(child_name)}\0{birth_date}".encode()).hexdigest()[:32]
 
 
 class Held(BaseModel):

@@ -32,10 +32,11 @@ class BookingDoc(BaseModel):
     date: str  # YYYY-MM-DD
     start: int  # first hour
     end: int  # hour the band ends (exclusive)
-    user: str | None = None  # LINE user (none for phone bookings)
-    registration: str | None = None
+    user: str | None = None  # the LINE user of the child's registration
+    registration: str | None = None  # none for a child not registered on LINE
     child_name: str = ""
     child: str | None = None  # allowance key (storage.allowances.child_key)
+    contact_phone: str | None = None  # a child not registered on LINE: whom staff call
     answers: dict[str, str] = {}
     created_at: dt.datetime
     updated_at: dt.datetime | None = None
@@ -58,6 +59,7 @@ class Bookings:
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index([("user", ASCENDING), ("status", ASCENDING)])
+        await self._c.create_index([("registration", ASCENDING), ("status", ASCENDING)])
         await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
         await self._c.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
@@ -109,6 +111,16 @@ class Bookings:
         """This user's held bookings from `since` on, soonest first."""
         return await self._find(
             {"user": user, "status": {"$in": list(HELD)}, "date": {"$gte": since.isoformat()}}
+        )
+
+    async def of_registration(self, registration: str, since: dt.date) -> list[BookingDoc]:
+        """A registration's held bookings from `since` on (LINE and phone), soonest first."""
+        return await self._find(
+            {
+                "registration": registration,
+                "status": {"$in": list(HELD)},
+                "date": {"$gte": since.isoformat()},
+            }
         )
 
     async def on_day(self, nursery: str, date: dt.date) -> list[BookingDoc]:

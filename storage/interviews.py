@@ -75,6 +75,11 @@ class InterviewSlots:
         cur = self._c.find({"at": {"$gt": first, "$lt": last}, "holders.0": {"$exists": True}})
         return [SlotDoc.model_validate(d) async for d in cur.sort("at", ASCENDING)]
 
+    async def held_before(self, moment: dt.datetime) -> list[SlotDoc]:
+        """Slots before `moment` that someone still holds (their day has ended)."""
+        cur = self._c.find({"at": {"$lt": moment}, "holders.0": {"$exists": True}})
+        return [SlotDoc.model_validate(d) async for d in cur.sort("at", ASCENDING)]
+
     async def book(self, sid: str, reg_id: str) -> bool:
         """Take a place in the slot for a registration; False if it is full (or gone)."""
         slot = await self.get(sid)

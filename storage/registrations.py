@@ -5,7 +5,13 @@ A registration is live while `dedupe` (user, nursery, child name as
 second live registration of the same child at the same nursery by the same user,
 however the name's spaces, width or kana were typed. When a cleared registration has expired,
 a new registration supersedes it (its `dedupe` is unset first), so the child
-can be registered and interviewed again in a new fiscal year.
+can be registered and interviewed again in a new fiscal year; a removed one no
+longer counts at all.
+
+The document holds the facts the registration's life cycle is read from
+(domain/lifecycle.py): cleared (`expiry`), an interview day that passed without
+clearance (`missed_interview`), removed by staff (`removed_at`); whether an
+interview is booked is the interview slot's (storage/interviews.py).
 """
 
 from __future__ import annotations
@@ -38,8 +44,11 @@ class RegistrationDoc(BaseModel):
     sex: Literal["male", "female"]
     created_at: dt.datetime
     cleared_at: dt.datetime | None = None
+    interview_date: str | None = None  # YYYY-MM-DD: the interview the clearance was for
     expiry: str | None = None  # YYYY-MM-DD: last day bookings may be made for
     notified_at: dt.datetime | None = None  # the cleared notice was pushed (or the user blocked)
+    missed_interview: dt.datetime | None = None  # an interview whose day ended uncleared
+    removed_at: dt.datetime | None = None  # removed by staff (a duplicate, say)
     dedupe: str | None = None
 
     def cleared(self) -> bool:
@@ -108,12 +117,35 @@ class Registrations:
             return regs
         return [r for r in regs if name_key(r.child_name) == name_key(child_name)]
 
-    async def clear(self, reg_id: str, at: dt.datetime, expiry: dt.date) -> RegistrationDoc | None:
+    async def clear(
+        self, reg_id: str, at: dt.datetime, interview: dt.date, expiry: dt.date
+    ) -> RegistrationDoc | None:
         """Mark the interview done (once): the registration may book until `expiry`."""
         raw = await self._c.find_one_and_update(
-            {"_id": reg_id, "expiry": None},
-            {"$set": {"cleared_at": at, "expiry": expiry.isoformat()}},
+            {"_id": reg_id, "expiry": None, "removed_at": None},
+            {
+                "$set": {
+                    "cleared_at": at,
+                    "interview_date": interview.isoformat(),
+                    "expiry": expiry.isoformat(),
+                }
+            },
             return_document=AFTER,
+        )
+        return _doc(raw)
+
+    async def mark_missed(self, reg_id: str, interview: dt.datetime) -> bool:
+        """The interview at `interview` passed without clearance; False if cleared meanwhile."""
+        res = await self._c.update_one(
+            {"_id": reg_id, "expiry": None}, {"$set": {"missed_interview": interview}}
+        )
+        return res.matched_count == 1
+
+    async def remove(self, reg_id: str, at: dt.datetime) -> RegistrationDoc | None:
+        """Staff removed it (once): it is no longer live; the registration as it was."""
+        raw = await self._c.find_one_and_update(
+            {"_id": reg_id, "removed_at": None},
+            {"$set": {"removed_at": at}, "$unset": {"dedupe": ""}},
         )
         return _doc(raw)
 

@@ -46,7 +46,7 @@ def admin(api, harness):  # noqa: F811
 async def book_by_line(harness, user: str, child: str, start: str, end: str) -> None:
     reg = await registration(harness.bot, user, child=child)
     await harness.bot.repos.registrations.clear(
-        reg.id, harness.bot.services.now(), dt.date(2025, 3, 31)
+        reg.id, harness.bot.services.now(), harness.bot.services.now().date(), dt.date(2025, 3, 31)
     )
     for text in ["予約をする", f"{child}/双葉の園保育園", "4/23(火)", start, end, "通院・出産"]:
         await harness.say(user, text)

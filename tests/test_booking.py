@@ -11,7 +11,9 @@ from tests.interview_support import registration
 async def cleared(bot, user: str, nursery: str = "futaba", **kw) -> None:
     expiry = kw.pop("expiry", dt.date(2025, 3, 31))
     reg = await registration(bot, user, nursery=nursery, **kw)
-    await bot.repos.registrations.clear(reg.id, bot.services.now(), expiry)
+    await bot.repos.registrations.clear(
+        reg.id, bot.services.now(), bot.services.now().date(), expiry
+    )
 
 
 async def book(h, user: str, choice: str, day: str) -> list[str]:

@@ -85,7 +85,9 @@ async def test_200_parents_confirm_at_once_for_3_seats(clock, config, interleave
     users = [f"U{i:03d}" for i in range(parents)]
     for i, user in enumerate(users):
         reg = await registration(bots[0], user, child=f"目黒 {i}号")
-        await bots[0].repos.registrations.clear(reg.id, clock.now(), dt.date(2025, 3, 31))
+        await bots[0].repos.registrations.clear(
+            reg.id, clock.now(), clock.now().date(), dt.date(2025, 3, 31)
+        )
         await to_summary(bots[i % 2], user, f"目黒 {i}号")
 
     outcomes = await asyncio.gather(
@@ -121,7 +123,7 @@ async def test_200_parents_confirm_at_once_for_3_seats(clock, config, interleave
 async def test_a_double_tap_on_two_instances_books_once(clock, config, interleaved, store):
     a, b = await instances(store, clock, config, 2)
     reg = await registration(a, "U1")
-    await a.repos.registrations.clear(reg.id, clock.now(), dt.date(2025, 3, 31))
+    await a.repos.registrations.clear(reg.id, clock.now(), clock.now().date(), dt.date(2025, 3, 31))
     await to_summary(a, "U1", "目黒 太郎")
     first, second = await asyncio.gather(
         a.dialog.handle("U1", Input("text", text="確定"), "tap-1"),

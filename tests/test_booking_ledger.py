@@ -32,7 +32,9 @@ def said(outcome: Outcome) -> str:
 async def bot(harness):
     bot = harness.bot
     reg = await registration(bot, "U1")
-    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    await bot.repos.registrations.clear(
+        reg.id, bot.services.now(), bot.services.now().date(), dt.date(2025, 3, 31)
+    )
     n = 0
 
     async def say(text: str, event: str | None = None) -> Outcome:

@@ -34,7 +34,9 @@ async def bot(clock, store):
         bot = h.bot
         for nursery, child in (("futaba", "目黒 太郎"), ("angelica", "目黒 次郎")):
             reg = await registration(bot, "U1", nursery=nursery, child=child)
-            await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+            await bot.repos.registrations.clear(
+                reg.id, bot.services.now(), bot.services.now().date(), dt.date(2025, 3, 31)
+            )
         yield bot
 
 

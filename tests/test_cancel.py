@@ -10,7 +10,9 @@ from tests.interview_support import registration
 
 async def cleared(bot, user: str, child: str = "目黒 太郎", nursery: str = "futaba") -> None:
     reg = await registration(bot, user, nursery=nursery, child=child)
-    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    await bot.repos.registrations.clear(
+        reg.id, bot.services.now(), bot.services.now().date(), dt.date(2025, 3, 31)
+    )
 
 
 async def book(h, user: str, child: str, day: str, start: str, end: str) -> None:

@@ -53,7 +53,9 @@ async def booked_by(harness, parent: str, child: str) -> None:
     """A booking by a parent whose registration holds what an old version let through."""
     bot = harness.bot
     reg = await registration(bot, "U1", child=child, parent=parent)
-    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    await bot.repos.registrations.clear(
+        reg.id, bot.services.now(), bot.services.now().date(), dt.date(2025, 3, 31)
+    )
     for text in ["予約をする", f"{child}/双葉の園保育園", "4/23(火)", "9:00", "11:00", "就労"]:
         await harness.say("U1", text)
     await harness.say("U1", "確定")

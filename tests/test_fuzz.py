@@ -49,9 +49,11 @@ async def _say(h: Harness, user: str, *texts: str) -> list[Any]:
     return sent
 
 
-async def _cleared(h: Harness, user: str, child: str) -> None:
-    reg = await registration(h.bot, user, child=child)
-    await h.bot.repos.registrations.clear(reg.id, h.bot.services.now(), dt.date(2025, 3, 31))
+async def _cleared(h: Harness, user: str, child: str, born: str = "2022-05-01") -> None:
+    reg = await registration(h.bot, user, child=child, born=born)
+    await h.bot.repos.registrations.clear(
+        reg.id, h.bot.services.now(), h.bot.services.now().date(), dt.date(2025, 3, 31)
+    )
 
 
 async def _to_summary(h: Harness, user: str, child: str) -> None:
@@ -75,8 +77,8 @@ async def world(clock, config):
         await _cleared(h, VICTIM, "目黒 二郎")
         await _to_summary(h, VICTIM, "目黒 二郎")
         await _say(h, VICTIM, "確定", "児童の登録", "双葉の園保育園", "目黒 花子")
-        for user in ACTORS[2:]:
-            await _cleared(h, user, "目黒 三郎")
+        for i, user in enumerate(ACTORS[2:]):  # three children of one name, born apart
+            await _cleared(h, user, "目黒 三郎", born=f"2022-05-0{i + 1}")
         await _say(h, "Uregistering", "児童の登録", "双葉の園保育園", "目黒 花子")
         await _say(h, "Ubooking", "予約をする", "目黒 三郎/双葉の園保育園")
         await _to_summary(h, "Usummary", "目黒 三郎")
@@ -109,7 +111,7 @@ async def _victim_state(h: Harness) -> dict[str, Any]:
         ("bookings", {"user": VICTIM}),
     ):
         out[name] = [d async for d in db[name].find(query).sort("_id", 1)]
-    keys = [child_key(VICTIM, r["child_name"], r["birth_date"]) for r in out["registrations"]]
+    keys = [child_key(r["child_name"], r["birth_date"]) for r in out["registrations"]]
     out["allowances"] = [d async for d in db["allowances"].find({"_id": {"$in": keys}})]
     reg_ids = set(r["_id"] for r in out["registrations"])
     slots = [d async for d in db["interview_slots"].find({})]

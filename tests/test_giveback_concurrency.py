@@ -36,7 +36,9 @@ async def test_many_give_backs_in_flight_are_never_repaired(store, clock, config
     lookers = [f"W{i:02d}" for i in range(LOOKING)]
     for user in cancellers + late + lookers:
         reg = await registration(bots[0], user, child=f"目黒 {user}")
-        await repos.registrations.clear(reg.id, clock.now(), dt.date(2025, 3, 31))
+        await repos.registrations.clear(
+            reg.id, clock.now(), clock.now().date(), dt.date(2025, 3, 31)
+        )
     for user in late:  # on the summary while seats were free
         steps = ["予約をする", f"目黒 {user}/双葉の園保育園", "4/23(火)", "9:00", "11:00", "就労"]
         for n, text in enumerate(steps):

@@ -8,7 +8,7 @@ import pytest
 
 from bot.qa.screen import texts
 from domain.errors import StaffError
-from domain.interviews import fiscal_year_end
+from domain.lifecycle import fiscal_year_end
 from tests.interview_support import at, registration
 
 
@@ -37,17 +37,37 @@ async def test_completion_clears_until_the_fiscal_year_end_of_the_slot_and_tells
     harness, clock
 ):
     bot = harness.bot
-    clock.set(at("2025-03-28T09:00"))
+    clock.set(at("2025-03-20T09:00"))
     reg = await registration(bot, "Ua")
-    await _book(bot, reg, "2025-03-31T10:00")
-    clock.set(at("2025-04-01T09:00"))  # marked done the morning after: the slot's date counts
+    await _book(bot, reg, "2025-03-27T10:00")
+    clock.set(at("2025-03-28T09:00"))  # marked done the morning after: the slot's date counts
     result = await bot.staff.interviews.complete_interview("双葉の園保育園", "目黒 太郎")
-    assert result.expiry == "2025-03-31"
+    assert (result.interview_date, result.expiry) == ("2025-03-27", "2025-03-31")
     assert result.notified is True
     stored = await bot.repos.registrations.get(reg.id)
     assert stored is not None and stored.expiry == "2025-03-31"
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
     assert any("利用可能" in t and "2025/03/31" in t for t in pushed), pushed
+
+
+async def test_completion_after_the_interviews_fiscal_year_ended_is_refused_in_japanese(
+    harness, clock
+):
+    """An interview on 31 March cleared on 1 April would be valid until a day already past:
+    refused, saying a new registration and interview are needed; the parent hears nothing."""
+    bot = harness.bot
+    clock.set(at("2025-03-28T09:00"))
+    reg = await registration(bot, "Ua")
+    await _book(bot, reg, "2025-03-31T10:00")
+    clock.set(at("2025-04-01T09:00"))
+    with pytest.raises(StaffError) as refused:
+        await bot.staff.interviews.complete_interview("双葉の園保育園", "目黒 太郎")
+    assert refused.value.kind == "conflict"
+    assert "2025/03/31で終わっているため、面談完了にできません" in str(refused.value)
+    assert "新しい年度の児童の登録と面談が必要です" in str(refused.value)
+    stored = await bot.repos.registrations.get(reg.id)
+    assert stored is not None and stored.expiry is None
+    assert harness.line.take("Ua") == []
 
 
 async def test_completion_without_a_booked_slot_counts_from_today(harness, clock):
@@ -183,7 +203,9 @@ async def test_a_completion_stopped_before_the_notice_is_finished_when_asked_aga
     reg = await registration(bot, "Ua")
     await _book(bot, reg, "2024-04-23T10:00")
     # the first run got as far as the clearance
-    await bot.repos.registrations.clear(reg.id, bot.services.now(), dt.date(2025, 3, 31))
+    await bot.repos.registrations.clear(
+        reg.id, bot.services.now(), bot.services.now().date(), dt.date(2025, 3, 31)
+    )
     result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
     assert (result.expiry, result.notified) == ("2025-03-31", True)
     assert (await bot.repos.interviews.all("futaba"))[0].holders == []

@@ -78,12 +78,12 @@ async def test_a_scrape_counts_events_bookings_line_calls_and_the_queue(harness,
 
 
 async def test_reminders_and_repairs_are_counted(harness, clock):
-    from tests.test_reminders import EVENING
+    from tests.test_reminders import NOON
     from tests.test_reminders import book as book_on_monday
 
     before = parse((await scrape(harness))[1])
     await book_on_monday(harness, "Uremind", "目黒 太郎")
-    clock.set(EVENING)
+    clock.set(NOON)
     await harness.tick()
     after = parse((await scrape(harness))[1])
     labels = {"kind": "childcare", "result": "sent", "nursery": "futaba"}

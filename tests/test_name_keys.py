@@ -36,11 +36,13 @@ def test_different_names_stay_different() -> None:
 
 
 async def register(h, user: str, child: str, nursery: str = "双葉の園保育園") -> list[str]:
+    """Everything shown while answering registration (a known child ends it at its name)."""
     answers = ["児童の登録", nursery, "目黒 花子", "153-0061", "東京都目黒区中目黒1-1-1"]
-    answers += ["03-1234-5678", child, "メグロ タロウ", "2022-05-01", "男"]
+    answers += ["03-1234-5678", child, "メグロ タロウ", "2022-05-01", "男", "はい"]
+    shown = []
     for text in answers:
-        await h.say(user, text)
-    return screen(await h.say(user, "はい"))
+        shown += screen(await h.say(user, text))
+    return shown
 
 
 async def test_the_same_child_without_the_space_is_refused_as_a_duplicate(harness):

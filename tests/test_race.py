@@ -69,7 +69,9 @@ async def test_500_parents_confirm_at_once_for_3_seats_over_two_instances(clock,
         users = [f"Urace{i:04d}" for i in range(parents)]
         for i, user in enumerate(users):
             reg = await registration(a.bot, user, child=child(i))
-            await a.bot.repos.registrations.clear(reg.id, clock.now(), dt.date(2025, 3, 31))
+            await a.bot.repos.registrations.clear(
+                reg.id, clock.now(), clock.now().date(), dt.date(2025, 3, 31)
+            )
 
         booking = next(k for k, flow in config.keywords.items() if flow == "booking")
         await _step(pair, users, booking)

@@ -13,9 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from bot.qa.harness import Harness
 from bot.qa.screen import texts
+from domain.config import ConfigError, default_config_path, load_config
 from domain.ledger import Ledger
 from domain.reminders import MAX_ATTEMPTS
 from storage.bookings import BookingDoc
@@ -26,7 +28,7 @@ from tests.test_booking_concurrency import interleaved  # noqa: F401 (a fixture)
 from tests.test_replay_target import ADMIN, SECRET, server, start_server  # noqa: F401 (fixtures)
 
 DAY = dt.date(2024, 4, 22)  # a Monday; the clock starts on Saturday 4/20 09:00
-EVENING = at("2024-04-21T18:00")
+NOON = at("2024-04-21T12:00")  # the day before, before the 17:00 cancel deadline
 
 
 async def book(h: Harness, user: str, child: str, start: int = 9, end: int = 11) -> BookingDoc:
@@ -67,11 +69,11 @@ async def test_two_instances_push_each_reminder_once(two, clock, interleaved):  
     parents = [f"Uparent{i:02d}" for i in range(12)]
     for i, user in enumerate(parents):
         await book(a, user, f"目黒 {i}", start=8 + 2 * (i % 4), end=10 + 2 * (i % 4))
-    clock.set(EVENING - dt.timedelta(minutes=1))
+    clock.set(NOON - dt.timedelta(minutes=1))
     await asyncio.gather(a.tick(), b.tick())
     assert a.line.sent == []
 
-    clock.set(EVENING)
+    clock.set(NOON)
     await asyncio.gather(a.tick(), b.tick(), a.tick(), b.tick())
     for i, user in enumerate(parents):
         got = a.line.by_user[user]
@@ -82,7 +84,7 @@ async def test_two_instances_push_each_reminder_once(two, clock, interleaved):  
     # one request each: the claim, not LINE's retry key, kept the other instance out
     assert a.line.requests == len(parents)
     # a restart, and later passes, push nothing more
-    clock.set(EVENING + dt.timedelta(hours=2))
+    clock.set(NOON + dt.timedelta(hours=2))
     await asyncio.gather(a.tick(), b.tick())
     assert len(a.line.sent) == len(parents)
 
@@ -93,7 +95,7 @@ async def test_interview_reminder_once_with_the_documents(two, clock, interleave
     reg = await registration(a.bot, "Uiv")
     slot = await a.bot.repos.interviews.add("futaba", at("2024-04-22T10:00"), 1)
     assert await a.bot.repos.interviews.book(slot.id, reg.id)
-    clock.set(EVENING)
+    clock.set(NOON)
     await asyncio.gather(a.tick(), b.tick())
     [text] = pushed_texts(a, "Uiv")
     assert "面談のご予約のお知らせ" in text and "4/22(月) 10:00" in text
@@ -103,12 +105,12 @@ async def test_interview_reminder_once_with_the_documents(two, clock, interleave
 async def test_cancelled_or_started_or_booked_late_gets_none(harness, clock):
     gone = await book(harness, "Ugone", "目黒 一郎")
     assert await Ledger(harness.bot.services).cancel(gone, "parent")
-    clock.set(EVENING + dt.timedelta(hours=1))
-    late = await book(harness, "Ulate", "目黒 二郎")  # booked after 18:00: just confirmed
+    clock.set(NOON + dt.timedelta(hours=1))
+    late = await book(harness, "Ulate", "目黒 二郎")  # booked after noon: just confirmed
     await harness.tick()
     assert harness.line.sent == []
     assert await harness.bot.repos.reminders.get(f"childcare:{late.id}") is None
-    # the band has begun: too late to remind (the instance was down all evening)
+    # the band has begun: too late to remind (the instance was down since noon)
     clock.set(at("2024-04-20T10:00"))
     early = await book(harness, "Uearly", "目黒 三郎", start=9, end=11)
     clock.set(at("2024-04-22T09:00"))
@@ -123,9 +125,9 @@ async def test_cancelled_or_started_or_booked_late_gets_none(harness, clock):
 async def test_blocked_parent_is_recorded_not_retried(harness, clock):
     b = await book(harness, "Ublocked", "目黒 太郎")
     await harness.send("Ublocked", harness.unfollow("Ublocked"))
-    clock.set(EVENING)
+    clock.set(NOON)
     await harness.tick()
-    clock.set(EVENING + dt.timedelta(hours=1))
+    clock.set(NOON + dt.timedelta(hours=1))
     await harness.tick()
     assert harness.line.sent == []
     claim = await harness.bot.repos.reminders.get(f"childcare:{b.id}")
@@ -136,14 +138,14 @@ async def test_line_down_retried_later_then_given_up(harness, clock):
     b = await book(harness, "Uretry", "目黒 太郎")
     key = f"childcare:{b.id}"
     harness.line.fail_next(500, 4)  # one push's worth of attempts
-    clock.set(EVENING)
+    clock.set(NOON)
     await harness.tick()
     assert harness.line.sent == []
     assert (await harness.bot.repos.reminders.get(key))["status"] == "retry"
-    clock.set(EVENING + dt.timedelta(minutes=2))  # too soon to try again
+    clock.set(NOON + dt.timedelta(minutes=2))  # too soon to try again
     await harness.tick()
     assert harness.line.sent == []
-    clock.set(EVENING + dt.timedelta(minutes=6))
+    clock.set(NOON + dt.timedelta(minutes=6))
     await harness.tick()
     assert len(pushed_texts(harness, "Uretry")) == 1
     assert (await harness.bot.repos.reminders.get(key))["status"] == "sent"
@@ -153,7 +155,7 @@ async def test_line_down_for_long_the_reminder_is_given_up(harness, clock):
     other = await book(harness, "Unever", "目黒 次郎", start=13, end=15)
     harness.line.fail_next(500, 4 * MAX_ATTEMPTS)
     for i in range(MAX_ATTEMPTS + 2):
-        clock.set(EVENING + dt.timedelta(minutes=10 + 6 * i))
+        clock.set(NOON + dt.timedelta(minutes=10 + 6 * i))
         await harness.tick()
     claim = await harness.bot.repos.reminders.get(f"childcare:{other.id}")
     assert claim is not None and claim["status"] == "failed"
@@ -173,13 +175,13 @@ async def test_a_pass_dying_after_the_push_does_not_push_twice(harness, clock, m
         raise ConnectionError("process killed")
 
     monkeypatch.setattr(claims, "settle", crash)
-    clock.set(EVENING)
+    clock.set(NOON)
     await harness.tick()
     assert len(harness.line.sent) == 1
     monkeypatch.setattr(claims, "settle", real_settle)
-    clock.set(EVENING + dt.timedelta(minutes=1))
+    clock.set(NOON + dt.timedelta(minutes=1))
     await harness.tick()  # the claim is fresh: left alone
-    clock.set(EVENING + dt.timedelta(minutes=6))
+    clock.set(NOON + dt.timedelta(minutes=6))
     await harness.tick()
     claim = await claims.get(f"childcare:{b.id}")
     assert claim is not None and claim["status"] == "sent" and claim["attempts"] == 2
@@ -188,9 +190,9 @@ async def test_a_pass_dying_after_the_push_does_not_push_twice(harness, clock, m
 
 
 def test_reminder_time_is_config(config):
-    assert config.reminders.childcare.time == dt.time(18, 0)
+    assert config.reminders.childcare.time == dt.time(12, 0)
     moment = config.reminders.childcare.moment(DAY, TOKYO)
-    assert moment == EVENING
+    assert moment == NOON
 
 
 def test_the_reminder_replay_passes_against_a_running_server(server, capsys):  # noqa: F811
@@ -206,3 +208,35 @@ def test_the_reminder_replay_passes_against_a_running_server(server, capsys):  #
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "1 passed, 0 failed", out
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("reminder", "deadline", "named"),
+    [
+        ({"days_before": 1, "time": "18:00"}, None, "futaba"),  # the old evening reminder
+        (None, {"days_before": 1, "time": "12:00"}, "angelica"),  # at the same moment
+        (None, {"days_before": 2, "time": "17:00"}, "angelica"),
+    ],
+)
+def test_a_reminder_after_the_cancel_deadline_stops_start_up_naming_the_key(
+    tmp_path: Path, reminder: dict[str, object] | None, deadline: dict[str, object] | None, named
+) -> None:
+    raw = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
+    if reminder is not None:
+        raw["reminders"]["childcare"] = reminder
+    if deadline is not None:
+        raw["nurseries"][1]["cancel_deadline"]["childcare"] = deadline
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_config(path)
+    assert "reminders.childcare" in str(e.value)
+    assert f"nurseries.{named}.cancel_deadline.childcare" in str(e.value)
+
+
+def test_the_shipped_reminders_come_before_every_cancel_deadline(config) -> None:
+    for n in config.nurseries:
+        for kind in ("childcare", "interview"):
+            day = DAY
+            remind = getattr(config.reminders, kind).moment(day, TOKYO)
+            assert remind < getattr(n.cancel_deadline, kind).moment(day, TOKYO)

@@ -132,8 +132,12 @@ async def test_different_users_are_handled_concurrently(echo):
 
 async def test_keyword_interrupts_a_flow(echo):
     await echo.say("U1", "児童の登録")
-    sent = await echo.say("U1", "区ウェブサイトで概要を確認する")
-    assert any("https://" in t for t in _all_texts(sent))
+    await echo.say("U1", "5")
+    # the website link leaves the flow where it was, and asks its question again
+    sent = _all_texts(await echo.say("U1", "区ウェブサイトで概要を確認する"))
+    assert any("https://" in t for t in sent) and "send a number (have 1)" in sent
+    assert (await echo.bot.repos.sessions.get("U1")).flow == "registration"
+    await echo.say("U1", "メニュー")  # any other keyword leaves it
     session = await echo.bot.repos.sessions.get("U1")
     assert session.flow is None
     sent = await echo.say("U1", "7")  # no flow now: the notice, not "got 7"

@@ -56,7 +56,8 @@ class LineApiError(Exception):
 
 
 def retry_key(*parts: str) -> str:
-    """A stable UUID for one logical push: the same parts give the same key."""
+    """A stable UUID for one logical push: the same parts give the same key (a push to a
+    user names the user among its parts, so no two users' pushes share one)."""
     return str(uuid.uuid5(RETRY_NAMESPACE, "/".join(parts)))
 
 

@@ -120,7 +120,7 @@ class Pusher:
             return False
         batches = render(replies)
         for i, batch in enumerate(batches):
-            await self._line.push(user_id, batch, retry_key(key, str(i)))
+            await self._line.push(user_id, batch, retry_key(user_id, key, str(i)))
         return True
 
 

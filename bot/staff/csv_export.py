@@ -16,10 +16,10 @@ from __future__ import annotations
 import csv
 import io
 
-import phonenumbers
 from aiohttp import web
 
 from bot.staff.operations import Export
+from domain.labels import national
 
 COLUMNS = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]
 COLUMNS += ["source", "booking", "booked_at"]
@@ -30,23 +30,6 @@ def cell(value: object) -> str:
     """A cell that cannot run as a formula: text starting like one gets a leading `'`."""
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
-
-
-def national(digits: str) -> str | None:
-    """`0312345678` as people write it, `03-1234-5678`; None if libphonenumber cannot lay
-    it out."""
-    try:
-        text = phonenumbers.format_number(
-            phonenumbers.parse(digits, "JP"), phonenumbers.PhoneNumberFormat.NATIONAL
-        )
-    except phonenumbers.NumberParseException:
-        return None
-    return text if text.startswith("0") and "-" in text else None
-
-
-def phone_display(digits: str | None) -> str:
-    """A phone number on a staff page: laid out, or its digits as stored."""
-    return (national(digits) or digits) if digits else ""
 
 
 def phone_text(digits: str) -> str:

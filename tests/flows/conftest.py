@@ -41,7 +41,7 @@ def services() -> Services:
 
 @pytest.fixture
 def dialog(services: Services) -> Dialog:
-    return Dialog(services, FLOWS)
+    return Dialog(services, FLOWS, services.repos.sessions)
 
 
 def texts(replies: list[Reply]) -> list[str]:

@@ -106,7 +106,7 @@ async def test_a_hand_over_state_starts_the_named_flow_in_the_same_reply(
 ) -> None:
     from flows.interview import InterviewFlow
 
-    dialog = Dialog(services, [_Hands, InterviewFlow])
+    dialog = Dialog(services, [_Hands, InterviewFlow], services.repos.sessions)
     out = await dialog.handle("U1", Input("text", "児童の登録"), "e1")
     said = texts(out.replies)
     assert said[0] == "handing over"

@@ -19,7 +19,7 @@ from bot.staff.console.views_bookings import routes as booking_routes
 from bot.staff.console.views_city import routes as city_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
-from bot.staff.csv_export import phone_display
+from domain import labels
 
 HERE = Path(__file__).parent
 
@@ -51,7 +51,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         app,
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
-        filters={"phone": phone_display},
+        filters={"phone": labels.phone},
     )
     for routes in (auth_routes, day_routes, interview_routes, booking_routes, city_routes):
         app.router.add_routes(routes)
