@@ -1,10 +1,11 @@
 """Staff operations on childcare seats and bookings.
 
-Seats per nursery, day and hour (open or close a day), phone bookings from the
-same pool of seats, cancelling on a parent's behalf (the parent is told on
-LINE), a day's roster with the answers to the booking questions, and the rows
-of the export. Results are typed views; what cannot be done raises a StaffError
-of a kind. The staff surfaces write them as JSON, CSV or pages.
+Seats per nursery, day and hour (open or close a day); phone bookings from the
+same pool of seats and under the same rules as a LINE booking; cancelling on a
+parent's behalf (the parent is told on LINE); a day's roster with the answers to
+the booking questions, and the rows of the export. Results are typed views; what
+cannot be done raises a StaffError of a kind. The staff surfaces write them as
+JSON, CSV or pages.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ import structlog
 
 from domain import checks, labels, lookup, normalize
 from domain.calendar import Calendar, band_seats, default_seats
+from domain.childcare import Childcare, Outcome, Request
 from domain.config import Nursery
-from domain.errors import Conflict, Invalid, NotFound
+from domain.errors import Conflict, Invalid, NotFound, StaffError
 from domain.interviews import notify, same_name
 from domain.ledger import Ledger
+from domain.lifecycle import Life
+from domain.registrations import Registrations
 from domain.services import Services
 from domain.views import (
     BookingView,
@@ -62,6 +66,7 @@ class BookingStaff:
 
     def __init__(self, services: Services) -> None:
         self.s = services
+        self.registrations = Registrations(services)
 
     # -- seats ---------------------------------------------------------------------------------
     async def set_capacity(
@@ -124,9 +129,15 @@ class BookingStaff:
         from_hour: int | str,
         to_hour: int | str,
         child: str = "",
+        unregistered: bool = False,
+        phone: str = "",
         idempotency_key: str | None = None,
     ) -> BookingView:
-        """A booking taken by phone: seats from the same pool (no LINE allowance).
+        """A booking taken by phone, for a registered child of the nursery (`child`: its
+        registration id or its name as registered) or, `unregistered`, for a child not
+        registered on LINE (`child` its name, `phone` whom to call). A registered child's
+        booking follows the rules of a LINE booking (domain/childcare.py): it counts toward
+        the child's held days, one a day, within its expiry and ages.
 
         With an `idempotency_key`, the same request sent again (a retry after a lost answer)
         answers with the booking the first one made; the key with another booking is refused.
@@ -140,34 +151,109 @@ class BookingStaff:
                 f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
-        intent = BookingDoc(
-            id=phone_booking_id(n.id, key) if key else self.s.ids.new(),
-            source="phone",
-            nursery=n.id,
-            date=day.isoformat(),
+        sm = self.s.config.staff.messages
+        life, name, contact = None, "", None
+        if unregistered:
+            name, contact = staff_child_name(child), normalize.phone(phone or "")
+            if not name or contact is None:
+                raise Invalid(sm.unregistered_needs, worded=True)
+        else:
+            life = await self.registered_child(n, child)
+            name = life.reg.child_name
+        request = Request(
+            booking_id=phone_booking_id(n.id, key) if key else self.s.ids.new(),
+            nursery=n,
+            date=day,
             start=start,
             end=end,
-            child_name=staff_child_name(child),
-            created_at=self.s.now(),
+            life=life,
+            source="phone",
+            child_name=name,
+            contact_phone=contact,
         )
         if key is not None:
-            before = await self.s.repos.bookings.get(intent.id)
-            same = {"nursery", "date", "start", "end", "child_name", "source"}
-            if before is not None and before.model_dump(include=same) != intent.model_dump(
-                include=same
-            ):
-                raise Conflict(
-                    f"this Idempotency-Key was used for another booking ({before.id}): "
-                    "use a new key for a new booking"
-                )
-        if await Ledger(self.s).book(intent) != "booked":
-            raise Conflict(
-                f"no seat is free in every hour of {labels.hour(start)}-{labels.hour(end)} "
-                f"on {day} at {n.name}"
+            await self._same_request(request)
+        outcome = await Childcare(self.s).book(request)
+        if outcome != "booked":
+            raise self._refusal(outcome, request, name)
+        stored = await self.s.repos.bookings.get(request.booking_id)
+        assert stored is not None
+        return self._booking_json(stored)
+
+    async def registered_child(self, n: Nursery, child: str) -> Life:
+        """The registration at `n` that `child` names: its id, or its child's name (compared
+        as a person reads it); refused when none or several match, or it cannot book."""
+        sm = self.s.config.staff.messages
+        wanted = child.strip()
+        if not wanted:
+            raise Invalid(sm.unregistered_needs, worded=True)
+        lives = [
+            life
+            for life in await self.registrations.at_nursery(n.id)
+            if life.reg.id == wanted or same_name(life.reg.child_name, wanted)
+        ]
+        if not lives:
+            raise NotFound(sm.child_unknown.format(child=wanted, nursery=n.name), worded=True)
+        if len(lives) > 1:
+            which = "、".join(f"{x.reg.id}（{x.reg.birth_date}生）" for x in lives)
+            raise Invalid(
+                sm.child_ambiguous.format(
+                    child=wanted, nursery=n.name, count=len(lives), which=which
+                ),
+                worded=True,
             )
-        if key is None:
-            return self._booking_json(intent.model_copy(update={"status": "booked"}))
-        return self._booking_json(await self.s.repos.bookings.get(intent.id) or intent)
+        life = lives[0]
+        if life.state != "cleared":
+            state = self.s.config.staff.states[life.state]
+            raise Conflict(
+                sm.child_not_cleared.format(child=life.reg.child_name, state=state), worded=True
+            )
+        return life
+
+    async def _same_request(self, r: Request) -> None:
+        """The idempotency key names this booking, not another one."""
+        before = await self.s.repos.bookings.get(r.booking_id)
+        if before is None:
+            return
+        wanted = {
+            "nursery": r.nursery.id,
+            "date": r.date.isoformat(),
+            "start": r.start,
+            "end": r.end,
+            "child_name": r.child_name,
+            "source": "phone",
+        }
+        if before.model_dump(include=set(wanted)) != wanted:
+            raise Conflict(
+                f"this Idempotency-Key was used for another booking ({before.id}): "
+                "use a new key for a new booking"
+            )
+
+    def _refusal(self, outcome: Outcome, r: Request, name: str) -> StaffError:
+        sm, n = self.s.config.staff.messages, r.nursery
+        day, band = r.date.isoformat(), (labels.hour(r.start), labels.hour(r.end))
+        expiry = r.life.expiry() if r.life is not None else None
+        text = {
+            "filled": sm.no_seat.format(date=day, start=band[0], end=band[1]),
+            "started": sm.no_seat.format(date=day, start=band[0], end=band[1]),
+            "limit": sm.child_limit.format(
+                child=name, max=self.s.config.booking.max_days_per_child
+            ),
+            "same_day": sm.child_holds_day.format(child=name, date=day),
+            "expired": sm.child_expiry.format(
+                child=name, date=day, expiry=labels.ymd(expiry) if expiry else "—"
+            ),
+            "age": sm.child_age.format(
+                child=name,
+                date=day,
+                nursery=n.name,
+                ages=self.s.msg.ages.format(
+                    months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
+                ),
+            ),
+            "not_cleared": sm.child_not_cleared.format(child=name, state="—"),
+        }[outcome]
+        return Conflict(text, worded=True)
 
     async def cancel_booking(
         self, nursery: str, child: str, date: dt.date | str
@@ -233,7 +319,7 @@ class BookingStaff:
                     birth_date=reg.birth_date if reg else "",
                     sex=reg.sex if reg else "",
                     parent=reg.parent_name if reg else "",
-                    phone=reg.phone if reg else "",
+                    phone=reg.phone if reg else b.contact_phone or "",
                     answers=answers,
                     booked_at=lookup.minutes(self.s, b.created_at),
                 )

@@ -343,7 +343,6 @@ class ConsoleMessages(_Strict):
     hours_order: str
     outside_hours: str
     below_booked: str
-    no_seat: str
     slot_past: str
     slot_held: str
     slot_gone: str

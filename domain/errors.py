@@ -14,12 +14,18 @@ class ErrorKind(StrEnum):
 
 
 class StaffError(Exception):
-    """A staff request that cannot be done; the message says why, in plain words."""
+    """A staff request that cannot be done; the message says why, in plain words.
+
+    `worded`: the message is the catalogue's, in staff's own words (config.yaml `staff.
+    messages`), so every surface shows it as it is."""
 
     kind: ErrorKind = ErrorKind.INVALID
 
-    def __init__(self, message: str, kind: ErrorKind | None = None) -> None:
+    def __init__(
+        self, message: str, kind: ErrorKind | None = None, *, worded: bool = False
+    ) -> None:
         super().__init__(message)
+        self.worded = worded
         if kind is not None:
             self.kind = kind
 

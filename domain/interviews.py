@@ -154,6 +154,22 @@ class InterviewStaff:
         n = lookup.nursery(self.s, nursery)
         return await self._reg_json(await self._regs(n.id))
 
+    async def find_children(self, nursery: str, query: str) -> list[RegistrationView]:
+        """Registered children at the nursery whose name or furigana holds `query`, read as a
+        person reads it (kanji, hiragana, katakana, half-width kana, with or without spaces);
+        the ones that may book first."""
+        n = lookup.nursery(self.s, nursery)
+        wanted = name_key(query)
+        if not wanted:
+            return []
+        regs = [
+            r
+            for r in await self._regs(n.id)
+            if wanted in name_key(r.child_name) or wanted in name_key(r.child_kana)
+        ]
+        rows = await self._reg_json(regs)
+        return sorted(rows, key=lambda r: (r.state != "cleared", r.kana, r.child))
+
     async def waiting_interviews(self, nursery: str) -> list[RegistrationView]:
         """Registrations not yet cleared: booked interviews first (soonest first), then those
         whose interview day passed (面談日経過), then those yet to book one."""

@@ -142,7 +142,7 @@ class Lifecycle:
         except MachineError:
             moved = False
         if not moved:
-            raise Conflict(refusal)
+            raise Conflict(refusal, worded=True)
         return life.state
 
     def edges(self) -> list[tuple[str, str, str]]:

@@ -126,7 +126,7 @@ class Registrations:
             why = sm.clear_refused.format(
                 child=child, nursery=n.name, state=self.s.config.staff.states[life.state]
             )
-            raise Conflict(why)
+            raise Conflict(why, worded=True)
         day = life.clearance_day()
         year_end = fiscal_year_end(day)
         LIFECYCLE.move(
@@ -138,7 +138,9 @@ class Registrations:
         )
         cleared = await self.s.repos.registrations.clear(life.reg.id, self.s.now(), day, year_end)
         if cleared is None:
-            raise Conflict(sm.clear_refused.format(child=child, nursery=n.name, state="—"))
+            raise Conflict(
+                sm.clear_refused.format(child=child, nursery=n.name, state="—"), worded=True
+            )
         await self.give_back_interview(life)  # cleared before the booked interview
         log.info("registration_cleared", nursery=n.id, registration=life.reg.id)
         return cleared
@@ -183,7 +185,9 @@ class Registrations:
             life, "remove", sm.remove_refused.format(child=life.reg.child_name, nursery=n.name)
         )
         if await self.s.repos.registrations.remove(life.reg.id, self.s.now()) is None:
-            raise Conflict(sm.remove_refused.format(child=life.reg.child_name, nursery=n.name))
+            raise Conflict(
+                sm.remove_refused.format(child=life.reg.child_name, nursery=n.name), worded=True
+            )
         interview = life.slot.at if await self.give_back_interview(life) and life.slot else None
         cancelled = []
         ledger = Ledger(self.s)

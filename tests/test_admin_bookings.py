@@ -17,7 +17,7 @@ from tests.test_admin_api import api  # noqa: F401 (the fixture: tokens for futa
 ENDPOINTS = [
     ("GET", "capacity/2024-04-23", None),
     ("PUT", "capacity/2024-04-23", {"seats": 2}),
-    ("POST", "phone-bookings", {"date": "2024-04-23", "start": 9, "end": 11}),
+    ("POST", "phone-bookings", {"date": "2024-04-23", "start": 9, "end": 11, "child": "目黒 太郎"}),
     ("POST", "bookings/cancel", {"child": "目黒 太郎", "date": "2024-04-23"}),
     ("GET", "roster/2024-04-23", None),
     ("GET", "bookings.csv?from=2024-04-23&to=2024-04-30", None),
@@ -84,11 +84,18 @@ async def test_seats_are_set_and_read_by_nursery_name(admin):
 
 async def test_phone_booking_takes_seats_and_is_refused_when_full(admin):
     await admin("PUT", "futaba/capacity/2024-04-23", {"seats": 1})
-    body = {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花"}
+    body = {
+        "date": "2024-04-23",
+        "start": 9,
+        "end": 11,
+        "child": "電話 花",
+        "unregistered": True,
+        "phone": "0355550001",
+    }
     status, booking = await admin("POST", "futaba/phone-bookings", body)
     assert status == 201 and booking["source"] == "phone" and booking["start"] == "9:00"
     status, data = await admin("POST", "futaba/phone-bookings", {**body, "start": 10, "end": 12})
-    assert status == 409 and "no seat is free" in data["error"]
+    assert status == 409 and "空きのない時間があるため" in data["error"]
     status, data = await admin("POST", "futaba/phone-bookings", {**body, "start": 12, "end": 11})
     assert status == 400
 
@@ -117,7 +124,14 @@ async def test_roster_and_csv_list_the_days_bookings_with_the_answers(admin, har
     await admin(
         "POST",
         "futaba/phone-bookings",
-        {"date": "2024-04-23", "start": 9, "end": 12, "child": "電話 花"},
+        {
+            "date": "2024-04-23",
+            "start": 9,
+            "end": 12,
+            "child": "電話 花",
+            "unregistered": True,
+            "phone": "0355550001",
+        },
     )
     status, roster = await admin("GET", "futaba/roster/2024-04-23")
     assert status == 200

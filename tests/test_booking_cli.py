@@ -12,8 +12,9 @@ async def test_seats_phone_booking_roster_export_and_cancel(staff):  # noqa: F81
     code, day, _ = await staff("set-seats", "futaba", "2024-04-28", "2", "--hours", "9", "10")
     assert code == 0 and day["open"] and day["day_seats"] == 2
     code, booking, _ = await staff(
-        "phone-booking", "futaba", "2024-04-28", "9", "11", "--child", "電話 花"
-    )
+        "phone-booking", "futaba", "2024-04-28", "9", "11", "--child", "電話 花",
+        "--unregistered", "--phone", "03-5555-0001",
+    )  # fmt: skip
     assert code == 0 and booking["status"] == "booked"
     code, day, _ = await staff("seats", "futaba", "2024-04-28")
     assert [h["free"] for h in day["hours"][1:3]] == [1, 1]
@@ -27,8 +28,9 @@ async def test_seats_phone_booking_roster_export_and_cancel(staff):  # noqa: F81
 
 async def test_refusals_go_to_stderr_with_exit_1(staff):  # noqa: F811
     await staff("set-seats", "futaba", "2024-04-23", "1")
-    await staff("phone-booking", "futaba", "2024-04-23", "9", "11")
-    code, out, err = await staff("phone-booking", "futaba", "2024-04-23", "10", "12")
-    assert code == 1 and out == "" and "no seat is free" in err
+    unregistered = ["--child", "電話 花", "--unregistered", "--phone", "0355550001"]
+    await staff("phone-booking", "futaba", "2024-04-23", "9", "11", *unregistered)
+    code, out, err = await staff("phone-booking", "futaba", "2024-04-23", "10", "12", *unregistered)
+    assert code == 1 and out == "" and "空きのない時間があるため" in err
     code, out, err = await staff("set-seats", "futaba", "2024-04-23", "0")
     assert code == 1 and "already booked at 9:00" in err

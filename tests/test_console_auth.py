@@ -72,6 +72,7 @@ async def test_a_disabled_account_is_out_at_once(console):
     assert "使えなくなっています" in await console.flash()
 
 
+PHONE_CHILD = {"who": "unregistered", "new_child": "電話 花", "new_phone": "03-5555-0001"}
 PAGES = ["day", "calendar", "slots", "waiting", "registrations", "bookings", "bookings.csv"]
 ACTIONS = {
     "calendar/seats": {"first": "2024-04-23", "seats": "0"},
@@ -79,7 +80,7 @@ ACTIONS = {
     "slots/add": {"date": "2024-04-24", "time": "10:00", "capacity": "1"},
     "slots/remove": {"at": "2024-04-24T10:00:00+09:00"},
     "waiting/complete": {"registration": "x"},
-    "bookings/phone": {"date": "2024-04-23", "start": "9", "end": "11", "child": "電話 花"},
+    "bookings/phone": {"date": "2024-04-23", "start": "9", "end": "11", **PHONE_CHILD},
     "bookings/cancel": {"booking": "x", "date": "2024-04-23"},
 }
 
@@ -105,7 +106,7 @@ async def test_a_nurserys_staff_get_403_on_every_page_and_action_of_another(cons
 
 async def test_forms_without_or_with_a_wrong_csrf_token_are_refused(console):
     page = await console.login("futaba1")
-    form = {"date": "2024-04-23", "start": "9", "end": "11", "child": "電話 花"}
+    form = {"date": "2024-04-23", "start": "9", "end": "11", **PHONE_CHILD}
     for token in (None, "wrong", ""):
         data = form if token is None else {**form, "csrf": token}
         status, body = await console.post("/staff/n/futaba/bookings/phone", data)

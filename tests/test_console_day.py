@@ -77,10 +77,29 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await h.say("U1", "確定")
     h.line.take("U1")
     await page.get_by_role("link", name="予約").click()
+    # the registered child, found by its furigana in hiragana: it holds the day already
+    await page.get_by_label("登録済みの児童を探す（氏名またはフリガナ）").fill("めぐろ た")
+    await page.get_by_role("button", name="探す").click()
+    await page.wait_for_load_state()
+    found = page.get_by_role("radio", name="目黒 太郎")
+    assert await found.is_checked()
+    await console.shot("bookings-phone-search")
+    await page.get_by_label("日付", exact=True).fill("2024-04-23")
+    await page.get_by_label("開始時刻").select_option("13")
+    await page.get_by_label("終了時刻").select_option("15")
+    await page.get_by_role("button", name="予約を受け付ける").click()
+    await page.wait_for_load_state()
+    assert await console.flash() == (
+        "目黒 太郎さんは2024-04-23にすでに予約があります（同じ日の予約は1件までです）。"
+    )
+    await console.shot("bookings-phone-same-day")
+    # a child not registered on LINE: a name and the parent's number
+    await page.get_by_role("radio", name="LINE未登録の児童").check()
+    await page.get_by_label("LINE未登録の児童の氏名").fill("電話 花子")
+    await page.get_by_label("保護者の電話番号").fill("03-5555-0001")
     await page.get_by_label("日付", exact=True).fill("2024-04-23")
     await page.get_by_label("開始時刻").select_option("9")
     await page.get_by_label("終了時刻").select_option("12")
-    await page.get_by_label("児童名", exact=True).fill("電話 花子")
     await page.get_by_role("button", name="予約を受け付ける").click()
     await page.wait_for_load_state()
     assert await console.flash() == (
@@ -161,7 +180,8 @@ async def test_names_that_look_like_formulas_are_refused_and_nothing_exported(co
         await page.get_by_label("日付", exact=True).fill("2024-04-23")
         await page.get_by_label("開始時刻").select_option(str(start))
         await page.get_by_label("終了時刻").select_option(str(start + 2))
-        await page.get_by_label("児童名", exact=True).fill(name)
+        await page.get_by_label("LINE未登録の児童の氏名").fill(name)
+        await page.get_by_label("保護者の電話番号").fill("03-5555-0001")
         await page.get_by_role("button", name="予約を受け付ける").click()
         await page.wait_for_load_state()
     async with page.expect_download() as info:

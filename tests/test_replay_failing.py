@@ -25,7 +25,7 @@ REPORTS = {
     "no_push.yaml": "step 2, line 5: no push came",
     "unknown_step.yaml": (
         "step 2, line 5: unknown step 'shout' (known: as, say, tap, pick_date, follow, "
-        "unfollow, expect, expect_push, expect_no_reply, staff, clock, advance)"
+        "unfollow, expect, expect_push, expect_no_reply, staff, expect_refused, clock, advance)"
     ),
     "bad_date.yaml": "step 3, line 6: '2024-02-30' is not a date like 2024-04-24",
     "no_picker.yaml": "step 2, line 5: no date picker on screen",

@@ -48,8 +48,8 @@ async def test_staff_open_part_of_a_holiday_and_the_rest_stays_closed(harness):
 async def test_seats_cannot_be_set_below_what_is_booked(harness):
     staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 2)
-    await staff.phone_booking("futaba", "2024-04-23", 9, 11)
-    await staff.phone_booking("futaba", "2024-04-23", 10, 12)
+    await staff.phone_booking("futaba", "2024-04-23", 9, 11, "電話 一郎", True, "0355550001")
+    await staff.phone_booking("futaba", "2024-04-23", 10, 12, "電話 二郎", True, "0355550002")
     with pytest.raises(StaffError, match="2 seats are already booked at 10:00") as e:
         await staff.set_capacity("futaba", "2024-04-23", 1, [10])
     assert e.value.kind == "conflict"
@@ -61,10 +61,12 @@ async def test_seats_cannot_be_set_below_what_is_booked(harness):
 async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(harness):
     staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 1)
-    booked = await staff.phone_booking("futaba", "2024-04-23", "9:00", "12:00", "電話 一郎")
+    booked = await staff.phone_booking(
+        "futaba", "2024-04-23", "9:00", "12:00", "電話 一郎", True, "0355550001"
+    )
     assert booked.status == "booked" and booked.source == "phone"
-    with pytest.raises(StaffError, match="no seat is free") as e:
-        await staff.phone_booking("futaba", "2024-04-23", 11, 13)
+    with pytest.raises(StaffError, match="空きのない時間があるため") as e:
+        await staff.phone_booking("futaba", "2024-04-23", 11, 13, "電話 二郎", True, "0355550002")
     assert e.value.kind == "conflict"
     day = await staff.day_seats("futaba", "2024-04-23")
     assert [h.booked for h in day.hours] == [0, 1, 1, 1, 0, 0, 0, 0, 0]

@@ -21,6 +21,9 @@ async def stored(harness) -> dict[str, list]:
     }
 
 
+UNREG = {"unregistered": True, "phone": "03-5555-0001"}  # a child not registered on LINE
+
+
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
@@ -39,8 +42,21 @@ async def stored(harness) -> dict[str, list]:
         ("POST", "interview-slots", {"at": 1713834000}),
         ("POST", "phone-bookings", {"date": "2024-04-23", "start": True, "end": 11}),
         ("POST", "phone-bookings", {"date": 1713834000, "start": 9, "end": 11}),
-        ("POST", "phone-bookings", {"date": "2024-04-23", "start": 9, "end": 11, "child": "=1+1"}),
-        ("POST", "phone-bookings", {"date": "2024-04-23", "start": 9, "end": 11, "child": "-目黒"}),
+        (
+            "POST",
+            "phone-bookings",
+            {"date": "2024-04-23", "start": 9, "end": 11, **UNREG, "child": "=1+1"},
+        ),
+        (
+            "POST",
+            "phone-bookings",
+            {"date": "2024-04-23", "start": 9, "end": 11, **UNREG, "child": "-目黒"},
+        ),
+        (
+            "POST",
+            "phone-bookings",
+            {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花", "unregistered": True},
+        ),
     ],
 )
 async def test_bad_dates_and_numbers_are_400_and_nothing_is_written(
@@ -64,7 +80,7 @@ async def test_the_window_is_named_in_the_refusal(admin):  # noqa: F811
 
 
 async def test_a_retried_phone_booking_books_once(admin, harness):  # noqa: F811
-    body = {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花"}
+    body = {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花", **UNREG}
     key = {"Idempotency-Key": "call-0423-0915"}
     first = await post_phone(harness, body, key)
     again = await post_phone(harness, body, key)
@@ -88,6 +104,7 @@ async def post_phone(harness, body, headers=None):
 
 async def test_the_cli_takes_an_idempotency_key(staff, harness):  # noqa: F811
     args = ["phone-booking", "futaba", "2024-04-23", "9", "11", "--child", "電話 花"]
+    args += ["--unregistered", "--phone", "0355550001"]
     one = await staff(*args, "--idempotency-key", "call-1")
     two = await staff(*args, "--idempotency-key", "call-1")
     assert one[0] == two[0] == 0 and one[1]["booking"] == two[1]["booking"]

@@ -94,6 +94,8 @@ def _argument(annotation: Any) -> dict[str, Any]:
     """argparse settings for a parameter's type: whole numbers as int, lists as several."""
     kw: dict[str, Any] = {}
     kinds = plain_types(annotation)
+    if bool in kinds:
+        return {"action": "store_true", "default": None}
     if list in kinds:
         kw["nargs"] = "+"
     if int in kinds:

@@ -85,6 +85,10 @@ class CompleteParams(NurseryParams):
     birth_date: dt.date | None = Field(None, description="YYYY-MM-DD, when names are shared")
 
 
+class SearchParams(NurseryParams):
+    q: str = Field(description="part of a child's name or furigana")
+
+
 class DayParams(NurseryParams):
     date: Day = Field(description="YYYY-MM-DD")
 
@@ -99,7 +103,12 @@ class SeatsParams(DayParams):
 class PhoneBookingParams(DayParams):
     start: Hour = Field(validation_alias=AliasChoices("start", "from"), description="first hour")
     end: Hour = Field(validation_alias=AliasChoices("end", "to"), description="hour it ends")
-    child: str = Field("", description="the child's name")
+    child: str = Field(
+        description="a registered child's registration id or name as registered; "
+        "with unregistered, the name of a child not registered on LINE"
+    )
+    unregistered: bool = Field(False, description="a child not registered on LINE")
+    phone: str = Field("", description="with unregistered: the parent's phone number")
     idempotency_key: str | None = Field(
         None,
         description="any word for this booking (API: or the Idempotency-Key header); "
@@ -233,6 +242,16 @@ declare(
 )
 declare(
     Operation(
+        "children",
+        "registered children whose name or furigana holds Q (for a phone booking)",
+        SearchParams,
+        lambda st, p: st.interviews.find_children(p.nursery, p.q),
+        http=("GET", "nurseries/{nursery}/children"),
+        positionals=("nursery", "q"),
+    )
+)
+declare(
+    Operation(
         "duplicates",
         "children registered by more than one LINE account",
         NurseryParams,
@@ -286,10 +305,10 @@ declare(
 declare(
     Operation(
         "phone-booking",
-        "a booking taken by phone, e.g. 2024-04-23 9 12",
+        "a booking taken by phone for a registered child, e.g. 2024-04-23 9 12 --child 目黒太郎",
         PhoneBookingParams,
         lambda st, p: st.bookings.phone_booking(
-            p.nursery, p.date, p.start, p.end, p.child, p.idempotency_key
+            p.nursery, p.date, p.start, p.end, p.child, p.unregistered, p.phone, p.idempotency_key
         ),
         changes=True,
         http=("POST", "nurseries/{nursery}/phone-bookings"),

@@ -20,7 +20,7 @@ import yaml
 
 from bot.qa.replay.coverage import Coverage
 from bot.qa.replay.script import USER_STEPS, Script, ScriptError, Step, find, load
-from bot.qa.replay.target import LocalTarget, StepFailure, Target, one_line
+from bot.qa.replay.target import LocalTarget, StaffRefused, StepFailure, Target, one_line
 from bot.qa.screen import ScreenButton, buttons, describe, has_sticker, texts
 from bot.qa.standin import LineStandIn
 from domain.config import AppConfig
@@ -69,6 +69,8 @@ class Player:
         self.screen: dict[str, list[dict[str, Any]]] = {}  # what each user sees last
         self.replies: list[dict[str, Any]] | None = None  # to the previous user step
         self.pushes: dict[str, list[dict[str, Any]]] = {}  # since the last expect_push
+        self.refused: StaffRefused | None = None  # the staff step just done was refused
+        self.refusal: str | None = None  # its reason, for the `expect_refused` after it
         self.transcript: list[str] = []
 
     def _uid(self, name: str) -> str:
@@ -108,9 +110,15 @@ class Player:
     # -- playing -------------------------------------------------------------------------
     async def play(self) -> Failure | None:
         step: Step | None = None
+        steps = [*self.script.setup, *self.script.steps]
         try:
-            for step in [*self.script.setup, *self.script.steps]:
+            for i, step in enumerate(steps):
                 await self.do(step)
+                refused, self.refused = self.refused, None
+                if refused is not None:
+                    if i + 1 == len(steps) or steps[i + 1].kind != "expect_refused":
+                        raise refused
+                    self.refusal = refused.message
         except StepFailure as e:
             assert step is not None
             return self._failure(step, e.reason, e.expected, e.came)
@@ -155,8 +163,18 @@ class Player:
             action, params = arg
             shown = ", ".join(f"{k}: {_value(v)}" for k, v in params.items())
             self.transcript.append(f"(staff) {action} {shown}")
-            await self.t.staff(action, params)
+            try:
+                await self.t.staff(action, params)
+            except StaffRefused as e:
+                self.refused = e  # a failure unless `expect_refused` comes next
+                self.transcript.append(f"  (refused) {e.message}")
             self._collect(None)
+            return
+        if kind == "expect_refused":
+            if self.refusal is None or arg not in self.refusal:
+                came = [self.refusal] if self.refusal else ["(not refused)"]
+                raise StepFailure(f'the refusal does not contain "{arg}"', arg, came)
+            self.refusal = None
             return
         if kind in ("clock", "advance"):
             at = arg if kind == "clock" else self.t.now() + arg

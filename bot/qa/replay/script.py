@@ -32,6 +32,7 @@ STEP_KINDS = [
     "expect_push",
     "expect_no_reply",
     "staff",
+    "expect_refused",
     "clock",
     "advance",
 ]
@@ -195,6 +196,10 @@ def _staff_value(action: str, shown: str, kinds: set[Any], x: Any) -> Any:
         return parse_datetime(x)
     if dt.date in kinds:
         return parse_date(x)
+    if bool in kinds:
+        if str(x).strip().lower() not in ("true", "false"):
+            raise ValueError(f"{action}: {shown} must be true or false")
+        return str(x).strip().lower() == "true"
     if list in kinds:
         if x is None:
             return None
@@ -264,6 +269,10 @@ def _check(kind: str, v: Any) -> Any:
         return v.strip()
     if kind in ("expect", "expect_push"):
         return _check_expect(v)
+    if kind == "expect_refused":
+        if not isinstance(v, str) or not v.strip():
+            raise ValueError("expect_refused needs a text the staff refusal contains")
+        return v
     if kind == "staff":
         return _check_staff(v)
     if kind == "clock":

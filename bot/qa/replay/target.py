@@ -41,6 +41,15 @@ class StepFailure(Exception):
         self.came = came or []
 
 
+class StaffRefused(StepFailure):
+    """A staff action the bot refused; `message` is the reason staff were given. The step
+    fails unless an `expect_refused` step follows it."""
+
+    def __init__(self, action: str, message: str) -> None:
+        super().__init__(f"staff action {action} was refused: {message}")
+        self.message = message
+
+
 def user_id(salt: str, name: str) -> str:
     """A stable LINE-like user ID for a script's user NAME."""
     return "U" + hashlib.sha1(f"{salt}\0{name}".encode()).hexdigest()[:32]
@@ -169,7 +178,7 @@ class LocalTarget:
         try:
             await self.h.bot.operations.run(staff_actions()[action], params, QA)
         except StaffError as e:
-            raise StepFailure(f"staff action {action} was refused: {e}") from None
+            raise StaffRefused(action, str(e)) from None
         except Exception as e:
             raise StepFailure(f"staff action {action} failed: {one_line(e)}") from None
         if not await self._settle():
@@ -294,7 +303,7 @@ class RemoteTarget(EventBuilder):
             raise StepFailure(f"the admin API refused the token (HTTP {status}): see --admin-token")
         if status >= 400:
             message = data.get("error") if isinstance(data, dict) else None
-            raise StepFailure(f"staff action {action} was refused: {message or f'HTTP {status}'}")
+            raise StaffRefused(action, message or f"HTTP {status}")
         if not await self._settle():
             raise StepFailure(f"the bot did not finish within {self.WAIT:.0f} s")
 

@@ -36,6 +36,8 @@ async def explain(
     how = kind(err)
     if how == "forbidden":
         return Refused(m.forbidden)
+    if err.worded:  # the rules' own reason, in staff's words
+        return Refused(str(err))
     if name == "set-seats" and how == "conflict":
         day = await ops.run(
             request, "seats", {"nursery": params["nursery"], "date": params["date"]}
@@ -46,12 +48,6 @@ async def explain(
                 date, hour, booked = params["date"], h["hour"], h["booked"]
                 text = m.below_booked.format(date=date, hour=hour, booked=booked, seats=seats)
                 return Refused(text)
-    if name == "phone-booking" and how == "conflict":
-        return Refused(
-            m.no_seat.format(
-                date=params["date"], start=f"{params['start']}:00", end=f"{params['end']}:00"
-            )
-        )
     if name == "remove-slot":
         at = label
         if how == "conflict":

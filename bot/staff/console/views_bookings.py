@@ -16,6 +16,7 @@ from bot.staff.console.views_interviews import delivery, told
 from bot.staff.csv_export import csv_download
 
 routes = web.RouteTableDef()
+UNREGISTERED = "unregistered"  # the phone form's choice of a child not registered on LINE
 MAX_LIST_DAYS = 31
 MAX_EXPORT_DAYS = 400
 
@@ -46,6 +47,8 @@ async def bookings_page(request: web.Request) -> web.StreamResponse:
     except Refused as e:
         return await page_error(request, 400, e.text)
     child = form.text("child", required=False)
+    find = form.text("find", required=False)
+    found = await ops.run(request, "children", {"nursery": n.id, "q": find}) if find else []
     rows = await _bookings(request, first, last)
     if child:
         want = child.replace(" ", "")
@@ -61,6 +64,8 @@ async def bookings_page(request: web.Request) -> web.StreamResponse:
             "first": first,
             "last": last,
             "child": child,
+            "find": find,
+            "found": found,
             "rows": rows,
             "month_first": today(request).replace(day=1),
             "month_last": _month_end(today(request)),
@@ -84,15 +89,21 @@ async def phone_booking(request: web.Request) -> web.StreamResponse:
         day = form.date("date")
         start = form.number("start", n.hours.open, n.hours.close - 1)
         end = form.number("end", n.hours.open + 1, n.hours.close)
-        child = form.text("child")
+        who = form.text("who")
         if day < today(request):
             raise Refused(m.past_date.format(date=day.isoformat()))
         if end <= start:
             raise Refused(m.hours_order)
-        params = {"nursery": n.id, "date": day, "start": start, "end": end, "child": child}
-        await refusals.run(request, "phone-booking", params, child)
+        params: dict[str, Any] = {"nursery": n.id, "date": day, "start": start, "end": end}
+        if who == UNREGISTERED:
+            params.update(
+                child=form.text("new_child"), phone=form.text("new_phone"), unregistered=True
+            )
+        else:
+            params["child"] = who
+        booked = await refusals.run(request, "phone-booking", params, params["child"])
         return m.phone_booked.format(
-            date=day.isoformat(), start=f"{start}:00", end=f"{end}:00", child=child
+            date=day.isoformat(), start=f"{start}:00", end=f"{end}:00", child=booked["child"]
         )
 
     return await action(request, nursery_url(request, "bookings"), run)
