@@ -284,6 +284,7 @@ class Messages(_Strict):
     bk_until_expiry: str  # the day list stops at the registration's expiry
     bk_age_from: str  # the child is too young for days before {day}
     bk_age_until: str  # the child is past the nursery's classes after {day}
+    bk_age_over: str  # the child is past the nursery's classes already
     bk_age_refused: str
     bk_summary: str
     bk_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past

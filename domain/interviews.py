@@ -199,7 +199,7 @@ class InterviewStaff:
 
     # -- clearance -----------------------------------------------------------------------------
     async def complete_interview(
-        self, nursery: str, child: str, birth_date: str | None = None
+        self, nursery: str, child: str, birth_date: str | None = None, parent: str | None = None
     ) -> Clearance:
         """The interview took place: clear the registration and tell the parent.
 
@@ -210,7 +210,7 @@ class InterviewStaff:
         drops a push it already took).
         """
         n = lookup.nursery(self.s, nursery)
-        life = await self._one_child(n, child, birth_date)
+        life = await self._one_child(n, child, birth_date, parent)
         if life.state == "cleared" and life.reg.notified_at is None:
             reg = life.reg  # an earlier run stopped before the parent was told: finish it
             await self.lifecycle.give_back_interview(life)
@@ -233,8 +233,11 @@ class InterviewStaff:
             **told.model_dump(),
         )
 
-    async def _one_child(self, n: Nursery, child: str, birth_date: str | None) -> Life:
-        """The one registration at `n` not yet cleared for this child name (and birth date).
+    async def _one_child(
+        self, n: Nursery, child: str, birth_date: str | None, parent: str | None = None
+    ) -> Life:
+        """The one registration at `n` not yet cleared for this child name (and birth date, and
+        parent's name: one child registered by both parents).
 
         `child` may also be a registration id, for two same-named children born the same day.
         """
@@ -243,18 +246,22 @@ class InterviewStaff:
         ]
         if birth_date:
             regs = [r for r in regs if r.birth_date == birth_date.strip()]
+        if parent:
+            regs = [r for r in regs if same_name(r.parent_name, parent)]
+        sm = self.s.config.staff.messages
         if not regs:
-            born = f" born {birth_date}" if birth_date else ""
-            raise NotFound(f"no child named {child}{born} is registered at {n.name}")
+            raise NotFound(sm.child_unknown.format(child=child, nursery=n.name), worded=True)
         waiting = [r for r in regs if not r.cleared() or r.notified_at is None]
         if not waiting:
             raise Conflict(f"{child} has already been cleared at {n.name} (until {regs[0].expiry})")
         if len(waiting) > 1:
-            which = "; ".join(
-                f"registration {r.id}: born {r.birth_date}, parent {r.parent_name}" for r in waiting
+            which = "、".join(
+                f"{r.id}（{r.birth_date}生、保護者 {r.parent_name}）" for r in waiting
             )
             raise Conflict(
-                f"{len(waiting)} children named {child} wait at {n.name} ({which}): "
-                "give the birth date or the registration"
+                sm.child_ambiguous.format(
+                    child=child, nursery=n.name, count=len(waiting), which=which
+                ),
+                worded=True,
             )
         return (await self.lifecycle.lives(waiting[:1]))[0]

@@ -117,6 +117,9 @@ class Life:
 class Lifecycle:
     """The machine, built once; `move` checks one transition of one registration."""
 
+    name = "lifecycle"  # as `python -m bot diagram` names it, beside the dialogs
+    transitions = TRANSITIONS
+
     def __init__(self) -> None:
         self.machine = Machine(
             model=None,
@@ -146,8 +149,9 @@ class Lifecycle:
         return life.state
 
     def edges(self) -> list[tuple[str, str, str]]:
-        """(source, trigger, dest) of every transition: for `python -m bot diagram`."""
-        out = []
+        """(source, trigger, dest) of every transition, from the entry (`start`, as the dialogs
+        draw it) on: for `python -m bot diagram`."""
+        out = [("start", "register", "registered")]
         for t in TRANSITIONS:
             sources = t["source"] if isinstance(t["source"], list) else [t["source"]]
             out += [(s, t["trigger"], t["dest"]) for s in sources]

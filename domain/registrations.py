@@ -89,7 +89,8 @@ class Registrations:
 
     async def nurseries_of(self, user: str) -> list[Nursery]:
         """The nurseries this user has registered children at (live ones), in config order."""
-        ids = {life.reg.nursery for life in await self.of_user(user) if life.state in LIVE}
+        lives = await self.of_user(user, slots=False)  # live or not does not need the slot
+        ids = {life.reg.nursery for life in lives if life.state in LIVE}
         return [n for n in self.s.config.nurseries if n.id in ids]
 
     # -- registering ---------------------------------------------------------------------------

@@ -148,12 +148,14 @@ class BookingFlow(Flow):
         )
         for note in self._notes(run, listed):
             run.out.say(note)
+        over = listed.age_until is not None and listed.age_until < self.s.today()
         if not listed.days:
-            run.out.say(
-                m.bk_no_days.format(
-                    nursery=nursery.name, horizon=self.s.config.booking.horizon_days
+            if not over:
+                run.out.say(
+                    m.bk_no_days.format(
+                        nursery=nursery.name, horizon=self.s.config.booking.horizon_days
+                    )
                 )
-            )
             await run.fire("no_days")
             return
         days = listed.days
@@ -178,9 +180,9 @@ class BookingFlow(Flow):
             notes.append(m.bk_until_expiry.format(expiry=labels.ymd(listed.expiry)))
         if listed.age_until is not None:
             day = labels.day(listed.age_until, m.weekdays)
-            notes.append(
-                m.bk_age_until.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n))
-            )
+            past = listed.age_until < self.s.today()
+            text = m.bk_age_over if past else m.bk_age_until
+            notes.append(text.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n)))
         return notes
 
     async def on_day(self, run: Run, inp: Input) -> None:

@@ -105,7 +105,7 @@ async def test_complete_waiting_registrations_and_duplicates(api, harness):
     status, data = await api("GET", "nurseries/futaba/duplicates")
     assert status == 200 and len(data) == 1 and len(data[0]["registrations"]) == 2
     status, data = await api("POST", "nurseries/futaba/interviews/complete", {"child": "目黒 太郎"})
-    assert status == 409 and "registration" in data["error"]
+    assert status == 409 and "登録の番号で指定してください" in data["error"]
     status, data = await api("POST", "nurseries/futaba/interviews/complete", {"child": reg.id})
     assert status == 200 and data["expiry"] == "2025-03-31" and data["notified"] is True
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]

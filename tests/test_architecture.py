@@ -103,3 +103,21 @@ def test_no_import_cycles() -> None:
     # a package's __init__ importing from its modules is the usual shape, not a cycle
     cycles = [c for c in cycles if not any(b.startswith(a + ".") for a, b in itertools.pairwise(c))]
     assert cycles == []
+
+
+def test_the_dialogs_call_no_repository() -> None:
+    """Rules are domain use cases: a dialog neither imports storage (its engine only the
+    session store it is given) nor reaches the repositories through the services."""
+    wrong = [
+        (a, b)
+        for a, deps in GRAPH.items()
+        if a.startswith("flows")
+        for b in deps
+        if b.startswith("storage") and (a, b) != ("flows.engine", "storage.sessions")
+    ]
+    assert wrong == []
+    for name, path in MODULES.items():
+        if name.startswith("flows"):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            used = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+            assert "repos" not in used, name

@@ -103,7 +103,9 @@ async def test_a_parent_who_blocked_the_account_gets_no_push_and_staff_are_told(
 
 async def test_refusals_name_the_reason(harness):
     bot = harness.bot
-    with pytest.raises(StaffError, match="no child named 目黒 次郎") as e:
+    with pytest.raises(
+        StaffError, match="双葉の園保育園に「目黒 次郎」という登録はありません"
+    ) as e:
         await bot.staff.interviews.complete_interview("futaba", "目黒 次郎")
     assert e.value.kind == "not_found"
     with pytest.raises(StaffError, match="no nursery") as e:

@@ -135,4 +135,9 @@ async def test_changes_are_logged_with_who_before_and_after(harness, clock) -> N
         "cli",
         "目黒 太郎",
     )
-    assert done.params == {"nursery": "futaba", "child": "目黒 太郎", "birth_date": None}
+    assert done.params == {
+        "nursery": "futaba",
+        "child": "目黒 太郎",
+        "birth_date": None,
+        "parent": None,
+    }

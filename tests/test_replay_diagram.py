@@ -64,4 +64,8 @@ def test_cli_draws_the_apps_flows(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert [
         line.removeprefix("title: ") for line in out.splitlines() if line.startswith("title:")
-    ] == names
+    ] == [*names, "lifecycle"]
+    # a registration's life cycle, beside the dialogs: its moves and the clearance's guard
+    assert "registered --> interview_booked : book_interview" in out
+    assert "interview_lapsed --> cleared : clear [interview_year_open]" in out
+    assert "[*] --> registered : register" in out

@@ -86,7 +86,9 @@ class FakeStaff:
         self.s = services
         self.interviews = self
 
-    async def complete_interview(self, nursery: str, child: str, birth_date: None) -> None:
+    async def complete_interview(
+        self, nursery: str, child: str, birth_date: None, parent: None = None
+    ) -> None:
         if child == "不明":
             raise NotFound("その児童は登録されていません")
         now = self.s.now()

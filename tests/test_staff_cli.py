@@ -72,7 +72,11 @@ async def test_complete_clears_the_child_and_pushes_the_notice(staff, harness):
 
 async def test_refusals_go_to_stderr_with_exit_1(staff):
     code, out, err = await staff("complete", "futaba", "目黒 次郎")
-    assert code == 1 and out == "" and err.startswith("error: no child named 目黒 次郎")
+    assert (
+        code == 1
+        and out == ""
+        and err.startswith("error: 双葉の園保育園に「目黒 次郎」という登録はありません")
+    )
     code, out, err = await staff("slots", "どこか保育園")
     assert code == 1 and "no nursery" in err
     code, out, err = await staff("token", "nowhere")

@@ -1,7 +1,8 @@
-"""`python -m bot diagram [FLOW]`: each flow's state diagram as Mermaid text.
+"""`python -m bot diagram [FLOW]`: each flow's state diagram as Mermaid text, and a
+registration's life cycle (`lifecycle`, domain/lifecycle.py) beside them.
 
-Drawn from the flows' machine definitions (states and transitions as the app
-builds them), so the diagrams cannot drift from the code. Paste the text into
+Drawn from the machines' definitions (states and transitions as the app builds
+them), so the diagrams cannot drift from the code. Paste the text into
 any Mermaid viewer (GitHub renders ```mermaid blocks). With `--out DIR --svg`
 a plain SVG is written too, laid out here (states in rows by distance from the
 start), since mermaid-cli and Graphviz are not installed.
@@ -22,7 +23,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from domain.lifecycle import LIFECYCLE, Lifecycle
 from flows.base import END, START, Flow
+
+Drawn = Flow | Lifecycle  # a dialog, or a registration's life cycle
 
 
 def _as_list(v: Any) -> list[Any]:
@@ -35,7 +39,7 @@ def _node(state: str) -> str:
     return "[*]" if state in (START, END) else state
 
 
-def mermaid(flow: Flow) -> str:
+def mermaid(flow: Drawn) -> str:
     """stateDiagram-v2 text: one arrow per (source, trigger, dest), guards in brackets."""
     guards: dict[tuple[str, str, str], list[str]] = {}
     for t in flow.transitions:
@@ -54,9 +58,10 @@ def mermaid(flow: Flow) -> str:
     return "\n".join(lines) + "\n"
 
 
-def svg(flow: Flow) -> str:
+def svg(flow: Drawn) -> str:
     """A simple drawing: rows by distance from `start`, arrows labelled with triggers."""
     edges = list(dict.fromkeys(flow.edges()))
+    drawn = list(dict.fromkeys([START, *flow.machine.states]))
     level: dict[str, int] = {START: 0}
     frontier = [START]
     while frontier:
@@ -67,10 +72,10 @@ def svg(flow: Flow) -> str:
                 nxt.append(dest)
         frontier = nxt
     deepest = max(level.values(), default=0)
-    for state in flow.machine.states:  # unreachable states get a row of their own
+    for state in drawn:  # unreachable states get a row of their own
         level.setdefault(state, deepest + 1)
     rows: dict[int, list[str]] = {}
-    for state in flow.machine.states:
+    for state in drawn:
         rows.setdefault(level[state], []).append(state)
     w, h, gx, gy = 150, 36, 60, 90
     width = max(len(r) for r in rows.values()) * (w + gx) + gx
@@ -120,8 +125,8 @@ def app_flows() -> list[Flow]:
     return list(build(Settings()).dialog.flows.values())
 
 
-def run(args: argparse.Namespace, flows: list[Flow] | None = None) -> int:
-    flows = app_flows() if flows is None else flows
+def run(args: argparse.Namespace, flows: list[Drawn] | None = None) -> int:
+    flows = [*app_flows(), LIFECYCLE] if flows is None else flows
     if args.flow:
         chosen = [f for f in flows if f.name == args.flow]
         if not chosen:
@@ -152,7 +157,10 @@ def run(args: argparse.Namespace, flows: list[Flow] | None = None) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("diagram", help="print each flow's state diagram (Mermaid)")
+    p = sub.add_parser(
+        "diagram",
+        help="print each flow's state diagram, and a registration's life cycle (Mermaid)",
+    )
     p.add_argument("flow", nargs="?", help="only this flow (by name)")
     p.add_argument("--out", metavar="DIR", help="write DIR/<flow>.mmd instead of printing")
     p.add_argument("--svg", action="store_true", help="with --out: also write DIR/<flow>.svg")

@@ -83,6 +83,7 @@ class AddSlotParams(SlotParams):
 class CompleteParams(NurseryParams):
     child: str = Field(description="the child's name (or registration id)")
     birth_date: dt.date | None = Field(None, description="YYYY-MM-DD, when names are shared")
+    parent: str | None = Field(None, description="the parent's name, when both registered it")
 
 
 class SearchParams(NurseryParams):
@@ -223,7 +224,7 @@ declare(
         "interview done: clear the child and tell the parent",
         CompleteParams,
         lambda st, p: st.interviews.complete_interview(
-            p.nursery, p.child, p.birth_date.isoformat() if p.birth_date else None
+            p.nursery, p.child, p.birth_date.isoformat() if p.birth_date else None, p.parent
         ),
         changes=True,
         http=("POST", "nurseries/{nursery}/interviews/complete"),

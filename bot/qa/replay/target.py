@@ -297,12 +297,12 @@ class RemoteTarget(EventBuilder):
     async def staff(self, action: str, params: dict[str, Any]) -> None:
         method, path, body = admin_request(action, params)
         status, data = await self._admin(method, path, body)
-        if status in (404, 405):
+        message = data.get("error") if isinstance(data, dict) else None
+        if status == 405 or (status == 404 and not message):  # no such route: an older server
             raise StepFailure(f"staff action {action} is not available yet on the server")
         if status == 401 or status == 403:
             raise StepFailure(f"the admin API refused the token (HTTP {status}): see --admin-token")
         if status >= 400:
-            message = data.get("error") if isinstance(data, dict) else None
             raise StaffRefused(action, message or f"HTTP {status}")
         if not await self._settle():
             raise StepFailure(f"the bot did not finish within {self.WAIT:.0f} s")
