@@ -21,7 +21,6 @@ from domain.ledger import Ledger
 from domain.lifecycle import LIFECYCLE, LIVE, Life, fiscal_year_end
 from domain.services import Services
 from storage.bookings import BookingDoc
-from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
 log = structlog.get_logger("domain.registrations")
@@ -197,8 +196,3 @@ class Registrations:
                 cancelled.append(b)
         log.info("registration_removed", nursery=n.id, registration=life.reg.id)
         return Removal(life, interview, cancelled)
-
-
-def same_child(a: RegistrationDoc, b: RegistrationDoc) -> bool:
-    """One child: the same name read as a person reads it, and the same birth date."""
-    return name_key(a.child_name) == name_key(b.child_name) and a.birth_date == b.birth_date
