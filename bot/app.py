@@ -15,7 +15,7 @@ from bot.maintenance import Maintenance
 from bot.metrics import add_metrics_route, tally
 from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
-from bot.staff.console import setup_console
+from bot.staff.console.setup import setup_console
 from bot.staff.operations import Operations
 from domain.config import AppConfig, load_config
 from domain.services import Services

@@ -1,25 +1,28 @@
-"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram, richmenu."""
+"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram, richmenu, bench.
+
+A composition root (with bot/serve.py): it assembles the product's commands and the QA
+wing's (qa/cli.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import importlib.util
 import os
 import sys
-from pathlib import Path
 
+from aiohttp import web
+
+from bot.context import BOT, Settings
+from bot.line.richmenu import register as register_richmenu
+from bot.logs import configure
+from bot.serve import freeze_startup_heap, serve_app, switch_on_from_env, webchat_wanted
+from bot.staff.cli import register as register_staff
+from bot.staff.cli_accounts import embedded_first_account
 from domain.config import ConfigError
+from qa.cli import register as register_qa
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from aiohttp import web
-
-    from bot.context import BOT, Settings
-    from bot.logs import configure
-    from bot.serve import freeze_startup_heap, serve_app, switch_on_from_env, webchat_wanted
-    from bot.staff.cli_accounts import embedded_first_account
-
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     settings = Settings.from_env()
     if args.no_demo:
@@ -56,16 +59,6 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _chat(args: argparse.Namespace) -> int:
-    from bot.logs import configure
-    from bot.qa.chat import run_console
-
-    # The conversation is on stdout; only warnings and errors are logged, on stderr.
-    configure(os.environ.get("LOG_LEVEL", "WARNING"))
-
-    return asyncio.run(run_console(args.user, args.record))
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -76,19 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-demo", action="store_true", help="no demo data in the browser chat")
     p.set_defaults(func=_serve)
 
-    p = sub.add_parser("chat", help="talk to the bot in this terminal as one LINE user")
-    p.add_argument("--user", default="console-user", help="the LINE user to act as")
-    p.add_argument("--record", metavar="FILE", help="save the conversation as a replay script")
-    p.set_defaults(func=_chat)
-
-    from bot.line.richmenu import register as register_richmenu
-    from bot.qa.cli import register as register_qa
-    from bot.staff.cli import register as register_staff
-
     register_qa(sub)
     register_staff(sub)
     register_richmenu(sub)
-    _register_bench(sub)
 
     args = parser.parse_args(argv)
     try:
@@ -96,16 +79,3 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
         return 2
-
-
-def _register_bench(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """`bench` lives in benchmarks/ (a checkout's, not the installed package's)."""
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench.py"
-    if not path.exists():
-        return
-    spec = importlib.util.spec_from_file_location("benchmarks_bench", path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    module.register(sub)

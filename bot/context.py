@@ -41,7 +41,7 @@ class Settings:
     line_backoff: float = 0.5  # seconds before the first retry of a LINE call, then doubling
     repair_every: float = 60.0  # seconds between background repairs of half-done bookings
     # BOT_TEST_CLOCK=1 (replays against a server, never production): the shared test clock
-    # and the test routes of bot/qa/ (bot/serve.py); any value but 1 or 0 stops start-up
+    # and the test routes of qa/ (bot/serve.py); any value but 1 or 0 stops start-up
     test_clock: bool = False
     # BOT_ALLOW_MEMORY_STORE=1: the Procfile's web process may run without MONGODB_URI
     allow_memory_store: bool = False

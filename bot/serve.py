@@ -19,17 +19,20 @@ from aiohttp import web
 
 from bot.app import build, create_app
 from bot.context import Bot, Settings
+from bot.logs import configure
 from domain.config import ConfigError, load_config
+from qa.commands import install
+from qa.mount import mount_test_routes
+from qa.shared_clock import SharedClock
+from qa.webchat.app import WebChat
 from storage.mongo import connect
 
 
 def switch_on_from_env() -> None:
     """What the environment asks for before the app is built: the benchmark's count of
-    database commands (`BENCH_COMMAND_COUNTS`, bot/qa/commands.py)."""
+    database commands (`BENCH_COMMAND_COUNTS`, qa/commands.py)."""
     path = os.environ.get("BENCH_COMMAND_COUNTS")
     if path:
-        from bot.qa.commands import install
-
         install(path)
 
 
@@ -37,8 +40,6 @@ def make_bot(settings: Settings, **parts: Any) -> Bot:
     """The bot `bot.app.build` makes; with the test clock on, its clock is the QA side's
     shared test clock, kept in the bot's database so every worker shows one time."""
     if settings.test_clock and parts.get("clock") is None:
-        from bot.qa.shared_clock import SharedClock
-
         config = parts.get("config") or load_config(settings.config_path)
         store = parts.get("store") or connect(settings.mongodb_uri)
         parts.update(config=config, store=store, clock=SharedClock(store.db, config.zone()))
@@ -48,8 +49,6 @@ def make_bot(settings: Settings, **parts: Any) -> Bot:
 def make_app(bot: Bot) -> web.Application:
     app = create_app(bot)
     if bot.settings.test_clock:  # replays against this server (`python -m bot replay --target`)
-        from bot.qa.mount import mount_test_routes
-
         mount_test_routes(app, bot)
     return app
 
@@ -90,8 +89,6 @@ def serve_app(settings: Settings) -> web.Application:
     """
     if not webchat_wanted(settings):
         return make_app(make_bot(settings))
-    from bot.qa.webchat import WebChat
-
     chat = WebChat(settings)
     bot = make_bot(chat.settings)
     app = make_app(bot)
@@ -102,8 +99,6 @@ def serve_app(settings: Settings) -> web.Application:
 async def gunicorn_app() -> web.Application:
     """Entry point of `gunicorn bot.serve:gunicorn_app` (aiohttp.GunicornWebWorker).
     A configuration mistake prints one line and stops gunicorn (no restart loop)."""
-    from bot.logs import configure
-
     configure(os.environ.get("LOG_LEVEL", "INFO"))
     switch_on_from_env()
     settings = Settings.from_env()

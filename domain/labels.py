@@ -8,12 +8,11 @@ characters come from the message catalogue.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 import phonenumbers
 
-if TYPE_CHECKING:
-    from domain.config import Messages, Nursery
+from domain.catalogue import Messages
+from domain.config import Nursery
 
 
 def day(d: dt.date, weekdays: str) -> str:

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.config import AppConfig, Messages
+from domain.catalogue import Messages
+from domain.config import AppConfig
 from domain.replies import Reply
 from storage.clock import Clock, Ids
 from storage.repos import Repos

@@ -52,6 +52,7 @@ class Store:
 def connect(uri: str | None, db_name: str = "ichiji_hoiku", timeout_ms: int = 5000) -> Store:
     """MongoDB at `uri`; without one, the embedded in-memory store (storage/memory.py)."""
     if not uri:
+        # imported here only: a server process on MongoDB never loads mongomock (start-up cost)
         from storage.memory import memory_client
 
         client: Any = memory_client()

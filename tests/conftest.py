@@ -21,8 +21,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.qa.harness import Harness
 from domain.config import load_config
+from qa.harness import Harness
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import Store, connect
 

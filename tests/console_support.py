@@ -8,8 +8,8 @@ from typing import Any
 
 from playwright.async_api import Browser, Page, async_playwright
 
-from bot.qa.harness import Harness
 from bot.staff.operations import jsonable
+from qa.harness import Harness
 from tests.browser import ARGS, CHROMIUM
 
 SHOTS = Path(__file__).resolve().parent.parent / "reports" / "staff-console"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bot.qa.harness import Harness
-from bot.qa.screen import buttons, texts
+from qa.harness import Harness
+from qa.screen import buttons, texts
 from storage.clock import TOKYO
 from storage.registrations import RegistrationDoc
 

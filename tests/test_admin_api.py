@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.qa.screen import texts
+from qa.screen import texts
 from tests.interview_support import registration
 
 FUTABA = "futaba:ft-secret"

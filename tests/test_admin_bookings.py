@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import pytest
 
-from bot.qa.screen import texts
+from qa.screen import texts
 from tests.interview_support import registration
 from tests.test_admin_api import api  # noqa: F401 (the fixture: tokens for futaba and city)
 

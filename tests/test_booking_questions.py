@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.qa.harness import Harness
 from domain.config import AppConfig
 from domain.replies import Sticker, Text
 from flows.base import Input
+from qa.harness import Harness
 from storage.clock import SequentialIds
 from tests.interview_support import registration
 

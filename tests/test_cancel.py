@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from bot.qa.screen import buttons, texts
+from qa.screen import buttons, texts
 from tests.interview_support import registration
 
 

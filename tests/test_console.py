@@ -8,8 +8,8 @@ import sys
 import pytest
 
 from bot.logs import configure
-from bot.qa.chat import run_console
 from domain.config import load_config
+from qa.chat import run_console
 from storage.clock import TOKYO
 
 MSG = load_config().messages
@@ -29,7 +29,7 @@ async def _chat(capsys, monkeypatch, lines: list[str]) -> list[str]:
         return line
 
     configure("WARNING")  # as `python -m bot chat`: the conversation alone on stdout
-    monkeypatch.setattr("bot.qa.chat._input", read)
+    monkeypatch.setattr("qa.chat._input", read)
     assert await run_console("U-console") == 0
     captured = capsys.readouterr()
     print(captured.err, file=sys.stderr, end="")

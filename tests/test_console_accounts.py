@@ -87,8 +87,8 @@ async def test_the_session_cookie_is_secure_when_the_request_came_over_https(har
 
 async def test_the_embedded_store_gets_a_first_city_account_once(clock, config):
     """Only the embedded in-memory store (a MongoDB's accounts come from the CLI)."""
-    from bot.qa.harness import Harness
     from bot.staff.cli_accounts import embedded_first_account
+    from qa.harness import Harness
     from storage.mongo import connect
 
     async with Harness(clock=clock, config=config, store=connect(None)) as h:

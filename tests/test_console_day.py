@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 
-from bot.qa.screen import texts
+from qa.screen import texts
 from tests.console_support import SHOTS, day_seats, roster
 from tests.interview_support import at, registration
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from bot.line.client import LineApiError, LineClient, retry_key
-from bot.qa.harness import Harness
-from bot.qa.screen import texts
+from qa.harness import Harness
+from qa.screen import texts
 from storage.clock import SequentialIds
 from tests.queues import handled, parked, waiting
 

@@ -15,7 +15,7 @@ from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
 from bot.line.client import DeliveryError, LineClient
 from bot.logs import configure
-from bot.qa.screen import texts
+from qa.screen import texts
 from tests.queues import handled, waiting
 
 
@@ -125,7 +125,7 @@ async def test_reply_whose_answer_was_lost_is_shown_once(harness):
 
 
 async def test_line_429_backs_off_doubling_and_gives_up_after_the_attempts():
-    from bot.qa.standin import LineStandIn
+    from qa.standin import LineStandIn
 
     line = LineStandIn()
     await line.start()

@@ -23,8 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.logs import configure
-from bot.qa.harness import Harness, sign
-from bot.qa.screen import buttons
+from qa.harness import Harness, sign
+from qa.screen import buttons
 from storage.allowances import child_key
 from storage.clock import TOKYO, SequentialIds
 from tests.interview_support import registration
@@ -357,6 +357,6 @@ async def test_another_users_cancel_button_cancels_nothing(world, config):
 
 
 def _texts(sent: Any) -> list[str]:
-    from bot.qa.screen import texts
+    from qa.screen import texts
 
     return texts(sent.messages)

@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from bot.qa.screen import texts
 from domain.errors import StaffError
 from domain.lifecycle import fiscal_year_end
+from qa.screen import texts
 from tests.interview_support import at, registration
 
 

@@ -12,13 +12,13 @@ import yaml
 
 from bot.app import build
 from bot.context import Settings
-from bot.qa.harness import Harness
-from bot.qa.screen import buttons, texts
 from domain import ages
 from domain.config import Ages, ConfigError, default_config_path, load_config
 from domain.errors import Conflict
 from domain.lifecycle import LIFECYCLE, STATES
 from domain.registrations import Registrations
+from qa.harness import Harness
+from qa.screen import buttons, texts
 from storage.clock import SequentialIds
 from tests.interview_support import at, registration
 from tests.test_booking import cleared

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.qa.screen import texts
+from qa.screen import texts
 from tests.test_booking import cleared
 
 USER = "Uloading"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa.replay.script import load, staff_actions
 from bot.staff import cli as staff_cli
 from bot.staff.api import routes
 from bot.staff.operations import (
@@ -20,6 +19,7 @@ from bot.staff.operations import (
     declare,
 )
 from domain.errors import Forbidden, Invalid
+from qa.replay.script import load, staff_actions
 from tests.interview_support import registration
 
 CITY = Actor("cli", "tester", "city")

@@ -10,10 +10,10 @@ import logging
 from pathlib import Path
 
 from bot.logs import configure
-from bot.qa.replay.runner import run_paths
-from bot.qa.replay.script import ScriptError, find, load
 from domain import normalize
 from domain.config import load_config
+from qa.replay.batch import run_paths
+from qa.replay.script import ScriptError, find, load
 
 OWN = Path(__file__).parent / "replays"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "replays"

@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.qa.harness import Harness
-from bot.qa.screen import buttons, has_sticker, texts
+from qa.harness import Harness
+from qa.screen import buttons, has_sticker, texts
 from storage.clock import SequentialIds
 from tests.interview_support import registration
 from tests.queues import parked, waiting

@@ -7,7 +7,7 @@ import io
 import structlog
 
 from bot.logs import configure
-from bot.qa.screen import buttons
+from qa.screen import buttons
 from tests.interview_support import register_by_chat, screen
 
 ANSWERS = [

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.qa.harness import Harness
-from bot.qa.screen import texts
 from domain.config import ConfigError, default_config_path, load_config
 from domain.ledger import Ledger
 from domain.reminders import MAX_ATTEMPTS
+from qa.harness import Harness
+from qa.screen import texts
 from storage.bookings import BookingDoc
 from storage.clock import TOKYO
 from storage.mongo import connect

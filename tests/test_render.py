@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.line.render import render
-from bot.qa.screen import buttons, texts
 from domain.replies import Button, Carousel, Column, Sticker, Text
+from qa.screen import buttons, texts
 
 
 def _flat(batches):

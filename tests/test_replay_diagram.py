@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.qa.diagram import mermaid, run
 from domain.config import load_config
 from domain.services import Services
+from qa.diagram import mermaid, run
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from tests.echo_flow import EchoFlow
 from tests.test_replay_steps import PickFlow
@@ -57,7 +57,7 @@ def test_unknown_flow_is_refused(flows, capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_cli_draws_the_apps_flows(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.qa.diagram import app_flows
+    from qa.diagram import app_flows
 
     names = [f.name for f in app_flows()]
     assert main(["diagram"]) == 0

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa.replay.report import failure_text, summary
-from bot.qa.replay.runner import Result, run_paths
+from qa.replay.batch import run_paths
+from qa.replay.report import failure_text, summary
+from qa.replay.runner import Result
 
 FAILING = Path(__file__).parent / "replay_failing"
 MENU = "[児童の登録] [予約をする] [予約を取り消す] [区ウェブサイトで概要を確認する]"

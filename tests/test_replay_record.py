@@ -8,11 +8,11 @@ from pathlib import Path
 
 import yaml
 
-from bot.qa.chat import _tap
-from bot.qa.harness import Harness
-from bot.qa.replay.record import Recorder
-from bot.qa.replay.runner import run_paths
-from bot.qa.screen import buttons
+from qa.chat import _tap
+from qa.harness import Harness
+from qa.replay.batch import run_paths
+from qa.replay.record import Recorder
+from qa.screen import buttons
 from storage.clock import TOKYO, FrozenClock
 
 NOW = dt.datetime(2024, 4, 20, 9, 0, tzinfo=TOKYO)
@@ -76,8 +76,8 @@ def test_recorded_script_replays_and_detects_a_change(tmp_path: Path) -> None:
 
 def test_tap_on_one_of_equal_labels_is_recorded_with_its_message() -> None:
     from bot.line.render import render
-    from bot.qa.standin import Sent
     from domain.replies import Button, Carousel, Column
+    from qa.standin import Sent
 
     cols = tuple(
         Column(title, "9:00-11:00", (Button("キャンセル", "postback", title),))

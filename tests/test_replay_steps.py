@@ -12,13 +12,13 @@ from typing import ClassVar
 import pytest
 
 from bot.cli import main
-from bot.qa.replay.coverage import Coverage
-from bot.qa.replay.report import failure_text
-from bot.qa.replay.runner import run_paths
-from bot.qa.replay.target import user_id
 from domain.errors import NotFound
 from domain.replies import Button, Carousel, Column, Sticker, Text
 from flows.base import Flow, Input, Run
+from qa.replay.batch import run_paths
+from qa.replay.coverage import Coverage
+from qa.replay.report import failure_text
+from qa.replay.target import user_id
 
 HERE = Path(__file__).parent
 TESTFLOW = HERE / "replay_testflow"

@@ -13,9 +13,9 @@ from PIL import Image
 
 from bot.cli import main
 from bot.line import richmenu
-from bot.qa.standin import LineStandIn
-from bot.qa.standin_richmenu import problems
 from domain.config import AppConfig, ConfigError, load_config
+from qa.standin import LineStandIn
+from qa.standin_richmenu import problems
 
 
 @pytest.fixture

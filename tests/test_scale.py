@@ -7,8 +7,8 @@ import datetime as dt
 
 from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
-from bot.qa.harness import Harness
-from bot.qa.screen import texts
+from qa.harness import Harness
+from qa.screen import texts
 from tests.queues import handled, waiting
 
 

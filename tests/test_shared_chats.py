@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.qa.screen import buttons, texts
+from qa.screen import buttons, texts
 
 COLLECTIONS = ("parked_events", "sessions", "registrations", "bookings", "users")
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.qa.replay.report import failure_text
-from bot.qa.replay.runner import Result, run_paths
-from bot.qa.replay.script import find
+from qa.replay.batch import run_paths
+from qa.replay.report import failure_text
+from qa.replay.runner import Result
+from qa.replay.script import find
 from storage.mongo import Store
 from tests.conftest import drop_store, new_store
 

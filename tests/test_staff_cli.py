@@ -10,8 +10,8 @@ import structlog
 
 from bot.cli import main
 from bot.logs import configure
-from bot.qa.screen import texts
 from bot.staff import cli as staff_cli
+from qa.screen import texts
 from tests.interview_support import registration
 
 

@@ -12,9 +12,10 @@ import aiohttp
 
 from bot.context import BOT, Settings
 from bot.line.render import render
-from bot.qa.standin import LineStandIn
-from bot.qa.webchat import WEBCHAT, limits
 from domain.replies import Button, Carousel, Column, Text
+from qa.standin import LineStandIn
+from qa.webchat import limits
+from qa.webchat.app import WEBCHAT
 from storage.registrations import RegistrationDoc
 from tests.webchat_support import running
 

@@ -12,7 +12,7 @@ import yaml
 from playwright.async_api import expect
 
 from bot.context import BOT, Settings
-from bot.qa.webchat import WEBCHAT
+from qa.webchat.app import WEBCHAT
 from tests.webchat_support import (
     browser,
     choices,

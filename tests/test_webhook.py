@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from bot.qa.harness import Harness, sign
-from bot.qa.screen import texts
+from qa.harness import Harness, sign
+from qa.screen import texts
 from storage.clock import SequentialIds
 from tests.echo_flow import EchoFlow
 from tests.queues import handled, parked, waiting
@@ -175,7 +175,7 @@ async def test_idle_flow_ends_and_next_message_is_fresh(echo, clock):
 
 
 async def test_follow_greets_with_the_menu_and_unfollow_blocks_pushes(harness):
-    from bot.qa.screen import buttons
+    from qa.screen import buttons
 
     sent = await harness.send("U1", harness.follow("U1"))
     labels = [b.label for s in sent for b in buttons(s.messages)]

@@ -23,9 +23,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from linebot.v3.messaging import (
+    ApiClient,
+    Configuration,
+    MessagingApi,
+    MessagingApiBlob,
+    RichMenuRequest,
+)
+from linebot.v3.messaging.exceptions import ApiException
 from PIL import Image, ImageDraw, ImageFont
+from urllib3.exceptions import HTTPError
 
-from domain.config import AppConfig, RichMenu
+from bot.context import Settings
+from domain.config import AppConfig, RichMenu, load_config
 
 WIDTH = 2500
 HEIGHTS = {"large": 1686, "compact": 843}
@@ -207,9 +217,6 @@ def draw(config: AppConfig, font_path: Path) -> bytes:
 # -- on LINE -------------------------------------------------------------------------------
 def set_up(menu: dict[str, Any], png: bytes, token: str, api_base: str, data_base: str) -> str:
     """Validate, create, upload, make default, delete what it replaces; the new menu's id."""
-    from linebot.v3.messaging.exceptions import ApiException
-    from urllib3.exceptions import HTTPError
-
     try:
         return _set_up(menu, png, token, api_base, data_base)
     except ApiException as e:
@@ -219,15 +226,6 @@ def set_up(menu: dict[str, Any], png: bytes, token: str, api_base: str, data_bas
 
 
 def _set_up(menu: dict[str, Any], png: bytes, token: str, api_base: str, data_base: str) -> str:
-    from linebot.v3.messaging import (
-        ApiClient,
-        Configuration,
-        MessagingApi,
-        MessagingApiBlob,
-        RichMenuRequest,
-    )
-    from linebot.v3.messaging.exceptions import ApiException
-
     def client(host: str) -> ApiClient:
         return ApiClient(Configuration(access_token=token, host=host.rstrip("/")))
 
@@ -276,9 +274,6 @@ def _why(e: Exception) -> str:
 
 # -- the command ---------------------------------------------------------------------------
 def run(args: argparse.Namespace) -> int:
-    from bot.context import Settings
-    from domain.config import load_config
-
     settings = Settings.from_env()
     config = load_config(settings.config_path)
     try:

@@ -19,6 +19,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.app import build
+from bot.context import Settings
+from bot.logs import configure
 from bot.staff.cli_accounts import account, register_accounts
 from bot.staff.csv_export import bookings_csv, csv_bytes
 from bot.staff.operations import OPERATIONS, Actor, Operation, jsonable, plain_types
@@ -112,10 +115,6 @@ def _whole(value: str) -> int:
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.app import build
-    from bot.context import Settings
-    from bot.logs import configure
-
     configure(os.environ.get("LOG_LEVEL", "WARNING"))
     bot = build(Settings.from_env())
     if bot.store.kind == "memory":

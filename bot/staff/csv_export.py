@@ -18,7 +18,7 @@ import io
 
 from aiohttp import web
 
-from bot.staff.operations import Export
+from bot.staff.params import Export
 from domain.labels import national
 
 COLUMNS = ["date", "start", "end", "child", "kana", "birth_date", "sex", "parent", "phone"]

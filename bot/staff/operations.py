@@ -13,131 +13,39 @@ domain/, and its tests.
 
 from __future__ import annotations
 
-import datetime as dt
 import typing
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 import structlog
 from pydantic import (
-    AliasChoices,
     BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    Strict,
     ValidationError,
 )
 
+from bot.staff.params import (
+    AddSlotParams,
+    CancelParams,
+    CompleteParams,
+    DayParams,
+    Export,
+    ExportParams,
+    NoParams,
+    NurseryParams,
+    Params,
+    PhoneBookingParams,
+    SearchParams,
+    SeatsParams,
+    SlotParams,
+)
 from domain import lookup
-from domain.bookings import MAX_SEATS
 from domain.errors import Forbidden, Invalid
-from domain.interviews import MAX_INTERVIEW_CAPACITY
 from domain.staff import Staff
-from domain.views import RosterRow
 from storage.audit import AuditEntry, AuditLog
 from storage.tokens import CITY
 
 log = structlog.get_logger("bot.staff.operations")
-
-MAX_SLOT_CAPACITY = MAX_INTERVIEW_CAPACITY
-
-
-def _not_a_number(value: Any) -> Any:
-    """Dates come as text (2024-04-23, 2024-04-23T10:00) or dates, never as seconds."""
-    if isinstance(value, int | float):
-        raise ValueError("must be a date like 2024-04-23 (or 2024-04-23T10:00), not a number")
-    return value
-
-
-Day = Annotated[dt.date, BeforeValidator(_not_a_number)]
-Moment = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
-
-StrictInt = Annotated[int, Strict()]
-Hour = Annotated[int, Strict(), Field(ge=0, le=24)]
-
-
-class Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-class NurseryParams(Params):
-    nursery: str = Field(description="the nursery's id or name")
-
-
-class NoParams(Params):
-    pass
-
-
-class SlotParams(NurseryParams):
-    at: Moment = Field(description="the slot's date and time, e.g. 2024-04-23T10:00")
-
-
-class AddSlotParams(SlotParams):
-    capacity: Annotated[int, Strict(), Field(ge=1, le=MAX_SLOT_CAPACITY)] | None = Field(
-        None, description="default: the nursery's config"
-    )
-
-
-class CompleteParams(NurseryParams):
-    child: str = Field(description="the child's name (or registration id)")
-    birth_date: dt.date | None = Field(None, description="YYYY-MM-DD, when names are shared")
-    parent: str | None = Field(None, description="the parent's name, when both registered it")
-
-
-class SearchParams(NurseryParams):
-    q: str = Field(description="part of a child's name or furigana")
-
-
-class DayParams(NurseryParams):
-    date: Day = Field(description="YYYY-MM-DD")
-
-
-class SeatsParams(DayParams):
-    seats: Annotated[int, Strict(), Field(ge=0, le=MAX_SEATS)] = Field(
-        description="seats per hour (0 closes; seats on a closed day open it)"
-    )
-    hours: list[Hour] | None = Field(None, description="default: all opening hours")
-
-
-class PhoneBookingParams(DayParams):
-    start: Hour = Field(validation_alias=AliasChoices("start", "from"), description="first hour")
-    end: Hour = Field(validation_alias=AliasChoices("end", "to"), description="hour it ends")
-    child: str = Field(
-        description="a registered child's registration id or name as registered; "
-        "with unregistered, the name of a child not registered on LINE"
-    )
-    unregistered: bool = Field(False, description="a child not registered on LINE")
-    phone: str = Field("", description="with unregistered: the parent's phone number")
-    idempotency_key: str | None = Field(
-        None,
-        description="any word for this booking (API: or the Idempotency-Key header); "
-        "the same request again with it books once",
-    )
-
-
-class CancelParams(NurseryParams):
-    child: str = Field(description="the child's name (or booking id)")
-    date: Day = Field(description="YYYY-MM-DD")
-
-
-class ExportParams(NurseryParams):
-    first: Day = Field(validation_alias=AliasChoices("from", "first"), description="first day")
-    last: Day | None = Field(
-        None, validation_alias=AliasChoices("to", "last"), description="last day (default: first)"
-    )
-
-
-class Export(BaseModel):
-    """The export's rows with the nursery's booking question labels (its last columns)."""
-
-    nursery: str
-    first: str
-    last: str
-    questions: list[str]
-    rows: list[RosterRow]
-
 
 Call = Callable[[Staff, Any], Awaitable[Any]]
 

@@ -24,7 +24,7 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
 from bot.context import BOT
-from domain.config import ConsoleMessages
+from domain.catalogue import ConsoleMessages
 from storage.staff_accounts import AccountDoc, password_matches
 from storage.tokens import CITY
 

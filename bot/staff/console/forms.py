@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from domain.config import ConsoleMessages
+from domain.catalogue import ConsoleMessages
 
 
 class Refused(Exception):

@@ -18,13 +18,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.app import build
+from bot.app import build, create_app
 from bot.context import Bot, Settings
-from bot.qa.line_events import EventBuilder
-from bot.qa.standin import LineStandIn, Sent
-from bot.serve import make_app
 from domain.config import AppConfig
 from flows.base import Flow
+from qa.line_events import EventBuilder
+from qa.standin import LineStandIn, Sent
 from storage.clock import Clock, Ids
 from storage.mongo import Store, connect
 
@@ -77,7 +76,7 @@ class Harness(EventBuilder):
             ids=self.ids,
             flows=self.flows,
         )
-        self._runner = web.AppRunner(make_app(self.bot), access_log=None)
+        self._runner = web.AppRunner(create_app(self.bot), access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()

@@ -11,13 +11,15 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.qa.replay import report
-from bot.qa.replay.coverage import Coverage
-from bot.qa.replay.runner import Plan, Result, plan, run_paths, run_plans
-from bot.qa.replay.script import Script
-from bot.qa.replay.target import RemoteTarget
-from bot.qa.standin import LineStandIn
+from bot.logs import configure
 from domain.config import AppConfig, load_config
+from qa.replay import report
+from qa.replay.batch import Plan, plan, run_paths, run_plans
+from qa.replay.coverage import Coverage
+from qa.replay.runner import Result
+from qa.replay.script import Script
+from qa.replay.target import RemoteTarget
+from qa.standin import LineStandIn
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -35,8 +37,6 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def main(args: argparse.Namespace) -> int:
-    from bot.logs import configure
-
     configure(os.environ.get("LOG_LEVEL", "CRITICAL"))
     if args.target and not args.secret:
         print("--target needs --secret (the server's LINE_CHANNEL_SECRET)", file=sys.stderr)

@@ -3,7 +3,7 @@
 Its time lives in the database (collection `test_clock`), so a `clock:` step sent to
 one worker holds in every worker on the same MongoDB. `now()` must not wait on the
 database, so it answers from the time last read; the QA side reads it again before
-every request and every event a worker handles (bot/qa/mount.py).
+every request and every event a worker handles (qa/mount.py).
 """
 
 from __future__ import annotations

@@ -11,10 +11,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bot.qa.replay import report
-from bot.qa.replay.runner import Plan, local_targets, run_one
-from bot.qa.replay.script import ScriptError, load
 from domain.config import AppConfig
+from qa.replay import report
+from qa.replay.batch import Plan, local_targets, run_one
+from qa.replay.script import ScriptError, load
 
 
 async def run_script(text: str, filename: str, config: AppConfig) -> dict[str, Any]:

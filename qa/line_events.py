@@ -6,7 +6,7 @@ import datetime as dt
 import itertools
 from typing import Any
 
-from bot.qa.standin import LineStandIn
+from qa.standin import LineStandIn
 
 
 class EventBuilder:

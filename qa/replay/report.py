@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from bot.qa.replay.runner import Failure, Result
+from qa.replay.runner import Failure, Result
 
 
 def _rel(path: Path) -> str:

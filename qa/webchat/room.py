@@ -21,14 +21,15 @@ import structlog
 
 from bot.context import Bot, Settings
 from bot.line.events import clean_event, user_of
-from bot.qa.line_events import EventBuilder
-from bot.qa.replay.record import Recorder
-from bot.qa.screen import buttons, full_label
-from bot.qa.standin import Sent
-from bot.qa.webchat import limits
-from bot.qa.webchat.sink import Sink
+from qa.line_events import EventBuilder
+from qa.replay.record import Recorder
+from qa.screen import buttons, full_label
+from qa.standin import Sent
+from qa.webchat import limits
+from qa.webchat.sink import Sink
+from qa.webchat.staff import staff_do
 
-log = structlog.get_logger("bot.qa.webchat")
+log = structlog.get_logger("qa.webchat")
 
 DEFAULT_USERS = ("parent", "spouse", "other-parent")
 STEP_LIMIT = 30.0  # seconds the bot may take over one step
@@ -256,8 +257,6 @@ class Room:
         self, action: str, params: dict[str, Any], record: dict[str, Any]
     ) -> dict[str, Any]:
         """A staff action from the demo panel; recorded with the pushes it caused."""
-        from bot.qa.webchat.staff import staff_do
-
         assert self.bot is not None
         async with self._lock:
             rec = self._recording()

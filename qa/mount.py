@@ -1,8 +1,8 @@
 """What the QA side adds to a server started for replays (`BOT_TEST_CLOCK=1`).
 
-The server's clock is then the shared test clock (bot/qa/shared_clock.py): this
+The server's clock is then the shared test clock (qa/shared_clock.py): this
 module reads its time from the database before every request and every event the
-worker handles, adds the test routes (bot/qa/clock_api.py) and logs a warning at
+worker handles, adds the test routes (qa/clock_api.py) and logs a warning at
 start-up, in every worker, while the test clock is on.
 """
 
@@ -14,10 +14,10 @@ import structlog
 from aiohttp import web
 
 from bot.context import Bot
-from bot.qa.clock_api import add_test_routes
-from bot.qa.shared_clock import SharedClock
+from qa.clock_api import add_test_routes
+from qa.shared_clock import SharedClock
 
-log = structlog.get_logger("bot.qa")
+log = structlog.get_logger("qa")
 
 
 def mount_test_routes(app: web.Application, bot: Bot) -> None:

@@ -1,8 +1,5 @@
-"""The browser chat: a LINE-like phone page at `/` that stands in for LINE (the QA wing).
-
-Mounted by `bot/serve.py` when no LINE channel is configured, or with
-`BOT_WEBCHAT=1`. See `room.py` for the path a visitor's step takes.
-"""
+"""Mounting the browser chat on the app: by `bot/serve.py` when no LINE channel is
+configured, or with `BOT_WEBCHAT=1`."""
 
 from __future__ import annotations
 
@@ -11,7 +8,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot.context import Bot, Settings
-from bot.qa.webchat.room import Room
+from qa.webchat.demo import seed
+from qa.webchat.room import Room
+from qa.webchat.routes import add_routes
 
 WEBCHAT = web.AppKey("webchat", Room)
 
@@ -24,8 +23,6 @@ class WebChat:
         self.settings = self.room.settings
 
     def mount(self, app: web.Application, bot: Bot) -> None:
-        from bot.qa.webchat.routes import add_routes
-
         self.room.bot = bot
         app[WEBCHAT] = self.room
         add_routes(app, self.room)
@@ -38,8 +35,6 @@ class WebChat:
         assert bot is not None
         await room.sink.start()
         if bot.settings.demo and bot.store.kind == "memory":
-            from bot.qa.webchat.demo import seed
-
             room.demo = await seed(bot)
         yield
         await room.sink.stop()

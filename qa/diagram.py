@@ -23,6 +23,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from bot.app import build
+from bot.context import Settings
 from domain.lifecycle import LIFECYCLE, Lifecycle
 from flows.base import END, START, Flow
 
@@ -119,9 +121,6 @@ def svg(flow: Drawn) -> str:
 
 def app_flows() -> list[Flow]:
     """The flows exactly as the app builds them (nothing is started)."""
-    from bot.app import build
-    from bot.context import Settings
-
     return list(build(Settings()).dialog.flows.values())
 
 

@@ -16,10 +16,13 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.qa.webchat.room import ChatError, Room
 from domain.errors import StaffError
+from qa.webchat.demo import summary
+from qa.webchat.replay import run_script
+from qa.webchat.room import ChatError, Room
+from qa.webchat.staff import waiting as waiting_at
 
-STATIC = resources.files("bot.qa.webchat") / "static"
+STATIC = resources.files("qa.webchat") / "static"
 KEEPALIVE = 15.0  # seconds between comments on an idle stream
 MAX_SCRIPT = 256 * 1024  # bytes of an uploaded replay script
 
@@ -150,8 +153,6 @@ class _Handlers:
         )
 
     async def run_replay(self, request: web.Request) -> web.Response:
-        from bot.qa.webchat.replay import run_script
-
         data = await request.read()
         if len(data) > MAX_SCRIPT:
             return _refused("the script is too large")
@@ -166,8 +167,6 @@ class _Handlers:
     async def _waiting(self) -> list[dict[str, Any]]:
         """Registrations of the page's own users waiting for the interview (never LINE's
         real users, whose data the page must not show when a channel is configured)."""
-        from bot.qa.webchat.staff import waiting as waiting_at
-
         bot = self.room.bot
         assert bot is not None
         waiting = []
@@ -189,8 +188,6 @@ class _Handlers:
         return waiting
 
     async def demo(self, request: web.Request) -> web.Response:
-        from bot.qa.webchat.demo import summary
-
         waiting = await self._waiting()
         return web.json_response({"demo": summary(self.room.demo), "waiting": waiting})
 

@@ -17,15 +17,15 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from bot.qa.harness import Harness, sign
-from bot.qa.line_events import EventBuilder
-from bot.qa.replay.coverage import Coverage
-from bot.qa.replay.script import staff_actions
-from bot.qa.standin import LineStandIn, Sent
 from bot.staff.operations import Actor
 from domain.config import AppConfig
 from domain.errors import StaffError
 from flows.base import Flow
+from qa.harness import Harness, sign
+from qa.line_events import EventBuilder
+from qa.replay.coverage import Coverage
+from qa.replay.script import staff_actions
+from qa.standin import LineStandIn, Sent
 from storage.clock import FrozenClock, SequentialIds
 from storage.mongo import Store
 from storage.tokens import CITY
@@ -89,7 +89,7 @@ class Target(Protocol):
 
 
 class LocalTarget:
-    """The real app in this process (`bot.qa.harness.Harness`) on a fresh store (in memory
+    """The real app in this process (`qa.harness.Harness`) on a fresh store (in memory
     unless `store` is given)."""
 
     STEP_LIMIT = 30.0  # seconds the bot may take over one step before the step fails

@@ -15,8 +15,8 @@ from typing import Any
 
 import yaml
 
-from bot.qa.screen import buttons, has_sticker, texts
-from bot.qa.standin import Sent
+from qa.screen import buttons, has_sticker, texts
+from qa.standin import Sent
 from storage.clock import SystemClock
 
 

@@ -4,7 +4,7 @@ Used by the console chat, the replay runner, the tests and the benchmark: the
 real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
 once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
 (409 the next time). It also records loading animations (`loading`) and keeps rich
-menus (`richmenus`, bot/qa/standin_richmenu.py). Faults can be injected:
+menus (`richmenus`, qa/standin_richmenu.py). Faults can be injected:
 `fail_next(status, n)` refuses the next requests, `lose_next(status, n)` carries them
 out but answers an error, `garble_next(n)` carries them out and answers 200 with a body
 nobody can read. `calls` records every request as (endpoint, retry key), failed ones too.
@@ -26,7 +26,7 @@ from typing import Any
 from aiohttp import web
 from linebot.v3.messaging import PushMessageRequest, ReplyMessageRequest
 
-from bot.qa.standin_richmenu import RichMenus
+from qa.standin_richmenu import RichMenus
 
 
 @dataclass

@@ -19,9 +19,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.context import Settings
-from bot.qa.harness import Harness
-from bot.qa.screen import ScreenButton, buttons, describe
 from bot.staff import cli as staff_cli
+from qa.harness import Harness
+from qa.replay.record import Recorder
+from qa.screen import ScreenButton, buttons, describe
 from storage.mongo import connect
 
 Reader = Callable[[str], Awaitable[str | None]]
@@ -50,8 +51,6 @@ async def run_console(user: str, record: str | None = None, read: Reader | None 
     settings = Settings.from_env()
     recorder = None
     if record:
-        from bot.qa.replay.record import Recorder
-
         recorder = Recorder()
     async with Harness(store=connect(settings.mongodb_uri)) as h:
         assert h.bot is not None

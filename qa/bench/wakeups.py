@@ -1,7 +1,7 @@
 """What waking from idle costs on this machine: a bare aiohttp endpoint's CPU per request,
 flat out and at fixed rates.
 
-    .venv/bin/python benchmarks/wakeups.py
+    .venv/bin/python -m qa.bench.wakeups
 
 At full speed one wake of the event loop serves many requests; at a low fixed rate
 nearly every request wakes it. Where the second figure is much larger than the first,

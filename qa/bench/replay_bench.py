@@ -1,6 +1,6 @@
 """Replay benchmark: 100 copies of a 20-step script, replayed in-process.
 
-    .venv/bin/python benchmarks/replay_bench.py [--copies 100] [-j 8]
+    .venv/bin/python -m qa.bench.replay_bench [--copies 100] [-j 8]
 
 Prints the wall time and scripts/s (the target is under 10 s for 100 copies).
 Not a test: the figure depends on the machine and on what else runs on it.
@@ -15,10 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from bot.logs import configure
-from bot.qa.replay.runner import run_paths
+from qa.replay.batch import run_paths
 
 # 20 steps: 12 user steps and 8 checks, using only what the base bot has.
 SCRIPT = """\

@@ -21,9 +21,9 @@ import ipaddress
 from aiohttp import web
 
 from bot.context import Bot
-from bot.qa.shared_clock import COLLECTION as CLOCK_COLLECTION
-from bot.qa.shared_clock import SharedClock
 from bot.staff.auth import json_error, json_response, token_scope
+from qa.shared_clock import COLLECTION as CLOCK_COLLECTION
+from qa.shared_clock import SharedClock
 from storage.tokens import CITY
 
 KEPT = {CLOCK_COLLECTION, "staff_tokens"}  # a reset keeps the clock and the staff's API tokens

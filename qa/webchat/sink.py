@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.qa.standin import LineStandIn
+from qa.standin import LineStandIn
 
 
 class Sink:

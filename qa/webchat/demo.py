@@ -13,10 +13,10 @@ from typing import Any
 import structlog
 
 from bot.context import Bot
-from bot.qa.webchat.staff import staff_do
 from domain.calendar import closed
+from qa.webchat.staff import staff_do
 
-log = structlog.get_logger("bot.qa.webchat.demo")
+log = structlog.get_logger("qa.webchat.demo")
 
 SLOT_DAYS = 4  # open days with interview slots, from tomorrow
 SLOT_HOURS = (10, 14)
