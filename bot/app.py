@@ -27,7 +27,7 @@ from storage.clock import Clock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
 
-log = structlog.get_logger("bot.app")
+log = structlog.get_logger(__name__)
 
 
 def build(

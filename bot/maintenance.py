@@ -26,7 +26,7 @@ from domain.reminders import Reminders
 from domain.services import Services
 from storage.mongo import StoreUnavailable
 
-log = structlog.get_logger("bot.maintenance")
+log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
 

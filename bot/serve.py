@@ -56,9 +56,8 @@ def make_app(bot: Bot) -> web.Application:
 async def freeze_startup_heap(app: web.Application) -> None:
     """An `on_startup` hook of the server processes (not of apps made in tests): what was
     built until the server starts (modules, configuration, the SDK's models, the app) lives
-    as long as the process, so the garbage collector's full passes are told to skip it.
-    Each of those passes otherwise walks some 200,000 objects and stalls the event loop for
-    a tenth of a second on a small machine (docs/performance.md)."""
+    as long as the process, so the garbage collector's full passes are told to skip it
+    instead of walking it again and stalling the event loop each time."""
     gc.collect()
     gc.freeze()
 

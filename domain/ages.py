@@ -33,8 +33,8 @@ def klass(birth: dt.date, day: dt.date) -> int:
 
 def months_later(day: dt.date, months: int) -> dt.date:
     """The same day `months` later (the month's last day where it has fewer days)."""
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
+    years, month_index = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month_index + 1
     for d in (day.day, 30, 29, 28):
         try:
             return dt.date(year, month, d)

@@ -35,7 +35,7 @@ from domain.views import (
 )
 from storage.bookings import BookingDoc
 
-log = structlog.get_logger("domain.staff")
+log = structlog.get_logger(__name__)
 
 MAX_SEATS = 100
 MAX_EXPORT_DAYS = 400
@@ -65,7 +65,7 @@ class BookingStaff:
     """Seats, phone bookings, cancelling for a parent, the roster and the export rows."""
 
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.registrations = Registrations(services)
 
     # -- seats ---------------------------------------------------------------------------------
@@ -78,7 +78,10 @@ class BookingStaff:
     ) -> DaySeats:
         """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
         seats on a closed day (Sunday, a holiday) open it."""
-        n, day = lookup.nursery(self.s, nursery), checks.within(self.s, lookup.date(date))
+        n, day = (
+            lookup.nursery(self.services, nursery),
+            checks.within(self.services, lookup.date(date)),
+        )
         seats = checks.whole(seats, "seats", 0, MAX_SEATS)
         wanted = sorted({lookup.hour(h) for h in hours}) if hours else list(n.hours.range())
         outside = [h for h in wanted if h not in n.hours.range()]
@@ -87,8 +90,8 @@ class BookingStaff:
                 f"{labels.hour(outside[0])} is outside {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
-        if not await self.s.repos.seats.set_seats(n.id, day, wanted, seats):
-            stored = await self.s.repos.seats.day(n.id, day)
+        if not await self.services.repos.seats.set_seats(n.id, day, wanted, seats):
+            stored = await self.services.repos.seats.day(n.id, day)
             busy = [h for h in wanted if stored.taken(h) > seats]
             raise Conflict(
                 f"{stored.taken(busy[0]) if busy else 'more'} seats are already booked at "
@@ -100,16 +103,16 @@ class BookingStaff:
 
     async def day_seats(self, nursery: str, date: dt.date | str) -> DaySeats:
         """A day's seats, bookings and free seats per hour, and the number parents see."""
-        n = lookup.nursery(self.s, nursery)
-        day = checks.within(self.s, lookup.date(date), past=True)
-        stored = await self.s.repos.seats.day(n.id, day)
+        n = lookup.nursery(self.services, nursery)
+        day = checks.within(self.services, lookup.date(date), past=True)
+        stored = await self.services.repos.seats.day(n.id, day)
         seats = stored.seats(default_seats(n, day), n.hours.range())
-        free = Calendar(self.s).free(n, stored)
+        free = Calendar(self.services).free(n, stored)
         return DaySeats(
             nursery=n.name,
             date=day.isoformat(),
             open=any(seats.values()),
-            day_seats=band_seats(free, self.s.config.booking.min_hours),
+            day_seats=band_seats(free, self.services.config.booking.min_hours),
             hours=[
                 HourSeats(
                     hour=labels.hour(h),
@@ -143,7 +146,10 @@ class BookingStaff:
         answers with the booking the first one made; the key with another booking is refused.
         Everything is checked before anything is written.
         """
-        n, day = lookup.nursery(self.s, nursery), checks.within(self.s, lookup.date(date))
+        n, day = (
+            lookup.nursery(self.services, nursery),
+            checks.within(self.services, lookup.date(date)),
+        )
         start, end = lookup.hour(from_hour), lookup.hour(to_hour)
         key = checks.idempotency_key(idempotency_key)
         if not (n.hours.open <= start < end <= n.hours.close):
@@ -151,7 +157,7 @@ class BookingStaff:
                 f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
                 f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
             )
-        sm = self.s.config.staff.messages
+        sm = self.services.config.staff.messages
         life, name, contact = None, "", None
         if unregistered:
             name, contact = staff_child_name(child), normalize.phone(phone or "")
@@ -161,7 +167,7 @@ class BookingStaff:
             life = await self.registered_child(n, child)
             name = life.reg.child_name
         request = Request(
-            booking_id=phone_booking_id(n.id, key) if key else self.s.ids.new(),
+            booking_id=phone_booking_id(n.id, key) if key else self.services.ids.new(),
             nursery=n,
             date=day,
             start=start,
@@ -173,17 +179,17 @@ class BookingStaff:
         )
         if key is not None:
             await self._same_request(request)
-        outcome = await Childcare(self.s).book(request)
+        outcome = await Childcare(self.services).book(request)
         if outcome != "booked":
             raise self._refusal(outcome, request, name)
-        stored = await self.s.repos.bookings.get(request.booking_id)
+        stored = await self.services.repos.bookings.get(request.booking_id)
         assert stored is not None
         return self._booking_json(stored)
 
     async def registered_child(self, n: Nursery, child: str) -> Life:
         """The registration at `n` that `child` names: its id, or its child's name (compared
         as a person reads it); refused when none or several match, or it cannot book."""
-        sm = self.s.config.staff.messages
+        sm = self.services.config.staff.messages
         wanted = child.strip()
         if not wanted:
             raise Invalid(sm.unregistered_needs, worded=True)
@@ -204,7 +210,7 @@ class BookingStaff:
             )
         life = lives[0]
         if life.state != "cleared":
-            state = self.s.config.staff.states[life.state]
+            state = self.services.config.staff.states[life.state]
             raise Conflict(
                 sm.child_not_cleared.format(child=life.reg.child_name, state=state), worded=True
             )
@@ -212,7 +218,7 @@ class BookingStaff:
 
     async def _same_request(self, r: Request) -> None:
         """The idempotency key names this booking, not another one."""
-        before = await self.s.repos.bookings.get(r.booking_id)
+        before = await self.services.repos.bookings.get(r.booking_id)
         if before is None:
             return
         wanted = {
@@ -230,14 +236,14 @@ class BookingStaff:
             )
 
     def _refusal(self, outcome: Outcome, r: Request, name: str) -> StaffError:
-        sm, n = self.s.config.staff.messages, r.nursery
+        sm, n = self.services.config.staff.messages, r.nursery
         day, band = r.date.isoformat(), (labels.hour(r.start), labels.hour(r.end))
         expiry = r.life.expiry() if r.life is not None else None
         text = {
             "filled": sm.no_seat.format(date=day, start=band[0], end=band[1]),
             "started": sm.no_seat.format(date=day, start=band[0], end=band[1]),
             "limit": sm.child_limit.format(
-                child=name, max=self.s.config.booking.max_days_per_child
+                child=name, max=self.services.config.booking.max_days_per_child
             ),
             "same_day": sm.child_holds_day.format(child=name, date=day),
             "expired": sm.child_expiry.format(
@@ -247,7 +253,7 @@ class BookingStaff:
                 child=name,
                 date=day,
                 nursery=n.name,
-                ages=self.s.msg.ages.format(
+                ages=self.services.msg.ages.format(
                     months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
                 ),
             ),
@@ -260,11 +266,11 @@ class BookingStaff:
     ) -> CancelledBooking:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
-        n = lookup.nursery(self.s, nursery)
-        day = checks.within(self.s, lookup.date(date), past=True)
+        n = lookup.nursery(self.services, nursery)
+        day = checks.within(self.services, lookup.date(date), past=True)
         found = [
             b
-            for b in await self.s.repos.bookings.on_day(n.id, day)
+            for b in await self.services.repos.bookings.on_day(n.id, day)
             if b.id == child or same_name(b.child_name, child)
         ]
         if not found:
@@ -273,7 +279,7 @@ class BookingStaff:
             ids = ", ".join(f"{b.id} ({b.start}:00-{b.end}:00)" for b in found)
             raise Invalid(f"{len(found)} bookings match {child}: give the booking id ({ids})")
         b = found[0]
-        if not await Ledger(self.s).cancel(b, "staff"):
+        if not await Ledger(self.services).cancel(b, "staff"):
             raise Conflict(f"the booking {b.id} has been cancelled already")
         notice = await self._tell_parent(b, n)
         view = self._booking_json(b.model_copy(update={"status": "cancelled"}))
@@ -282,21 +288,21 @@ class BookingStaff:
     async def _tell_parent(self, b: BookingDoc, n: Nursery) -> Notice:
         if b.user is None:
             return Notice.of("phone")
-        text = self.s.msg.cx_staff_push.format(
+        text = self.services.msg.cancel_staff_push.format(
             nursery=n.name,
-            day=labels.day(b.day(), self.s.msg.weekdays),
+            day=labels.day(b.day(), self.services.msg.weekdays),
             start=labels.hour(b.start),
             end=labels.hour(b.end),
             child_name=b.child_name,
         )
-        return await notify(self.s, b.user, text, f"staffcancel:{b.id}")
+        return await notify(self.services, b.user, text, f"staffcancel:{b.id}")
 
     def _booking_json(self, b: BookingDoc) -> BookingView:
         return BookingView(
             booking=b.id,
             status=b.status,
             source=b.source,
-            nursery=self.s.config.nursery(b.nursery).name,
+            nursery=self.services.config.nursery(b.nursery).name,
             date=b.date,
             start=labels.hour(b.start),
             end=labels.hour(b.end),
@@ -305,9 +311,9 @@ class BookingStaff:
 
     # -- roster and export ---------------------------------------------------------------------
     async def _rows(self, n: Nursery, first: dt.date, last: dt.date) -> list[RosterRow]:
-        await Ledger(self.s).repair()
-        bookings = await self.s.repos.bookings.between(n.id, first, last)
-        regs = self.s.repos.registrations
+        await Ledger(self.services).repair()
+        bookings = await self.services.repos.bookings.between(n.id, first, last)
+        regs = self.services.repos.registrations
         rows = []
         for b in bookings:
             reg = await regs.get(b.registration) if b.registration else None
@@ -321,24 +327,24 @@ class BookingStaff:
                     parent=reg.parent_name if reg else "",
                     phone=reg.phone if reg else b.contact_phone or "",
                     answers=answers,
-                    booked_at=lookup.minutes(self.s, b.created_at),
+                    booked_at=lookup.minutes(self.services, b.created_at),
                 )
             )
         return rows
 
     async def roster(self, nursery: str, date: dt.date | str) -> list[RosterRow]:
         """Who comes on a day, by start hour, with the answers to the booking questions."""
-        n = lookup.nursery(self.s, nursery)
-        day = checks.within(self.s, lookup.date(date), past=True)
+        n = lookup.nursery(self.services, nursery)
+        day = checks.within(self.services, lookup.date(date), past=True)
         return await self._rows(n, day, day)
 
     async def export(
         self, nursery: str, first: dt.date | str, last: dt.date | str
     ) -> list[RosterRow]:
         """The held bookings from `first` to `last` (inclusive), one row each."""
-        n = lookup.nursery(self.s, nursery)
-        start = checks.within(self.s, lookup.date(first), past=True)
-        end = checks.within(self.s, lookup.date(last), past=True)
+        n = lookup.nursery(self.services, nursery)
+        start = checks.within(self.services, lookup.date(first), past=True)
+        end = checks.within(self.services, lookup.date(last), past=True)
         if end < start:
             raise Invalid(f"{end} is before {start}")
         if (end - start).days > MAX_EXPORT_DAYS:
@@ -347,4 +353,4 @@ class BookingStaff:
 
     def questions(self, nursery: str) -> list[str]:
         """The labels of the nursery's booking questions, in order (the export's last columns)."""
-        return [q.label for q in lookup.nursery(self.s, nursery).questions]
+        return [q.label for q in lookup.nursery(self.services, nursery).questions]

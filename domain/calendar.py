@@ -68,17 +68,17 @@ def end_hours(free: Free, start: int, min_hours: int) -> list[int]:
 
 class Calendar:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
 
     def last_day(self) -> dt.date:
-        return self.s.today() + dt.timedelta(days=self.s.config.booking.horizon_days)
+        return self.services.today() + dt.timedelta(days=self.services.config.booking.horizon_days)
 
     def free(self, nursery: Nursery, day: SeatDay) -> Free:
         """Free seats per hour of a stored day; hours that have begun count as none."""
         date = dt.date.fromisoformat(day.date)
         seats = day.seats(default_seats(nursery, date), nursery.hours.range())
-        now = self.s.now()
-        tz = self.s.config.zone()
+        now = self.services.now()
+        tz = self.services.config.zone()
         return {
             h: max(0, n - day.taken(h))
             for h, n in seats.items()
@@ -86,7 +86,7 @@ class Calendar:
         }
 
     async def day_free(self, nursery: Nursery, date: dt.date) -> Free:
-        return self.free(nursery, await self.s.repos.seats.day(nursery.id, date))
+        return self.free(nursery, await self.services.repos.seats.day(nursery.id, date))
 
     async def days(
         self,
@@ -97,12 +97,12 @@ class Calendar:
     ) -> list[tuple[dt.date, int]]:
         """Days from today (or `first`) to the horizon (or `last`, if sooner) with seats, and
         each day's number; `skip` holds dates (YYYY-MM-DD) not to offer."""
-        first = max(self.s.today(), first or self.s.today())
+        first = max(self.services.today(), first or self.services.today())
         last = min(self.last_day(), last or self.last_day())
         if last < first:
             return []
-        stored = await self.s.repos.seats.days(nursery.id, first, last)
-        min_hours = self.s.config.booking.min_hours
+        stored = await self.services.repos.seats.days(nursery.id, first, last)
+        min_hours = self.services.config.booking.min_hours
         out = []
         for date, day in stored.items():
             if date.isoformat() in skip:

@@ -34,25 +34,25 @@ class Messages(Strict):
     list_separator: str  # between items of a list in a sentence
     ages: str  # the children a nursery takes (its config `ages`)
 
-    reg_ask_nursery: str
-    reg_ask_parent_name: str
-    reg_ask_postal_code: str
-    reg_ask_address: str
-    reg_ask_phone: str
-    reg_ask_child_name: str
-    reg_ask_child_kana: str
-    reg_ask_birth_date: str
-    reg_pick_date_label: str
-    reg_ask_sex: str
-    reg_summary: str
-    reg_restart: str
-    reg_done: str
-    reg_duplicate: str
-    reg_known_resume: str  # the child is registered here already, its interview not booked
-    reg_known_booked: str
-    reg_known_cleared: str
-    reg_drop_answers: str  # a keyword typed during registration: drop what was answered?
-    reg_keep_answers: str
+    registration_ask_nursery: str
+    registration_ask_parent_name: str
+    registration_ask_postal_code: str
+    registration_ask_address: str
+    registration_ask_phone: str
+    registration_ask_child_name: str
+    registration_ask_child_kana: str
+    registration_ask_birth_date: str
+    registration_pick_date_label: str
+    registration_ask_sex: str
+    registration_summary: str
+    registration_restart: str
+    registration_done: str
+    registration_duplicate: str
+    registration_known_resume: str  # the child is registered here already, its interview not booked
+    registration_known_booked: str
+    registration_known_cleared: str
+    registration_drop_answers: str  # a keyword typed during registration: drop what was answered?
+    registration_keep_answers: str
     invalid_empty: str
     invalid_name: str
     invalid_name_length: str
@@ -66,57 +66,61 @@ class Messages(Strict):
     invalid_future_date: str
     invalid_too_old: str
 
-    iv_choose_child: str
-    iv_choose_slot: str
-    iv_no_slots: str
-    iv_confirm: str
-    iv_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
-    iv_cancelled_choice: str
-    iv_slot_taken: str
-    iv_nothing_no_registration: str
-    iv_nothing_booked: str
-    iv_nothing_cleared: str
+    interview_choose_child: str
+    interview_choose_slot: str
+    interview_no_slots: str
+    interview_confirm: str
+    interview_done: (
+        str  # {cancel}: booking_cancel_until, or booking_cancel_by_phone once that moment is past
+    )
+    interview_cancelled_choice: str
+    interview_slot_taken: str
+    interview_nothing_no_registration: str
+    interview_nothing_booked: str
+    interview_nothing_cleared: str
     cleared_push: str
 
-    bk_no_cleared: str
-    bk_expired: str
-    bk_choose_child: str
-    bk_limit_reached: str
-    bk_choose_day: str
-    bk_no_days: str
-    bk_day_label: str
-    bk_choose_start: str
-    bk_choose_end: str
-    bk_no_end: str
-    bk_too_short: str
-    bk_until_expiry: str  # the day list stops at the registration's expiry
-    bk_age_from: str  # the child is too young for days before {day}
-    bk_age_until: str  # the child is past the nursery's classes after {day}
-    bk_age_over: str  # the child is past the nursery's classes already
-    bk_age_refused: str
-    bk_summary: str
-    bk_done: str  # {cancel}: bk_cancel_until, or bk_cancel_by_phone once that moment is past
-    bk_cancel_until: str
-    bk_cancel_by_phone: str
-    bk_same_day: str
-    bk_filled: str
-    bk_stopped: str
-    bk_change_not_possible: str
+    booking_no_cleared: str
+    booking_expired: str
+    booking_choose_child: str
+    booking_limit_reached: str
+    booking_choose_day: str
+    booking_no_days: str
+    booking_day_label: str
+    booking_choose_start: str
+    booking_choose_end: str
+    booking_no_end: str
+    booking_too_short: str
+    booking_until_expiry: str  # the day list stops at the registration's expiry
+    booking_age_from: str  # the child is too young for days before {day}
+    booking_age_until: str  # the child is past the nursery's classes after {day}
+    booking_age_over: str  # the child is past the nursery's classes already
+    booking_age_refused: str
+    booking_summary: str
+    booking_done: (
+        str  # {cancel}: booking_cancel_until, or booking_cancel_by_phone once that moment is past
+    )
+    booking_cancel_until: str
+    booking_cancel_by_phone: str
+    booking_same_day: str
+    booking_filled: str
+    booking_stopped: str
+    booking_change_not_possible: str
 
-    cx_none: str
-    cx_list_intro: str
-    cx_interview_suffix: str
-    cx_interview_text: str
-    cx_childcare_text: str
-    cx_call_nursery: str
-    cx_phone_suffix: str  # after the nursery's name: a booking staff took by phone
-    cx_phone_booking: str  # cancelled by phone only
-    cx_confirm: str
-    cx_done: str
-    cx_kept: str
-    cx_already_gone: str
-    cx_staff_push: str
-    iv_staff_cancel_push: str
+    cancel_none: str
+    cancel_list_intro: str
+    cancel_interview_suffix: str
+    cancel_interview_text: str
+    cancel_childcare_text: str
+    cancel_call_nursery: str
+    cancel_phone_suffix: str  # after the nursery's name: a booking staff took by phone
+    cancel_phone_booking: str  # cancelled by phone only
+    cancel_confirm: str
+    cancel_done: str
+    cancel_kept: str
+    cancel_already_gone: str
+    cancel_staff_push: str
+    interview_staff_cancel_push: str
 
     reminder_childcare: str
     reminder_interview: str

@@ -24,14 +24,14 @@ def whole(value: object, what: str, lo: int, hi: int) -> int:
     return value
 
 
-def within(s: Services, value: dt.date, *, past: bool = False) -> dt.date:
+def within(services: Services, value: dt.date, *, past: bool = False) -> dt.date:
     """`value` if it lies from today (any past day too if `past`) up to the window's end."""
-    today = s.today()
-    last = today + dt.timedelta(days=s.config.staff.max_days_ahead)
+    today = services.today()
+    last = today + dt.timedelta(days=services.config.staff.max_days_ahead)
     if value > last:
         raise Invalid(
             f"{value} is too far ahead: staff dates go up to {last} "
-            f"({s.config.staff.max_days_ahead} days, staff.max_days_ahead in config.yaml)"
+            f"({services.config.staff.max_days_ahead} days, staff.max_days_ahead in config.yaml)"
         )
     if not past and value < today:
         raise Invalid(f"{value} is in the past")

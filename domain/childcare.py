@@ -58,7 +58,7 @@ class Request:
 
 class Childcare:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.calendar = Calendar(services)
         self.ledger = Ledger(services)
         self.registrations = Registrations(services)
@@ -91,16 +91,16 @@ class Childcare:
 
     async def held_dates(self, life: Life) -> set[str]:
         """The days (YYYY-MM-DD) the child holds from today on, at every nursery."""
-        allowance = await self.s.repos.allowances.get(self.key(life))
-        return {h.date for h in allowance.future(self.s.today())}
+        allowance = await self.services.repos.allowances.get(self.key(life))
+        return {h.date for h in allowance.future(self.services.today())}
 
     # -- which days ----------------------------------------------------------------------------
     async def days(self, life: Life, held: set[str]) -> DayList:
         """The days from today to the horizon the child may book, with their seats: never a
         day it holds, past its registration's expiry, or outside the nursery's ages."""
-        n = self.s.config.nursery(life.reg.nursery)
+        n = self.services.config.nursery(life.reg.nursery)
         birth = dt.date.fromisoformat(life.reg.birth_date)
-        today, horizon = self.s.today(), self.calendar.last_day()
+        today, horizon = self.services.today(), self.calendar.last_day()
         expiry = life.expiry() or horizon
         first_age, last_age = ages.first_day(n.ages, birth), ages.last_day(n.ages, birth)
         days = await self.calendar.days(
@@ -124,7 +124,7 @@ class Childcare:
             return "expired"
         if life.state != "cleared":
             return "not_cleared"
-        n = self.s.config.nursery(life.reg.nursery)
+        n = self.services.config.nursery(life.reg.nursery)
         if not ages.takes(n.ages, dt.date.fromisoformat(life.reg.birth_date), day):
             return "age"
         return None
@@ -135,8 +135,8 @@ class Childcare:
         retried event) answers `booked` once it holds."""
         if r.life is not None and (why := self.refusal(r.life, r.date)) is not None:
             return why
-        zone = self.s.config.zone()
-        if dt.datetime.combine(r.date, dt.time(r.start), zone) <= self.s.now():
+        zone = self.services.config.zone()
+        if dt.datetime.combine(r.date, dt.time(r.start), zone) <= self.services.now():
             return "started"
         reg = r.life.reg if r.life is not None else None
         intent = BookingDoc(
@@ -152,16 +152,16 @@ class Childcare:
             child=self.key(r.life) if r.life is not None else None,
             contact_phone=r.contact_phone,
             answers=r.answers,
-            created_at=self.s.now(),
+            created_at=self.services.now(),
         )
         outcome = await self.ledger.book(intent)
         if outcome == "limit" and r.life is not None:
-            allowance = await self.s.repos.allowances.get(self.key(r.life))
+            allowance = await self.services.repos.allowances.get(self.key(r.life))
             if any(h.date == intent.date and h.id != intent.id for h in allowance.held):
                 return "same_day"
         return outcome
 
     def deadline(self, nursery: Nursery, day: dt.date) -> dt.datetime:
         """The last moment a childcare booking can be cancelled over LINE."""
-        zone = self.s.config.zone()
+        zone = self.services.config.zone()
         return nursery.cancel_deadline.childcare.moment(day, zone)

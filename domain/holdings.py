@@ -35,13 +35,13 @@ class Holding:
 
 class Holdings:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.interviews = InterviewBooking(services)
         self.childcare = Childcare(services)
 
     async def of_user(self, user: str) -> list[Holding]:
         """The user's held interviews and childcare days, soonest first."""
-        s, now = self.s, self.s.now()
+        s, now = self.services, self.services.now()
         await self.childcare.ledger.repair_due()  # a crash's half-done booking settled first
         out: list[Holding] = []
         for life in await self.interviews.registrations.of_user(user):
@@ -64,13 +64,13 @@ class Holdings:
         return sorted(out, key=lambda h: h.at)
 
     def _childcare(self, b: BookingDoc) -> Holding:
-        n = self.s.config.nursery(b.nursery)
+        n = self.services.config.nursery(b.nursery)
         return Holding(
             key=f"b|{b.id}",
             kind="childcare",
             nursery=n,
             child_name=b.child_name,
-            at=dt.datetime.combine(b.day(), dt.time(b.start), self.s.config.zone()),
+            at=dt.datetime.combine(b.day(), dt.time(b.start), self.services.config.zone()),
             end=b.end,
             deadline=self.childcare.deadline(n, b.day()),
             by_phone=b.source == "phone",
@@ -84,9 +84,9 @@ class Holdings:
             slot_id, _, reg_id = rest.rpartition("|")
             return await self.interviews.cancel(user, slot_id, reg_id)
         # A childcare booking is read by its id alone: the list is not read again.
-        booking = await self.s.repos.bookings.get(rest)
-        if booking is None or not booking.held_for(user, self.s.today()):
+        booking = await self.services.repos.bookings.get(rest)
+        if booking is None or not booking.held_for(user, self.services.today()):
             return False
-        if not self._childcare(booking).cancellable(self.s.now()):
+        if not self._childcare(booking).cancellable(self.services.now()):
             return False
         return await self.childcare.ledger.cancel(booking, "parent")

@@ -18,10 +18,12 @@ from domain.lifecycle import LIFECYCLE, Life
 from domain.registrations import Registrations
 from domain.services import Services
 
-log = structlog.get_logger("domain.interview_booking")
+log = structlog.get_logger(__name__)
 
 # Why nothing can be booked: the Messages field saying so.
-Nothing = Literal["iv_nothing_no_registration", "iv_nothing_booked", "iv_nothing_cleared"]
+Nothing = Literal[
+    "interview_nothing_no_registration", "interview_nothing_booked", "interview_nothing_cleared"
+]
 Booked = Literal["booked", "slot_taken"] | Nothing
 
 
@@ -33,7 +35,7 @@ class OpenSlot:
 
 class InterviewBooking:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.registrations = Registrations(services)
 
     async def waiting(self, user: str) -> tuple[list[Life], Nothing | None]:
@@ -43,15 +45,15 @@ class InterviewBooking:
         if free:
             return free, None
         if any(life.state == "interview_booked" for life in lives):
-            return [], "iv_nothing_booked"
+            return [], "interview_nothing_booked"
         if any(life.state == "cleared" for life in lives):
-            return [], "iv_nothing_cleared"
-        return [], "iv_nothing_no_registration"
+            return [], "interview_nothing_cleared"
+        return [], "interview_nothing_no_registration"
 
     async def open_slots(self, nursery: Nursery) -> list[OpenSlot]:
         """The nursery's slots from now on that have room, soonest first."""
-        zone = self.s.config.zone()
-        slots = await self.s.repos.interviews.upcoming(nursery.id, self.s.now())
+        zone = self.services.config.zone()
+        slots = await self.services.repos.interviews.upcoming(nursery.id, self.services.now())
         return [OpenSlot(s.id, s.at.astimezone(zone)) for s in slots if s.has_room()]
 
     async def child(self, user: str, reg_id: str) -> Life | None:
@@ -62,8 +64,8 @@ class InterviewBooking:
         return life
 
     async def slot(self, slot_id: str) -> OpenSlot | None:
-        slot = await self.s.repos.interviews.get(slot_id)
-        return OpenSlot(slot.id, slot.at.astimezone(self.s.config.zone())) if slot else None
+        slot = await self.services.repos.interviews.get(slot_id)
+        return OpenSlot(slot.id, slot.at.astimezone(self.services.config.zone())) if slot else None
 
     async def book(self, user: str, reg_id: str, slot_id: str) -> Booked:
         """Book the slot for the registration: `booked`, `slot_taken` (full, gone or begun),
@@ -74,14 +76,18 @@ class InterviewBooking:
         """
         life = await self.registrations.life(reg_id)
         if life is None or life.reg.user != user or life.state in ("removed", "expired"):
-            return "iv_nothing_no_registration"
+            return "interview_nothing_no_registration"
         if life.slot is not None and life.slot.id == slot_id and life.state == "interview_booked":
             return "booked"
         if not LIFECYCLE.allows(life, "book_interview"):
-            return "iv_nothing_cleared" if life.state == "cleared" else "iv_nothing_booked"
-        slots = self.s.repos.interviews
+            return (
+                "interview_nothing_cleared"
+                if life.state == "cleared"
+                else "interview_nothing_booked"
+            )
+        slots = self.services.repos.interviews
         slot = await slots.get(slot_id)
-        if slot is None or slot.at <= self.s.now() or slot.nursery != life.reg.nursery:
+        if slot is None or slot.at <= self.services.now() or slot.nursery != life.reg.nursery:
             return "slot_taken"
         if life.slot is not None:  # a lapsed interview not yet given back: give it back first
             await slots.release(life.slot.id, reg_id)
@@ -92,7 +98,7 @@ class InterviewBooking:
 
     def deadline(self, nursery: Nursery, at: dt.datetime) -> dt.datetime:
         """The last moment the parent may cancel this interview on LINE."""
-        zone = self.s.config.zone()
+        zone = self.services.config.zone()
         return nursery.cancel_deadline.interview.moment(at.astimezone(zone).date(), zone)
 
     async def cancel(self, user: str, slot_id: str, reg_id: str) -> bool:
@@ -103,7 +109,7 @@ class InterviewBooking:
             return False
         if life.slot.id != slot_id or not LIFECYCLE.allows(life, "cancel_interview"):
             return False
-        nursery = self.s.config.nursery(life.reg.nursery)
-        if self.s.now() > self.deadline(nursery, life.slot.at):
+        nursery = self.services.config.nursery(life.reg.nursery)
+        if self.services.now() > self.deadline(nursery, life.slot.at):
             return False
-        return await self.s.repos.interviews.release(slot_id, reg_id)
+        return await self.services.repos.interviews.release(slot_id, reg_id)

@@ -32,7 +32,7 @@ from storage.interviews import SlotDoc
 from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
-log = structlog.get_logger("domain.staff")
+log = structlog.get_logger(__name__)
 
 MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
 
@@ -42,14 +42,16 @@ def same_name(a: str, b: str) -> bool:
     return name_key(a) == name_key(b)
 
 
-async def notify(s: Services, user: str, text: str, key: str) -> Notice:
+async def notify(services: Services, user: str, text: str, key: str) -> Notice:
     """Push `text` to a parent for a staff action; says whether it reached them.
 
     The staff action stands either way: a parent who blocked the account, or LINE
     being unreachable, is reported to staff (`notified`, `notice`) to phone instead.
     """
     try:
-        how: Delivery = "sent" if await s.notifier.push(user, [Text(text)], key) else "blocked"
+        how: Delivery = (
+            "sent" if await services.notifier.push(user, [Text(text)], key) else "blocked"
+        )
     except Exception as e:
         log.warning("staff_push_failed", error=type(e).__name__)
         how = "failed"
@@ -60,34 +62,34 @@ class InterviewStaff:
     """Interview slots, registrations, the duplicates report and clearance."""
 
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.lifecycle = Registrations(services)
 
     def _when(self, at: dt.datetime) -> str:
-        return lookup.minutes(self.s, at)
+        return lookup.minutes(self.services, at)
 
     # -- interview slots -----------------------------------------------------------------------
     async def add_interview_slot(
         self, nursery: str, at: dt.datetime | str, capacity: int | None = None
     ) -> SlotView:
         """Open an interview slot (capacity from the nursery's config unless given)."""
-        n = lookup.nursery(self.s, nursery)
-        when = lookup.moment(self.s, at)
-        if when <= self.s.now():
+        n = lookup.nursery(self.services, nursery)
+        when = lookup.moment(self.services, at)
+        if when <= self.services.now():
             raise Invalid(f"{self._when(when)} is not in the future")
-        checks.within(self.s, when.date())
+        checks.within(self.services, when.date())
         cap = n.interview_capacity
         if capacity is not None:
             cap = checks.whole(capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
-        slot = await self.s.repos.interviews.add(n.id, when, cap)
+        slot = await self.services.repos.interviews.add(n.id, when, cap)
         log.info("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})
 
     async def remove_interview_slot(self, nursery: str, at: dt.datetime | str) -> SlotView:
         """Delete a slot nobody holds."""
-        n = lookup.nursery(self.s, nursery)
-        when = lookup.moment(self.s, at)
-        slots = self.s.repos.interviews
+        n = lookup.nursery(self.services, nursery)
+        when = lookup.moment(self.services, at)
+        slots = self.services.repos.interviews
         gone = await slots.remove(n.id, when)
         if gone is not None:
             log.info("interview_slot_removed", nursery=n.id, slot=gone.id)
@@ -102,8 +104,8 @@ class InterviewStaff:
 
     async def interview_slots(self, nursery: str) -> list[SlotView]:
         """The nursery's slots from now on, with who holds them."""
-        n = lookup.nursery(self.s, nursery)
-        slots = await self.s.repos.interviews.upcoming(n.id, self.s.now())
+        n = lookup.nursery(self.services, nursery)
+        slots = await self.services.repos.interviews.upcoming(n.id, self.services.now())
         ids = [rid for s in slots for rid in s.holders]
         names = {r.id: r.child_name for r in await self._regs(n.id) if r.id in ids}
         return [self._slot_json(s, names) for s in slots]
@@ -118,10 +120,10 @@ class InterviewStaff:
 
     # -- registrations -------------------------------------------------------------------------
     async def _regs(self, nursery_id: str, **kw: Any) -> list[RegistrationDoc]:
-        return await self.s.repos.registrations.at_nursery(nursery_id, **kw)
+        return await self.services.repos.registrations.at_nursery(nursery_id, **kw)
 
     async def _reg_json(self, regs: list[RegistrationDoc]) -> list[RegistrationView]:
-        states = self.s.config.staff.states
+        states = self.services.config.staff.states
         out = []
         for life in await self.lifecycle.lives(regs):
             r, slot = life.reg, life.slot
@@ -151,14 +153,14 @@ class InterviewStaff:
 
     async def registrations(self, nursery: str) -> list[RegistrationView]:
         """Every live registration at the nursery, oldest first."""
-        n = lookup.nursery(self.s, nursery)
+        n = lookup.nursery(self.services, nursery)
         return await self._reg_json(await self._regs(n.id))
 
     async def find_children(self, nursery: str, query: str) -> list[RegistrationView]:
         """Registered children at the nursery whose name or furigana holds `query`, read as a
         person reads it (kanji, hiragana, katakana, half-width kana, with or without spaces);
         the ones that may book first."""
-        n = lookup.nursery(self.s, nursery)
+        n = lookup.nursery(self.services, nursery)
         wanted = name_key(query)
         if not wanted:
             return []
@@ -173,7 +175,7 @@ class InterviewStaff:
     async def waiting_interviews(self, nursery: str) -> list[RegistrationView]:
         """Registrations not yet cleared: booked interviews first (soonest first), then those
         whose interview day passed (面談日経過), then those yet to book one."""
-        n = lookup.nursery(self.s, nursery)
+        n = lookup.nursery(self.services, nursery)
         rows = await self._reg_json(await self._regs(n.id, cleared=False))
         order = {"interview_booked": 0, "interview_lapsed": 1, "registered": 2}
         return sorted(rows, key=lambda r: (order.get(r.state, 3), r.interview_at or ""))
@@ -181,7 +183,7 @@ class InterviewStaff:
     async def duplicates(self, nursery: str) -> list[DuplicateGroup]:
         """Children (same name, as a person reads it, and birth date) registered here more
         than once, by several LINE users."""
-        n = lookup.nursery(self.s, nursery)
+        n = lookup.nursery(self.services, nursery)
         groups: dict[tuple[str, str], list[RegistrationDoc]] = defaultdict(list)
         for r in await self._regs(n.id):
             groups[(name_key(r.child_name), r.birth_date)].append(r)
@@ -209,7 +211,7 @@ class InterviewStaff:
         so asking again after a crash half-way finishes the job (same retry key: LINE
         drops a push it already took).
         """
-        n = lookup.nursery(self.s, nursery)
+        n = lookup.nursery(self.services, nursery)
         life = await self._one_child(n, child, birth_date, parent)
         if life.state == "cleared" and life.reg.notified_at is None:
             reg = life.reg  # an earlier run stopped before the parent was told: finish it
@@ -217,12 +219,12 @@ class InterviewStaff:
         else:  # refused, saying why, from any other state (an expired one never told 利用可能)
             reg = await self.lifecycle.clear(life)
         expiry = dt.date.fromisoformat(str(reg.expiry))
-        text = self.s.msg.cleared_push.format(
+        text = self.services.msg.cleared_push.format(
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
-        told = await notify(self.s, reg.user, text, f"cleared:{reg.user}:{reg.id}")
+        told = await notify(self.services, reg.user, text, f"cleared:{reg.user}:{reg.id}")
         if told.delivery != "failed":
-            await self.s.repos.registrations.mark_notified(reg.id, self.s.now())
+            await self.services.repos.registrations.mark_notified(reg.id, self.services.now())
         log.info("interview_completed", nursery=n.id, registration=reg.id, notified=told.notified)
         return Clearance(
             registration=reg.id,
@@ -248,7 +250,7 @@ class InterviewStaff:
             regs = [r for r in regs if r.birth_date == birth_date.strip()]
         if parent:
             regs = [r for r in regs if same_name(r.parent_name, parent)]
-        sm = self.s.config.staff.messages
+        sm = self.services.config.staff.messages
         if not regs:
             raise NotFound(sm.child_unknown.format(child=child, nursery=n.name), worded=True)
         waiting = [r for r in regs if not r.cleared() or r.notified_at is None]

@@ -41,12 +41,12 @@ def ymd(d: dt.date) -> str:
     return f"{d.year:04d}/{d.month:02d}/{d.day:02d}"
 
 
-def how_to_cancel(m: Messages, nursery: Nursery, deadline: dt.datetime, now: dt.datetime) -> str:
+def how_to_cancel(msg: Messages, nursery: Nursery, deadline: dt.datetime, now: dt.datetime) -> str:
     """Until when a booking or interview can be cancelled on LINE; the nursery's phone once
     that moment has passed (booked for today, or for tomorrow after the deadline)."""
     if now > deadline:
-        return m.bk_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
-    return m.bk_cancel_until.format(deadline=moment(deadline, m.weekdays))
+        return msg.booking_cancel_by_phone.format(nursery=nursery.name, phone=nursery.phone)
+    return msg.booking_cancel_until.format(deadline=moment(deadline, msg.weekdays))
 
 
 def national(digits: str) -> str | None:

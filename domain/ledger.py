@@ -24,7 +24,7 @@ from domain.calendar import default_seats
 from domain.services import Services
 from storage.bookings import BookingDoc, Status
 
-log = structlog.get_logger("domain.ledger")
+log = structlog.get_logger(__name__)
 
 REPAIR_AFTER = dt.timedelta(minutes=2)
 # The flows repair before they list or take bookings, at most this often per process: a
@@ -38,34 +38,36 @@ Outcome = Literal["booked", "filled", "limit"]
 
 class Ledger:
     def __init__(self, services: Services, repair_after: dt.timedelta = REPAIR_AFTER) -> None:
-        self.s = services
+        self.services = services
         self.repair_after = repair_after
 
     def _defaults(self, b: BookingDoc) -> dict[int, int]:
-        return default_seats(self.s.config.nursery(b.nursery), b.day())
+        return default_seats(self.services.config.nursery(b.nursery), b.day())
 
     async def book(self, intent: BookingDoc) -> Outcome:
         """Take the seats (and the child's day) for `intent`, all or nothing."""
-        repos, rules = self.s.repos, self.s.config.booking
+        repos, rules = self.services.repos, self.services.config.booking
         b = await repos.bookings.intend(intent)
         if b.status in ("booked", "cancelling", "cancelled"):
             return "booked"  # the same booking, confirmed before (a double tap or a retry)
         if b.status != "pending":
             return "limit" if b.reason == "limit" else "filled"
         if b.child is not None and not await repos.allowances.take(
-            b.child, b.id, b.day(), self.s.today(), rules.max_days_per_child
+            b.child, b.id, b.day(), self.services.today(), rules.max_days_per_child
         ):
             return await self._fail(b, "limit")
         if not await repos.seats.take(b.nursery, b.day(), b.hours(), b.id, self._defaults(b)):
             return await self._fail(b, "filled")
-        if await repos.bookings.move(b.id, "pending", "booked", self.s.now()) is not None:
+        if await repos.bookings.move(b.id, "pending", "booked", self.services.now()) is not None:
             log.info("booking_booked", booking=b.id, source=b.source)
-            self.s.tally("booking", nursery=b.nursery, source=b.source)
+            self.services.tally("booking", nursery=b.nursery, source=b.source)
             return "booked"
         return await self._settle_after_race(b)
 
     async def _fail(self, b: BookingDoc, reason: Literal["filled", "limit"]) -> Outcome:
-        moved = await self.s.repos.bookings.move(b.id, "pending", "failing", self.s.now(), reason)
+        moved = await self.services.repos.bookings.move(
+            b.id, "pending", "failing", self.services.now(), reason
+        )
         if moved is None:
             return await self._settle_after_race(b)
         await self._give_back(moved, "failed")
@@ -74,7 +76,7 @@ class Ledger:
 
     async def _settle_after_race(self, b: BookingDoc) -> Outcome:
         """The repair decided this booking meanwhile: follow its decision."""
-        fresh = await self.s.repos.bookings.get(b.id)
+        fresh = await self.services.repos.bookings.get(b.id)
         if fresh is not None and fresh.status == "booked":
             return "booked"
         await self._give_back(b, "failed")
@@ -82,42 +84,44 @@ class Ledger:
 
     async def cancel(self, b: BookingDoc, by: str) -> bool:
         """Cancel a held booking and give its seats and day back. False if it was not held."""
-        moved = await self.s.repos.bookings.move(b.id, "booked", "cancelling", self.s.now(), by)
+        moved = await self.services.repos.bookings.move(
+            b.id, "booked", "cancelling", self.services.now(), by
+        )
         if moved is None:
             return False
         await self._give_back(moved, "cancelled")
         log.info("booking_cancelled", booking=b.id, by=by)
-        self.s.tally("cancellation", nursery=b.nursery, by=by)
+        self.services.tally("cancellation", nursery=b.nursery, by=by)
         return True
 
     async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> bool:
         """Give the seats and the day back and end the booking; True if anything changed."""
-        repos = self.s.repos
+        repos = self.services.repos
         freed = b.child is not None and await repos.allowances.release(b.child, b.id)
         freed = await repos.seats.release(b.nursery, b.day(), b.hours(), b.id) or freed
         frm: Status = "failing" if final == "failed" else "cancelling"
-        return await repos.bookings.move(b.id, frm, final, self.s.now()) is not None or freed
+        return await repos.bookings.move(b.id, frm, final, self.services.now()) is not None or freed
 
     async def _holds_all(self, b: BookingDoc) -> bool:
-        day = await self.s.repos.seats.day(b.nursery, b.day())
+        day = await self.services.repos.seats.day(b.nursery, b.day())
         if not all(day.holds(h, b.id) for h in b.hours()):
             return False
         if b.child is None:
             return True
-        return b.id in await self.s.repos.allowances.holding([b.id])
+        return b.id in await self.services.repos.allowances.holding([b.id])
 
     async def repair_due(self) -> int:
         """`repair()` for the flows, unless this process ran it in the last FLOW_REPAIR_EVERY
         (a clock set back, as a replay may, repairs again)."""
-        now, last = self.s.now(), self.s.repaired_at
+        now, last = self.services.now(), self.services.repaired_at
         if last is not None and last <= now < last + FLOW_REPAIR_EVERY:
             return 0
-        self.s.repaired_at = now
+        self.services.repaired_at = now
         return await self.repair()
 
     async def repair(self) -> int:
         """Settle what crashes left half-way; the number of bookings this call changed."""
-        repos, now = self.s.repos, self.s.now()
+        repos, now = self.services.repos, self.services.now()
         settled = 0
         for b in await repos.bookings.unsettled(now - self.repair_after):
             if b.status == "pending":
@@ -125,7 +129,7 @@ class Ledger:
                     if await repos.bookings.move(b.id, "pending", "booked", now) is None:
                         continue
                     log.warning("booking_repaired", booking=b.id, outcome="booked")
-                    self.s.tally("repair", outcome="booked")
+                    self.services.tally("repair", outcome="booked")
                     settled += 1
                     continue
                 moved = await repos.bookings.move(b.id, "pending", "failing", now, "interrupted")
@@ -134,7 +138,7 @@ class Ledger:
                 b = moved
             if await self._give_back(b, "cancelled" if b.status == "cancelling" else "failed"):
                 log.warning("booking_repaired", booking=b.id, outcome=b.status)
-                self.s.tally(
+                self.services.tally(
                     "repair", outcome="cancelled" if b.status == "cancelling" else "failed"
                 )
                 settled += 1
@@ -147,8 +151,8 @@ class Ledger:
         seat afterwards; it gives the seat back itself, unless it dies first. Giving
         back is idempotent, so every booking ended lately is simply given back again.
         """
-        repos, freed = self.s.repos, 0
-        ended = await repos.bookings.ended_since(self.s.now() - ORPHANS_WITHIN)
+        repos, freed = self.services.repos, 0
+        ended = await repos.bookings.ended_since(self.services.now() - ORPHANS_WITHIN)
         if not ended:
             return 0
         # Two reads for all of them (the seat days, the allowances), not two per booking.
@@ -163,6 +167,6 @@ class Ledger:
                     await repos.allowances.release(b.child, b.id)
                 await repos.seats.release(b.nursery, b.day(), b.hours(), b.id)
                 log.warning("booking_orphan_freed", booking=b.id, status=b.status)
-                self.s.tally("repair", outcome="orphan_freed")
+                self.services.tally("repair", outcome="orphan_freed")
                 freed += 1
         return freed

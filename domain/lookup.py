@@ -9,15 +9,15 @@ from domain.errors import Invalid, NotFound
 from domain.services import Services
 
 
-def nursery(s: Services, key: str) -> Nursery:
+def nursery(services: Services, key: str) -> Nursery:
     """The configured nursery with this id or name."""
     try:
-        return s.config.nursery(str(key).strip())
+        return services.config.nursery(str(key).strip())
     except KeyError:
         raise NotFound(f"there is no nursery {key}") from None
 
 
-def moment(s: Services, value: dt.datetime | str) -> dt.datetime:
+def moment(services: Services, value: dt.datetime | str) -> dt.datetime:
     """A date and time from staff (ISO text or datetime); without a zone it is local time."""
     if isinstance(value, str):
         try:
@@ -25,9 +25,9 @@ def moment(s: Services, value: dt.datetime | str) -> dt.datetime:
         except ValueError:
             raise Invalid(f"{value} is not a date and time like 2024-04-23T10:00") from None
     if value.tzinfo is None:
-        value = value.replace(tzinfo=s.config.zone())
+        value = value.replace(tzinfo=services.config.zone())
     try:
-        return value.astimezone(s.config.zone())
+        return value.astimezone(services.config.zone())
     except OverflowError:  # the calendar's first or last day, in another zone
         raise Invalid(f"{value} is not a date and time staff can use") from None
 
@@ -48,6 +48,6 @@ def hour(value: int | str) -> int:
     return int(text)
 
 
-def minutes(s: Services, at: dt.datetime) -> str:
+def minutes(services: Services, at: dt.datetime) -> str:
     """`2024-04-23T10:00+09:00`: a moment as staff see it, in the city's zone."""
-    return at.astimezone(s.config.zone()).isoformat(timespec="minutes")
+    return at.astimezone(services.config.zone()).isoformat(timespec="minutes")

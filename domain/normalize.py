@@ -127,13 +127,13 @@ def date(text: str) -> dt.date | None:
     """
     value = fold(text).replace(" ", "").lower()
     for pattern in _DATE_PATTERNS:
-        m = pattern.match(value)
-        if m:
-            return _ymd(int(m[1]), int(m[2]), int(m[3]))
-    m = _ERA_DATE.match(value)
-    if m:
-        year = 1 if m[2] == "元" else int(m[2])
-        return _ymd(_ERAS[m[1]] + year, int(m[3]), int(m[4]))
+        found = pattern.match(value)
+        if found:
+            return _ymd(int(found[1]), int(found[2]), int(found[3]))
+    found = _ERA_DATE.match(value)
+    if found:
+        year = 1 if found[2] == "元" else int(found[2])
+        return _ymd(_ERAS[found[1]] + year, int(found[3]), int(found[4]))
     return None
 
 

@@ -23,7 +23,7 @@ from domain.services import Services
 from storage.bookings import BookingDoc
 from storage.registrations import RegistrationDoc
 
-log = structlog.get_logger("domain.registrations")
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Removal:
 
 class Registrations:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
 
     # -- reading a registration's state --------------------------------------------------------
     async def lives(self, regs: list[RegistrationDoc], slots: bool = True) -> list[Life]:
@@ -61,26 +61,28 @@ class Registrations:
         `slots=False` reads no slot, for callers that only tell cleared registrations from
         the rest: a cleared, expired or removed registration is that whatever its slot.
         """
-        held = await self.s.repos.interviews.held_by([r.id for r in regs]) if slots else {}
-        today, zone = self.s.today(), self.s.config.zone()
+        held = await self.services.repos.interviews.held_by([r.id for r in regs]) if slots else {}
+        today, zone = self.services.today(), self.services.config.zone()
         return [Life(r, held.get(r.id), today, zone) for r in regs]
 
     async def life(self, reg_id: str, slots: bool = True) -> Life | None:
-        reg = await self.s.repos.registrations.get(reg_id)
+        reg = await self.services.repos.registrations.get(reg_id)
         return (await self.lives([reg], slots))[0] if reg is not None else None
 
     async def of_user(self, user: str, slots: bool = True) -> list[Life]:
         """This LINE user's registrations that still count (expired ones too), oldest first."""
-        return await self.lives(await self.s.repos.registrations.for_user(user), slots)
+        return await self.lives(await self.services.repos.registrations.for_user(user), slots)
 
     async def at_nursery(self, nursery: str, child_name: str | None = None) -> list[Life]:
         """A nursery's registrations that still count, oldest first (of one child name)."""
-        return await self.lives(await self.s.repos.registrations.at_nursery(nursery, child_name))
+        return await self.lives(
+            await self.services.repos.registrations.at_nursery(nursery, child_name)
+        )
 
     async def known(self, user: str, nursery: str, child_name: str) -> Life | None:
         """This user's live registration of the same child at the nursery, if any: a second
         one would be a duplicate (an expired registration gives way to a new one)."""
-        reg = await self.s.repos.registrations.live(user, nursery, child_name)
+        reg = await self.services.repos.registrations.live(user, nursery, child_name)
         if reg is None:
             return None
         life = (await self.lives([reg]))[0]
@@ -90,14 +92,14 @@ class Registrations:
         """The nurseries this user has registered children at (live ones), in config order."""
         lives = await self.of_user(user, slots=False)  # live or not does not need the slot
         ids = {life.reg.nursery for life in lives if life.state in LIVE}
-        return [n for n in self.s.config.nurseries if n.id in ids]
+        return [n for n in self.services.config.nurseries if n.id in ids]
 
     # -- registering ---------------------------------------------------------------------------
     async def register(self, user: str, a: Answers) -> tuple[bool, Life | None]:
         """Store a new registration: (True, it), or (False, the live one of the same child)."""
-        nursery = self.s.config.nursery(a.nursery)
+        nursery = self.services.config.nursery(a.nursery)
         doc = RegistrationDoc(
-            id=self.s.ids.new(),
+            id=self.services.ids.new(),
             user=user,
             nursery=nursery.id,
             parent_name=a.parent_name,
@@ -108,9 +110,9 @@ class Registrations:
             child_kana=a.child_kana,
             birth_date=a.birth_date,
             sex=a.sex,
-            created_at=self.s.now(),
+            created_at=self.services.now(),
         )
-        if not await self.s.repos.registrations.add(doc, self.s.today()):
+        if not await self.services.repos.registrations.add(doc, self.services.today()):
             return False, await self.known(user, nursery.id, a.child_name)
         log.info("registered", nursery=nursery.id, registration=doc.id)
         return True, (await self.lives([doc]))[0]
@@ -120,11 +122,11 @@ class Registrations:
         """The interview was held: the registration may book until the end of the interview's
         fiscal year. Refused (Conflict) when its state does not allow it or that year has
         already ended (a new registration and interview are needed)."""
-        sm = self.s.config.staff.messages
-        n, child = self.s.config.nursery(life.reg.nursery), life.reg.child_name
+        sm = self.services.config.staff.messages
+        n, child = self.services.config.nursery(life.reg.nursery), life.reg.child_name
         if not LIFECYCLE.allows(life, "clear"):
             why = sm.clear_refused.format(
-                child=child, nursery=n.name, state=self.s.config.staff.states[life.state]
+                child=child, nursery=n.name, state=self.services.config.staff.states[life.state]
             )
             raise Conflict(why, worded=True)
         day = life.clearance_day()
@@ -136,7 +138,9 @@ class Registrations:
                 child=child, interview=ymd(day), year_end=ymd(year_end), nursery=n.name
             ),
         )
-        cleared = await self.s.repos.registrations.clear(life.reg.id, self.s.now(), day, year_end)
+        cleared = await self.services.repos.registrations.clear(
+            life.reg.id, self.services.now(), day, year_end
+        )
         if cleared is None:
             raise Conflict(
                 sm.clear_refused.format(child=child, nursery=n.name, state="—"), worded=True
@@ -149,9 +153,9 @@ class Registrations:
         """Give back a slot still ahead that the registration holds (its interview was done
         early, or will not take place); True if one was given back."""
         slot = life.slot
-        if slot is None or slot.at <= self.s.now():
+        if slot is None or slot.at <= self.services.now():
             return False
-        return await self.s.repos.interviews.release(slot.id, life.reg.id)
+        return await self.services.repos.interviews.release(slot.id, life.reg.id)
 
     # -- time passing: interviews whose day ended ----------------------------------------------
     async def settle_lapsed(self) -> int:
@@ -163,15 +167,15 @@ class Registrations:
         can then book another interview with 面談予約の再開. Idempotent; returns the
         registrations recorded as lapsed.
         """
-        repos, zone = self.s.repos, self.s.config.zone()
-        midnight = dt.datetime.combine(self.s.today(), dt.time(0), zone)
+        repos, zone = self.services.repos, self.services.config.zone()
+        midnight = dt.datetime.combine(self.services.today(), dt.time(0), zone)
         lapsed = 0
         for slot in await repos.interviews.held_before(midnight):
             for rid in slot.holders:
                 if await repos.registrations.mark_missed(rid, slot.at):
                     lapsed += 1
                     log.info("interview_lapsed", nursery=slot.nursery, registration=rid)
-                    self.s.tally("interview_lapsed", nursery=slot.nursery)
+                    self.services.tally("interview_lapsed", nursery=slot.nursery)
                 await repos.interviews.release(slot.id, rid)
         return lapsed
 
@@ -179,19 +183,21 @@ class Registrations:
     async def remove(self, life: Life) -> Removal:
         """Staff remove a registration (a duplicate, say): its interview is given back and its
         held bookings cancelled (seats and days returned). The parent is told by the caller."""
-        sm = self.s.config.staff.messages
-        n = self.s.config.nursery(life.reg.nursery)
+        sm = self.services.config.staff.messages
+        n = self.services.config.nursery(life.reg.nursery)
         LIFECYCLE.move(
             life, "remove", sm.remove_refused.format(child=life.reg.child_name, nursery=n.name)
         )
-        if await self.s.repos.registrations.remove(life.reg.id, self.s.now()) is None:
+        if await self.services.repos.registrations.remove(life.reg.id, self.services.now()) is None:
             raise Conflict(
                 sm.remove_refused.format(child=life.reg.child_name, nursery=n.name), worded=True
             )
         interview = life.slot.at if await self.give_back_interview(life) and life.slot else None
         cancelled = []
-        ledger = Ledger(self.s)
-        for b in await self.s.repos.bookings.of_registration(life.reg.id, self.s.today()):
+        ledger = Ledger(self.services)
+        for b in await self.services.repos.bookings.of_registration(
+            life.reg.id, self.services.today()
+        ):
             if await ledger.cancel(b, "staff"):
                 cancelled.append(b)
         log.info("registration_removed", nursery=n.id, registration=life.reg.id)

@@ -28,7 +28,7 @@ from storage.bookings import HELD, BookingDoc
 from storage.interviews import SlotDoc
 from storage.reminders import Status as ClaimStatus
 
-log = structlog.get_logger("domain.reminders")
+log = structlog.get_logger(__name__)
 
 KEEP = dt.timedelta(days=7)  # a claim is kept this long after its day (then deleted)
 STALE = dt.timedelta(minutes=5)  # a claim not settled by then is taken again
@@ -37,23 +37,23 @@ MAX_ATTEMPTS = 6  # pushes tried per reminder before it is given up
 
 class Reminders:
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
 
     def _due_days(self, rule: Deadline) -> list[dt.date]:
         """The days whose reminder moment has come, from today on."""
-        now, today, zone = self.s.now(), self.s.today(), self.s.config.zone()
+        now, today, zone = self.services.now(), self.services.today(), self.services.config.zone()
         days = [today + dt.timedelta(days=i) for i in range(rule.days_before + 1)]
         return [d for d in days if rule.moment(d, zone) <= now]
 
     async def run_once(self) -> Counter[str]:
         """Push every reminder due now; how many went each way (`sent`, `blocked`, ...)."""
-        if not self.s.config.reminders.enabled:
+        if not self.services.config.reminders.enabled:
             return Counter()
         outcomes: Counter[str] = Counter()
         await self._childcare(outcomes)
         await self._interviews(outcomes)
-        now = self.s.now()
-        outcomes["failed"] += await self.s.repos.reminders.give_up(now, STALE, MAX_ATTEMPTS)
+        now = self.services.now()
+        outcomes["failed"] += await self.services.repos.reminders.give_up(now, STALE, MAX_ATTEMPTS)
         for result, n in outcomes.items():
             if n:
                 log.info("reminders", result=result, count=n)
@@ -61,15 +61,19 @@ class Reminders:
 
     # -- childcare days ------------------------------------------------------------------------
     async def _childcare(self, outcomes: Counter[str]) -> None:
-        rule, zone, now = self.s.config.reminders.childcare, self.s.config.zone(), self.s.now()
-        bookings = await self.s.repos.bookings.held_on(self._due_days(rule))
+        rule, zone, now = (
+            self.services.config.reminders.childcare,
+            self.services.config.zone(),
+            self.services.now(),
+        )
+        bookings = await self.services.repos.bookings.held_on(self._due_days(rule))
         due = {
             f"childcare:{b.id}": b
             for b in bookings
             if b.created_at.astimezone(zone) < rule.moment(b.day(), zone)
             and dt.datetime.combine(b.day(), dt.time(b.start), zone) > now
         }
-        done = await self.s.repos.reminders.settled(list(due))
+        done = await self.services.repos.reminders.settled(list(due))
         for key, b in due.items():
             if key not in done and b.user:
                 text = self._childcare_text(b)
@@ -79,31 +83,39 @@ class Reminders:
                 outcomes[result] += 1
 
     def _childcare_text(self, b: BookingDoc) -> str:
-        m, n, zone = self.s.msg, self.s.config.nursery(b.nursery), self.s.config.zone()
-        return m.reminder_childcare.format(
+        msg, n, zone = (
+            self.services.msg,
+            self.services.config.nursery(b.nursery),
+            self.services.config.zone(),
+        )
+        return msg.reminder_childcare.format(
             child_name=b.child_name,
             nursery=n.name,
-            day=labels.day(b.day(), m.weekdays),
+            day=labels.day(b.day(), msg.weekdays),
             start=labels.hour(b.start),
             end=labels.hour(b.end),
-            bring=m.list_separator.join(n.bring or [self.s.config.childcare_form]),
+            bring=msg.list_separator.join(n.bring or [self.services.config.childcare_form]),
             cancel=self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
             phone=n.phone,
         )
 
     def _cancel(self, n: Nursery, deadline: dt.datetime) -> str:
-        return labels.how_to_cancel(self.s.msg, n, deadline, self.s.now())
+        return labels.how_to_cancel(self.services.msg, n, deadline, self.services.now())
 
     def _booked(self, b: BookingDoc) -> Callable[[], Awaitable[bool]]:
         async def still() -> bool:
-            fresh = await self.s.repos.bookings.get(b.id)
+            fresh = await self.services.repos.bookings.get(b.id)
             return fresh is not None and fresh.status in HELD
 
         return still
 
     # -- interviews ----------------------------------------------------------------------------
     async def _interviews(self, outcomes: Counter[str]) -> None:
-        rule, zone, now = self.s.config.reminders.interview, self.s.config.zone(), self.s.now()
+        rule, zone, now = (
+            self.services.config.reminders.interview,
+            self.services.config.zone(),
+            self.services.now(),
+        )
 
         def slot_day(slot: SlotDoc) -> dt.date:
             return slot.at.astimezone(zone).date()
@@ -113,22 +125,22 @@ class Reminders:
             return
         first = max(now, dt.datetime.combine(days[0], dt.time(0), zone))
         last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), zone)
-        slots = await self.s.repos.interviews.held_between(first, last)
+        slots = await self.services.repos.interviews.held_between(first, last)
         due = {f"interview:{slot.id}:{rid}": (slot, rid) for slot in slots for rid in slot.holders}
-        done = await self.s.repos.reminders.settled(list(due))
+        done = await self.services.repos.reminders.settled(list(due))
         for key, (slot, rid) in due.items():
             if key in done:
                 continue
-            reg = await self.s.repos.registrations.get(rid)
+            reg = await self.services.repos.registrations.get(rid)
             if reg is None or reg.cleared():
                 continue
-            n = self.s.config.nursery(reg.nursery)
-            m = self.s.msg
-            text = m.reminder_interview.format(
+            n = self.services.config.nursery(reg.nursery)
+            msg = self.services.msg
+            text = msg.reminder_interview.format(
                 child_name=reg.child_name,
                 nursery=n.name,
-                when=labels.moment(slot.at.astimezone(zone), m.weekdays),
-                documents=m.list_separator.join(self.s.config.interview_documents),
+                when=labels.moment(slot.at.astimezone(zone), msg.weekdays),
+                documents=msg.list_separator.join(self.services.config.interview_documents),
                 cancel=self._cancel(n, n.cancel_deadline.interview.moment(slot_day(slot), zone)),
                 phone=n.phone,
             )
@@ -140,7 +152,7 @@ class Reminders:
 
     def _holds(self, slot: SlotDoc, rid: str) -> Callable[[], Awaitable[bool]]:
         async def still() -> bool:
-            fresh = await self.s.repos.interviews.get(slot.id)
+            fresh = await self.services.repos.interviews.get(slot.id)
             return fresh is not None and rid in fresh.holders
 
         return still
@@ -157,15 +169,15 @@ class Reminders:
         day: dt.date,
     ) -> str:
         """Claim, check the reminder still stands, push, record; the result."""
-        claims, now = self.s.repos.reminders, self.s.now()
-        keep = dt.datetime.combine(day, dt.time(0), self.s.config.zone()) + KEEP - now
+        claims, now = self.services.repos.reminders, self.services.now()
+        keep = dt.datetime.combine(day, dt.time(0), self.services.config.zone()) + KEEP - now
         if not await claims.claim(key, kind, user, now, STALE, MAX_ATTEMPTS, keep):
             return "elsewhere"
         if not await still_due():
             await claims.settle(key, "dropped", now)
             return "dropped"
         try:
-            pushed = await self.s.notifier.push(user, [Text(text)], key)
+            pushed = await self.services.notifier.push(user, [Text(text)], key)
         except Exception as e:  # LINE down or refusing: tried again on a later pass
             await claims.settle(key, "retry", now, type(e).__name__)
             log.warning("reminder_push_failed", kind=kind, error=type(e).__name__)
@@ -174,5 +186,5 @@ class Reminders:
             settled: ClaimStatus = "sent" if pushed else "blocked"
             await claims.settle(key, settled, now)
             result = settled
-        self.s.tally("reminder", kind=kind, result=result, nursery=nursery)
+        self.services.tally("reminder", kind=kind, result=result, nursery=nursery)
         return result

@@ -12,6 +12,6 @@ class Staff:
     """Interview and booking services over one set of app services."""
 
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         self.interviews = InterviewStaff(services)
         self.bookings = BookingStaff(services)

@@ -55,8 +55,8 @@ class Run:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def s(self) -> Services:
-        return self.flow.s
+    def services(self) -> Services:
+        return self.flow.services
 
     async def fire(self, trigger: str, **kwargs: Any) -> bool:
         return await self.flow.machine.events[trigger].trigger(self, **kwargs)
@@ -88,7 +88,7 @@ class Run:
         """The shown choice the user picked; None after asking again (choose from the buttons)."""
         value = self.chosen(inp)
         if value is None:
-            await self.reask(self.s.msg.choose_from_buttons)
+            await self.reask(self.services.msg.choose_from_buttons)
         return value
 
     async def memo(self, key: str, read: Callable[[], Awaitable[T]]) -> T:
@@ -147,7 +147,7 @@ class Flow:
     resume_after_timeout: ClassVar[bool] = False
 
     def __init__(self, services: Services) -> None:
-        self.s = services
+        self.services = services
         states = [START, *self.states, END]
         self.final = frozenset({END, *(s for s in states if s.startswith(HANDOVER))})
         self.machine = FlowMachine(
@@ -183,7 +183,7 @@ class Flow:
 
     async def _entered(self, ev: Any) -> None:
         run: Run = ev.model
-        self.s.observe(self.name, ev.transition.source, ev.event.name, ev.transition.dest)
+        self.services.observe(self.name, ev.transition.source, ev.event.name, ev.transition.dest)
         if run.state in self.final:
             run.ended = True
             if run.state.startswith(HANDOVER):

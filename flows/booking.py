@@ -63,7 +63,7 @@ class BookingFlow(Flow):
 
     # -- helpers ---------------------------------------------------------------------------
     def nursery(self, run: Run) -> Nursery:
-        return self.s.config.nursery(run.data["nursery"])
+        return self.services.config.nursery(run.data["nursery"])
 
     def has_questions(self, run: Run) -> bool:
         return bool(self.nursery(run).questions)
@@ -72,7 +72,7 @@ class BookingFlow(Flow):
         return dt.date.fromisoformat(run.data["date"])
 
     def _day_label(self, run: Run) -> str:
-        return labels.day(self._day(run), self.s.msg.weekdays)
+        return labels.day(self._day(run), self.services.msg.weekdays)
 
     async def _life(self, run: Run) -> Life | None:
         """The chosen registration, read once per message."""
@@ -89,49 +89,51 @@ class BookingFlow(Flow):
         return await run.memo(f"free:{nursery.id}:{day}", lambda: self.childcare.free(nursery, day))
 
     def _ages(self, n: Nursery) -> str:
-        return self.s.msg.ages.format(
+        return self.services.msg.ages.format(
             months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
         )
 
     # -- child -----------------------------------------------------------------------------
     async def prompt_child(self, run: Run) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         bookable, expired = await self.childcare.children(run.user_id)
         for life in expired:
             run.out.say(
-                m.bk_expired.format(
+                msg.booking_expired.format(
                     child_name=life.reg.child_name,
-                    nursery=self.s.config.nursery(life.reg.nursery).name,
-                    expiry=labels.ymd(life.expiry() or self.s.today()),
+                    nursery=self.services.config.nursery(life.reg.nursery).name,
+                    expiry=labels.ymd(life.expiry() or self.services.today()),
                 )
             )
         if not bookable:
             if not expired:
-                run.out.say(m.bk_no_cleared)
+                run.out.say(msg.booking_no_cleared)
             await run.fire("nothing_bookable")
             return
         buttons = choices(
             *(
-                f"{life.reg.child_name}/{self.s.config.nursery(life.reg.nursery).name}"
+                f"{life.reg.child_name}/{self.services.config.nursery(life.reg.nursery).name}"
                 for life in bookable
             )
         )
-        run.out.say(m.bk_choose_child, *buttons)
+        run.out.say(msg.booking_choose_child, *buttons)
         run.offer(buttons, [life.reg.id for life in bookable])
 
     async def on_child(self, run: Run, inp: Input) -> None:
         reg_id = run.chosen(inp)
         life = await self.childcare.child(run.user_id, reg_id) if reg_id else None
         if life is None:
-            await run.reask(self.s.msg.choose_from_buttons)
+            await run.reask(self.services.msg.choose_from_buttons)
             return
         run.extra["life"] = life
         run.data.update(registration=life.reg.id, nursery=life.reg.nursery)
         run.data["child_name"] = life.reg.child_name
-        limit = self.s.config.booking.max_days_per_child
+        limit = self.services.config.booking.max_days_per_child
         if len(await self._held_dates(run, life)) >= limit:
             run.out.say(
-                self.s.msg.bk_limit_reached.format(child_name=life.reg.child_name, max=limit)
+                self.services.msg.booking_limit_reached.format(
+                    child_name=life.reg.child_name, max=limit
+                )
             )
             await run.fire("limit")
             return
@@ -139,7 +141,7 @@ class BookingFlow(Flow):
 
     # -- day -------------------------------------------------------------------------------
     async def prompt_day(self, run: Run) -> None:
-        m, nursery = self.s.msg, self.nursery(run)
+        msg, nursery = self.services.msg, self.nursery(run)
         life = await self._life(run)
         listed = (
             await self.childcare.days(life, await self._held_dates(run, life))
@@ -148,40 +150,46 @@ class BookingFlow(Flow):
         )
         for note in self._notes(run, listed):
             run.out.say(note)
-        over = listed.age_until is not None and listed.age_until < self.s.today()
+        over = listed.age_until is not None and listed.age_until < self.services.today()
         if not listed.days:
             if not over:
                 run.out.say(
-                    m.bk_no_days.format(
-                        nursery=nursery.name, horizon=self.s.config.booking.horizon_days
+                    msg.booking_no_days.format(
+                        nursery=nursery.name, horizon=self.services.config.booking.horizon_days
                     )
                 )
             await run.fire("no_days")
             return
         days = listed.days
         buttons = choices(
-            *(m.bk_day_label.format(day=labels.day(d, m.weekdays), seats=n) for d, n in days)
+            *(
+                msg.booking_day_label.format(day=labels.day(d, msg.weekdays), seats=n)
+                for d, n in days
+            )
         )
         run.out.say(
-            m.bk_choose_day.format(nursery=nursery.name, total=sum(n for _, n in days)), *buttons
+            msg.booking_choose_day.format(nursery=nursery.name, total=sum(n for _, n in days)),
+            *buttons,
         )
         run.offer(buttons, [d.isoformat() for d, _ in days])
 
     def _notes(self, run: Run, listed: DayList) -> list[str]:
         """Why the day list stops short: the registration's expiry, the child's age."""
-        m, n, child = self.s.msg, self.nursery(run), run.data["child_name"]
+        msg, n, child = self.services.msg, self.nursery(run), run.data["child_name"]
         notes = []
         if listed.age_from is not None:
-            day = labels.day(listed.age_from, m.weekdays)
+            day = labels.day(listed.age_from, msg.weekdays)
             notes.append(
-                m.bk_age_from.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n))
+                msg.booking_age_from.format(
+                    child_name=child, day=day, nursery=n.name, ages=self._ages(n)
+                )
             )
         if listed.expiry is not None:
-            notes.append(m.bk_until_expiry.format(expiry=labels.ymd(listed.expiry)))
+            notes.append(msg.booking_until_expiry.format(expiry=labels.ymd(listed.expiry)))
         if listed.age_until is not None:
-            day = labels.day(listed.age_until, m.weekdays)
-            past = listed.age_until < self.s.today()
-            text = m.bk_age_over if past else m.bk_age_until
+            day = labels.day(listed.age_until, msg.weekdays)
+            past = listed.age_until < self.services.today()
+            text = msg.booking_age_over if past else msg.booking_age_until
             notes.append(text.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n)))
         return notes
 
@@ -189,14 +197,16 @@ class BookingFlow(Flow):
         date = run.chosen(inp)
         if date is None and inp.kind == "text":  # the day typed without its seats, `4/24(水)`
             offered = run.data.get("_offer", {}).values()
-            by_day = {labels.day(dt.date.fromisoformat(v), self.s.msg.weekdays): v for v in offered}
+            by_day = {
+                labels.day(dt.date.fromisoformat(v), self.services.msg.weekdays): v for v in offered
+            }
             date = by_day.get(normalize.fold(inp.text))
         if date is None:
-            await run.reask(self.s.msg.choose_from_buttons)
+            await run.reask(self.services.msg.choose_from_buttons)
             return
         free = await self._free(run, dt.date.fromisoformat(date))
-        if not start_hours(free, self.s.config.booking.min_hours):
-            await run.reask(self.s.msg.bk_filled)
+        if not start_hours(free, self.services.config.booking.min_hours):
+            await run.reask(self.services.msg.booking_filled)
             return
         run.data["date"] = date
         await run.fire("pick_day")
@@ -204,29 +214,31 @@ class BookingFlow(Flow):
     # -- start and end hours ---------------------------------------------------------------
     async def prompt_start_hour(self, run: Run) -> None:
         free = await self._free(run, self._day(run))
-        starts = start_hours(free, self.s.config.booking.min_hours)
+        starts = start_hours(free, self.services.config.booking.min_hours)
         buttons = choices(*(labels.hour(h) for h in starts))
-        run.out.say(self.s.msg.bk_choose_start.format(day=self._day_label(run)), *buttons)
+        run.out.say(
+            self.services.msg.booking_choose_start.format(day=self._day_label(run)), *buttons
+        )
         run.offer(buttons, [str(h) for h in starts])
 
     async def on_start_hour(self, run: Run, inp: Input) -> None:
         start = await run.choice(inp)
         if start is None:
             return
-        min_hours = self.s.config.booking.min_hours
+        min_hours = self.services.config.booking.min_hours
         free = await self._free(run, self._day(run))
         if not end_hours(free, int(start), min_hours):
-            await run.reask(self.s.msg.bk_no_end.format(min=min_hours))
+            await run.reask(self.services.msg.booking_no_end.format(min=min_hours))
             return
         run.data["start"] = int(start)
         await run.fire("pick_start")
 
     async def prompt_end_hour(self, run: Run) -> None:
-        min_hours = self.s.config.booking.min_hours
+        min_hours = self.services.config.booking.min_hours
         free = await self._free(run, self._day(run))
         ends = end_hours(free, run.data["start"], min_hours)
         buttons = choices(*(labels.hour(h) for h in ends))
-        run.out.say(self.s.msg.bk_choose_end.format(min=min_hours), *buttons)
+        run.out.say(self.services.msg.booking_choose_end.format(min=min_hours), *buttons)
         run.offer(buttons, [str(h) for h in ends])
 
     async def on_end_hour(self, run: Run, inp: Input) -> None:
@@ -240,13 +252,13 @@ class BookingFlow(Flow):
 
     def _why_not_end(self, run: Run, inp: Input) -> str:
         """An end hour typed too soon after the start cites the minimum; else the buttons."""
-        min_hours, start = self.s.config.booking.min_hours, run.data["start"]
+        min_hours, start = self.services.config.booking.min_hours, run.data["start"]
         typed = labels.parse_hour(normalize.fold(inp.text)) if inp.kind == "text" else None
         if typed is not None and start < typed < start + min_hours:
-            return self.s.msg.bk_too_short.format(
+            return self.services.msg.booking_too_short.format(
                 min=min_hours, start=labels.hour(start), earliest=labels.hour(start + min_hours)
             )
-        return self.s.msg.choose_from_buttons
+        return self.services.msg.choose_from_buttons
 
     # -- the nursery's questions -----------------------------------------------------------
     async def prompt_question(self, run: Run) -> None:
@@ -273,13 +285,13 @@ class BookingFlow(Flow):
         }
 
     async def prompt_summary(self, run: Run) -> None:
-        m = self.s.msg
-        run.data.setdefault("booking_id", self.s.ids.new())
+        msg = self.services.msg
+        run.data.setdefault("booking_id", self.services.ids.new())
         by_id = {q.id: q.label for q in self.nursery(run).questions}
         answers = "\n".join(f"{by_id[k]}：{v}" for k, v in run.data["answers"].items())
-        buttons = choices(m.label_confirm, m.label_stop)
+        buttons = choices(msg.label_confirm, msg.label_stop)
         run.out.say(
-            m.bk_summary.format(
+            msg.booking_summary.format(
                 child_name=run.data["child_name"], answers=answers, **self._band(run)
             ),
             *buttons,
@@ -287,12 +299,12 @@ class BookingFlow(Flow):
         run.offer(buttons, ["confirm", "stop"])
 
     async def on_summary(self, run: Run, inp: Input) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         choice = await run.choice(inp)
         if choice is None:
             return
         if choice == "stop":
-            run.out.say(m.bk_stopped)
+            run.out.say(msg.booking_stopped)
             await run.fire("stop")
             return
         life = await self._life(run)
@@ -319,29 +331,31 @@ class BookingFlow(Flow):
         )
 
     def _refusal(self, run: Run, outcome: Outcome, life: Life | None) -> str:
-        m, n, child = self.s.msg, self.nursery(run), run.data["child_name"]
+        msg, n, child = self.services.msg, self.nursery(run), run.data["child_name"]
         if outcome == "limit":
-            limit = self.s.config.booking.max_days_per_child
-            return m.bk_limit_reached.format(child_name=child, max=limit)
+            limit = self.services.config.booking.max_days_per_child
+            return msg.booking_limit_reached.format(child_name=child, max=limit)
         if outcome == "same_day":
-            return m.bk_same_day.format(child_name=child, day=self._day_label(run))
+            return msg.booking_same_day.format(child_name=child, day=self._day_label(run))
         if outcome == "expired" and life is not None:
             expiry = labels.ymd(life.expiry() or self._day(run))
-            return m.bk_expired.format(child_name=child, nursery=n.name, expiry=expiry)
+            return msg.booking_expired.format(child_name=child, nursery=n.name, expiry=expiry)
         if outcome == "age":
-            return m.bk_age_refused.format(
+            return msg.booking_age_refused.format(
                 child_name=child, day=self._day_label(run), nursery=n.name, ages=self._ages(n)
             )
         if outcome == "not_cleared":
-            return m.bk_no_cleared
-        return m.bk_filled
+            return msg.booking_no_cleared
+        return msg.booking_filled
 
     def _say_booked(self, run: Run) -> None:
-        m, nursery = self.s.msg, self.nursery(run)
-        sticker = self.s.config.completion_sticker
+        msg, nursery = self.services.msg, self.nursery(run)
+        sticker = self.services.config.completion_sticker
         run.out.add(Sticker(sticker.package_id, sticker.sticker_id))
         deadline = self.childcare.deadline(nursery, self._day(run))
-        cancel = labels.how_to_cancel(m, nursery, deadline, self.s.now())
+        cancel = labels.how_to_cancel(msg, nursery, deadline, self.services.now())
         run.out.say(
-            m.bk_done.format(form=self.s.config.childcare_form, cancel=cancel, **self._band(run))
+            msg.booking_done.format(
+                form=self.services.config.childcare_form, cancel=cancel, **self._band(run)
+            )
         )

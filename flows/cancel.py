@@ -35,29 +35,29 @@ class CancelFlow(Flow):
         self.holdings = Holdings(services)
 
     def _title(self, h: Holding) -> str:
-        m = self.s.msg
+        msg = self.services.msg
         if h.kind == "interview":
-            return h.nursery.name + m.cx_interview_suffix
-        return h.nursery.name + (m.cx_phone_suffix if h.by_phone else "")
+            return h.nursery.name + msg.cancel_interview_suffix
+        return h.nursery.name + (msg.cancel_phone_suffix if h.by_phone else "")
 
     def _text(self, h: Holding) -> str:
-        m = self.s.msg
+        msg = self.services.msg
         if h.kind == "interview":
-            when = labels.moment(h.at, m.weekdays)
-            return m.cx_interview_text.format(child_name=h.child_name, when=when)
-        return m.cx_childcare_text.format(
+            when = labels.moment(h.at, msg.weekdays)
+            return msg.cancel_interview_text.format(child_name=h.child_name, when=when)
+        return msg.cancel_childcare_text.format(
             child_name=h.child_name,
-            day=labels.day(h.at.date(), m.weekdays),
+            day=labels.day(h.at.date(), msg.weekdays),
             start=labels.hour(h.at.hour),
             end=labels.hour(h.end or h.at.hour),
         )
 
     # -- the list --------------------------------------------------------------------------
     async def prompt_list(self, run: Run) -> None:
-        m, now = self.s.msg, self.s.now()
+        msg, now = self.services.msg, self.services.now()
         held = await self.holdings.of_user(run.user_id)
         if not held:
-            run.out.say(m.cx_none)
+            run.out.say(msg.cancel_none)
             await run.fire("nothing_held")
             return
         columns = []
@@ -65,14 +65,14 @@ class CancelFlow(Flow):
         for h in held:
             title, text = self._title(h), self._text(h)
             if h.cancellable(now):
-                button = Button(m.label_cancel, "postback", h.key)
+                button = Button(msg.label_cancel, "postback", h.key)
                 columns.append(Column(title, text, (button,)))
                 shown[h.key] = f"{title}\n{text}"
             else:
-                why = m.cx_phone_booking if h.by_phone else m.cx_call_nursery
+                why = msg.cancel_phone_booking if h.by_phone else msg.cancel_call_nursery
                 columns.append(Column(title, f"{text}\n{why.format(phone=h.nursery.phone)}"))
-        run.out.say(m.cx_list_intro)
-        run.out.add(Carousel(m.cx_list_intro, tuple(columns)))
+        run.out.say(msg.cancel_list_intro)
+        run.out.add(Carousel(msg.cancel_list_intro, tuple(columns)))
         run.data["shown"] = shown
         if not shown:
             await run.fire("past_deadline")
@@ -82,33 +82,37 @@ class CancelFlow(Flow):
         key: str | None = None
         if inp.kind == "postback" and inp.data in shown:
             key = inp.data
-        elif inp.kind == "text" and inp.text.strip() == self.s.msg.label_cancel and len(shown) == 1:
+        elif (
+            inp.kind == "text"
+            and inp.text.strip() == self.services.msg.label_cancel
+            and len(shown) == 1
+        ):
             key = next(iter(shown))
         if key is None:
-            await run.reask(self.s.msg.choose_from_buttons)
+            await run.reask(self.services.msg.choose_from_buttons)
             return
         run.data["chosen"] = key
         await run.fire("pick")
 
     # -- はい / いいえ ---------------------------------------------------------------------
     async def prompt_confirm(self, run: Run) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         title, text = run.data["shown"][run.data["chosen"]].split("\n", 1)
-        buttons = choices(m.label_yes, m.label_no)
-        run.out.say(m.cx_confirm.format(title=title, text=text), *buttons)
+        buttons = choices(msg.label_yes, msg.label_no)
+        run.out.say(msg.cancel_confirm.format(title=title, text=text), *buttons)
         run.offer(buttons, ["yes", "no"])
 
     async def on_confirm(self, run: Run, inp: Input) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         answer = await run.choice(inp)
         if answer is None:
             return
         if answer == "no":
-            run.out.say(m.cx_kept)
+            run.out.say(msg.cancel_kept)
         elif await self.holdings.cancel(run.user_id, run.data["chosen"]):
-            run.out.say(m.cx_done)
+            run.out.say(msg.cancel_done)
         else:
-            run.out.say(m.cx_already_gone)
+            run.out.say(msg.cancel_already_gone)
         await run.fire("done")
 
 
@@ -122,4 +126,4 @@ class ChangeFlow(Flow):
     ]
 
     async def prompt_to_cancel(self, run: Run) -> None:
-        run.out.say(self.s.msg.bk_change_not_possible)
+        run.out.say(self.services.msg.booking_change_not_possible)

@@ -25,7 +25,7 @@ from domain.services import Services
 from flows.base import START, Flow, Input, Run
 from storage.sessions import SessionDoc
 
-log = structlog.get_logger("flows.engine")
+log = structlog.get_logger(__name__)
 
 MAX_CAS_ATTEMPTS = 5
 LEAVING = "_leaving"  # session data: the keyword waiting for はい/いいえ before it drops answers
@@ -55,7 +55,7 @@ class SessionStore(Protocol):
 
 class Dialog:
     def __init__(self, services: Services, flows: list[type[Flow]], sessions: SessionStore) -> None:
-        self.s = services
+        self.services = services
         self.sessions = sessions
         self.parents = Parents(services)
         self.flows: dict[str, Flow] = {}
@@ -88,7 +88,7 @@ class Dialog:
             await self._route(session, inp, out, slow)
             session.last_event = event_id
             session.last_replies = [reply_to_dict(r) for r in out.replies]
-            session.updated_at = self.s.now()
+            session.updated_at = self.services.now()
             if await self.sessions.save(session):
                 return Outcome(out.replies, out.pushes, session.flow, session.state)
             log.info("session_conflict_retry", flow=session.flow)
@@ -96,12 +96,12 @@ class Dialog:
 
     # -- routing ---------------------------------------------------------------------------
     async def _route(self, session: SessionDoc, inp: Input, out: Outbox, slow: Slow) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         if inp.kind in ("follow", "unfollow"):
             await self.parents.follow(session.user_id, inp.kind == "follow")
             _clear(session)
             if inp.kind == "follow":
-                out.say(m.greeting)
+                out.say(msg.greeting)
                 self.menu(out)
             return
         expired = session.active() and self._expired(session)
@@ -110,7 +110,7 @@ class Dialog:
             log.info("session_expired", flow=session.flow, state=session.state)
             _clear(session)
         if inp.kind == "text":
-            keyword = self.s.config.keywords.get(inp.text.strip())
+            keyword = self.services.config.keywords.get(inp.text.strip())
             if keyword is not None:
                 await self._keyword(session, inp.text.strip(), keyword, out)
                 return
@@ -128,15 +128,15 @@ class Dialog:
             return
         if timed_out is not None:
             resume = getattr(timed_out, "resume_after_timeout", False)
-            out.say(m.session_expired_interview if resume else m.session_expired)
+            out.say(msg.session_expired_interview if resume else msg.session_expired)
         elif inp.kind == "postback":
-            out.say(m.stale_button)
+            out.say(msg.stale_button)
         elif inp.kind == "other":
-            out.say(m.unsupported_message)
+            out.say(msg.unsupported_message)
         else:
-            out.say(m.free_text_notice)
+            out.say(msg.free_text_notice)
             for n in await self.parents.nurseries(session.user_id):
-                out.say(m.free_text_phone.format(nursery=n.name, phone=n.phone))
+                out.say(msg.free_text_phone.format(nursery=n.name, phone=n.phone))
         self.menu(out)
 
     async def _keyword(self, session: SessionDoc, text: str, name: str, out: Outbox) -> None:
@@ -154,8 +154,8 @@ class Dialog:
             question = flow.leave_question(run, text)
             if question is not None:
                 session.data = {**session.data, LEAVING: text}
-                m = self.s.msg
-                out.say(question, Button(m.label_yes), Button(m.label_no))
+                msg = self.services.msg
+                out.say(question, Button(msg.label_yes), Button(msg.label_no))
                 return
         _clear(session)
         await self.start(session, name, out)
@@ -163,32 +163,32 @@ class Dialog:
     async def _leaving(self, session: SessionDoc, inp: Input, out: Outbox) -> None:
         """はい drops the answers and starts the keyword's flow; いいえ goes back to the
         question the user was on; anything else asks again."""
-        m, flow = self.s.msg, self.flows[session.flow]  # type: ignore[index]
+        msg, flow = self.services.msg, self.flows[session.flow]  # type: ignore[index]
         answer = normalize.fold(inp.text) if inp.kind == "text" else ""
         keyword = session.data[LEAVING]
-        if answer == m.label_yes:
+        if answer == msg.label_yes:
             _clear(session)
-            await self.start(session, self.s.config.keywords[keyword], out)
+            await self.start(session, self.services.config.keywords[keyword], out)
             return
-        if answer == m.label_no:
+        if answer == msg.label_no:
             session.data = {k: v for k, v in session.data.items() if k != LEAVING}
             out.say(flow.leave_declined())
             await flow.prompt(self._run(session, flow, out))
             return
         run = self._run(session, flow, out)
         question = flow.leave_question(run, keyword) or ""
-        out.say(m.choose_from_buttons)
-        out.say(question, Button(m.label_yes), Button(m.label_no))
+        out.say(msg.choose_from_buttons)
+        out.say(question, Button(msg.label_yes), Button(msg.label_no))
 
     def _refusal(self, inp: Input) -> str | None:
         """Why typed text cannot be any flow's answer (too long, hidden characters), or None."""
         if inp.kind != "text":
             return None
-        limit = self.s.config.limits.max_text_length
+        limit = self.services.config.limits.max_text_length
         if len(inp.text) > limit:
-            return self.s.msg.text_too_long.format(max=limit)
+            return self.services.msg.text_too_long.format(max=limit)
         if normalize.unsafe(inp.text):
-            return self.s.msg.invalid_characters
+            return self.services.msg.invalid_characters
         return None
 
     async def start(self, session: SessionDoc, name: str, out: Outbox, **kwargs: Any) -> None:
@@ -208,7 +208,7 @@ class Dialog:
         flow = self.flows.get(session.flow or "")
         if flow is None or session.state not in flow.machine.states:
             _clear(session)  # flow renamed or removed by a deploy: start afresh
-            out.say(self.s.msg.session_expired)
+            out.say(self.services.msg.session_expired)
             self.menu(out)
             return
         run = self._run(session, flow, out)
@@ -235,20 +235,25 @@ class Dialog:
     def _expired(self, session: SessionDoc) -> bool:
         if session.updated_at is None:
             return False
-        idle = dt.timedelta(minutes=self.s.config.limits.session_idle_minutes)
+        idle = dt.timedelta(minutes=self.services.config.limits.session_idle_minutes)
         updated = session.updated_at
         if updated.tzinfo is None:
             updated = updated.replace(tzinfo=dt.UTC)
-        return self.s.now() - updated > idle
+        return self.services.now() - updated > idle
 
     def website(self, out: Outbox) -> None:
-        url = self.s.config.website_url
+        url = self.services.config.website_url
         out.add(
-            Text(self.s.msg.website.format(url=url), (Button(self.s.config.menu[-1], "uri", url),))
+            Text(
+                self.services.msg.website.format(url=url),
+                (Button(self.services.config.menu[-1], "uri", url),),
+            )
         )
 
     def menu(self, out: Outbox) -> None:
-        out.say(self.s.msg.menu_prompt, *(Button(label) for label in self.s.config.menu))
+        out.say(
+            self.services.msg.menu_prompt, *(Button(label) for label in self.services.config.menu)
+        )
 
 
 def _once(callback: Callable[[], Awaitable[object]] | None) -> Slow:

@@ -59,46 +59,46 @@ class InterviewFlow(Flow):
         return bool(await self._slots(run))
 
     def _nursery(self, run: Run) -> Nursery:
-        return self.s.config.nursery(run.data["nursery"])
+        return self.services.config.nursery(run.data["nursery"])
 
     def _when(self, slot: OpenSlot) -> str:
-        return labels.moment(slot.at, self.s.msg.weekdays)
+        return labels.moment(slot.at, self.services.msg.weekdays)
 
     # -- prompts ---------------------------------------------------------------------------------
     async def prompt_nothing(self, run: Run) -> None:
         why = run.extra.get("why") or (await self._waiting(run))[1]
-        run.out.say(getattr(self.s.msg, why or "iv_nothing_no_registration"))
+        run.out.say(getattr(self.services.msg, why or "interview_nothing_no_registration"))
         await run.fire("told")
 
     async def prompt_no_slots(self, run: Run) -> None:
         n = self._nursery(run)
-        run.out.say(self.s.msg.iv_no_slots.format(nursery=n.name, phone=n.phone))
+        run.out.say(self.services.msg.interview_no_slots.format(nursery=n.name, phone=n.phone))
         await run.fire("told")
 
     async def prompt_child(self, run: Run) -> None:
         lives = (await self._waiting(run))[0]
         buttons = [
-            Button(f"{life.reg.child_name}/{self.s.config.nursery(life.reg.nursery).name}")
+            Button(f"{life.reg.child_name}/{self.services.config.nursery(life.reg.nursery).name}")
             for life in lives
         ]
         run.offer(buttons, [life.reg.id for life in lives])
-        run.out.say(self.s.msg.iv_choose_child, *buttons)
+        run.out.say(self.services.msg.interview_choose_child, *buttons)
 
     async def prompt_slot(self, run: Run) -> None:
         n = self._nursery(run)
         slots = await self._slots(run)
         buttons = [Button(self._when(s)) for s in slots]
         run.offer(buttons, [s.id for s in slots])
-        run.out.say(self.s.msg.iv_choose_slot.format(nursery=n.name), *buttons)
+        run.out.say(self.services.msg.interview_choose_slot.format(nursery=n.name), *buttons)
 
     async def prompt_confirm(self, run: Run) -> None:
-        m = self.s.msg
-        text = m.iv_confirm.format(
+        msg = self.services.msg
+        text = msg.interview_confirm.format(
             child_name=run.data["child_name"],
             nursery=self._nursery(run).name,
             when=run.data["when"],
         )
-        buttons = [Button(m.label_yes), Button(m.label_no)]
+        buttons = [Button(msg.label_yes), Button(msg.label_no)]
         run.offer(buttons, ["yes", "no"])
         run.out.say(text, *buttons)
 
@@ -107,7 +107,7 @@ class InterviewFlow(Flow):
         reg_id = run.chosen(inp)
         life = await self.booking.child(run.user_id, reg_id) if reg_id else None
         if life is None:
-            await run.reask(self.s.msg.choose_from_buttons)
+            await run.reask(self.services.msg.choose_from_buttons)
             return
         run.data.update(
             registration=life.reg.id, child_name=life.reg.child_name, nursery=life.reg.nursery
@@ -118,23 +118,23 @@ class InterviewFlow(Flow):
         slot_id = run.chosen(inp)
         slot = await self.booking.slot(slot_id) if slot_id else None
         if slot is None:
-            await run.reask(self.s.msg.choose_from_buttons)
+            await run.reask(self.services.msg.choose_from_buttons)
             return
         run.data.update(slot=slot.id, at=slot.at.isoformat(), when=self._when(slot))
         await run.fire("picked_slot")
 
     async def on_confirm(self, run: Run, inp: Input) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         answer = await run.choice(inp)
         if answer is None:
             return
         if answer == "no":
-            run.out.say(m.iv_cancelled_choice)
+            run.out.say(msg.interview_cancelled_choice)
             await run.fire("declined")
             return
         booked = await self.booking.book(run.user_id, run.data["registration"], run.data["slot"])
         if booked == "slot_taken":
-            run.out.say(m.iv_slot_taken)
+            run.out.say(msg.interview_slot_taken)
             await run.fire("slot_taken")
             return
         if booked != "booked":
@@ -144,11 +144,11 @@ class InterviewFlow(Flow):
         n = self._nursery(run)
         deadline = self.booking.deadline(n, dt.datetime.fromisoformat(run.data["at"]))
         run.out.say(
-            m.iv_done.format(
+            msg.interview_done.format(
                 nursery=n.name,
                 when=run.data["when"],
-                documents=m.list_separator.join(self.s.config.interview_documents),
-                cancel=labels.how_to_cancel(m, n, deadline, self.s.now()),
+                documents=msg.list_separator.join(self.services.config.interview_documents),
+                cancel=labels.how_to_cancel(msg, n, deadline, self.services.now()),
             )
         )
         await run.fire("booked")

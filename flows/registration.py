@@ -28,7 +28,7 @@ from flows.base import Flow, Input, Run
 class Typed:
     """A typed answer: its normaliser and the Messages field saying why one was refused;
     its longest length and the Messages field saying so. Each is asked with the Messages
-    field `reg_ask_<state>`."""
+    field `registration_ask_<state>`."""
 
     parse: Callable[[str], str | None]
     why: str
@@ -53,10 +53,10 @@ DATE_PICKED = "birth_date"  # postback data of the date picker
 # Where a registration the user already has at the nursery stands, by its state
 # (domain/lifecycle.py): the Messages field that tells the parent.
 KNOWN = {
-    "registered": "reg_known_resume",
-    "interview_lapsed": "reg_known_resume",
-    "interview_booked": "reg_known_booked",
-    "cleared": "reg_known_cleared",
+    "registered": "registration_known_resume",
+    "interview_lapsed": "registration_known_resume",
+    "interview_booked": "registration_known_booked",
+    "cleared": "registration_known_cleared",
 }
 
 
@@ -79,17 +79,17 @@ class RegistrationFlow(Flow):
     def leave_question(self, run: Run, keyword: str) -> str | None:
         """Asked before a keyword drops the answers given so far (none given: no question)."""
         if any(not key.startswith("_") for key in run.data):
-            return self.s.msg.reg_drop_answers.format(keyword=keyword)
+            return self.services.msg.registration_drop_answers.format(keyword=keyword)
         return None
 
     def leave_declined(self) -> str:
-        return self.s.msg.reg_keep_answers
+        return self.services.msg.registration_keep_answers
 
     # -- questions ---------------------------------------------------------------------------
     async def prompt_nursery(self, run: Run) -> None:
-        buttons = [Button(n.name) for n in self.s.config.nurseries]
-        run.offer(buttons, [n.id for n in self.s.config.nurseries])
-        run.out.say(self.s.msg.reg_ask_nursery, *buttons)
+        buttons = [Button(n.name) for n in self.services.config.nurseries]
+        run.offer(buttons, [n.id for n in self.services.config.nurseries])
+        run.out.say(self.services.msg.registration_ask_nursery, *buttons)
 
     def asker(self, state: str) -> Callable[[Run], Awaitable[None]] | None:
         return self._ask_typed if state in TYPED else super().asker(state)
@@ -98,31 +98,31 @@ class RegistrationFlow(Flow):
         return self._typed if state in TYPED else super().handler(state)
 
     async def _ask_typed(self, run: Run) -> None:
-        run.out.say(getattr(self.s.msg, f"reg_ask_{run.state}"))
+        run.out.say(getattr(self.services.msg, f"registration_ask_{run.state}"))
 
     async def prompt_birth_date(self, run: Run) -> None:
-        today = self.s.today()
-        oldest = normalize.years_before(today, self.s.config.child_max_age_years)
+        today = self.services.today()
+        oldest = normalize.years_before(today, self.services.config.child_max_age_years)
         picker = Button(
-            self.s.msg.reg_pick_date_label,
+            self.services.msg.registration_pick_date_label,
             "date",
             DATE_PICKED,
             max=today.isoformat(),
             min=oldest.isoformat(),
         )
         run.data.pop("_offer", None)
-        run.out.say(self.s.msg.reg_ask_birth_date, picker)
+        run.out.say(self.services.msg.registration_ask_birth_date, picker)
 
     async def prompt_sex(self, run: Run) -> None:
-        m = self.s.msg
-        buttons = [Button(m.label_male), Button(m.label_female)]
+        msg = self.services.msg
+        buttons = [Button(msg.label_male), Button(msg.label_female)]
         run.offer(buttons, ["male", "female"])
-        run.out.say(m.reg_ask_sex, *buttons)
+        run.out.say(msg.registration_ask_sex, *buttons)
 
     async def prompt_summary(self, run: Run) -> None:
-        m, d = self.s.msg, run.data
-        text = m.reg_summary.format(
-            nursery=self.s.config.nursery(d["nursery"]).name,
+        msg, d = self.services.msg, run.data
+        text = msg.registration_summary.format(
+            nursery=self.services.config.nursery(d["nursery"]).name,
             parent_name=d["parent_name"],
             postal_code=f"{d['postal_code'][:3]}-{d['postal_code'][3:]}",
             address=d["address"],
@@ -130,9 +130,9 @@ class RegistrationFlow(Flow):
             child_name=d["child_name"],
             child_kana=d["child_kana"],
             birth_date=labels.ymd(dt.date.fromisoformat(d["birth_date"])),
-            sex=m.label_male if d["sex"] == "male" else m.label_female,
+            sex=msg.label_male if d["sex"] == "male" else msg.label_female,
         )
-        buttons = [Button(m.label_yes), Button(m.label_no)]
+        buttons = [Button(msg.label_yes), Button(msg.label_no)]
         run.offer(buttons, ["yes", "no"])
         run.out.say(text, *buttons)
 
@@ -142,11 +142,11 @@ class RegistrationFlow(Flow):
             return
         typed = TYPED[run.state]
         if typed.limit is not None and normalize.too_long(inp.text, typed.limit):
-            await run.reask(getattr(self.s.msg, typed.too_long).format(max=typed.limit))
+            await run.reask(getattr(self.services.msg, typed.too_long).format(max=typed.limit))
             return
         value = typed.parse(inp.text)
         if value is None:
-            await run.reask(getattr(self.s.msg, typed.why))
+            await run.reask(getattr(self.services.msg, typed.why))
             return
         run.data[run.state] = value
         if run.state == "child_name" and await self._known(run, value):
@@ -157,9 +157,9 @@ class RegistrationFlow(Flow):
         """Typed text goes on; anything else is re-asked with what went wrong."""
         if inp.kind == "text" and inp.text.strip():
             return True
-        m = self.s.msg
-        reason = {"text": m.invalid_empty, "postback": m.stale_button}.get(inp.kind)
-        await run.reask(reason or m.unsupported_message)
+        msg = self.services.msg
+        reason = {"text": msg.invalid_empty, "postback": msg.stale_button}.get(inp.kind)
+        await run.reask(reason or msg.unsupported_message)
         return False
 
     async def _known(self, run: Run, child_name: str) -> bool:
@@ -172,8 +172,8 @@ class RegistrationFlow(Flow):
         return True
 
     def _say_known(self, run: Run, life: Life) -> None:
-        n = self.s.config.nursery(life.reg.nursery)
-        text = getattr(self.s.msg, KNOWN[life.state])
+        n = self.services.config.nursery(life.reg.nursery)
+        text = getattr(self.services.msg, KNOWN[life.state])
         run.out.say(text.format(child_name=life.reg.child_name, nursery=n.name, phone=n.phone))
 
     async def on_nursery(self, run: Run, inp: Input) -> None:
@@ -190,20 +190,20 @@ class RegistrationFlow(Flow):
         await run.fire("answered")
 
     async def on_birth_date(self, run: Run, inp: Input) -> None:
-        m = self.s.msg
+        msg = self.services.msg
         if inp.kind == "postback" and inp.data == DATE_PICKED and inp.date:
             born = normalize.date(inp.date)
         elif await self._is_text(run, inp):
             born = normalize.date(inp.text)
         else:
             return
-        today = self.s.today()
+        today = self.services.today()
         if born is None:
-            await run.reask(m.invalid_date)
+            await run.reask(msg.invalid_date)
         elif born > today:
-            await run.reask(m.invalid_future_date)
-        elif born < normalize.years_before(today, self.s.config.child_max_age_years):
-            await run.reask(m.invalid_too_old)
+            await run.reask(msg.invalid_future_date)
+        elif born < normalize.years_before(today, self.services.config.child_max_age_years):
+            await run.reask(msg.invalid_too_old)
         else:
             run.data["birth_date"] = born.isoformat()
             await run.fire("answered")
@@ -214,7 +214,7 @@ class RegistrationFlow(Flow):
             return
         if answer == "no":
             run.data = {}
-            run.out.say(self.s.msg.reg_restart)
+            run.out.say(self.services.msg.registration_restart)
             await run.fire("start_over")
         else:
             await self._register(run)
@@ -222,18 +222,20 @@ class RegistrationFlow(Flow):
     async def _register(self, run: Run) -> None:
         """Store the registration; a child registered meanwhile (a second phone, a double
         tap) is refused by the store and the parent told where that one stands."""
-        d, m = run.data, self.s.msg
+        d, msg = run.data, self.services.msg
         answers = Answers(**{f.name: d[f.name] for f in fields(Answers)})
         stored, life = await self.registrations.register(run.user_id, answers)
         if stored:
-            run.out.say(m.reg_done)
+            run.out.say(msg.registration_done)
             await run.fire("registered")
             return
-        n = self.s.config.nursery(d["nursery"])
+        n = self.services.config.nursery(d["nursery"])
         if life is not None:
             self._say_known(run, life)
         else:
             run.out.say(
-                m.reg_duplicate.format(child_name=d["child_name"], nursery=n.name, phone=n.phone)
+                msg.registration_duplicate.format(
+                    child_name=d["child_name"], nursery=n.name, phone=n.phone
+                )
             )
         await run.fire("refused")

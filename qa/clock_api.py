@@ -21,7 +21,8 @@ import ipaddress
 from aiohttp import web
 
 from bot.context import Bot
-from bot.staff.auth import json_error, json_response, token_scope
+from bot.staff.auth import token_scope
+from bot.staff.json_api import json_error, json_response
 from qa.shared_clock import COLLECTION as CLOCK_COLLECTION
 from qa.shared_clock import SharedClock
 from storage.tokens import CITY

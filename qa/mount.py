@@ -17,7 +17,7 @@ from bot.context import Bot
 from qa.clock_api import add_test_routes
 from qa.shared_clock import SharedClock
 
-log = structlog.get_logger("qa")
+log = structlog.get_logger(__name__)
 
 
 def mount_test_routes(app: web.Application, bot: Bot) -> None:

@@ -54,23 +54,23 @@ def full_label(action: dict[str, Any]) -> str:
 
 def texts(messages: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
-    for m in messages:
-        if m.get("type") == "text":
-            out.append(m.get("text", ""))
-        elif m.get("type") == "flex":
-            out.extend(_flex_texts(m.get("contents")))
+    for msg in messages:
+        if msg.get("type") == "text":
+            out.append(msg.get("text", ""))
+        elif msg.get("type") == "flex":
+            out.extend(_flex_texts(msg.get("contents")))
     return out
 
 
 def buttons(messages: list[dict[str, Any]]) -> list[ScreenButton]:
     out: list[ScreenButton] = []
-    for m in messages:
-        if m.get("type") == "text":
-            for item in (m.get("quickReply") or {}).get("items", []):
+    for msg in messages:
+        if msg.get("type") == "text":
+            for item in (msg.get("quickReply") or {}).get("items", []):
                 a = item.get("action", {})
-                out.append(ScreenButton(full_label(a), a, m.get("text", "")))
-        elif m.get("type") == "flex":
-            contents = m.get("contents") or {}
+                out.append(ScreenButton(full_label(a), a, msg.get("text", "")))
+        elif msg.get("type") == "flex":
+            contents = msg.get("contents") or {}
             bubbles = (
                 contents.get("contents", []) if contents.get("type") == "carousel" else [contents]
             )
@@ -82,19 +82,19 @@ def buttons(messages: list[dict[str, Any]]) -> list[ScreenButton]:
 
 
 def has_sticker(messages: list[dict[str, Any]]) -> bool:
-    return any(m.get("type") == "sticker" for m in messages)
+    return any(msg.get("type") == "sticker" for msg in messages)
 
 
 def describe(messages: list[dict[str, Any]]) -> list[str]:
     """Human-readable lines for a transcript: texts, then buttons in brackets."""
     lines: list[str] = []
-    for m in messages:
-        if m.get("type") == "sticker":
+    for msg in messages:
+        if msg.get("type") == "sticker":
             lines.append("(スタンプ)")
             continue
-        for t in texts([m]):
+        for t in texts([msg]):
             lines.append(t)
-        labels = [b.label for b in buttons([m])]
+        labels = [b.label for b in buttons([msg])]
         if labels:
             lines.append(" ".join(f"[{label}]" for label in labels))
     return lines

@@ -77,7 +77,7 @@ class Leases:
     `release` ask for the document as it was before their update and apply the update's
     effect to it themselves (the events put in order, the handled ones taken off): on
     MongoDB that costs the same, and the in-memory store answers with the document after
-    an update by scanning the collection once more (a tenth of its CPU per event).
+    an update by scanning the collection once more.
     """
 
     def __init__(self, db: Database) -> None:

@@ -1,9 +1,8 @@
 """The one module that imports motor: MongoDB for the repositories.
 
-Motor is deprecated (critical fixes until 2027-05-14); moving to PyMongo's
-`AsyncMongoClient` is a change to this module (its `close` is a coroutine there).
-Measured end to end it is no faster here (docs/performance.md). Without MONGODB_URI
-the bot runs on the embedded in-memory store, storage/memory.py.
+Motor is deprecated; moving to PyMongo's `AsyncMongoClient` is a change to this module
+(its `close` is a coroutine there). Without MONGODB_URI the bot runs on the embedded
+in-memory store, storage/memory.py.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
 from storage.names import name_key
 
-log = structlog.get_logger("storage.registrations")
+log = structlog.get_logger(__name__)
 
 
 class RegistrationDoc(BaseModel):

@@ -108,7 +108,7 @@ async def test_staff_commands_open_slots_and_seats_and_clear_the_child(capsys, m
     )
     # Without a slot the interview step ends in "no slots" ...
     add_slot = out.index(f"> /staff add-slot futaba {tomorrow}T10:00")
-    no_slots = MSG.iv_no_slots.format(nursery="双葉の園保育園", phone="03-0000-0001")
+    no_slots = MSG.interview_no_slots.format(nursery="双葉の園保育園", phone="03-0000-0001")
     assert no_slots in out[:add_slot]
     # ... the console opens one, and the parent books it.
     opened = _after(out, f"/staff add-slot futaba {tomorrow}T10:00")

@@ -352,7 +352,7 @@ async def test_another_users_cancel_button_cancels_nothing(world, config):
             reply = await h.send(user, h.postback(user, key))
             assert reply
             answer = await h.say(user, "はい")
-            assert not any(m.cx_done in t for s in answer for t in _texts(s))
+            assert not any(m.cancel_done in t for s in answer for t in _texts(s))
     assert await _victim_state(h) == before
 
 

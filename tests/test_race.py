@@ -91,7 +91,7 @@ async def test_500_parents_confirm_at_once_for_3_seats_over_two_instances(clock,
         replies = await _post_all(pair, confirms)
 
         booked = [u for u in users if any(has_sticker(s.messages) for s in replies[u])]
-        filled = [u for u in users if m.bk_filled in _texts(replies[u])]
+        filled = [u for u in users if m.booking_filled in _texts(replies[u])]
         assert len(booked) == SEATS
         assert len(filled) == parents - SEATS
         assert all(len(replies[u]) == 1 for u in users)  # one answer each, nothing twice

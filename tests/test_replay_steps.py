@@ -40,7 +40,7 @@ class PickFlow(Flow):
     passing: ClassVar[frozenset[str]] = frozenset({"unused"})
 
     async def prompt_pick(self, run: Run) -> None:
-        now = run.s.now()
+        now = run.services.now()
         run.out.say(
             f"いま {now.month}/{now.day} {now:%H:%M}",
             Button("日付を選ぶ", "date", "pick", min="2024-04-20", max="2024-04-30"),
@@ -83,7 +83,7 @@ class FakeStaff:
     """Only complete_interview: pushes a notice to the script's `parent`."""
 
     def __init__(self, services) -> None:  # type: ignore[no-untyped-def]
-        self.s = services
+        self.services = services
         self.interviews = self
 
     async def complete_interview(
@@ -91,10 +91,10 @@ class FakeStaff:
     ) -> None:
         if child == "不明":
             raise NotFound("その児童は登録されていません")
-        now = self.s.now()
+        now = self.services.now()
         parent = user_id(str(TESTFLOW / "staff_push.yaml"), "parent")
         text = f"{child} は利用可能になりました（{now.month}/{now.day}）"
-        await self.s.notifier.push(parent, [Text(text)], f"done:{child}")
+        await self.services.notifier.push(parent, [Text(text)], f"done:{child}")
 
 
 @pytest.fixture

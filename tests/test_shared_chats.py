@@ -73,4 +73,4 @@ async def test_the_same_parent_one_to_one_still_registers(harness):
     await harness.settle()
     harness.line.take("C-group")
     said = _said(await harness.say("U1", "児童の登録"))
-    assert said == [harness.config.messages.reg_ask_nursery]
+    assert said == [harness.config.messages.registration_ask_nursery]

@@ -33,7 +33,7 @@ from linebot.v3.messaging.exceptions import ApiException
 
 from bot.metrics import line_call
 
-log = structlog.get_logger("bot.line")
+log = structlog.get_logger(__name__)
 
 REPLY_TOKEN_MAX_AGE = dt.timedelta(seconds=50)
 RETRY_NAMESPACE = uuid.UUID("6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")

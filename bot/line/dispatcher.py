@@ -31,7 +31,7 @@ from storage.mongo import StoreUnavailable
 from storage.parked import ParkedEvents
 from storage.sessions import Sessions
 
-log = structlog.get_logger("bot.line.dispatcher")
+log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 

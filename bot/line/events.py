@@ -17,7 +17,7 @@ from flows.base import Input
 from flows.engine import Dialog
 from storage.clock import Clock
 
-log = structlog.get_logger("bot.line.events")
+log = structlog.get_logger(__name__)
 
 HANDLED = {"message", "postback", "follow", "unfollow"}
 SHARED_CHATS = {"group", "room"}
@@ -156,7 +156,7 @@ class EventHandler:
             token = event.get("replyToken")
             how = await self.line.deliver(user, batches, event_id, token, age, outcome.replayed)
         for other, replies in outcome.pushes:
-            await self.dialog.s.notifier.push(other, replies, f"{event_id}:{other}")
+            await self.dialog.services.notifier.push(other, replies, f"{event_id}:{other}")
         log.info(
             "event_handled",
             event_id=event_id,

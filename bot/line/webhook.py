@@ -15,7 +15,7 @@ from bot.line.events import SharedChats, clean_event, in_shared_chat, user_of
 from bot.metrics import EVENTS_RECEIVED
 from storage.mongo import StoreUnavailable
 
-log = structlog.get_logger("bot.line.webhook")
+log = structlog.get_logger(__name__)
 
 
 class Webhook:

@@ -17,12 +17,13 @@ import structlog
 from aiohttp import web
 
 from bot.context import BOT
-from bot.staff.auth import json_error, json_response, read_json, token_actor
+from bot.staff.auth import token_actor
 from bot.staff.csv_export import bookings_csv, csv_download
+from bot.staff.json_api import json_error, json_response, read_json
 from bot.staff.operations import OPERATIONS, Operation, jsonable
 from domain.errors import ErrorKind, StaffError
 
-log = structlog.get_logger("bot.staff.api")
+log = structlog.get_logger(__name__)
 
 PREFIX = "/admin/api/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

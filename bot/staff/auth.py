@@ -10,33 +10,15 @@ is `{"error": "..."}`.
 
 from __future__ import annotations
 
-import functools
 import hmac
-import json
-from typing import Any
 
 from aiohttp import web
 
 from bot.context import BOT
+from bot.staff.json_api import http_error
 from bot.staff.operations import Actor
 from domain.config import ConfigError
 from storage.tokens import CITY, token_hash
-
-dumps = functools.partial(json.dumps, ensure_ascii=False)
-
-
-def json_response(data: Any, status: int = 200) -> web.Response:
-    """A JSON response with Japanese written as is."""
-    return web.json_response(data, status=status, dumps=dumps)
-
-
-def json_error(status: int, message: str) -> web.Response:
-    return json_response({"error": message}, status)
-
-
-def _http_error(cls: type[web.HTTPError], message: str) -> web.HTTPError:
-    return cls(text=dumps({"error": message}), content_type="application/json")
-
 
 MIN_TOKEN_LENGTH = 32  # characters; `staff token` makes 43
 
@@ -96,7 +78,7 @@ async def token_scope(request: web.Request) -> str:
     kind, _, token = auth.partition(" ")
     token = token.strip()
     if kind.lower() != "bearer" or not token:
-        raise _http_error(
+        raise http_error(
             web.HTTPUnauthorized, "an admin token is needed (Authorization: Bearer ...)"
         )
     hashed = token_hash(token)
@@ -105,7 +87,7 @@ async def token_scope(request: web.Request) -> str:
             return scope
     stored = await bot.repos.tokens.scope_of(token)
     if stored is None:
-        raise _http_error(web.HTTPUnauthorized, "this admin token is not valid")
+        raise http_error(web.HTTPUnauthorized, "this admin token is not valid")
     return stored
 
 
@@ -114,14 +96,3 @@ async def token_actor(request: web.Request) -> Actor:
     scope = await token_scope(request)
     token = request.headers.get("Authorization", "").partition(" ")[2].strip()
     return Actor("token", token_hash(token)[:12], scope)
-
-
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The JSON object in the body; anything else is a 400."""
-    try:
-        raw: Any = await request.json()
-    except ValueError:
-        raise _http_error(web.HTTPBadRequest, "the body must be JSON") from None
-    if not isinstance(raw, dict):
-        raise _http_error(web.HTTPBadRequest, "the body must be a JSON object")
-    return raw

@@ -45,7 +45,7 @@ from domain.staff import Staff
 from storage.audit import AuditEntry, AuditLog
 from storage.tokens import CITY
 
-log = structlog.get_logger("bot.staff.operations")
+log = structlog.get_logger(__name__)
 
 Call = Callable[[Staff, Any], Awaitable[Any]]
 
@@ -89,7 +89,7 @@ declare(
         "slots",
         "interview slots from now on, with who holds them",
         NurseryParams,
-        lambda st, p: st.interviews.interview_slots(p.nursery),
+        lambda staff, params: staff.interviews.interview_slots(params.nursery),
         http=("GET", "nurseries/{nursery}/interview-slots"),
     )
 )
@@ -98,7 +98,9 @@ declare(
         "add-slot",
         "open an interview slot, e.g. 2024-04-23T10:00",
         AddSlotParams,
-        lambda st, p: st.interviews.add_interview_slot(p.nursery, p.at, p.capacity),
+        lambda staff, params: staff.interviews.add_interview_slot(
+            params.nursery, params.at, params.capacity
+        ),
         changes=True,
         http=("POST", "nurseries/{nursery}/interview-slots"),
         created=True,
@@ -111,7 +113,7 @@ declare(
         "remove-slot",
         "delete an interview slot nobody holds",
         SlotParams,
-        lambda st, p: st.interviews.remove_interview_slot(p.nursery, p.at),
+        lambda staff, params: staff.interviews.remove_interview_slot(params.nursery, params.at),
         changes=True,
         http=("DELETE", "nurseries/{nursery}/interview-slots/{at}"),
         positionals=("nursery", "at"),
@@ -122,7 +124,7 @@ declare(
         "waiting",
         "registrations waiting for an interview",
         NurseryParams,
-        lambda st, p: st.interviews.waiting_interviews(p.nursery),
+        lambda staff, params: staff.interviews.waiting_interviews(params.nursery),
         http=("GET", "nurseries/{nursery}/interviews/waiting"),
     )
 )
@@ -131,8 +133,11 @@ declare(
         "complete",
         "interview done: clear the child and tell the parent",
         CompleteParams,
-        lambda st, p: st.interviews.complete_interview(
-            p.nursery, p.child, p.birth_date.isoformat() if p.birth_date else None, p.parent
+        lambda staff, params: staff.interviews.complete_interview(
+            params.nursery,
+            params.child,
+            params.birth_date.isoformat() if params.birth_date else None,
+            params.parent,
         ),
         changes=True,
         http=("POST", "nurseries/{nursery}/interviews/complete"),
@@ -145,7 +150,7 @@ declare(
         "registrations",
         "every registration",
         NurseryParams,
-        lambda st, p: st.interviews.registrations(p.nursery),
+        lambda staff, params: staff.interviews.registrations(params.nursery),
         http=("GET", "nurseries/{nursery}/registrations"),
     )
 )
@@ -154,7 +159,7 @@ declare(
         "children",
         "registered children whose name or furigana holds Q (for a phone booking)",
         SearchParams,
-        lambda st, p: st.interviews.find_children(p.nursery, p.q),
+        lambda staff, params: staff.interviews.find_children(params.nursery, params.q),
         http=("GET", "nurseries/{nursery}/children"),
         positionals=("nursery", "q"),
     )
@@ -164,14 +169,14 @@ declare(
         "duplicates",
         "children registered by more than one LINE account",
         NurseryParams,
-        lambda st, p: st.interviews.duplicates(p.nursery),
+        lambda staff, params: staff.interviews.duplicates(params.nursery),
         http=("GET", "nurseries/{nursery}/duplicates"),
     )
 )
 
 
-async def _all_duplicates(st: Staff, p: NoParams) -> dict[str, Any]:
-    return {n.id: await st.interviews.duplicates(n.id) for n in st.s.config.nurseries}
+async def _all_duplicates(staff: Staff, params: NoParams) -> dict[str, Any]:
+    return {n.id: await staff.interviews.duplicates(n.id) for n in staff.services.config.nurseries}
 
 
 declare(
@@ -193,7 +198,7 @@ declare(
         "seats",
         "a day's seats, bookings and free seats per hour",
         DayParams,
-        lambda st, p: st.bookings.day_seats(p.nursery, p.date),
+        lambda staff, params: staff.bookings.day_seats(params.nursery, params.date),
         http=("GET", "nurseries/{nursery}/capacity/{date}"),
         positionals=("nursery", "date"),
     )
@@ -203,12 +208,14 @@ declare(
         "set-seats",
         "seats per hour on a day (0 closes; opens a closed day)",
         SeatsParams,
-        lambda st, p: st.bookings.set_capacity(p.nursery, p.date, p.seats, p.hours),
+        lambda staff, params: staff.bookings.set_capacity(
+            params.nursery, params.date, params.seats, params.hours
+        ),
         changes=True,
         http=("PUT", "nurseries/{nursery}/capacity/{date}"),
         replay="capacity",
         positionals=("nursery", "date", "seats"),
-        before=lambda st, p: st.bookings.day_seats(p.nursery, p.date),
+        before=lambda staff, params: staff.bookings.day_seats(params.nursery, params.date),
     )
 )
 declare(
@@ -216,8 +223,15 @@ declare(
         "phone-booking",
         "a booking taken by phone for a registered child, e.g. 2024-04-23 9 12 --child 目黒太郎",
         PhoneBookingParams,
-        lambda st, p: st.bookings.phone_booking(
-            p.nursery, p.date, p.start, p.end, p.child, p.unregistered, p.phone, p.idempotency_key
+        lambda staff, params: staff.bookings.phone_booking(
+            params.nursery,
+            params.date,
+            params.start,
+            params.end,
+            params.child,
+            params.unregistered,
+            params.phone,
+            params.idempotency_key,
         ),
         changes=True,
         http=("POST", "nurseries/{nursery}/phone-bookings"),
@@ -231,7 +245,9 @@ declare(
         "cancel-booking",
         "cancel a child's booking; the parent is told",
         CancelParams,
-        lambda st, p: st.bookings.cancel_booking(p.nursery, p.child, p.date),
+        lambda staff, params: staff.bookings.cancel_booking(
+            params.nursery, params.child, params.date
+        ),
         changes=True,
         http=("POST", "nurseries/{nursery}/bookings/cancel"),
         replay="cancel",
@@ -243,21 +259,21 @@ declare(
         "roster",
         "who comes on a day, with the answers to the booking questions",
         DayParams,
-        lambda st, p: st.bookings.roster(p.nursery, p.date),
+        lambda staff, params: staff.bookings.roster(params.nursery, params.date),
         http=("GET", "nurseries/{nursery}/roster/{date}"),
         positionals=("nursery", "date"),
     )
 )
 
 
-async def _export(st: Staff, p: ExportParams) -> Export:
-    last = p.last or p.first
-    rows = await st.bookings.export(p.nursery, p.first, last)
+async def _export(staff: Staff, params: ExportParams) -> Export:
+    last = params.last or params.first
+    rows = await staff.bookings.export(params.nursery, params.first, last)
     return Export(
-        nursery=p.nursery,
-        first=p.first.isoformat(),
+        nursery=params.nursery,
+        first=params.first.isoformat(),
         last=last.isoformat(),
-        questions=st.bookings.questions(p.nursery),
+        questions=staff.bookings.questions(params.nursery),
         rows=rows,
     )
 
@@ -345,7 +361,7 @@ class Operations:
             raise Forbidden("this needs city staff")
         nursery: str | None = None
         if isinstance(params, NurseryParams):
-            n = lookup.nursery(self.staff.s, params.nursery)
+            n = lookup.nursery(self.staff.services, params.nursery)
             if not actor.city and actor.scope != n.id:
                 raise Forbidden(f"this account is not for {n.name}")
             nursery = n.id
@@ -355,8 +371,8 @@ class Operations:
         if op.changes:
             await self.audit.record(
                 AuditEntry(
-                    id=self.staff.s.ids.new(),
-                    at=self.staff.s.now(),
+                    id=self.staff.services.ids.new(),
+                    at=self.staff.services.now(),
                     actor_kind=actor.kind,
                     actor=actor.name,
                     scope=actor.scope,

@@ -99,19 +99,19 @@ def parse_date(text: Any) -> dt.date:
 
 
 def parse_duration(text: Any) -> dt.timedelta:
-    m = _DURATION.fullmatch(str(text).strip()) if isinstance(text, str) else None
-    if not m or not any(m.groups()):
+    found = _DURATION.fullmatch(str(text).strip()) if isinstance(text, str) else None
+    if not found or not any(found.groups()):
         raise ValueError(f"{_show(text)} is not a duration like 30m, 2h, 1d or 1d2h")
-    d, h, mins = (int(g or 0) for g in m.groups())
+    d, h, mins = (int(g or 0) for g in found.groups())
     return dt.timedelta(days=d, hours=h, minutes=mins)
 
 
 def parse_hour(text: Any) -> int:
     """`9` or `9:00` -> 9 (bookings are in whole hours)."""
-    m = re.fullmatch(r"(\d{1,2})(?::00)?", str(text).strip()) if isinstance(text, str) else None
-    if not m or int(m.group(1)) > 24:
+    found = re.fullmatch(r"(\d{1,2})(?::00)?", str(text).strip()) if isinstance(text, str) else None
+    if not found or int(found.group(1)) > 24:
         raise ValueError(f"{_show(text)} is not a whole hour like 9 or 9:00")
-    return int(m.group(1))
+    return int(found.group(1))
 
 
 def parse_int(text: Any, what: str) -> int:

@@ -16,7 +16,7 @@ from bot.context import Bot
 from domain.calendar import closed
 from qa.webchat.staff import staff_do
 
-log = structlog.get_logger("qa.webchat.demo")
+log = structlog.get_logger(__name__)
 
 SLOT_DAYS = 4  # open days with interview slots, from tomorrow
 SLOT_HOURS = (10, 14)

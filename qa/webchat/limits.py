@@ -33,33 +33,33 @@ def check(messages: list[dict[str, Any]]) -> list[str]:
     out: list[str] = []
     if len(messages) > MAX_MESSAGES:
         out.append(f"{len(messages)} messages in one request (LINE takes at most {MAX_MESSAGES})")
-    for i, m in enumerate(messages, 1):
-        out.extend(f"message {i}: {w}" for w in _message(m))
+    for i, msg in enumerate(messages, 1):
+        out.extend(f"message {i}: {w}" for w in _message(msg))
     counts = Counter(out)
     return [w if counts[w] == 1 else f"{w} (×{counts[w]})" for w in dict.fromkeys(out)]
 
 
-def _message(m: dict[str, Any]) -> list[str]:
+def _message(msg: dict[str, Any]) -> list[str]:
     out: list[str] = []
-    kind = m.get("type")
-    if kind == "text" and len(str(m.get("text", ""))) > MAX_TEXT:
-        out.append(f"text of {len(m['text'])} characters (at most {MAX_TEXT})")
+    kind = msg.get("type")
+    if kind == "text" and len(str(msg.get("text", ""))) > MAX_TEXT:
+        out.append(f"text of {len(msg['text'])} characters (at most {MAX_TEXT})")
     if kind in ("flex", "template"):
-        alt = m.get("altText")
+        alt = msg.get("altText")
         limit = MAX_FLEX_ALT if kind == "flex" else MAX_TEMPLATE_ALT
         if not isinstance(alt, str) or not alt.strip():
             out.append("alt text missing")
         elif len(alt) > limit:
             out.append(f"alt text of {len(alt)} characters (at most {limit})")
-    items = (m.get("quickReply") or {}).get("items", [])
+    items = (msg.get("quickReply") or {}).get("items", [])
     if len(items) > MAX_QUICK_REPLY:
         out.append(f"{len(items)} quick reply buttons (at most {MAX_QUICK_REPLY})")
     for item in items:
         out.extend(_action(item.get("action") or {}, MAX_LABEL))
     if kind == "flex":
-        out.extend(_flex(m.get("contents") or {}))
+        out.extend(_flex(msg.get("contents") or {}))
     if kind == "template":
-        out.extend(_template(m.get("template") or {}))
+        out.extend(_template(msg.get("template") or {}))
     return out
 
 

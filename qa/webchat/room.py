@@ -29,7 +29,7 @@ from qa.webchat import limits
 from qa.webchat.sink import Sink
 from qa.webchat.staff import staff_do
 
-log = structlog.get_logger("qa.webchat")
+log = structlog.get_logger(__name__)
 
 DEFAULT_USERS = ("parent", "spouse", "other-parent")
 STEP_LIMIT = 30.0  # seconds the bot may take over one step

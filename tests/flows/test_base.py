@@ -110,5 +110,5 @@ async def test_a_hand_over_state_starts_the_named_flow_in_the_same_reply(
     out = await dialog.handle("U1", Input("text", "児童の登録"), "e1")
     said = texts(out.replies)
     assert said[0] == "handing over"
-    assert said[1] == services.msg.iv_nothing_no_registration  # the interview flow's answer
+    assert said[1] == services.msg.interview_nothing_no_registration  # the interview flow's answer
     assert out.flow is None  # both ended: the interview flow handed over to the menu

@@ -27,7 +27,7 @@ async def test_no_open_slot_says_so_with_the_nurserys_phone_and_ends(
     out = await dialog.handle("U1", Input("text", "目黒 太郎/双葉の園保育園"), "e2")
     futaba = services.config.nursery("futaba")
     assert texts(out.replies) == [
-        services.msg.iv_no_slots.format(nursery=futaba.name, phone=futaba.phone)
+        services.msg.interview_no_slots.format(nursery=futaba.name, phone=futaba.phone)
     ]
     assert out.flow is None
 

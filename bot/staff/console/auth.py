@@ -24,11 +24,11 @@ from aiohttp_session.cookie_storage import EncryptedCookieStorage
 from cryptography.fernet import Fernet
 
 from bot.context import BOT
-from domain.catalogue import ConsoleMessages
+from bot.staff.console.notices import flash, messages
 from storage.staff_accounts import AccountDoc, password_matches
 from storage.tokens import CITY
 
-log = structlog.get_logger("bot.staff.console")
+log = structlog.get_logger(__name__)
 
 COOKIE = "staff_console"
 ACCOUNT = web.RequestKey("account", AccountDoc)
@@ -71,21 +71,6 @@ class ConsoleCookies(AbstractStorage):
         await store.save_session(request, response, session)
 
 
-def messages(request: web.Request) -> ConsoleMessages:
-    return request.app[BOT].config.console.messages
-
-
-async def flash(request: web.Request, kind: str, text: str, kept: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    """A message (and the form values to show again) for the next page this browser opens."""
-    session = await get_session(request)
-    session["flash"] = {"kind": kind, "text": text, "kept": kept or {}}
-
-
-async def take_flash(request: web.Request) -> dict[str, Any]:
-    session = await get_session(request)
-    return session.pop("flash", None) or {"kind": "", "text": "", "kept": {}}
-
-
 async def csrf_token(request: web.Request) -> str:
     session = await get_session(request)
     if "csrf" not in session:
@@ -111,28 +96,28 @@ async def login(request: web.Request, name: str, password: str) -> str | None:
     """Check a login; on success start the session and return None, else say why."""
     bot = request.app[BOT]
     rules = bot.config.console
-    m = rules.messages
+    msg = rules.messages
     accounts = bot.repos.accounts
     now = _now(request)
     account = await accounts.get(name)
     if account is not None and account.locked(now):
-        return m.login_locked.format(until=_local(request, account.locked_until))
+        return msg.login_locked.format(until=_local(request, account.locked_until))
     ok = await asyncio.to_thread(
         password_matches, account.password_hash if account else None, password
     )
     if account is None:
         log.info("staff_login_failed", known=False)
-        return m.login_failed
+        return msg.login_failed
     if not ok:
         after = await accounts.login_failed(
             account.id, now, rules.lock_after, dt.timedelta(minutes=rules.lock_minutes)
         )
         log.info("staff_login_failed", known=True, locked=bool(after and after.locked(now)))
         if after is not None and after.locked(now):
-            return m.login_locked.format(until=_local(request, after.locked_until))
-        return m.login_failed
+            return msg.login_locked.format(until=_local(request, after.locked_until))
+        return msg.login_failed
     if account.disabled:
-        return m.login_disabled
+        return msg.login_disabled
     await accounts.login_succeeded(account.id)
     session = await get_session(request)
     session.invalidate()  # a fresh session (and CSRF token) at each login

@@ -24,12 +24,12 @@ class Refused(Exception):
 class Form:
     """One submitted form (or query), read field by field."""
 
-    def __init__(self, data: Any, m: ConsoleMessages) -> None:
+    def __init__(self, data: Any, msg: ConsoleMessages) -> None:
         self.data = data
-        self.m = m
+        self.messages = msg
 
     def _label(self, name: str) -> str:
-        return self.m.fields.get(name, name)
+        return self.messages.fields.get(name, name)
 
     def values(self) -> dict[str, str]:
         """What was typed, to show again on the page (never the CSRF token)."""
@@ -38,7 +38,7 @@ class Form:
     def text(self, name: str, required: bool = True) -> str:
         value = " ".join(str(self.data.get(name, "")).split())
         if required and not value:
-            raise Refused(self.m.missing.format(field=self._label(name)))
+            raise Refused(self.messages.missing.format(field=self._label(name)))
         return value
 
     def date(self, name: str, default: dt.date | None = None) -> dt.date:
@@ -46,38 +46,40 @@ class Form:
         if not value and default is not None:
             return default
         if not value:
-            raise Refused(self.m.missing.format(field=self._label(name)))
+            raise Refused(self.messages.missing.format(field=self._label(name)))
         try:
             return dt.date.fromisoformat(value.replace("/", "-"))
         except ValueError:
-            raise Refused(self.m.bad_date.format(field=self._label(name))) from None
+            raise Refused(self.messages.bad_date.format(field=self._label(name))) from None
 
     def month(self, name: str, default: dt.date) -> dt.date:
         value = str(self.data.get(name, "")).strip()
         if not value:
             return default
         if not re.fullmatch(r"\d{4}-\d{2}", value):
-            raise Refused(self.m.bad_date.format(field=self._label(name)))
+            raise Refused(self.messages.bad_date.format(field=self._label(name)))
         try:
             return dt.date.fromisoformat(value + "-01")
         except ValueError:
-            raise Refused(self.m.bad_date.format(field=self._label(name))) from None
+            raise Refused(self.messages.bad_date.format(field=self._label(name))) from None
 
     def time(self, name: str) -> dt.time:
         value = str(self.data.get(name, "")).strip()
         if not value:
-            raise Refused(self.m.missing.format(field=self._label(name)))
+            raise Refused(self.messages.missing.format(field=self._label(name)))
         try:
             return dt.time.fromisoformat(value)
         except ValueError:
-            raise Refused(self.m.bad_time.format(field=self._label(name))) from None
+            raise Refused(self.messages.bad_time.format(field=self._label(name))) from None
 
     def number(self, name: str, low: int, high: int) -> int:
         value = str(self.data.get(name, "")).strip()
         if not value:
-            raise Refused(self.m.missing.format(field=self._label(name)))
+            raise Refused(self.messages.missing.format(field=self._label(name)))
         if not re.fullmatch(r"-?\d{1,6}", value) or not low <= int(value) <= high:
-            raise Refused(self.m.bad_number.format(field=self._label(name), low=low, high=high))
+            raise Refused(
+                self.messages.bad_number.format(field=self._label(name), low=low, high=high)
+            )
         return int(value)
 
     def flag(self, name: str) -> bool:

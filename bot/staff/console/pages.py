@@ -17,16 +17,9 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from bot.context import BOT
-from bot.staff.console.auth import (
-    ACCOUNT,
-    check_csrf,
-    csrf_token,
-    flash,
-    may_use,
-    messages,
-    take_flash,
-)
+from bot.staff.console.auth import ACCOUNT, check_csrf, csrf_token, may_use
 from bot.staff.console.forms import Form, Refused
+from bot.staff.console.notices import flash, messages, take_flash
 from domain.config import Nursery
 from domain.errors import StaffError
 from storage.tokens import CITY
@@ -97,7 +90,7 @@ def version(data: Any) -> str:
 
 def check_version(form: Form, current: Any) -> None:
     if form.data.get("version", "") != version(current):
-        raise Refused(form.m.stale)
+        raise Refused(form.messages.stale)
 
 
 def back_to(form: Form, default: str) -> str:

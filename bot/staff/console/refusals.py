@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.staff.console import ops
-from bot.staff.console.auth import messages
 from bot.staff.console.forms import Refused
+from bot.staff.console.notices import messages
 from domain.errors import StaffError
 
 _KIND_OF_STATUS = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "conflict"}
@@ -32,10 +32,10 @@ async def explain(
     request: web.Request, name: str, params: Mapping[str, Any], err: StaffError, label: str = ""
 ) -> Refused:
     """`label`: how the page names what the operation was about (a slot's time, a child)."""
-    m = messages(request)
+    msg = messages(request)
     how = kind(err)
     if how == "forbidden":
-        return Refused(m.forbidden)
+        return Refused(msg.forbidden)
     if err.worded:  # the rules' own reason, in staff's words
         return Refused(str(err))
     if name == "set-seats" and how == "conflict":
@@ -46,21 +46,21 @@ async def explain(
         for h in day["hours"]:
             if (not hours or int(h["hour"].split(":")[0]) in hours) and h["booked"] > seats:
                 date, hour, booked = params["date"], h["hour"], h["booked"]
-                text = m.below_booked.format(date=date, hour=hour, booked=booked, seats=seats)
+                text = msg.below_booked.format(date=date, hour=hour, booked=booked, seats=seats)
                 return Refused(text)
     if name == "remove-slot":
         at = label
         if how == "conflict":
-            return Refused(m.slot_held.format(at=at))
+            return Refused(msg.slot_held.format(at=at))
         if how == "not_found":
-            return Refused(m.slot_gone.format(at=at))
+            return Refused(msg.slot_gone.format(at=at))
     if name == "complete" and how == "conflict":
-        return Refused(m.already_cleared.format(child=label))
+        return Refused(msg.already_cleared.format(child=label))
     if name == "cancel-booking" and how in ("conflict", "not_found"):
-        return Refused(m.already_cancelled)
+        return Refused(msg.already_cancelled)
     if how == "not_found":
-        return Refused(m.not_found)
-    return Refused(m.refused.format(reason=str(err)))
+        return Refused(msg.not_found)
+    return Refused(msg.refused.format(reason=str(err)))
 
 
 async def run(request: web.Request, name: str, params: Mapping[str, Any], label: str = "") -> Any:

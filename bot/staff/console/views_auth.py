@@ -6,7 +6,8 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import auth
-from bot.staff.console.auth import ACCOUNT, check_csrf, flash, messages
+from bot.staff.console.auth import ACCOUNT, check_csrf
+from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import render
 
 routes = web.RouteTableDef()

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import ops, refusals
-from bot.staff.console.auth import messages
 from bot.staff.console.forms import Form, Refused
+from bot.staff.console.notices import messages
 from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
 from bot.staff.console.views_interviews import delivery, told
 from bot.staff.csv_export import csv_download
@@ -26,9 +26,9 @@ def _range(request: web.Request, form: Form, longest: int) -> tuple[dt.date, dt.
     first = form.date("first", today(request))
     last = form.date("last", first + dt.timedelta(days=horizon))
     if last < first:
-        raise Refused(form.m.range_order)
+        raise Refused(form.messages.range_order)
     if (last - first).days >= longest:
-        raise Refused(form.m.range_too_long.format(days=longest))
+        raise Refused(form.messages.range_too_long.format(days=longest))
     return first, last
 
 
@@ -85,15 +85,15 @@ async def phone_booking(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
 
     async def run(form: Form) -> str:
-        m = form.m
+        msg = form.messages
         day = form.date("date")
         start = form.number("start", n.hours.open, n.hours.close - 1)
         end = form.number("end", n.hours.open + 1, n.hours.close)
         who = form.text("who")
         if day < today(request):
-            raise Refused(m.past_date.format(date=day.isoformat()))
+            raise Refused(msg.past_date.format(date=day.isoformat()))
         if end <= start:
-            raise Refused(m.hours_order)
+            raise Refused(msg.hours_order)
         params: dict[str, Any] = {"nursery": n.id, "date": day, "start": start, "end": end}
         if who == UNREGISTERED:
             params.update(
@@ -102,7 +102,7 @@ async def phone_booking(request: web.Request) -> web.StreamResponse:
         else:
             params["child"] = who
         booked = await refusals.run(request, "phone-booking", params, params["child"])
-        return m.phone_booked.format(
+        return msg.phone_booked.format(
             date=day.isoformat(), start=f"{start}:00", end=f"{end}:00", child=booked["child"]
         )
 
@@ -114,14 +114,14 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
 
     async def run(form: Form) -> tuple[str, str]:
-        m = form.m
+        msg = form.messages
         day = form.date("date")
         booking = form.text("booking")
         params = {"nursery": n.id, "child": booking, "date": day}
         result = await refusals.run(request, "cancel-booking", params)
         how = delivery(result) if result.get("source") != "phone" else "phone"
-        kind, notice = told(m, how, form.text("phone", required=False))
-        done = m.booking_cancelled.format(
+        kind, notice = told(msg, how, form.text("phone", required=False))
+        done = msg.booking_cancelled.format(
             date=result["date"], start=result["start"], end=result["end"], child=result["child"]
         )
         return kind, f"{done}\n{notice}"

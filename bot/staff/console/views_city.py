@@ -12,8 +12,9 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import auth
-from bot.staff.console.auth import ACCOUNT, messages
+from bot.staff.console.auth import ACCOUNT
 from bot.staff.console.forms import Form, Refused
+from bot.staff.console.notices import messages
 from bot.staff.console.pages import page_error, render, today
 from bot.staff.csv_export import cell, csv_download
 
@@ -32,7 +33,7 @@ async def _entries(request: web.Request) -> tuple[dict[str, Any], list[dict[str,
     last = form.date("last", today(request))
     first = form.date("first", last - dt.timedelta(days=30))
     if last < first:
-        raise Refused(form.m.range_order)
+        raise Refused(form.messages.range_order)
     nursery = form.text("nursery", required=False)
     zone = bot.config.zone()
     since = dt.datetime.combine(first, dt.time(0), zone)

@@ -9,8 +9,8 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import ops, refusals
-from bot.staff.console.auth import messages
 from bot.staff.console.forms import Form, Refused
+from bot.staff.console.notices import messages
 from bot.staff.console.pages import (
     NURSERY,
     action,
@@ -107,7 +107,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
 
 def _check_day(form: Form, request: web.Request, day: dt.date) -> None:
     if day < today(request):
-        raise Refused(form.m.past_date.format(date=day.isoformat()))
+        raise Refused(form.messages.past_date.format(date=day.isoformat()))
 
 
 @routes.post("/n/{nursery}/calendar/seats")
@@ -116,21 +116,21 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
 
     async def run(form: Form) -> str:
-        m = form.m
+        msg = form.messages
         first = form.date("first")
         last = form.date("last", first)
         seats = form.number("seats", 0, 100)
         if last < first:
-            raise Refused(m.range_order)
+            raise Refused(msg.range_order)
         if (last - first).days >= MAX_RANGE_DAYS:
-            raise Refused(m.range_too_long.format(days=MAX_RANGE_DAYS))
+            raise Refused(msg.range_too_long.format(days=MAX_RANGE_DAYS))
         _check_day(form, request, first)
         hours = None
         if form.text("start", required=False) or form.text("end", required=False):
             start = form.number("start", n.hours.open, n.hours.close - 1)
             end = form.number("end", n.hours.open + 1, n.hours.close)
             if end <= start:
-                raise Refused(m.hours_order)
+                raise Refused(msg.hours_order)
             hours = list(range(start, end))
         view_from = form.date("view_from", first)
         shown = request.app[BOT].config.console.days_shown
@@ -144,14 +144,14 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
             for h in now["hours"]:
                 if (hours is None or _hour(h["hour"]) in hours) and h["booked"] > seats:
                     raise Refused(
-                        m.below_booked.format(
+                        msg.below_booked.format(
                             date=d.isoformat(), hour=h["hour"], booked=h["booked"], seats=seats
                         )
                     )
         for d in days:
             params = {"nursery": n.id, "date": d, "seats": seats, "hours": hours}
             await refusals.run(request, "set-seats", params)
-        return m.seats_set.format(
+        return msg.seats_set.format(
             first=first.isoformat(), last=last.isoformat(), days=len(days), seats=seats
         )
 
@@ -172,7 +172,7 @@ async def open_or_close(request: web.Request) -> web.StreamResponse:
         params = {"nursery": n.id, "date": day, "seats": seats, "hours": None}
         await refusals.run(request, "set-seats", params)
         if opening:
-            return form.m.day_opened.format(date=day.isoformat(), seats=seats)
-        return form.m.day_closed.format(date=day.isoformat())
+            return form.messages.day_opened.format(date=day.isoformat(), seats=seats)
+        return form.messages.day_closed.format(date=day.isoformat())
 
     return await action(request, nursery_url(request, "calendar"), run)

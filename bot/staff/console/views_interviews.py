@@ -9,8 +9,9 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.console import ops, refusals
-from bot.staff.console.auth import check_csrf, messages
+from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
+from bot.staff.console.notices import messages
 from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
 
 routes = web.RouteTableDef()
@@ -50,10 +51,10 @@ async def add_slot(request: web.Request) -> web.StreamResponse:
         at = dt.datetime.combine(day, time, request.app[BOT].config.zone())
         label = at.strftime("%Y-%m-%d %H:%M")
         if at <= request.app[BOT].services.now():
-            raise Refused(form.m.slot_past.format(at=label))
+            raise Refused(form.messages.slot_past.format(at=label))
         params = {"nursery": n.id, "at": at, "capacity": capacity}
         await refusals.run(request, "add-slot", params, label)
-        return form.m.slot_added.format(at=label)
+        return form.messages.slot_added.format(at=label)
 
     return await action(request, nursery_url(request, "slots"), run)
 
@@ -67,14 +68,14 @@ async def remove_slot(request: web.Request) -> web.StreamResponse:
         label = _label(at)
         now = {s["at"]: s for s in await ops.run(request, "slots", {"nursery": n.id})}
         if at not in now:
-            raise Refused(form.m.slot_gone.format(at=label))
+            raise Refused(form.messages.slot_gone.format(at=label))
         check_version(form, _slot_version(now[at]))
         try:
             when = dt.datetime.fromisoformat(at)
         except ValueError:
-            raise Refused(form.m.slot_gone.format(at=label)) from None
+            raise Refused(form.messages.slot_gone.format(at=label)) from None
         await refusals.run(request, "remove-slot", {"nursery": n.id, "at": when}, label)
-        return form.m.slot_removed.format(at=label)
+        return form.messages.slot_removed.format(at=label)
 
     return await action(request, nursery_url(request, "slots"), run)
 
@@ -102,17 +103,17 @@ def delivery(result: dict[str, Any]) -> str:
     return "blocked" if "blocked" in str(result.get("notice", "")) else "failed"
 
 
-def told(m: Any, how: str, phone: str) -> tuple[str, str]:
+def told(msg: Any, how: str, phone: str) -> tuple[str, str]:
     """(kind, text): how the parent learns of a staff action, and, where staff must phone,
     the parent's number (from the row the action was taken on)."""
     text = {
-        "sent": m.push_sent,
-        "blocked": m.push_blocked,
-        "phone": m.push_phone_booking,
-    }.get(how, m.push_failed)
+        "sent": msg.push_sent,
+        "blocked": msg.push_blocked,
+        "phone": msg.push_phone_booking,
+    }.get(how, msg.push_failed)
     if how == "sent":
         return "ok", text
-    return "warn", text + ("\n" + m.parent_phone.format(phone=phone) if phone else "")
+    return "warn", text + ("\n" + msg.parent_phone.format(phone=phone) if phone else "")
 
 
 @routes.post("/n/{nursery}/waiting/complete")
@@ -149,10 +150,10 @@ def _complete(request: web.Request, n: Any) -> Any:
         result = await refusals.run(
             request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}, label
         )
-        kind, notice = told(form.m, delivery(result), form.text("phone", required=False))
-        return kind, form.m.cleared.format(child=result["child"], expiry=result["expiry"]) + (
-            "\n" + notice
-        )
+        kind, notice = told(form.messages, delivery(result), form.text("phone", required=False))
+        return kind, form.messages.cleared.format(
+            child=result["child"], expiry=result["expiry"]
+        ) + ("\n" + notice)
 
     return run
 

@@ -1,0 +1,36 @@
+"""The admin API's JSON: answers with Japanese written as is, every error as
+`{"error": "..."}`, a body read as one JSON object or refused with 400."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from aiohttp import web
+
+dumps = functools.partial(json.dumps, ensure_ascii=False)
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    """A JSON response with Japanese written as is."""
+    return web.json_response(data, status=status, dumps=dumps)
+
+
+def json_error(status: int, message: str) -> web.Response:
+    return json_response({"error": message}, status)
+
+
+def http_error(cls: type[web.HTTPError], message: str) -> web.HTTPError:
+    return cls(text=dumps({"error": message}), content_type="application/json")
+
+
+async def read_json(request: web.Request) -> dict[str, Any]:
+    """The JSON object in the body; anything else is a 400."""
+    try:
+        raw: Any = await request.json()
+    except ValueError:
+        raise http_error(web.HTTPBadRequest, "the body must be JSON") from None
+    if not isinstance(raw, dict):
+        raise http_error(web.HTTPBadRequest, "the body must be a JSON object")
+    return raw
