@@ -99,24 +99,20 @@ class Run:
 
 
 class FlowMachine(AsyncMachine):
-    """transitions' AsyncMachine tuned through its own hooks for dialogs.
+    """transitions' AsyncMachine for dialogs, tuned through the overrides its maintainers
+    point to for customising how it runs coroutines (pytransitions/transitions#420).
 
-    One user's messages are handled one at a time (the dispatcher's lease), so the
-    machine awaits callbacks and conditions in order instead of gathering each, and
-    its process context only awaits (no task bookkeeping for cancelling transitions
-    that cannot run concurrently). Callback and condition names resolve to methods
-    of the flow, called with the Run.
+    One user's messages are handled one at a time (the dispatcher's lease), so:
+    - `callbacks` and `await_all` await callbacks and conditions in order instead of
+      gathering them as concurrent tasks; upstream this waits for a non-gather mode
+      (pytransitions/transitions#717, open);
+    - `process_context` and `cancel_running_transitions` do no task bookkeeping: no
+      transition of a run can be running when another starts, so there is nothing to
+      cancel (upstream's cancellation of running transitions: #474; how it should treat
+      `CancelledError`, #713, open).
+    Conditions are the flow's methods, bound when the machine is built (`Flow._bound`), so
+    names never need resolving at run time.
     """
-
-    def __init__(self, flow: Flow, **kwargs: Any) -> None:
-        self.flow = flow
-        super().__init__(model=None, **kwargs)
-
-    def resolve_callable(self, func: Any, event_data: Any) -> Any:  # type: ignore[override]
-        if isinstance(func, str):
-            method = getattr(self.flow, func)
-            return lambda ev: method(ev.model, **ev.kwargs)
-        return func
 
     async def callbacks(self, funcs: Any, event_data: Any) -> None:  # type: ignore[override]
         for func in funcs:
@@ -151,15 +147,31 @@ class Flow:
         states = [START, *self.states, END]
         self.final = frozenset({END, *(s for s in states if s.startswith(HANDOVER))})
         self.machine = FlowMachine(
-            self,
+            model=None,
             states=states,
-            transitions=self.transitions,
+            transitions=[self._bound(t) for t in self.transitions],
             initial=START,
             send_event=True,
             auto_transitions=False,
             after_state_change=[self._entered],
         )
         self._check(states)
+
+    def _bound(self, transition: dict[str, Any]) -> dict[str, Any]:
+        """The transition with its conditions and callbacks as callables: the flow's method
+        of that name, called with the Run the machine moves (a callable is used as given)."""
+        out = dict(transition)
+        for key in ("conditions", "unless", "prepare", "before", "after"):
+            if key in out:
+                out[key] = [self._method(name, key) for name in _as_list(out[key])]
+        return out
+
+    def _method(self, name: str, role: str) -> Callable[[Any], Any]:
+        method = getattr(self, name, None)
+        if method is None:
+            what = "condition" if role in ("conditions", "unless") else "callback"
+            raise TypeError(f"{self.name}: {what} {name} is not defined")
+        return lambda ev: method(ev.model, **ev.kwargs)
 
     def _check(self, states: list[str]) -> None:
         """The table is complete: named conditions exist, every state is reached and left

@@ -112,3 +112,20 @@ async def test_a_hand_over_state_starts_the_named_flow_in_the_same_reply(
     assert said[0] == "handing over"
     assert said[1] == services.msg.interview_nothing_no_registration  # the interview flow's answer
     assert out.flow is None  # both ended: the interview flow handed over to the menu
+
+
+def test_every_override_of_the_machine_still_overrides_something_upstream() -> None:
+    """FlowMachine replaces four AsyncMachine methods (its docstring names the upstream issues
+    they wait for); a release renaming one would leave the override silently unused."""
+    import inspect
+
+    from transitions.extensions.asyncio import AsyncMachine
+
+    from flows.base import FlowMachine
+
+    ours = {n for n, v in vars(FlowMachine).items() if callable(v) or isinstance(v, staticmethod)}
+    assert ours == {"callbacks", "await_all", "process_context", "cancel_running_transitions"}
+    for name in ours:
+        upstream = inspect.signature(getattr(AsyncMachine, name))
+        mine = inspect.signature(getattr(FlowMachine, name))
+        assert list(upstream.parameters) == list(mine.parameters), name
