@@ -33,29 +33,31 @@ def _serve(args: argparse.Namespace) -> int:
     switch_on_from_env()
     app = serve_app(settings)
     bot = app[BOT]
-    if webchat_wanted(settings):
-        demo = settings.demo and not settings.mongodb_uri
-        print(
-            f"Open http://localhost:{port}/ in a browser to chat with the bot "
-            "(a LINE stand-in; demo data "
-            f"{'on, BOT_DEMO=0 or --no-demo switches it off' if demo else 'off'}).",
-            file=sys.stderr,
-            flush=True,
-        )
+    first: list[str] = []  # the embedded store's first staff password, once made
 
     async def first_account(app: web.Application) -> None:
         password = await embedded_first_account(bot)
         if password:
-            print(
-                f"staff console: http://localhost:{port}/staff/ login `city`, password "
-                f"{password} (embedded store only; with MongoDB create accounts with "
-                "`python -m bot staff account add`)",
-                file=sys.stderr,
+            first.append(password)
+
+    def banner(_: str) -> None:
+        """Once the server listens: what a newcomer opens, as the last lines on the screen."""
+        lines = ["", "=" * 72]
+        if webchat_wanted(settings):
+            demo = settings.demo and not settings.mongodb_uri
+            lines.append(f"  Chat with the bot (a LINE stand-in):  http://localhost:{port}/")
+            lines.append(
+                "  demo data " + ("on (--no-demo or BOT_DEMO=0 for none)" if demo else "off")
             )
+        lines.append(f"  Staff console:  http://localhost:{port}/staff/")
+        if first:
+            lines.append(f"  login `city`, password {first[0]}  (this run's embedded store only)")
+        lines += ["=" * 72, ""]
+        print("\n".join(lines), file=sys.stderr, flush=True)
 
     app.on_startup.append(first_account)
     app.on_startup.append(freeze_startup_heap)
-    web.run_app(app, host=args.host, port=port, access_log=None, print=None)
+    web.run_app(app, host=args.host, port=port, access_log=None, print=banner)
     return 0
 
 

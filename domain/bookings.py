@@ -98,7 +98,7 @@ class BookingStaff:
                 f"{labels.hour(busy[0]) if busy else 'some hour'} on {day}: "
                 "cancel bookings first"
             )
-        log.info("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
+        log.debug("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
         return await self.day_seats(n.id, day)
 
     async def day_seats(self, nursery: str, date: dt.date | str) -> DaySeats:

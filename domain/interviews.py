@@ -82,7 +82,7 @@ class InterviewStaff:
         if capacity is not None:
             cap = checks.whole(capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
         slot = await self.services.repos.interviews.add(n.id, when, cap)
-        log.info("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
+        log.debug("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})
 
     async def remove_interview_slot(self, nursery: str, at: dt.datetime | str) -> SlotView:
@@ -92,7 +92,7 @@ class InterviewStaff:
         slots = self.services.repos.interviews
         gone = await slots.remove(n.id, when)
         if gone is not None:
-            log.info("interview_slot_removed", nursery=n.id, slot=gone.id)
+            log.debug("interview_slot_removed", nursery=n.id, slot=gone.id)
             return self._slot_json(gone, {})
         held = [s for s in await slots.all(n.id) if s.at == when]
         if not held:

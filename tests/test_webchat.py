@@ -99,17 +99,24 @@ async def test_the_serve_command_prints_the_url_to_open() -> None:
         "--port",
         str(port),
         cwd=ROOT,
-        env={**env, "LOG_LEVEL": "WARNING"},
+        env={**env, "LOG_LEVEL": "INFO"},
         stderr=asyncio.subprocess.PIPE,
     )
     try:
         assert proc.stderr is not None
-        lines = []
-        while not any("Open http" in line for line in lines):
+        lines: list[str] = []
+        while not any("password" in line for line in lines):
             line = await asyncio.wait_for(proc.stderr.readline(), 60)
-            assert line, b"".join(lines)
+            assert line, "".join(lines)
             lines.append(line.decode())
-        assert f"Open http://localhost:{port}/ in a browser" in "".join(lines)
+        # the first screen: a few lines, the demo data one of them, then what to open
+        assert len(lines) <= 15, "".join(lines)
+        assert sum("demo_data_seeded" in line for line in lines) == 1
+        assert not any("staff_operation" in line for line in lines)
+        banner = "".join(lines[-4:])
+        assert f"Chat with the bot (a LINE stand-in):  http://localhost:{port}/" in "".join(lines)
+        assert f"Staff console:  http://localhost:{port}/staff/" in banner
+        assert "login `city`, password " in banner
         async with aiohttp.ClientSession() as http:
             for _ in range(100):
                 try:
