@@ -232,3 +232,10 @@ def test_cli_k_picks_scripts_and_exit_zero_when_all_pass(
 def test_cli_without_scripts_fails(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["replay", str(tmp_path)]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == "0 passed, 0 failed"
+
+
+def test_a_quick_reply_of_an_older_message_cannot_be_tapped(tmp_path: Path) -> None:
+    """As on LINE: the menu's quick replies go when the next message comes."""
+    steps = "  - say: メニュー\n  - say: 予約をする\n  - tap: 児童の登録\n"
+    f = only_failure([write(tmp_path, "t.yaml", steps)])
+    assert (f.where, f.reason) == ("step 3", 'no button "児童の登録" on screen')

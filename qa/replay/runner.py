@@ -58,6 +58,7 @@ class Player:
         self.names: dict[str, str] = {}  # user id -> script name
         self.current = self._uid(DEFAULT_USER)
         self.screen: dict[str, list[dict[str, Any]]] = {}  # what each user sees last
+        self.earlier: dict[str, list[dict[str, Any]]] = {}  # every message each user got
         self.replies: list[dict[str, Any]] | None = None  # to the previous user step
         self.pushes: dict[str, list[dict[str, Any]]] = {}  # since the last expect_push
         self.refused: StaffRefused | None = None  # the staff step just done was refused
@@ -79,6 +80,7 @@ class Player:
                 continue
             msgs = [m for s in sent for m in s.messages]
             self.screen[uid] = msgs
+            self.earlier.setdefault(uid, []).extend(msgs)
             if uid == actor:
                 got = msgs
                 self._log_bot("bot", msgs)
@@ -231,7 +233,25 @@ class Player:
         if prefixed:
             shown = ", ".join(f'"{b.label}"' for b in prefixed)
             raise StepFailure(f'several buttons start with "{label}": {shown}')
+        older = self._earlier_button(label, within)
+        if older is not None:
+            return older
         raise StepFailure(f'no button "{label}" on screen')
+
+    def _earlier_button(self, label: str, within: str | None) -> ScreenButton | None:
+        """A button of an earlier message that LINE still lets the user tap (a message's own
+        buttons; quick replies go with the next message): the latest message holding one
+        labelled `label` (in the bubble containing `within`, if given)."""
+        for msg in reversed(self.earlier.get(self.current, [])):
+            kept = {k: v for k, v in msg.items() if k != "quickReply"}
+            hits = [
+                b
+                for b in buttons([kept])
+                if b.label == label and (within is None or within in b.context)
+            ]
+            if len(hits) == 1:
+                return hits[0]
+        return None
 
     def _tap_event(self, uid: str, b: ScreenButton) -> dict[str, Any] | None:
         a = b.action
