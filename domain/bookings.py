@@ -253,9 +253,7 @@ class BookingStaff:
                 child=name,
                 date=day,
                 nursery=n.name,
-                ages=self.services.msg.ages.format(
-                    months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
-                ),
+                ages=labels.ages(self.services.msg, n),
             ),
             "not_cleared": sm.child_not_cleared.format(child=name, state="—"),
         }[outcome]

@@ -49,6 +49,12 @@ def how_to_cancel(msg: Messages, nursery: Nursery, deadline: dt.datetime, now: d
     return msg.booking_cancel_until.format(deadline=moment(deadline, msg.weekdays))
 
 
+def ages(msg: Messages, nursery: Nursery) -> str:
+    """The children a nursery takes, in the catalogue's words (config `ages`)."""
+    a = nursery.ages
+    return msg.ages.format(months=a.min_months, first=a.first_class, last=a.last_class)
+
+
 def national(digits: str) -> str | None:
     """`0312345678` as people write it, `03-1234-5678` (libphonenumber's national format);
     None if it cannot lay it out."""

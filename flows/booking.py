@@ -88,11 +88,6 @@ class BookingFlow(Flow):
         nursery = self.nursery(run)
         return await run.memo(f"free:{nursery.id}:{day}", lambda: self.childcare.free(nursery, day))
 
-    def _ages(self, n: Nursery) -> str:
-        return self.services.msg.ages.format(
-            months=n.ages.min_months, first=n.ages.first_class, last=n.ages.last_class
-        )
-
     # -- child -----------------------------------------------------------------------------
     async def prompt_child(self, run: Run) -> None:
         msg = self.services.msg
@@ -181,7 +176,7 @@ class BookingFlow(Flow):
             day = labels.day(listed.age_from, msg.weekdays)
             notes.append(
                 msg.booking_age_from.format(
-                    child_name=child, day=day, nursery=n.name, ages=self._ages(n)
+                    child_name=child, day=day, nursery=n.name, ages=labels.ages(msg, n)
                 )
             )
         if listed.expiry is not None:
@@ -190,7 +185,9 @@ class BookingFlow(Flow):
             day = labels.day(listed.age_until, msg.weekdays)
             past = listed.age_until < self.services.today()
             text = msg.booking_age_over if past else msg.booking_age_until
-            notes.append(text.format(child_name=child, day=day, nursery=n.name, ages=self._ages(n)))
+            notes.append(
+                text.format(child_name=child, day=day, nursery=n.name, ages=labels.ages(msg, n))
+            )
         return notes
 
     async def on_day(self, run: Run, inp: Input) -> None:
@@ -342,7 +339,7 @@ class BookingFlow(Flow):
             return msg.booking_expired.format(child_name=child, nursery=n.name, expiry=expiry)
         if outcome == "age":
             return msg.booking_age_refused.format(
-                child_name=child, day=self._day_label(run), nursery=n.name, ages=self._ages(n)
+                child_name=child, day=self._day_label(run), nursery=n.name, ages=labels.ages(msg, n)
             )
         if outcome == "not_cleared":
             return msg.booking_no_cleared
