@@ -26,6 +26,7 @@ from flows.registry import FLOWS
 from storage.clock import Clock, Ids, RandomIds, SystemClock
 from storage.mongo import Store, connect
 from storage.repos import Repos
+from storage.staff_accounts import Passwords
 
 log = structlog.get_logger(__name__)
 
@@ -38,13 +39,15 @@ def build(
     clock: Clock | None = None,
     ids: Ids | None = None,
     flows: list[type[Flow]] | None = None,
+    passwords: Passwords | None = None,
 ) -> Bot:
-    """The bot for `settings`; raises ConfigError (one line) for a configuration mistake."""
+    """The bot for `settings`; raises ConfigError (one line) for a configuration mistake.
+    The store, clock, IDs, flows and password hasher are the production ones unless given."""
     config = config or load_config(settings.config_path)
     check_env_tokens(settings.admin_tokens, [n.id for n in config.nurseries])
     store = store or connect(settings.mongodb_uri)
     clock = clock or SystemClock(config.zone())
-    repos = Repos.on(store.db, store.ttl_indexes)
+    repos = Repos.on(store.db, store.ttl_indexes, passwords)
     line = LineClient(
         settings.access_token,
         settings.line_api_base,

@@ -26,6 +26,7 @@ from qa.line_events import EventBuilder
 from qa.standin import LineStandIn, Sent
 from storage.clock import Clock, Ids
 from storage.mongo import Store, connect
+from storage.staff_accounts import Passwords
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -43,8 +44,10 @@ class Harness(EventBuilder):
         secret: str = "harness-channel-secret",
         standin: LineStandIn | None = None,
         flows: list[type[Flow]] | None = None,
+        passwords: Passwords | None = None,
     ) -> None:
         self.flows = flows
+        self.passwords = passwords
         self.secret = secret
         self.store = store or connect(None)
         self.clock = clock
@@ -75,6 +78,7 @@ class Harness(EventBuilder):
             clock=self.clock,
             ids=self.ids,
             flows=self.flows,
+            passwords=self.passwords,
         )
         self._runner = web.AppRunner(create_app(self.bot), access_log=None)
         await self._runner.setup()

@@ -15,7 +15,7 @@ from storage.registrations import Registrations
 from storage.reminders import ReminderClaims
 from storage.seats import Seats
 from storage.sessions import Sessions
-from storage.staff_accounts import StaffAccounts
+from storage.staff_accounts import Passwords, StaffAccounts
 from storage.tokens import StaffTokens
 from storage.users import Users
 
@@ -37,7 +37,9 @@ class Repos:
     accounts: StaffAccounts
 
     @classmethod
-    def on(cls, db: Database, ttl_indexes: bool = True) -> Repos:
+    def on(
+        cls, db: Database, ttl_indexes: bool = True, passwords: Passwords | None = None
+    ) -> Repos:
         """`ttl_indexes=False` for a store whose TTL indexes cost a scan of the collection on
         every access (the in-memory store): expired documents are then deleted by
         `purge_expired`, which the maintenance pass runs."""
@@ -54,7 +56,7 @@ class Repos:
             tokens=StaffTokens(db),
             reminders=ReminderClaims(db, ttl_indexes),
             audit=AuditLog(db),
-            accounts=StaffAccounts(db),
+            accounts=StaffAccounts(db, passwords),
         )
 
     async def ensure_indexes(self) -> None:

@@ -18,21 +18,32 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storage.mongo import AFTER, Database, DuplicateKeyError
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
-# verified when a login name is unknown, so that case takes as long as a wrong password
-_DUMMY = _hasher.hash("not a password of anyone")
 
+class Passwords:
+    """Hashes and checks passwords with one argon2id hasher.
 
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    The default is the library's recommended profile; a test harness passes a cheap one
+    (`argon2.profiles.CHEAPEST`), as the clock and IDs are injected. A stored hash carries
+    its own parameters, so checking costs what hashing it cost.
+    """
 
+    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+        self._hasher = hasher or PasswordHasher()
+        self._dummy: str | None = None
 
-def password_matches(stored: str | None, password: str) -> bool:
-    """Whether `password` matches the stored hash (slow on purpose: call it off the loop)."""
-    try:
-        return _hasher.verify(stored or _DUMMY, password) and stored is not None
-    except (VerificationError, InvalidHashError):
-        return False
+    def hash(self, password: str) -> str:
+        return self._hasher.hash(password)
+
+    def matches(self, stored: str | None, password: str) -> bool:
+        """Whether `password` matches the stored hash (slow on purpose: call it off the
+        loop). An unknown login is checked against a dummy hash, so that case takes as long
+        as a wrong password."""
+        if self._dummy is None:
+            self._dummy = self._hasher.hash("not a password of anyone")
+        try:
+            return self._hasher.verify(stored or self._dummy, password) and stored is not None
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 class AccountDoc(BaseModel):
@@ -53,8 +64,9 @@ class AccountDoc(BaseModel):
 
 
 class StaffAccounts:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, passwords: Passwords | None = None) -> None:
         self._c = db["staff_accounts"]
+        self.passwords = passwords or Passwords()
 
     async def ensure_indexes(self) -> None:
         await self._c.create_index("scope")
@@ -64,7 +76,11 @@ class StaffAccounts:
     ) -> AccountDoc | None:
         """A new account; None if the login name is taken."""
         doc = AccountDoc(
-            id=login, scope=scope, name=name, password_hash=hash_password(password), created_at=now
+            id=login,
+            scope=scope,
+            name=name,
+            password_hash=self.passwords.hash(password),
+            created_at=now,
         )
         try:
             await self._c.insert_one(doc.model_dump(by_alias=True))
@@ -92,7 +108,7 @@ class StaffAccounts:
             {"_id": login},
             {
                 "$set": {
-                    "password_hash": hash_password(password),
+                    "password_hash": self.passwords.hash(password),
                     "failed_logins": 0,
                     "locked_until": None,
                 },

@@ -20,11 +20,16 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
+from playwright.async_api import Browser, async_playwright
 
 from domain.config import load_config
 from qa.harness import Harness
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import Store, connect
+from storage.staff_accounts import Passwords
+from tests.browser import ARGS, CHROMIUM
 
 if os.environ.get("MONGODB_URI") and not os.environ.get("TEST_MONGODB_URI"):
     os.environ["TEST_MONGODB_URI"] = os.environ["MONGODB_URI"]
@@ -110,7 +115,12 @@ def config():
 
 @pytest.fixture
 async def harness(clock, config, store):
-    async with Harness(clock=clock, config=config, ids=SequentialIds(), store=store) as h:
+    """The app on a loopback port; staff passwords hashed with argon2's cheapest profile
+    (the console's tests log in often; the production profile is the default)."""
+    passwords = Passwords(PasswordHasher.from_parameters(CHEAPEST))
+    async with Harness(
+        clock=clock, config=config, ids=SequentialIds(), store=store, passwords=passwords
+    ) as h:
         yield h
 
 
@@ -144,15 +154,29 @@ def keep_log_config():
     root.setLevel(level)
 
 
+@pytest.fixture(scope="session")
+async def chromium() -> AsyncIterator[Browser]:
+    """One headless Chromium for the test process: launching one (and Playwright's driver)
+    costs about a CPU second, once per test process instead of once per browser test."""
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        await browser.close()
+
+
 @pytest.fixture
-async def console(harness):  # type: ignore[no-untyped-def]
+async def browser(chromium: Browser) -> AsyncIterator[Browser]:
+    """The test process's Chromium; the contexts (tabs, cookies) a test opened are closed
+    after it, so no test sees another's pages or logins."""
+    yield chromium
+    for context in list(chromium.contexts):
+        await context.close()
+
+
+@pytest.fixture
+async def console(harness, browser):  # type: ignore[no-untyped-def]
     """The staff console's browser tests: the app with test accounts, a headless Chromium."""
-    from tests.console_support import Console, add_accounts, launch
+    from tests.console_support import Console, add_accounts
 
     await add_accounts(harness)
-    pw, browser = await launch()
-    try:
-        yield Console(harness, browser)
-    finally:
-        await browser.close()
-        await pw.stop()
+    yield Console(harness, browser)

@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page
 
 from bot.staff.operations import jsonable
 from qa.harness import Harness
-from tests.browser import ARGS, CHROMIUM
 
 SHOTS = Path(__file__).resolve().parent.parent / "reports" / "staff-console"
 PASSWORD = "correct horse battery"
@@ -88,9 +87,3 @@ async def day_seats(bot: Any, nursery: str, day: str) -> dict[str, Any]:
 
 async def roster(bot: Any, nursery: str, day: str) -> list[dict[str, Any]]:
     return jsonable(await bot.staff.bookings.roster(nursery, day))
-
-
-async def launch() -> Any:
-    pw = await async_playwright().start()
-    browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-    return pw, browser

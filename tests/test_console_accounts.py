@@ -9,7 +9,7 @@ import io
 
 import pytest
 
-from storage.staff_accounts import password_matches
+from storage.staff_accounts import Passwords
 from tests.test_staff_cli import quiet_logs, staff  # noqa: F401 (fixtures)
 
 
@@ -30,8 +30,8 @@ async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, har
     doc = await harness.bot.repos.accounts.get("hanako")
     assert doc.password_hash.startswith("$argon2id$")
     assert "a long enough secret" not in doc.password_hash
-    assert password_matches(doc.password_hash, "a long enough secret")
-    assert not password_matches(doc.password_hash, "a long enough secreT")
+    assert Passwords().matches(doc.password_hash, "a long enough secret")
+    assert not Passwords().matches(doc.password_hash, "a long enough secreT")
     stdin("another long secret")
     code, _, err = await staff("account", "add", "hanako", "city", "--password-stdin")
     assert code == 1 and "already an account hanako" in err
@@ -94,5 +94,11 @@ async def test_the_embedded_store_gets_a_first_city_account_once(clock, config):
     async with Harness(clock=clock, config=config, store=connect(None)) as h:
         password = await embedded_first_account(h.bot)
         doc = await h.bot.repos.accounts.get("city")
-        assert password and doc.scope == "city" and password_matches(doc.password_hash, password)
+        assert password and doc.scope == "city" and Passwords().matches(doc.password_hash, password)
         assert await embedded_first_account(h.bot) is None
+
+
+def test_the_product_hashes_with_argon2s_recommended_profile() -> None:
+    """Tests hash cheaply (tests/conftest.py); a server's accounts never do."""
+    stored = Passwords().hash("a long enough secret")
+    assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")

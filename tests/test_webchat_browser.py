@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import aiohttp
 import yaml
-from playwright.async_api import expect
+from playwright.async_api import Browser, expect
 
 from bot.context import BOT, Settings
 from qa.webchat.app import WEBCHAT
 from tests.webchat_support import (
-    browser,
     choices,
     choose,
     groups,
@@ -30,10 +29,12 @@ CHILD = "目黒 太郎"
 NURSERY = "双葉の園保育園"
 
 
-async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cancels() -> None:
+async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cancels(
+    browser: Browser,
+) -> None:
     problems: list[str] = []
-    async with running(Settings()) as (url, app), browser() as b:
-        page = await open_page(b, url, problems)
+    async with running(Settings()) as (url, app):
+        page = await open_page(browser, url, problems)
         today = app[BOT].services.today()
 
         # not yet a friend: adding the account greets with the menu
@@ -154,14 +155,16 @@ def shot_path(name: str):  # type: ignore[no-untyped-def]
     return SHOTS / f"{name}.png"
 
 
-async def test_a_failing_replay_shows_the_failing_step_and_the_runners_report() -> None:
+async def test_a_failing_replay_shows_the_failing_step_and_the_runners_report(
+    browser: Browser,
+) -> None:
     script = (
         "name: wrong answer\nnow: 2024-04-20T09:00+09:00\nsteps:\n"
         "  - follow\n  - say: 児童の登録\n  - expect: 全く違う答え\n  - say: メニュー\n"
     )
     problems: list[str] = []
-    async with running(Settings()) as (url, _app), browser() as b:
-        page = await open_page(b, url, problems)
+    async with running(Settings()) as (url, _app):
+        page = await open_page(browser, url, problems)
         await page.locator("#replay-file").set_input_files(
             files=[{"name": "wrong.yaml", "mimeType": "text/yaml", "buffer": script.encode()}]
         )
@@ -177,7 +180,7 @@ async def test_a_failing_replay_shows_the_failing_step_and_the_runners_report() 
     assert problems == []
 
 
-async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
+async def test_what_line_would_refuse_is_flagged_in_the_chat(browser: Browser) -> None:
     """A push the LINE client's models would not even build is sent raw to the chat's LINE
     stand-in: it answers 400 as LINE does, and the page shows it with each broken limit."""
     quick = [
@@ -219,8 +222,8 @@ async def test_what_line_would_refuse_is_flagged_in_the_chat() -> None:
     }
     messages.append(confirm)
     problems: list[str] = []
-    async with running(Settings()) as (url, app), browser() as b:
-        page = await open_page(b, url, problems)
+    async with running(Settings()) as (url, app):
+        page = await open_page(browser, url, problems)
         room = app[WEBCHAT]
         await page.locator("#overlay-button").click()
         await expect(groups(page)).to_have_count(1)
@@ -258,10 +261,12 @@ async def test_no_page_where_a_channel_is_configured_unless_asked_for() -> None:
             assert "webchat/static/chat.js" in await r.text()
 
 
-async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_reset() -> None:
+async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_reset(
+    browser: Browser,
+) -> None:
     problems: list[str] = []
-    async with running(Settings(demo=False)) as (url, _app), browser() as b:
-        page = await open_page(b, url, problems)
+    async with running(Settings(demo=False)) as (url, _app):
+        page = await open_page(browser, url, problems)
         await expect(page.locator("#demo-state")).to_have_text("off")
         await page.locator("#overlay-button").click()
         await expect(groups(page)).to_have_count(1)

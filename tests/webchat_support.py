@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import web
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from bot.context import Settings
 from bot.serve import serve_app
-from tests.browser import ARGS, CHROMIUM
 
 SHOTS = Path(__file__).resolve().parents[1] / "reports" / "webchat"
 CSP = "default-src 'self'"
@@ -38,16 +37,6 @@ async def running(settings: Settings) -> AsyncIterator[tuple[str, web.Applicatio
         yield f"http://127.0.0.1:{port}", app
     finally:
         await runner.cleanup()
-
-
-@contextlib.asynccontextmanager
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as p:
-        b = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            await b.close()
 
 
 async def open_page(b: Browser, url: str, problems: list[str]) -> Page:

@@ -25,7 +25,7 @@ from cryptography.fernet import Fernet
 
 from bot.context import BOT
 from bot.staff.console.notices import flash, messages
-from storage.staff_accounts import AccountDoc, password_matches
+from storage.staff_accounts import AccountDoc
 from storage.tokens import CITY
 
 log = structlog.get_logger(__name__)
@@ -103,7 +103,7 @@ async def login(request: web.Request, name: str, password: str) -> str | None:
     if account is not None and account.locked(now):
         return msg.login_locked.format(until=_local(request, account.locked_until))
     ok = await asyncio.to_thread(
-        password_matches, account.password_hash if account else None, password
+        accounts.passwords.matches, account.password_hash if account else None, password
     )
     if account is None:
         log.info("staff_login_failed", known=False)
