@@ -30,7 +30,7 @@ mongoeco_venv() {
     py="$(mongoeco_python)" || return 1
     rm -rf .venv-mongoeco
     "$py" -m venv .venv-mongoeco
-    .venv-mongoeco/bin/python -m pip install -q --no-compile --disable-pip-version-check "$pin" >&2
+    .venv-mongoeco/bin/python -m pip install -q --disable-pip-version-check "$pin" >&2
     touch "$stamp"
   fi
 }

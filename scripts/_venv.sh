@@ -1,5 +1,4 @@
 # Sourced by the scripts: makes .venv with the project installed, once per change of pyproject.toml.
-# --no-compile: Python compiles (and caches) only the modules a run imports, not every package.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,7 +8,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  .venv/bin/python -m pip install -q --no-compile --disable-pip-version-check -e ".[test]"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
