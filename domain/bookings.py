@@ -20,7 +20,7 @@ from domain.calendar import Calendar, band_seats, default_seats
 from domain.childcare import Childcare, Outcome, Request
 from domain.config import Nursery
 from domain.errors import Conflict, Invalid, NotFound, StaffError
-from domain.interviews import notify, same_name
+from domain.interviews import notify, reason_line, same_name
 from domain.ledger import Ledger
 from domain.lifecycle import Life
 from domain.registrations import Registrations
@@ -260,7 +260,7 @@ class BookingStaff:
         return Conflict(text, worded=True)
 
     async def cancel_booking(
-        self, nursery: str, child: str, date: dt.date | str
+        self, nursery: str, child: str, date: dt.date | str, reason: str | None = None
     ) -> CancelledBooking:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
@@ -279,11 +279,11 @@ class BookingStaff:
         b = found[0]
         if not await Ledger(self.services).cancel(b, "staff"):
             raise Conflict(f"the booking {b.id} has been cancelled already")
-        notice = await self._tell_parent(b, n)
+        notice = await self._tell_parent(b, n, reason)
         view = self._booking_json(b.model_copy(update={"status": "cancelled"}))
         return CancelledBooking(**view.model_dump(), **notice.model_dump())
 
-    async def _tell_parent(self, b: BookingDoc, n: Nursery) -> Notice:
+    async def _tell_parent(self, b: BookingDoc, n: Nursery, reason: str | None) -> Notice:
         if b.user is None:
             return Notice.of("phone")
         text = self.services.msg.cancel_staff_push.format(
@@ -292,6 +292,8 @@ class BookingStaff:
             start=labels.hour(b.start),
             end=labels.hour(b.end),
             child_name=b.child_name,
+            reason=reason_line(self.services, reason),
+            phone=n.phone,
         )
         return await notify(self.services, b.user, text, f"staffcancel:{b.id}")
 

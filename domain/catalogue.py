@@ -121,6 +121,12 @@ class Messages(Strict):
     cancel_already_gone: str
     cancel_staff_push: str
     interview_staff_cancel_push: str
+    interview_moved_push: str
+    interview_missed_push: str
+    registration_removed_push: str
+    removed_interview_line: str
+    removed_booking_line: str
+    staff_reason_line: str
 
     reminder_childcare: str
     reminder_interview: str
@@ -193,3 +199,20 @@ class StaffMessages(Strict):
     child_expiry: str
     child_age: str
     no_seat: str
+    state_refused: str
+    state_changed: str
+    slot_unknown: str
+    slot_same: str
+    slot_past: str
+    slot_full: str
+    missed_too_early: str
+
+
+class StaffActions(Strict):
+    """The staff operations that change what a parent booked, in staff's words (buttons,
+    confirmations, refusals)."""
+
+    cancel_interview: str
+    move_interview: str
+    missed_interview: str
+    remove_registration: str

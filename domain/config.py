@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from domain.catalogue import ConsoleMessages, Messages, StaffMessages, Strict
+from domain.catalogue import ConsoleMessages, Messages, StaffActions, StaffMessages, Strict
 from domain.lifecycle import STATES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -132,6 +132,7 @@ class StaffRules(Strict):
     max_days_ahead: int = Field(366, ge=1, le=731)  # latest date staff can set up or book
     states: dict[str, str]  # a registration's state (domain/lifecycle.py) in staff's words
     messages: StaffMessages
+    actions: StaffActions
 
     @field_validator("states")
     @classmethod

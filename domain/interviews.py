@@ -58,6 +58,12 @@ async def notify(services: Services, user: str, text: str, key: str) -> Notice:
     return Notice.of(how)
 
 
+def reason_line(services: Services, reason: str | None) -> str:
+    """The line of a staff push that says why, when staff gave a reason."""
+    text = " ".join((reason or "").split())
+    return services.msg.staff_reason_line.format(reason=text) if text else ""
+
+
 class InterviewStaff:
     """Interview slots, registrations, the duplicates report and clearance."""
 

@@ -6,6 +6,8 @@
         │                                                  (rebooked with 面談予約の再開)   │
         └──────── any state but removed ──remove──> removed             interview_booked <┘
 
+    (move_interview: staff move a booked interview to another slot; it stays interview_booked)
+
 The state is read from stored facts, never stored beside them: the registration
 document (cleared until `expiry`, `missed_interview`, `removed_at`) and the
 interview slot that holds it. Time moves a registration too: an interview whose
@@ -48,6 +50,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     {"trigger": "book_interview", "source": ["registered", "interview_lapsed"],
      "dest": "interview_booked"},
     {"trigger": "cancel_interview", "source": "interview_booked", "dest": "registered"},
+    {"trigger": "move_interview", "source": "interview_booked", "dest": "interview_booked"},
     {"trigger": "lapse", "source": "interview_booked", "dest": "interview_lapsed"},
     {"trigger": "clear", "source": list(WAITING), "dest": "cleared",
      "conditions": "interview_year_open"},

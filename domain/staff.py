@@ -4,14 +4,16 @@ call them for every staff surface."""
 from __future__ import annotations
 
 from domain.bookings import BookingStaff
+from domain.interview_changes import InterviewChanges
 from domain.interviews import InterviewStaff
 from domain.services import Services
 
 
 class Staff:
-    """Interview and booking services over one set of app services."""
+    """Interview, booking and change services over one set of app services."""
 
     def __init__(self, services: Services) -> None:
         self.services = services
         self.interviews = InterviewStaff(services)
         self.bookings = BookingStaff(services)
+        self.changes = InterviewChanges(services)

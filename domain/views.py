@@ -68,6 +68,26 @@ class Clearance(Notice):
     expiry: str
 
 
+class InterviewChange(Notice):
+    """An interview staff cancelled, moved or recorded as missed (times local, in words)."""
+
+    registration: str
+    child: str
+    nursery: str
+    interview: str  # the interview as it was
+    moved_to: str | None = None
+
+
+class Removed(Notice):
+    """A registration staff removed, and what went with it."""
+
+    registration: str
+    child: str
+    nursery: str
+    interview: str | None
+    bookings: list[str]  # "YYYY-MM-DD 9:00～12:00"
+
+
 class HourSeats(BaseModel):
     hour: str
     seats: int

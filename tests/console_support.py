@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.async_api import Browser, Page
 
-from bot.staff.operations import jsonable
+from bot.staff.operation import jsonable
 from qa.harness import Harness
 
 SHOTS = Path(__file__).resolve().parent.parent / "reports" / "staff-console"

@@ -109,7 +109,8 @@ async def test_cancel_on_a_parents_behalf_frees_the_seats_and_tells_the_parent(a
     pushed = [t for s in harness.line.take("U1") if s.via == "push" for t in texts(s.messages)]
     assert pushed == [
         "双葉の園保育園の4/23(火) 9:00～11:00の一時保育予約（目黒 太郎さん）"
-        "は保育園により取り消されました。"
+        "は保育園により取り消されました。\n"
+        "ご不明な点は双葉の園保育園（03-0000-0001）へお電話ください。"
     ]
     _, day = await admin("GET", "futaba/capacity/2024-04-23")
     assert all(h["booked"] == 0 for h in day["hours"])

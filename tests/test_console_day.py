@@ -152,7 +152,8 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     )
     assert pushed(h, "U1") == [
         "双葉の園保育園の4/23(火) 9:00～11:00の一時保育予約（目黒 太郎さん）"
-        "は保育園により取り消されました。"
+        "は保育園により取り消されました。\n"
+        "ご不明な点は双葉の園保育園（03-0000-0001）へお電話ください。"
     ]
     assert [r["child"] for r in await roster(bot, "futaba", "2024-04-23")] == ["電話 花子"]
 

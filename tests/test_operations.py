@@ -11,13 +11,9 @@ import pytest
 
 from bot.staff import cli as staff_cli
 from bot.staff.api import routes
-from bot.staff.operations import (
-    OPERATIONS,
-    Actor,
-    DayParams,
-    Operation,
-    declare,
-)
+from bot.staff.operation import Actor, Operation
+from bot.staff.operations import OPERATIONS
+from bot.staff.params import DayParams
 from domain.errors import Forbidden, Invalid
 from qa.replay.script import load, staff_actions
 from tests.interview_support import registration
@@ -42,30 +38,34 @@ def test_every_operation_is_a_cli_command_and_an_api_route() -> None:
     assert declared <= mounted
 
 
-def test_the_replay_actions_are_the_shared_formats() -> None:
+def test_the_replay_actions_are_the_shared_formats_and_the_staff_changes() -> None:
     assert set(staff_actions()) == {
         "interview_slot",
         "capacity",
         "complete_interview",
         "phone_booking",
         "cancel",
+        "cancel_interview",
+        "move_interview",
+        "missed_interview",
+        "remove_registration",
     }
 
 
 @pytest.fixture
 def extra_operation():
-    """A new operation, declared once and nowhere else."""
-    op = declare(
-        Operation(
-            "day-check",
-            "a test-only operation",
-            DayParams,
-            lambda st, p: st.bookings.day_seats(p.nursery, p.date),
-            http=("GET", "nurseries/{nursery}/day-check/{date}"),
-            replay="day_check",
-            positionals=("nursery", "date"),
-        )
+    """A new operation, declared once and nowhere else (in a test: added to the registry the
+    declaration lists make)."""
+    op = Operation(
+        "day-check",
+        "a test-only operation",
+        DayParams,
+        lambda st, p: st.bookings.day_seats(p.nursery, p.date),
+        http=("GET", "nurseries/{nursery}/day-check/{date}"),
+        replay="day_check",
+        positionals=("nursery", "date"),
     )
+    OPERATIONS[op.name] = op
     yield op
     del OPERATIONS[op.name]
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -23,18 +22,13 @@ import pytest
 
 from bot.cli import main
 from tests.conftest import WIRE_URI
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "replays"  # beside the checkout, as in CI
 SECRET = "target-test-secret"
 TOKEN = "qa-city-token-" + "q" * 32  # the city's token for the test routes
 ADMIN = TOKEN  # for other tests replaying against a server
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _database_uri(uri: str, name: str) -> str:
@@ -57,7 +51,7 @@ def start_server() -> Iterator[StartServer]:
     databases: list[str] = []
 
     def start(command: str = "serve", mongodb_uri: str | None = None) -> Server:
-        port, line_port = _free_port(), _free_port()
+        port, line_port = free_port(), free_port()
         env = {
             **os.environ,
             "LINE_CHANNEL_SECRET": SECRET,

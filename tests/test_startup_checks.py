@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,6 +15,7 @@ from bot.app import build
 from bot.cli import main
 from bot.context import Settings
 from domain.config import ConfigError
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 GOOD = "x" * 32
@@ -61,15 +61,9 @@ def test_the_command_line_prints_one_line_naming_the_entry(monkeypatch, capsys):
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _web(**env: str) -> tuple[subprocess.Popen[str], str]:
     """The Procfile's web process (scripts/web: gunicorn) with `env` on top of a bare one."""
-    port = _free_port()
+    port = free_port()
     base = {k: v for k, v in os.environ.items() if k not in ("MONGODB_URI", "ADMIN_TOKENS")}
     base["PATH"] = f"{ROOT / '.venv' / 'bin'}{os.pathsep}{base.get('PATH', '')}"
     base.update(PORT=str(port), LOG_LEVEL="WARNING", WEB_CONCURRENCY="1", **env)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from qa.standin import LineStandIn
 from qa.webchat import limits
 from qa.webchat.app import WEBCHAT
 from storage.registrations import RegistrationDoc
+from tests.ports import free_port
 from tests.webchat_support import running
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,9 +85,7 @@ async def test_with_a_channel_and_the_chat_asked_for_real_users_still_reach_line
 
 
 async def test_the_serve_command_prints_the_url_to_open() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "BOT_", "MONGODB"))}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,

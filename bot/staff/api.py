@@ -20,7 +20,8 @@ from bot.context import BOT
 from bot.staff.auth import token_actor
 from bot.staff.csv_export import bookings_csv, csv_download
 from bot.staff.json_api import json_error, json_response, read_json
-from bot.staff.operations import OPERATIONS, Operation, jsonable
+from bot.staff.operation import Operation, jsonable
+from bot.staff.operations import OPERATIONS
 from domain.errors import ErrorKind, StaffError
 
 log = structlog.get_logger(__name__)

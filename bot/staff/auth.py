@@ -16,7 +16,7 @@ from aiohttp import web
 
 from bot.context import BOT
 from bot.staff.json_api import http_error
-from bot.staff.operations import Actor
+from bot.staff.operation import Actor
 from domain.config import ConfigError
 from storage.tokens import CITY, token_hash
 

@@ -24,7 +24,8 @@ from bot.context import Settings
 from bot.logs import configure
 from bot.staff.cli_accounts import account, register_accounts
 from bot.staff.csv_export import bookings_csv, csv_bytes
-from bot.staff.operations import OPERATIONS, Actor, Operation, jsonable, plain_types
+from bot.staff.operation import Actor, Operation, jsonable, plain_types
+from bot.staff.operations import OPERATIONS
 from domain import lookup
 from domain.errors import Invalid, StaffError
 from storage.tokens import CITY

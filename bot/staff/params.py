@@ -65,6 +65,18 @@ class CompleteParams(NurseryParams):
     parent: str | None = Field(None, description="the parent's name, when both registered it")
 
 
+Reason = Annotated[str, Field(max_length=200)]
+
+
+class ChildParams(NurseryParams):
+    child: str = Field(description="the child's name as registered (or the registration id)")
+    reason: Reason | None = Field(None, description="why, in the parent's notice")
+
+
+class MoveParams(ChildParams):
+    to: Moment = Field(description="the new slot's date and time, e.g. 2024-04-24T10:00")
+
+
 class SearchParams(NurseryParams):
     q: str = Field(description="part of a child's name or furigana")
 
@@ -99,6 +111,7 @@ class PhoneBookingParams(DayParams):
 class CancelParams(NurseryParams):
     child: str = Field(description="the child's name (or booking id)")
     date: Day = Field(description="YYYY-MM-DD")
+    reason: Reason | None = Field(None, description="why, in the parent's notice")
 
 
 class ExportParams(NurseryParams):

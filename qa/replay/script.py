@@ -16,7 +16,8 @@ from typing import Any
 import yaml
 from pydantic import AliasChoices
 
-from bot.staff.operations import OPERATIONS, Operation, plain_types
+from bot.staff.operation import Operation, plain_types
+from bot.staff.operations import OPERATIONS
 from storage.clock import TOKYO
 
 USER_STEPS = {"say", "tap", "pick_date", "follow", "unfollow"}

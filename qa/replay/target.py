@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 
 import aiohttp
 
-from bot.staff.operations import Actor
+from bot.staff.operation import Actor
 from domain.config import AppConfig
 from domain.errors import StaffError
 from flows.base import Flow

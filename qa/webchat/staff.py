@@ -8,7 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import Bot
-from bot.staff.operations import Actor, by_replay_name, jsonable
+from bot.staff.operation import Actor, jsonable
+from bot.staff.operations import by_replay_name
 from storage.tokens import CITY
 
 DEMO = Actor("demo", "webchat", CITY)

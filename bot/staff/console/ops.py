@@ -12,7 +12,7 @@ from aiohttp import web
 from bot.context import BOT
 from bot.staff.console.auth import ACCOUNT
 from bot.staff.csv_export import bookings_csv
-from bot.staff.operations import Actor, jsonable
+from bot.staff.operation import Actor, jsonable
 
 
 def actor(request: web.Request) -> Actor:
