@@ -181,6 +181,8 @@ class ConsoleMessages(Strict):
     push_failed: str
     push_phone_booking: str
     parent_phone: str  # added to the three above when staff must phone the parent
+    change_done: str  # a registration's change (staff.actions) was made
+    change_unknown: str
     fields: dict[str, str]  # form field -> its name in messages
 
 

@@ -115,3 +115,21 @@ def test_the_staff_command_is_on_the_bot_cli(capsys, monkeypatch, quiet_logs):
     assert len(out.strip()) >= 40 and "city" in err
     with pytest.raises(SystemExit):
         main(["staff", "complete", "futaba"])  # the child is missing
+
+
+async def test_an_interview_is_moved_then_the_registration_removed_from_the_cli(staff, harness):
+    reg = await registration(harness.bot, "U1")
+    await staff("add-slot", "futaba", "2024-04-23T10:00")
+    await staff("add-slot", "futaba", "2024-04-24T10:00")
+    slot = (await harness.bot.repos.interviews.all("futaba"))[0]
+    assert await harness.bot.repos.interviews.book(slot.id, reg.id)
+    code, data, _ = await staff(
+        "move-interview", "futaba", "目黒太郎", "2024-04-24T10:00", "--reason", "行事のため"
+    )
+    assert code == 0 and data["moved_to"] == "4/24(水) 10:00" and data["notified"]
+    code, _, err = await staff("move-interview", "futaba", "目黒太郎", "2024-04-24T10:00")
+    assert code == 1 and "目黒 太郎さんの面談はすでに4/24(水) 10:00です。" in err
+    code, data, _ = await staff("remove-registration", "futaba", reg.id)
+    assert code == 0 and data["interview"] == "4/24(水) 10:00" and data["bookings"] == []
+    code, data, _ = await staff("slots", "futaba")
+    assert [s["booked"] for s in data] == [0, 0]

@@ -118,6 +118,14 @@ INTERVIEW_OPERATIONS: list[Operation] = [
         positionals=("nursery", "child"),
     ),
     Operation(
+        "removal",
+        "what removing a registration would end: its interview and bookings",
+        ChildParams,
+        lambda staff, params: staff.changes.preview(params.nursery, params.child),
+        http=("GET", "nurseries/{nursery}/registrations/removal"),
+        positionals=("nursery", "child"),
+    ),
+    Operation(
         "registrations",
         "every registration",
         NurseryParams,

@@ -16,6 +16,7 @@ from bot.staff.console import auth
 from bot.staff.console.pages import nursery_scope
 from bot.staff.console.views_auth import routes as auth_routes
 from bot.staff.console.views_bookings import routes as booking_routes
+from bot.staff.console.views_changes import routes as change_routes
 from bot.staff.console.views_city import routes as city_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
@@ -53,7 +54,14 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         autoescape=jinja2.select_autoescape(["html"]),
         filters={"phone": labels.phone},
     )
-    for routes in (auth_routes, day_routes, interview_routes, booking_routes, city_routes):
+    for routes in (
+        auth_routes,
+        day_routes,
+        interview_routes,
+        change_routes,
+        booking_routes,
+        city_routes,
+    ):
         app.router.add_routes(routes)
     app.router.add_static("/static/", HERE / "static", name="staff_static")
     app.on_response_prepare.append(_headers)
