@@ -23,6 +23,8 @@ async def registration(
     child: str = "目黒 太郎",
     born: str = "2022-05-01",
     parent: str = "目黒 花子",
+    kana: str = "メグロ タロウ",
+    phone: str = "0312345678",
 ) -> RegistrationDoc:
     """A registration stored as the registration flow stores it."""
     doc = RegistrationDoc(
@@ -32,9 +34,9 @@ async def registration(
         parent_name=parent,
         postal_code="1530061",
         address="東京都目黒区中目黒1-1-1",
-        phone="0312345678",
+        phone=phone,
         child_name=child,
-        child_kana="メグロ タロウ",
+        child_kana=kana,
         birth_date=born,
         sex="male",
         created_at=bot.services.now(),

@@ -87,7 +87,14 @@ async def test_registrations_are_searched_and_duplicates_reported(console):
     bot = console.h.bot
     await registration(bot, "U1", child="目黒 太郎", parent="目黒 花子")
     await registration(bot, "U2", child="目黒 太郎", parent="目黒 一郎")
-    await registration(bot, "U3", child="碑文谷 次郎", parent="碑文谷 良子")
+    await registration(
+        bot,
+        "U3",
+        child="碑文谷 次郎",
+        parent="碑文谷 良子",
+        kana="ヒモンヤ ジロウ",
+        phone="0398765432",
+    )
     await registration(bot, "U4", nursery="angelica", child="下目黒 三郎")
     page = await console.login("futaba1")
     await page.get_by_role("link", name="登録").click()
@@ -96,6 +103,19 @@ async def test_registrations_are_searched_and_duplicates_reported(console):
     await page.get_by_label("検索（児童名・ふりがな・保護者・電話）").fill("碑文谷")
     await page.locator("#found", has_text="1件").wait_for()
     assert "碑文谷 次郎" in await found.inner_text() and "目黒 太郎" not in await found.inner_text()
+    # furigana as staff type it: hiragana, half-width katakana, with or without a space
+    for typed, child, count in (
+        ("めぐろ たろう", "目黒 太郎", 2),
+        ("ﾒｸﾞﾛﾀﾛｳ", "目黒 太郎", 2),
+        ("ひもんや", "碑文谷 次郎", 1),
+        ("ジロ ウ", "碑文谷 次郎", 1),
+        ("03-1234-5678", "目黒 太郎", 2),
+        ("０３９８７", "碑文谷 次郎", 1),
+    ):
+        await page.get_by_label("検索（児童名・ふりがな・保護者・電話）").fill(typed)
+        await page.locator("#found", has_text=f"（「{typed}」で検索）").wait_for()
+        text = await found.inner_text()
+        assert f"{count}件" in text and child in text, typed
     dup = page.locator("section.card", has_text="目黒 太郎（2022-05-01生まれ）")
     text = await dup.inner_text()
     assert "目黒 花子" in text and "目黒 一郎" in text

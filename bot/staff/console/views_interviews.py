@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +14,7 @@ from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import messages
 from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
+from storage.names import name_key
 
 routes = web.RouteTableDef()
 
@@ -158,6 +160,17 @@ def _complete(request: web.Request, n: Any) -> Any:
     return run
 
 
+def _matches(row: dict[str, Any], query: str) -> bool:
+    """A registration found by part of the child's name or furigana or the parent's name, read
+    as a person reads them (hiragana, katakana, half-width kana, spaces or none), or by
+    the digits of a phone number."""
+    want = name_key(query)
+    if any(want in name_key(str(row[k])) for k in ("child", "kana", "parent")):
+        return True
+    digits = "".join(c for c in unicodedata.normalize("NFKC", query) if c.isdigit())
+    return len(digits) >= 3 and digits in "".join(c for c in str(row["phone"]) if c.isdigit())
+
+
 @routes.get("/n/{nursery}/registrations")
 async def registrations_page(request: web.Request) -> web.StreamResponse:
     """Every registration, searched by name, kana, parent or phone; the duplicates report.
@@ -166,15 +179,7 @@ async def registrations_page(request: web.Request) -> web.StreamResponse:
     q = " ".join(request.query.get("q", "").split())
     rows = await ops.run(request, "registrations", {"nursery": n.id})
     if q:
-        want = q.replace(" ", "").replace("-", "")
-        rows = [
-            r
-            for r in rows
-            if any(
-                want in str(r[k]).replace(" ", "").replace("-", "")
-                for k in ("child", "kana", "parent", "phone")
-            )
-        ]
+        rows = [r for r in rows if _matches(r, q)]
     context: dict[str, Any] = {"rows": rows, "q": q}
     if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "found":
         return await render("registrations_rows.html", request, context)
