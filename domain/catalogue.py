@@ -127,6 +127,7 @@ class Messages(Strict):
     removed_interview_line: str
     removed_booking_line: str
     staff_reason_line: str
+    contact_corrected_push: str
 
     reminder_childcare: str
     reminder_interview: str
@@ -208,6 +209,7 @@ class StaffMessages(Strict):
     slot_past: str
     slot_full: str
     missed_too_early: str
+    contact_unchanged: str
 
 
 class StaffActions(Strict):
@@ -218,3 +220,4 @@ class StaffActions(Strict):
     move_interview: str
     missed_interview: str
     remove_registration: str
+    correct_contact: str

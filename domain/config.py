@@ -133,6 +133,7 @@ class StaffRules(Strict):
     states: dict[str, str]  # a registration's state (domain/lifecycle.py) in staff's words
     messages: StaffMessages
     actions: StaffActions
+    contact_fields: dict[str, str]  # a registration's contact detail -> its name for people
 
     @field_validator("states")
     @classmethod

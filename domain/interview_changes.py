@@ -18,7 +18,7 @@ from domain import labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, NotFound
 from domain.interviews import notify, reason_line, same_name
-from domain.lifecycle import LIFECYCLE, Life
+from domain.lifecycle import LIFECYCLE, LIVE, Life
 from domain.registrations import Registrations
 from domain.services import Services
 from domain.views import InterviewChange, Notice, Removed
@@ -32,9 +32,10 @@ class InterviewChanges:
         self.registrations = Registrations(services)
 
     # -- finding the registration --------------------------------------------------------------
-    async def one(self, n: Nursery, child: str, trigger: str, action: str) -> Life:
+    async def one(self, n: Nursery, child: str, trigger: str | None, action: str) -> Life:
         """The one registration at `n` named `child` (or whose id it is) that `trigger` may
-        move; refused in staff's words when there is none, or more than one."""
+        move (None: any live one); refused in staff's words when there is none, or more
+        than one."""
         sm = self.services.config.staff.messages
         named = [
             life
@@ -43,7 +44,11 @@ class InterviewChanges:
         ]
         if not named:
             raise NotFound(sm.child_unknown.format(child=child, nursery=n.name), worded=True)
-        movable = [life for life in named if LIFECYCLE.allows(life, trigger)]
+        movable = [
+            life
+            for life in named
+            if (LIFECYCLE.allows(life, trigger) if trigger else life.state in LIVE)
+        ]
         if not movable:
             state = self.services.config.staff.states[named[0].state]
             raise Conflict(
@@ -66,7 +71,7 @@ class InterviewChanges:
     def _when(self, at: dt.datetime) -> str:
         return labels.moment(at.astimezone(self.services.config.zone()), self.services.msg.weekdays)
 
-    async def _tell(
+    async def tell(
         self, life: Life, n: Nursery, template: str, key: str, reason: str | None, **fields: str
     ) -> Notice:
         """Push `template` to the parent: with the child, the nursery, its phone and why. The
@@ -104,7 +109,7 @@ class InterviewChanges:
             raise Conflict(self._gone(life, n, action), worded=True)
         when = self._when(slot.at)
         msg = self.services.msg
-        told = await self._tell(
+        told = await self.tell(
             life, n, msg.interview_staff_cancel_push, f"ivcancel:{slot.id}", reason, when=when
         )
         log.info("interview_cancelled_by_staff", nursery=n.id, registration=life.reg.id)
@@ -135,7 +140,7 @@ class InterviewChanges:
         await slots.release(old.id, life.reg.id)
         before = self._when(old.at)
         template = self.services.msg.interview_moved_push
-        told = await self._tell(
+        told = await self.tell(
             life, n, template, f"ivmove:{target.id}", reason, before=before, when=label
         )
         log.info("interview_moved_by_staff", nursery=n.id, registration=life.reg.id)
@@ -160,7 +165,7 @@ class InterviewChanges:
         await repos.interviews.release(slot.id, life.reg.id)
         when = self._when(slot.at)
         msg = self.services.msg
-        told = await self._tell(
+        told = await self.tell(
             life, n, msg.interview_missed_push, f"ivmissed:{slot.id}", reason, when=when
         )
         log.info("interview_missed", nursery=n.id, registration=life.reg.id)
@@ -184,7 +189,7 @@ class InterviewChanges:
         ]
         if removal.interview is not None:
             gone.insert(0, msg.removed_interview_line.format(when=self._when(removal.interview)))
-        told = await self._tell(
+        told = await self.tell(
             life, n, msg.registration_removed_push, "regremove", reason, gone="".join(gone)
         )
         return Removed(

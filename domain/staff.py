@@ -4,6 +4,7 @@ call them for every staff surface."""
 from __future__ import annotations
 
 from domain.bookings import BookingStaff
+from domain.contact_details import ContactDetails
 from domain.interview_changes import InterviewChanges
 from domain.interviews import InterviewStaff
 from domain.services import Services
@@ -17,3 +18,4 @@ class Staff:
         self.interviews = InterviewStaff(services)
         self.bookings = BookingStaff(services)
         self.changes = InterviewChanges(services)
+        self.contacts = ContactDetails(services)

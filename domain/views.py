@@ -88,6 +88,23 @@ class Removed(Notice):
     bookings: list[str]  # "YYYY-MM-DD 9:00～12:00"
 
 
+class Contact(BaseModel):
+    parent_name: str
+    postal_code: str  # 7 digits
+    address: str
+    phone: str  # digits
+
+
+class Correction(Notice):
+    """A registration's contact details staff corrected."""
+
+    registration: str
+    child: str
+    nursery: str
+    corrected: list[str]  # the fields that changed
+    contact: Contact  # as they are now
+
+
 class HourSeats(BaseModel):
     hour: str
     seats: int

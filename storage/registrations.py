@@ -149,6 +149,13 @@ class Registrations:
         )
         return _doc(raw)
 
+    async def correct(self, reg_id: str, fields: dict[str, str]) -> RegistrationDoc | None:
+        """Set corrected contact details on a registration not removed; it as it is now."""
+        raw = await self._c.find_one_and_update(
+            {"_id": reg_id, "removed_at": None}, {"$set": fields}, return_document=AFTER
+        )
+        return _doc(raw)
+
     async def mark_notified(self, reg_id: str, at: dt.datetime) -> None:
         """The clearance is complete: the parent was told (or cannot be, having blocked us)."""
         await self._c.update_one({"_id": reg_id}, {"$set": {"notified_at": at}})

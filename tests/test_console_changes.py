@@ -47,7 +47,7 @@ async def test_an_interview_is_moved_cancelled_and_recorded_missed_after_a_confi
     reason = page.locator("#move-reason")
     await page.get_by_label("変更後の面談枠").select_option(label="2024-04-24 14:00（空き1）")
     await reason.fill("園の行事のため")
-    await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_role("button", name="面談日時の変更の確認へ進む").click()
     confirm = await page.locator(".confirm").inner_text()
     assert "2024-04-22 10:00 から 2024-04-24 14:00 に変更します" in confirm
     assert "理由：園の行事のため" in confirm
@@ -56,7 +56,7 @@ async def test_an_interview_is_moved_cancelled_and_recorded_missed_after_a_confi
     assert pushed(h, "U1") == []
     assert (await h.bot.repos.interviews.held_by([reg.id]))[reg.id].at == at("2024-04-22T10:00")
     await reason.fill("園の行事のため")
-    await page.get_by_role("button", name="確認へ進む").click()
+    await page.get_by_role("button", name="面談日時の変更の確認へ進む").click()
     await page.get_by_role("button", name="面談日時の変更をする").click()
     await page.wait_for_load_state()
     assert (await console.flash()).startswith(f"{NAME}さん：面談日時の変更をしました。")
@@ -119,7 +119,7 @@ async def test_a_duplicate_registration_is_removed_with_its_bookings_after_a_con
     await page.get_by_role("link", name=NAME).nth(1).click()
     await page.wait_for_load_state()
     assert "目黒 一郎" in await page.locator(".facts").inner_text()
-    await page.get_by_label("理由（保護者へのお知らせに載ります。任意）").fill("重複した登録のため")
+    await page.locator("#rm-reason").fill("重複した登録のため")
     await page.get_by_role("button", name="登録の取消へ進む").click()
     confirm = await page.locator(".confirm").inner_text()
     assert "この登録を取り消します。元に戻せません。" in confirm
@@ -137,3 +137,41 @@ async def test_a_duplicate_registration_is_removed_with_its_bookings_after_a_con
     rows = await page.locator("#found tbody tr").all_inner_texts()
     assert len(rows) == 1 and "目黒 花子" in rows[0]
     await console.shot("registration-removed")
+
+
+async def test_contact_details_are_corrected_with_the_registrations_rules(console):
+    h = console.h
+    await registration(h.bot, "U1", child=NAME)
+    await console.login("futaba1")
+    page = await _open(console, NAME)
+    await page.get_by_label("電話番号").fill("12-34")
+    await page.locator("#contact-reason").fill("保護者からの電話連絡")
+    await page.get_by_role("button", name="連絡先の修正の確認へ進む").click()
+    assert "電話番号：03-1234-5678 → 12-34" in await page.locator(".confirm").inner_text()
+    await page.get_by_role("button", name="連絡先の修正をする").click()
+    await page.wait_for_load_state()
+    assert await console.flash() == (
+        "電話番号：電話番号は市外局番から10桁または11桁の数字で入力してください。"
+    )
+    await console.shot("registration-contact-refused")
+    assert pushed(h, "U1") == []
+    await page.get_by_label("電話番号").fill("090-1111-2222")
+    await page.get_by_label("住所").fill("東京都目黒区上目黒2-2-2")
+    await page.get_by_role("button", name="連絡先の修正の確認へ進む").click()
+    confirm = await page.locator(".confirm").inner_text()
+    assert "電話番号：03-1234-5678 → 090-1111-2222" in confirm
+    assert "住所：東京都目黒区中目黒1-1-1 → 東京都目黒区上目黒2-2-2" in confirm
+    assert "保護者氏名" not in confirm  # unchanged details are not listed
+    await console.shot("registration-confirm-contact")
+    await page.get_by_role("button", name="連絡先の修正をする").click()
+    await page.wait_for_load_state()
+    assert "連絡先の修正をしました" in await console.flash()
+    facts = await page.locator(".facts").inner_text()
+    assert "090-1111-2222" in facts and "上目黒2-2-2" in facts
+    [push] = pushed(h, "U1")
+    assert "登録内容（住所・電話番号）を修正しました" in push
+    [entry] = await h.bot.repos.audit.recent()
+    assert entry.operation == "correct-contact"
+    assert (
+        entry.before["phone"] == "0312345678" and entry.after["contact"]["phone"] == "09011112222"
+    )

@@ -10,6 +10,7 @@ from bot.staff.params import (
     AddSlotParams,
     ChildParams,
     CompleteParams,
+    ContactParams,
     MoveParams,
     NoParams,
     NurseryParams,
@@ -116,6 +117,19 @@ INTERVIEW_OPERATIONS: list[Operation] = [
         http=("POST", "nurseries/{nursery}/registrations/remove"),
         replay="remove_registration",
         positionals=("nursery", "child"),
+    ),
+    Operation(
+        "correct-contact",
+        "correct a registration's parent name, postal code, address or phone",
+        ContactParams,
+        lambda staff, params: staff.contacts.correct(
+            params.nursery, params.child, params.contact(), params.reason
+        ),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/registrations/contact"),
+        replay="correct_contact",
+        positionals=("nursery", "child"),
+        before=lambda staff, params: staff.contacts.current(params.nursery, params.child),
     ),
     Operation(
         "removal",

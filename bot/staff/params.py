@@ -77,6 +77,27 @@ class MoveParams(ChildParams):
     to: Moment = Field(description="the new slot's date and time, e.g. 2024-04-24T10:00")
 
 
+class ContactParams(ChildParams):
+    parent_name: Annotated[str, Field(max_length=100)] | None = Field(
+        None, description="the parent's name"
+    )
+    postal_code: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description="e.g. 153-0061"
+    )
+    address: Annotated[str, Field(max_length=200)] | None = Field(None, description="address")
+    phone: Annotated[str, Field(max_length=20)] | None = Field(
+        None, description="e.g. 03-1234-5678"
+    )
+
+    def contact(self) -> dict[str, str | None]:
+        return {
+            "parent_name": self.parent_name,
+            "postal_code": self.postal_code,
+            "address": self.address,
+            "phone": self.phone,
+        }
+
+
 class SearchParams(NurseryParams):
     q: str = Field(description="part of a child's name or furigana")
 

@@ -20,6 +20,7 @@ from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import NURSERY, action, nursery_url, render
 from bot.staff.console.views_interviews import delivery, told
 from domain.errors import StaffError
+from domain.labels import phone as phone_label
 
 routes = web.RouteTableDef()
 
@@ -29,7 +30,10 @@ CHANGES = {
     "move_interview": "move-interview",
     "missed_interview": "missed-interview",
     "remove_registration": "remove-registration",
+    "correct_contact": "correct-contact",
 }
+CONTACT = ("parent_name", "postal_code", "address", "phone")
+_IN_ROW = {"parent_name": "parent"}  # a detail's key in the registrations view
 INTERVIEW_CHANGES = ("cancel_interview", "move_interview", "missed_interview")
 
 
@@ -65,6 +69,7 @@ async def registration_page(request: web.Request) -> web.StreamResponse:
     reg = request.match_info["reg"]
     row = await _row(request, reg)
     row["interview_label"] = _label(row["interview_at"]) if row["interview_at"] else ""
+    row["shown"] = {k: _shown(k, row[_IN_ROW.get(k, k)]) for k in CONTACT}
     booked = row["state"] == "interview_booked"
     try:
         removal = await ops.run(request, "removal", {"nursery": request[NURSERY].id, "child": reg})
@@ -79,6 +84,7 @@ async def registration_page(request: web.Request) -> web.StreamResponse:
             "slots": await _open_slots(request, row) if booked else [],
             "removal": removal,
             "actions": request.app[BOT].config.staff.actions,
+            "fields": request.app[BOT].config.staff.contact_fields,
         },
     )
 
@@ -104,6 +110,13 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
             await flash(request, "error", e.text)
             raise web.HTTPSeeOther(_page(request, reg)) from None
     to = form.text("to", required=False)
+    contact = {k: " ".join(form.text(k, required=False).split()) for k in CONTACT}
+    fields = request.app[BOT].config.staff.contact_fields
+    diffs = [
+        (fields[k], _shown(k, row[_IN_ROW.get(k, k)]), v)
+        for k, v in contact.items()
+        if v and v != _shown(k, row[_IN_ROW.get(k, k)])
+    ]
     return await render(
         "confirm_change.html",
         request,
@@ -116,8 +129,19 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
             "to_label": _label(to) if to else "",
             "reason": " ".join(form.text("reason", required=False).split()),
             "removal": removal,
+            "contact": contact,
+            "diffs": diffs,
         },
     )
+
+
+def _shown(field: str, value: str) -> str:
+    """A stored detail as the page shows it (and staff type it)."""
+    if field == "phone":
+        return phone_label(value)
+    if field == "postal_code" and len(value) == 7:
+        return f"{value[:3]}-{value[3:]}"
+    return value
 
 
 @routes.post("/n/{nursery}/registration/{reg}/change")
@@ -140,6 +164,8 @@ async def change(request: web.Request) -> web.StreamResponse:
             params["reason"] = reason
         if name == "move_interview":
             params["to"] = form.text("to")
+        if name == "correct_contact":
+            params.update({k: form.text(k, required=False) or None for k in CONTACT})
         label = form.text("label", required=False)
         result = await refusals.run(request, CHANGES[name], params, label)
         kind, notice = told(form.messages, delivery(result), form.text("phone", required=False))
