@@ -128,6 +128,7 @@ class Messages(Strict):
     removed_booking_line: str
     staff_reason_line: str
     contact_corrected_push: str
+    day_closed_push: str
 
     reminder_childcare: str
     reminder_interview: str
@@ -183,6 +184,7 @@ class ConsoleMessages(Strict):
     push_phone_booking: str
     parent_phone: str  # added to the three above when staff must phone the parent
     change_done: str  # a registration's change (staff.actions) was made
+    close_call: str  # a parent to phone after 臨時休園
     change_unknown: str
     fields: dict[str, str]  # form field -> its name in messages
 
@@ -210,6 +212,7 @@ class StaffMessages(Strict):
     slot_full: str
     missed_too_early: str
     contact_unchanged: str
+    close_busy: str
 
 
 class StaffActions(Strict):
@@ -221,3 +224,4 @@ class StaffActions(Strict):
     missed_interview: str
     remove_registration: str
     correct_contact: str
+    close_day: str

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from domain.bookings import BookingStaff
 from domain.contact_details import ContactDetails
+from domain.day_closing import DayClosing
 from domain.interview_changes import InterviewChanges
 from domain.interviews import InterviewStaff
 from domain.services import Services
@@ -19,3 +20,4 @@ class Staff:
         self.bookings = BookingStaff(services)
         self.changes = InterviewChanges(services)
         self.contacts = ContactDetails(services)
+        self.closing = DayClosing(services)

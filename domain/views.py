@@ -105,6 +105,27 @@ class Correction(Notice):
     contact: Contact  # as they are now
 
 
+class ClosedBooking(BaseModel):
+    """A booking cancelled by closing its day, and how its parent learned of it."""
+
+    booking: str
+    child: str
+    start: str
+    end: str
+    source: str  # how it was booked: line or phone
+    line: bool  # the parent is told on LINE (a registered child), else staff phone
+    parent: str
+    phone: str  # the number to call, as people write it
+    told: Notice | None = None  # None: not closed yet (the preview)
+
+
+class Closing(BaseModel):
+    nursery: str
+    date: str
+    closed: bool  # False: what closing would cancel
+    bookings: list[ClosedBooking]
+
+
 class HourSeats(BaseModel):
     hour: str
     seats: int

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.staff.operation import Operation
 from bot.staff.params import (
     CancelParams,
+    CloseParams,
     DayParams,
     Export,
     ExportParams,
@@ -46,6 +47,25 @@ BOOKING_OPERATIONS: list[Operation] = [
         http=("PUT", "nurseries/{nursery}/capacity/{date}"),
         replay="capacity",
         positionals=("nursery", "date", "seats"),
+        before=lambda staff, params: staff.bookings.day_seats(params.nursery, params.date),
+    ),
+    Operation(
+        "closing",
+        "the bookings closing a day (臨時休園) would cancel",
+        DayParams,
+        lambda staff, params: staff.closing.preview(params.nursery, params.date),
+        http=("GET", "nurseries/{nursery}/capacity/{date}/closing"),
+        positionals=("nursery", "date"),
+    ),
+    Operation(
+        "close-day",
+        "close a day that has bookings (臨時休園): each is cancelled, LINE parents told",
+        CloseParams,
+        lambda staff, params: staff.closing.close(params.nursery, params.date, params.reason),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/capacity/{date}/close"),
+        replay="close_day",
+        positionals=("nursery", "date"),
         before=lambda staff, params: staff.bookings.day_seats(params.nursery, params.date),
     ),
     Operation(

@@ -106,6 +106,10 @@ class DayParams(NurseryParams):
     date: Day = Field(description="YYYY-MM-DD")
 
 
+class CloseParams(DayParams):
+    reason: Reason | None = Field(None, description="why, in the parents' notice")
+
+
 class SeatsParams(DayParams):
     seats: Annotated[int, Strict(), Field(ge=0, le=MAX_SEATS)] = Field(
         description="seats per hour (0 closes; seats on a closed day open it)"

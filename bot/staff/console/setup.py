@@ -18,6 +18,7 @@ from bot.staff.console.views_auth import routes as auth_routes
 from bot.staff.console.views_bookings import routes as booking_routes
 from bot.staff.console.views_changes import routes as change_routes
 from bot.staff.console.views_city import routes as city_routes
+from bot.staff.console.views_closing import routes as closing_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
 from domain import labels
@@ -57,6 +58,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
     for routes in (
         auth_routes,
         day_routes,
+        closing_routes,
         interview_routes,
         change_routes,
         booking_routes,

@@ -21,6 +21,7 @@ from bot.staff.console.pages import (
     today,
     version,
 )
+from bot.staff.console.views_closing import closing_url, has_bookings
 from domain.calendar import closed
 
 routes = web.RouteTableDef()
@@ -168,6 +169,8 @@ async def open_or_close(request: web.Request) -> web.StreamResponse:
         _check_day(form, request, day)
         check_version(form, _seats_only(await _days(request, day, 1)))
         opening = form.data.get("do") == "open"
+        if not opening and await has_bookings(request, day):
+            raise web.HTTPSeeOther(closing_url(request, day))  # 臨時休園: confirmed first
         seats = n.seats_per_hour if opening else 0
         params = {"nursery": n.id, "date": day, "seats": seats, "hours": None}
         await refusals.run(request, "set-seats", params)
