@@ -154,6 +154,7 @@ async def test_contact_details_are_corrected_with_the_registrations_rules(consol
         "電話番号：電話番号は市外局番から10桁または11桁の数字で入力してください。"
     )
     await console.shot("registration-contact-refused")
+    assert await page.get_by_label("電話番号").input_value() == "12-34"  # kept to correct
     assert pushed(h, "U1") == []
     await page.get_by_label("電話番号").fill("090-1111-2222")
     await page.get_by_label("住所").fill("東京都目黒区上目黒2-2-2")

@@ -168,7 +168,9 @@ async def change(request: web.Request) -> web.StreamResponse:
             params.update({k: form.text(k, required=False) or None for k in CONTACT})
         label = form.text("label", required=False)
         result = await refusals.run(request, CHANGES[name], params, label)
-        kind, notice = told(form.messages, delivery(result), form.text("phone", required=False))
+        kind, notice = told(
+            form.messages, delivery(result), form.text("parent_phone", required=False)
+        )
         act = getattr(request.app[BOT].config.staff.actions, name)
         return kind, form.messages.change_done.format(child=result["child"], action=act) + (
             "\n" + notice
