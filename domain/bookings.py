@@ -61,6 +61,25 @@ def staff_child_name(child: object) -> str:
     return name
 
 
+async def tell_parent(
+    services: Services, b: BookingDoc, n: Nursery, template: str, key: str, reason: str | None
+) -> Notice:
+    """Push `template` about booking `b` to its parent, for something staff did: the day,
+    hours, child, why and the nursery's number. A child not on LINE: staff phone."""
+    if b.user is None:
+        return Notice.of("phone")
+    text = template.format(
+        nursery=n.name,
+        day=labels.day(b.day(), services.msg.weekdays),
+        start=labels.hour(b.start),
+        end=labels.hour(b.end),
+        child_name=b.child_name,
+        reason=reason_line(services, reason),
+        phone=n.phone,
+    )
+    return await notify(services, b.user, text, key)
+
+
 class BookingStaff:
     """Seats, phone bookings, cancelling for a parent, the roster and the export rows."""
 
@@ -193,15 +212,11 @@ class BookingStaff:
         wanted = child.strip()
         if not wanted:
             raise Invalid(sm.unregistered_needs, worded=True)
-        lives = [
-            life
-            for life in await self.registrations.at_nursery(n.id)
-            if life.reg.id == wanted or same_name(life.reg.child_name, wanted)
-        ]
+        lives = await self.registrations.named(n.id, wanted)
         if not lives:
             raise NotFound(sm.child_unknown.format(child=wanted, nursery=n.name), worded=True)
         if len(lives) > 1:
-            which = "、".join(f"{x.reg.id}（{x.reg.birth_date}生）" for x in lives)
+            which = self.registrations.choices([x.reg for x in lives])
             raise Invalid(
                 sm.child_ambiguous.format(
                     child=wanted, nursery=n.name, count=len(lives), which=which
@@ -279,23 +294,12 @@ class BookingStaff:
         b = found[0]
         if not await Ledger(self.services).cancel(b, "staff"):
             raise Conflict(f"the booking {b.id} has been cancelled already")
-        notice = await self._tell_parent(b, n, reason)
+        msg = self.services.msg
+        notice = await tell_parent(
+            self.services, b, n, msg.cancel_staff_push, f"staffcancel:{b.id}", reason
+        )
         view = self._booking_json(b.model_copy(update={"status": "cancelled"}))
         return CancelledBooking(**view.model_dump(), **notice.model_dump())
-
-    async def _tell_parent(self, b: BookingDoc, n: Nursery, reason: str | None) -> Notice:
-        if b.user is None:
-            return Notice.of("phone")
-        text = self.services.msg.cancel_staff_push.format(
-            nursery=n.name,
-            day=labels.day(b.day(), self.services.msg.weekdays),
-            start=labels.hour(b.start),
-            end=labels.hour(b.end),
-            child_name=b.child_name,
-            reason=reason_line(self.services, reason),
-            phone=n.phone,
-        )
-        return await notify(self.services, b.user, text, f"staffcancel:{b.id}")
 
     def _booking_json(self, b: BookingDoc) -> BookingView:
         return BookingView(

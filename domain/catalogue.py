@@ -197,6 +197,9 @@ class StaffMessages(Strict):
     remove_refused: str
     child_unknown: str
     child_ambiguous: str
+    child_choice: str  # one registration in child_ambiguous's {which}
+    list_separator: str
+    booking_band: str  # a booking as staff lists read it
     child_not_cleared: str
     unregistered_needs: str
     child_holds_day: str
@@ -212,6 +215,7 @@ class StaffMessages(Strict):
     slot_full: str
     missed_too_early: str
     contact_unchanged: str
+    field_refused: str
     close_busy: str
 
 

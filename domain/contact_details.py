@@ -61,8 +61,10 @@ class ContactDetails:
             check, wrong = RULES[name]
             value = check(raw)
             if value is None:
-                label = staff.contact_fields[name]
-                raise Invalid(f"{label}：{getattr(self.services.msg, wrong)}", worded=True)
+                why = staff.messages.field_refused.format(
+                    field=staff.contact_fields[name], reason=getattr(self.services.msg, wrong)
+                )
+                raise Invalid(why, worded=True)
             if value != getattr(reg, name):
                 fields[name] = value
         if not fields:

@@ -13,9 +13,8 @@ import datetime as dt
 import structlog
 
 from domain import checks, labels, lookup
-from domain.config import Nursery
+from domain.bookings import tell_parent
 from domain.errors import Conflict
-from domain.interviews import notify, reason_line
 from domain.ledger import Ledger
 from domain.services import Services
 from domain.views import ClosedBooking, Closing, Notice
@@ -48,7 +47,11 @@ class DayClosing:
         for _ in range(ATTEMPTS):
             for b in await repos.bookings.on_day(n.id, day):
                 if await ledger.cancel(b, "staff"):
-                    rows.append(await self._row(b, await self._tell(b, n, day, reason)))
+                    template = self.services.msg.day_closed_push
+                    told = await tell_parent(
+                        self.services, b, n, template, f"dayclosed:{b.id}", reason
+                    )
+                    rows.append(await self._row(b, told))
             if await repos.seats.set_seats(n.id, day, list(n.hours.range()), 0):
                 break
         else:
@@ -56,21 +59,6 @@ class DayClosing:
             raise Conflict(sm.close_busy.format(date=labels.ymd(day)), worded=True)
         log.info("day_closed", nursery=n.id, date=day.isoformat(), cancelled=len(rows))
         return Closing(nursery=n.name, date=day.isoformat(), closed=True, bookings=rows)
-
-    async def _tell(self, b: BookingDoc, n: Nursery, day: dt.date, reason: str | None) -> Notice:
-        if b.user is None:
-            return Notice.of("phone")
-        msg = self.services.msg
-        text = msg.day_closed_push.format(
-            nursery=n.name,
-            day=labels.day(day, msg.weekdays),
-            start=labels.hour(b.start),
-            end=labels.hour(b.end),
-            child_name=b.child_name,
-            reason=reason_line(self.services, reason),
-            phone=n.phone,
-        )
-        return await notify(self.services, b.user, text, f"dayclosed:{b.id}")
 
     async def _row(self, b: BookingDoc, told: Notice) -> ClosedBooking:
         reg = (

@@ -17,11 +17,12 @@ import structlog
 from domain import labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, NotFound
-from domain.interviews import notify, reason_line, same_name
+from domain.interviews import notify, reason_line
 from domain.lifecycle import LIFECYCLE, LIVE, Life
 from domain.registrations import Registrations
 from domain.services import Services
-from domain.views import InterviewChange, Notice, Removed
+from domain.views import InterviewChange, Notice, RemovalPreview, Removed
+from storage.bookings import BookingDoc
 
 log = structlog.get_logger(__name__)
 
@@ -37,11 +38,7 @@ class InterviewChanges:
         move (None: any live one); refused in staff's words when there is none, or more
         than one."""
         sm = self.services.config.staff.messages
-        named = [
-            life
-            for life in await self.registrations.at_nursery(n.id)
-            if life.reg.id == child or same_name(life.reg.child_name, child)
-        ]
+        named = await self.registrations.named(n.id, child)
         if not named:
             raise NotFound(sm.child_unknown.format(child=child, nursery=n.name), worded=True)
         movable = [
@@ -56,10 +53,7 @@ class InterviewChanges:
                 worded=True,
             )
         if len(movable) > 1:
-            which = "、".join(
-                f"{life.reg.id}（{life.reg.birth_date}生、保護者 {life.reg.parent_name}）"
-                for life in movable
-            )
+            which = self.registrations.choices([life.reg for life in movable])
             raise Conflict(
                 sm.child_ambiguous.format(
                     child=child, nursery=n.name, count=len(movable), which=which
@@ -192,18 +186,11 @@ class InterviewChanges:
         told = await self.tell(
             life, n, msg.registration_removed_push, "regremove", reason, gone="".join(gone)
         )
-        return Removed(
-            registration=life.reg.id,
-            child=life.reg.child_name,
-            nursery=n.name,
-            interview=self._when(removal.interview) if removal.interview else None,
-            bookings=[
-                f"{b.date} {labels.hour(b.start)}～{labels.hour(b.end)}" for b in removal.bookings
-            ],
-            **told.model_dump(),
-        )
+        interview = self._when(removal.interview) if removal.interview else None
+        gone_view = self._removal(life, n, interview, removal.bookings)
+        return Removed(**gone_view.model_dump(), **told.model_dump())
 
-    async def preview(self, nursery: str, child: str) -> Removed:
+    async def preview(self, nursery: str, child: str) -> RemovalPreview:
         """What removing the registration would end (the console's confirmation page)."""
         n = lookup.nursery(self.services, nursery)
         action = self.services.config.staff.actions.remove_registration
@@ -212,15 +199,22 @@ class InterviewChanges:
         held = await self.services.repos.bookings.of_registration(
             life.reg.id, self.services.today()
         )
-        return Removed(
+        ahead = slot is not None and slot.at > self.services.now()
+        return self._removal(life, n, self._when(slot.at) if slot and ahead else None, held)
+
+    def _removal(
+        self, life: Life, n: Nursery, interview: str | None, bookings: list[BookingDoc]
+    ) -> RemovalPreview:
+        band = self.services.config.staff.messages.booking_band
+        return RemovalPreview(
             registration=life.reg.id,
             child=life.reg.child_name,
             nursery=n.name,
-            interview=self._when(slot.at) if slot and slot.at > self.services.now() else None,
-            bookings=[f"{b.date} {labels.hour(b.start)}～{labels.hour(b.end)}" for b in held],
-            notified=False,
-            notice="",
-            delivery="sent",
+            interview=interview,
+            bookings=[
+                band.format(date=b.date, start=labels.hour(b.start), end=labels.hour(b.end))
+                for b in bookings
+            ],
         )
 
     def _gone(self, life: Life, n: Nursery, action: str) -> str:

@@ -263,9 +263,7 @@ class InterviewStaff:
         if not waiting:
             raise Conflict(f"{child} has already been cleared at {n.name} (until {regs[0].expiry})")
         if len(waiting) > 1:
-            which = "、".join(
-                f"{r.id}（{r.birth_date}生、保護者 {r.parent_name}）" for r in waiting
-            )
+            which = self.lifecycle.choices(waiting)
             raise Conflict(
                 sm.child_ambiguous.format(
                     child=child, nursery=n.name, count=len(waiting), which=which

@@ -67,6 +67,11 @@ def national(digits: str) -> str | None:
     return text if text.startswith("0") and "-" in text else None
 
 
+def postal_code(digits: str) -> str:
+    """A postal code for people to read: 153-0061 (as stored, if not 7 digits)."""
+    return f"{digits[:3]}-{digits[3:]}" if len(digits) == 7 and digits.isdigit() else digits
+
+
 def phone(digits: str | None) -> str:
     """A phone number for people to read: laid out, or its digits as stored."""
     return (national(digits) or digits) if digits else ""

@@ -21,6 +21,7 @@ from domain.ledger import Ledger
 from domain.lifecycle import LIFECYCLE, LIVE, Life, fiscal_year_end
 from domain.services import Services
 from storage.bookings import BookingDoc
+from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
 log = structlog.get_logger(__name__)
@@ -77,6 +78,24 @@ class Registrations:
         """A nursery's registrations that still count, oldest first (of one child name)."""
         return await self.lives(
             await self.services.repos.registrations.at_nursery(nursery, child_name)
+        )
+
+    async def named(self, nursery: str, child: str) -> list[Life]:
+        """The nursery's registrations that staff's `child` names: a registration's id, or
+        its child's name as a person reads it (storage.names.name_key)."""
+        wanted = name_key(child)
+        return [
+            life
+            for life in await self.at_nursery(nursery)
+            if life.reg.id == child or name_key(life.reg.child_name) == wanted
+        ]
+
+    def choices(self, regs: list[RegistrationDoc]) -> str:
+        """Several registrations one name matches, as staff pick one: id, birth, parent."""
+        sm = self.services.config.staff.messages
+        return sm.list_separator.join(
+            sm.child_choice.format(registration=r.id, birth_date=r.birth_date, parent=r.parent_name)
+            for r in regs
         )
 
     async def known(self, user: str, nursery: str, child_name: str) -> Life | None:

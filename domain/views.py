@@ -78,14 +78,18 @@ class InterviewChange(Notice):
     moved_to: str | None = None
 
 
-class Removed(Notice):
-    """A registration staff removed, and what went with it."""
+class RemovalPreview(BaseModel):
+    """What removing a registration ends (the console's confirmation shows it first)."""
 
     registration: str
     child: str
     nursery: str
-    interview: str | None
-    bookings: list[str]  # "YYYY-MM-DD 9:00～12:00"
+    interview: str | None  # in words, local time
+    bookings: list[str]  # staff.messages.booking_band each
+
+
+class Removed(RemovalPreview, Notice):
+    """A registration staff removed, what went with it and whether the parent was told."""
 
 
 class Contact(BaseModel):

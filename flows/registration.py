@@ -124,7 +124,7 @@ class RegistrationFlow(Flow):
         text = msg.registration_summary.format(
             nursery=self.services.config.nursery(d["nursery"]).name,
             parent_name=d["parent_name"],
-            postal_code=f"{d['postal_code'][:3]}-{d['postal_code'][3:]}",
+            postal_code=labels.postal_code(d["postal_code"]),
             address=d["address"],
             phone=labels.phone(d["phone"]),
             child_name=d["child_name"],

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa.screen import texts
 from tests.interview_support import at, registration
+from tests.test_console_day import pushed
 
 NAME = "目黒 太郎"
-
-
-def pushed(h, user: str) -> list[str]:
-    return [t for s in h.line.take(user) if s.via == "push" for t in texts(s.messages)]
 
 
 async def _booked(h, user: str, child: str, when: str):

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from qa.screen import texts
 from tests.interview_support import registration
+from tests.test_console_day import pushed
 
 DAY = "2024-04-26"
 
@@ -39,7 +39,7 @@ async def test_a_booked_day_is_closed_after_a_page_naming_each_child(console):
     assert flash.startswith(f"{DAY}を休みにしました。")
     assert "電話 花子さん（13:00～15:00）の保護者へ電話でお知らせください：03-5555-0001" in flash
     await console.shot("closing-done")
-    [push] = [t for s in h.line.take("U1") if s.via == "push" for t in texts(s.messages)]
+    [push] = pushed(h, "U1")
     assert "4/26(金)を臨時休園とします" in push and "理由：台風の接近のため" in push
     seats = await bot.staff.bookings.day_seats("futaba", DAY)
     assert not seats.open and all(hour.booked == 0 for hour in seats.hours)

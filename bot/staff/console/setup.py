@@ -53,7 +53,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         app,
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
-        filters={"phone": labels.phone},
+        filters={"phone": labels.phone, "postal_code": labels.postal_code},
     )
     for routes in (
         auth_routes,

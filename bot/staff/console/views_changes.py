@@ -18,9 +18,9 @@ from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import NURSERY, action, nursery_url, render
-from bot.staff.console.views_interviews import delivery, told
+from bot.staff.console.views_interviews import at_label, delivery, told
+from domain import labels
 from domain.errors import StaffError
-from domain.labels import phone as phone_label
 
 routes = web.RouteTableDef()
 
@@ -37,10 +37,6 @@ _IN_ROW = {"parent_name": "parent"}  # a detail's key in the registrations view
 INTERVIEW_CHANGES = ("cancel_interview", "move_interview", "missed_interview")
 
 
-def _label(at: str) -> str:
-    return at[:16].replace("T", " ")
-
-
 async def _row(request: web.Request, reg: str) -> dict[str, Any]:
     rows = await ops.run(request, "registrations", {"nursery": request[NURSERY].id})
     found: dict[str, Any] | None = next((r for r in rows if r["registration"] == reg), None)
@@ -54,7 +50,7 @@ async def _open_slots(request: web.Request, row: dict[str, Any]) -> list[dict[st
     """Slots the interview may move to: ahead, with room, not its own."""
     slots = await ops.run(request, "slots", {"nursery": request[NURSERY].id})
     return [
-        {"at": s["at"], "label": _label(s["at"]), "free": str(s["capacity"] - s["booked"])}
+        {"at": s["at"], "label": at_label(s["at"]), "free": str(s["capacity"] - s["booked"])}
         for s in slots
         if s["booked"] < s["capacity"] and s["at"] != row["interview_at"]
     ]
@@ -68,7 +64,7 @@ def _page(request: web.Request, reg: str) -> str:
 async def registration_page(request: web.Request) -> web.StreamResponse:
     reg = request.match_info["reg"]
     row = await _row(request, reg)
-    row["interview_label"] = _label(row["interview_at"]) if row["interview_at"] else ""
+    row["interview_label"] = at_label(row["interview_at"]) if row["interview_at"] else ""
     row["shown"] = {k: _shown(k, row[_IN_ROW.get(k, k)]) for k in CONTACT}
     booked = row["state"] == "interview_booked"
     try:
@@ -124,9 +120,9 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
             "r": row,
             "change": change,
             "action": getattr(request.app[BOT].config.staff.actions, change),
-            "interview": _label(row["interview_at"]) if row["interview_at"] else "",
+            "interview": at_label(row["interview_at"]) if row["interview_at"] else "",
             "to": to,
-            "to_label": _label(to) if to else "",
+            "to_label": at_label(to) if to else "",
             "reason": " ".join(form.text("reason", required=False).split()),
             "removal": removal,
             "contact": contact,
@@ -138,9 +134,9 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
 def _shown(field: str, value: str) -> str:
     """A stored detail as the page shows it (and staff type it)."""
     if field == "phone":
-        return phone_label(value)
-    if field == "postal_code" and len(value) == 7:
-        return f"{value[:3]}-{value[3:]}"
+        return labels.phone(value)
+    if field == "postal_code":
+        return labels.postal_code(value)
     return value
 
 

@@ -11,7 +11,7 @@ import datetime as dt
 from aiohttp import web
 
 from bot.context import BOT
-from bot.staff.console import ops, refusals
+from bot.staff.console import refusals
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash
 from bot.staff.console.pages import NURSERY, action, nursery_url, render
@@ -68,8 +68,3 @@ async def close_day(request: web.Request) -> web.StreamResponse:
         return ("warn" if to_call else "ok"), "\n".join(lines)
 
     return await action(request, nursery_url(request, "calendar"), run)
-
-
-async def has_bookings(request: web.Request, day: dt.date) -> bool:
-    preview = await ops.run(request, "closing", {"nursery": request[NURSERY].id, "date": day})
-    return bool(preview["bookings"])

@@ -21,7 +21,7 @@ from bot.staff.console.pages import (
     today,
     version,
 )
-from bot.staff.console.views_closing import closing_url, has_bookings
+from bot.staff.console.views_closing import closing_url
 from domain.calendar import closed
 
 routes = web.RouteTableDef()
@@ -167,9 +167,10 @@ async def open_or_close(request: web.Request) -> web.StreamResponse:
     async def run(form: Form) -> str:
         day = form.date("date")
         _check_day(form, request, day)
-        check_version(form, _seats_only(await _days(request, day, 1)))
+        [seats_now] = await _days(request, day, 1)
+        check_version(form, _seats_only([seats_now]))
         opening = form.data.get("do") == "open"
-        if not opening and await has_bookings(request, day):
+        if not opening and any(h["booked"] for h in seats_now["hours"]):
             raise web.HTTPSeeOther(closing_url(request, day))  # 臨時休園: confirmed first
         seats = n.seats_per_hour if opening else 0
         params = {"nursery": n.id, "date": day, "seats": seats, "hours": None}

@@ -19,7 +19,7 @@ from storage.names import name_key
 routes = web.RouteTableDef()
 
 
-def _label(at: str) -> str:
+def at_label(at: str) -> str:
     """`2024-04-23T10:00+09:00` -> `2024-04-23 10:00`."""
     return at[:16].replace("T", " ")
 
@@ -30,7 +30,7 @@ async def slots_page(request: web.Request) -> web.StreamResponse:
     slots = await ops.run(request, "slots", {"nursery": n.id})
     for s in slots:
         s["version"] = version(_slot_version(s))
-        s["label"] = _label(s["at"])
+        s["label"] = at_label(s["at"])
     return await render(
         "slots.html",
         request,
@@ -67,7 +67,7 @@ async def remove_slot(request: web.Request) -> web.StreamResponse:
 
     async def run(form: Form) -> str:
         at = form.text("at")
-        label = _label(at)
+        label = at_label(at)
         now = {s["at"]: s for s in await ops.run(request, "slots", {"nursery": n.id})}
         if at not in now:
             raise Refused(form.messages.slot_gone.format(at=label))
@@ -92,7 +92,7 @@ async def waiting_page(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
     rows = await ops.run(request, "waiting", {"nursery": n.id})
     for r in rows:
-        r["interview_label"] = _label(r["interview_at"]) if r["interview_at"] else ""
+        r["interview_label"] = at_label(r["interview_at"]) if r["interview_at"] else ""
     return await render("waiting.html", request, {"rows": rows, "waiting": len(rows)})
 
 
