@@ -4,6 +4,8 @@
 # `mongoeco_start` starts one server on a free loopback port and sets MONGOECO_URI and
 # MONGOECO_PID; `mongoeco_stop` ends it (the server also ends when its parent shell is gone).
 
+source "$(dirname "${BASH_SOURCE[0]}")/_pip.sh"
+
 mongoeco_python() {
   # The first Python >= 3.13 found: $MONGOECO_PYTHON, python3.13/python3 on PATH, pyenv's.
   local candidates=("${MONGOECO_PYTHON:-}" python3.14 python3.13 python3)
@@ -30,7 +32,7 @@ mongoeco_venv() {
     py="$(mongoeco_python)" || return 1
     rm -rf .venv-mongoeco
     "$py" -m venv .venv-mongoeco
-    .venv-mongoeco/bin/python -m pip install -q --disable-pip-version-check "$pin" >&2
+    venv_install .venv-mongoeco "$pin" >&2
     touch "$stamp"
   fi
 }
