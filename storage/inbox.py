@@ -226,9 +226,13 @@ class Leases:
             },
         )
 
-    async def with_queue(self, limit: int = 500) -> list[str]:
-        """Users with events queued."""
-        cur = self._c.find({"queue.k": {"$gte": ""}}, {"_id": 1}).limit(limit)
+    async def with_queue(self, owner: str, now: dt.datetime, limit: int = 500) -> list[str]:
+        """Users with events queued whose lease this worker could take: nobody's, its own, or
+        run out. A user another live worker holds is left to it (it looks at the queue again
+        before letting go), so a sweep during a rush does not race every lease."""
+        cur = self._c.find(
+            {"queue.k": {"$gte": ""}, "$or": self._free(owner, now)}, {"_id": 1}
+        ).limit(limit)
         return [d["_id"] async for d in cur]
 
     async def waiting(self) -> tuple[int, dt.datetime | None]:

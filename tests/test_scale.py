@@ -63,11 +63,11 @@ async def test_killed_worker_event_is_picked_up_and_handled_once(pair, clock):
         task.cancel()
     await a.settle()
     # While the dead worker's lease runs, nobody else takes the user.
-    await b.bot.dispatcher.sweep_once()
+    assert await b.bot.dispatcher.sweep_once() == 0
     await b.settle()
     assert await _got(b, "U1") == []
     clock.advance(dt.timedelta(seconds=31))
-    await b.bot.dispatcher.sweep_once()
+    assert await b.bot.dispatcher.sweep_once() == 1
     await b.settle()
     assert await _got(b, "U1") == [5]
     sent = a.line.take("U1")

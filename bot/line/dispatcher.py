@@ -230,8 +230,9 @@ class Dispatcher:
 
     # -- background ------------------------------------------------------------------------
     async def sweep_once(self) -> int:
-        """Kick every user with events queued (a dead worker's, failed ones due for a retry)."""
-        users = await self.leases.with_queue()
+        """Kick every user with events queued that no other live worker holds (a dead
+        worker's, failed ones due for a retry)."""
+        users = await self.leases.with_queue(self.owner, self.clock.now())
         for user in users:
             task = self._tasks.get(user)
             if task is None or task.done():  # a running task sees its queue when it lets go
@@ -259,7 +260,9 @@ class Dispatcher:
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def close(self, grace: float = 10.0) -> None:
-        """Stop taking work; let in-flight events finish (or leave them pending for others)."""
+        """Stop taking work; let in-flight events finish (or leave them pending for others).
+        Events cut short stay queued, their leases given back before this returns, so another
+        worker's next sweep takes them at once."""
         self._closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
@@ -268,6 +271,8 @@ class Dispatcher:
             _, late = await asyncio.wait(tasks, timeout=grace)
             for t in late:
                 t.cancel()
+            if late:  # each one gives its lease back as it ends
+                await asyncio.wait(late, timeout=grace)
 
 
 class UserLocks:
