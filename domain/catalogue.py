@@ -4,7 +4,7 @@ refusal for staff (`StaffMessages`). The texts themselves are config.yaml's."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
 class Strict(BaseModel):
@@ -220,12 +220,48 @@ class StaffMessages(Strict):
 
 
 class StaffActions(Strict):
-    """The staff operations that change what a parent booked, in staff's words (buttons,
-    confirmations, refusals)."""
+    """Every staff operation that changes data, in staff's words: its buttons, confirmations,
+    refusals, the operation log and its CSV. Keyed by the operation's name (`add-slot` is
+    `add_slot`); bot/staff/operation.py reads it through the declaration."""
 
+    add_slot: str
+    remove_slot: str
+    complete: str
+    set_seats: str
+    phone_booking: str
+    cancel_booking: str
     cancel_interview: str
     move_interview: str
     missed_interview: str
     remove_registration: str
     correct_contact: str
     close_day: str
+
+
+class LogWords(Strict):
+    """How the operation log (page and CSV) names what it recorded, in staff's words."""
+
+    columns: dict[str, str]  # entry attribute -> column header
+    actor_kinds: dict[str, str]  # token, account, cli, replay, demo
+    fields: dict[str, str]  # a recorded field -> its name
+    values: dict[str, dict[str, str]]  # a recorded field -> its coded values in words
+    yes_text: str
+    no_text: str
+    separator: str  # between the fields of one cell in the CSV
+
+    @field_validator("columns")
+    @classmethod
+    def _every_column(cls, v: dict[str, str]) -> dict[str, str]:
+        missing = set(LOG_COLUMNS) - set(v)
+        extra = set(v) - set(LOG_COLUMNS)
+        if missing or extra:
+            missing_text = ", ".join(sorted(missing)) or "-"
+            extra_text = ", ".join(sorted(extra)) or "-"
+            raise ValueError(
+                f"columns must name exactly {', '.join(LOG_COLUMNS)}"
+                f" (missing: {missing_text}; unknown: {extra_text})"
+            )
+        return {k: v[k] for k in LOG_COLUMNS}
+
+
+LOG_COLUMNS = ("at", "actor", "actor_kind", "nursery", "operation", "params", "before", "after")

@@ -16,7 +16,14 @@ from zoneinfo import ZoneInfo
 import yaml
 from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from domain.catalogue import ConsoleMessages, Messages, StaffActions, StaffMessages, Strict
+from domain.catalogue import (
+    ConsoleMessages,
+    LogWords,
+    Messages,
+    StaffActions,
+    StaffMessages,
+    Strict,
+)
 from domain.lifecycle import STATES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -196,6 +203,8 @@ class ConsoleSettings(Strict):
     lock_minutes: int = Field(15, ge=1, le=24 * 60)
     days_shown: int = Field(14, ge=7, le=62)  # days on one calendar page
     messages: ConsoleMessages
+    log: LogWords
+    export_columns: dict[str, str]  # the bookings export's column -> its header
 
 
 class AppConfig(Strict):

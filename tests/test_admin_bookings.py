@@ -145,8 +145,9 @@ async def test_roster_and_csv_list_the_days_bookings_with_the_answers(admin, har
 
     status, text = await admin("GET", "futaba/bookings.csv?from=2024-04-20&to=2024-04-30")
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert status == 200 and [r["child"] for r in rows] == ["電話 花", "目黒 太郎"]
-    assert rows[1]["利用理由"] == "通院・出産" and rows[1]["date"] == "2024-04-23"
+    assert status == 200 and [r["児童氏名"] for r in rows] == ["電話 花", "目黒 太郎"]
+    assert rows[1]["利用理由"] == "通院・出産" and rows[1]["日付"] == "2024-04-23"
+    assert [r["受付"] for r in rows] == ["電話", "LINE"] and rows[1]["性別"] in {"男", "女"}
     status, text = await admin("GET", "futaba/bookings.csv?from=2024-04-24&to=2024-04-30")
     assert status == 200 and len(list(csv.DictReader(io.StringIO(text)))) == 0
     status, data = await admin("GET", "futaba/bookings.csv?from=2024-04-30&to=2024-04-24")

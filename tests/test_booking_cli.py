@@ -21,7 +21,7 @@ async def test_seats_phone_booking_roster_export_and_cancel(staff):  # noqa: F81
     code, roster, _ = await staff("roster", "futaba", "2024-04-28")
     assert [(r["child"], r["start"], r["end"]) for r in roster] == [("電話 花", "9:00", "11:00")]
     code, text, _ = await staff("export", "futaba", "2024-04-20", "2024-04-30")
-    assert [r["child"] for r in csv.DictReader(io.StringIO(text))] == ["電話 花"]
+    assert [r["児童氏名"] for r in csv.DictReader(io.StringIO(text))] == ["電話 花"]
     code, done, _ = await staff("cancel-booking", "futaba", "電話 花", "2024-04-28")
     assert code == 0 and done["status"] == "cancelled" and not done["notified"]
 

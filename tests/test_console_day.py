@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from qa.screen import texts
 from tests.console_support import SHOTS, day_seats, roster
@@ -165,9 +166,11 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     raw = (await download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert [(r["date"], r["child"], r["source"]) for r in rows] == [
-        ("2024-04-23", "電話 花子", "phone")
+    assert list(rows[0])[:5] == ["日付", "開始", "終了", "児童氏名", "ふりがな"]
+    assert [(r["日付"], r["児童氏名"], r["受付"]) for r in rows] == [
+        ("2024-04-23", "電話 花子", "電話")
     ]
+    assert not re.findall(r"[A-Za-z]{3,}", raw.decode("utf-8-sig"))  # no code words
 
 
 async def test_names_that_look_like_formulas_are_refused_and_nothing_exported(console):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
+import re
 
 from tests.console_support import Console
 
@@ -47,7 +47,7 @@ async def test_every_change_in_the_console_is_in_the_operation_log(console, cloc
     rows = page.locator("table.log tbody tr")
     assert await rows.count() == 4
     ops = [await rows.nth(i).locator("td").nth(3).inner_text() for i in range(4)]
-    assert ops == ["予約の取り消し", "電話予約", "定員の変更", "面談枠の追加"]  # newest first
+    assert ops == ["予約の取消", "電話予約", "定員の変更", "面談枠の追加"]  # newest first
     for i in range(4):
         cells = rows.nth(i).locator("td")
         assert "futaba1" in await cells.nth(1).inner_text()
@@ -57,6 +57,18 @@ async def test_every_change_in_the_console_is_in_the_operation_log(console, cloc
     assert "定員\n8:00–17:00 3" in await seats.nth(5).inner_text()  # before
     assert "定員\n8:00–17:00 2" in await seats.nth(6).inner_text()  # after
     assert "開所\nはい" in await seats.nth(6).inner_text()
+    cancel = rows.nth(0).locator("td")
+    assert "児童\n電話 花子" in await cancel.nth(4).inner_text()  # typed as the booking's id
+    after = await cancel.nth(6).inner_text()
+    assert "状態\n取消" in after and "受付\n電話" in after and "開始\n8:00" in after
+    assert "お知らせ\n電話で連絡" in after
+    phoned = await rows.nth(1).locator("td").nth(4).inner_text()
+    assert "開始\n8:00" in phoned and "LINE未登録\nはい" in phoned
+    slot = await rows.nth(3).locator("td").nth(4).inner_text()
+    assert "日時\n2024-04-24 10:00" in slot  # the city's time, no seconds or offset
+    shown = await page.locator("table.log").inner_text()
+    letters = shown.replace("futaba1", "").replace("LINE", "")  # the login, the service
+    assert not re.findall(r"[A-Za-z]{3,}", letters)  # no code words
     await city.shot("log")
 
     await page.get_by_label("保育園で絞り込む").select_option("angelica")
@@ -68,11 +80,19 @@ async def test_every_change_in_the_console_is_in_the_operation_log(console, cloc
         await page.get_by_role("link", name="CSVをダウンロード").click()
     text = (await (await info.value).path()).read_bytes().decode("utf-8-sig")
     got = list(csv.DictReader(io.StringIO(text)))
-    assert [r["operation"] for r in got] == [
-        "cancel-booking",
-        "phone-booking",
-        "set-seats",
-        "add-slot",
+    assert list(got[0]) == [
+        "日時",
+        "職員",
+        "使った画面",
+        "保育園",
+        "操作",
+        "内容",
+        "変更前",
+        "変更後",
     ]
-    assert all(r["actor"] == "futaba1" and r["nursery"] == "双葉の園保育園" for r in got)
-    assert json.loads(got[1]["params"])["child"] == "電話 花子"
+    assert [r["操作"] for r in got] == ["予約の取消", "電話予約", "定員の変更", "面談枠の追加"]
+    assert all(r["職員"] == "futaba1" and r["保育園"] == "双葉の園保育園" for r in got)
+    assert all(r["使った画面"] == "職員画面" for r in got)
+    assert "児童：電話 花子" in got[1]["内容"] and "開始：8:00" in got[1]["内容"]
+    assert "状態：取消" in got[0]["変更後"] and "受付：電話" in got[0]["変更後"]
+    assert not re.findall(r"[A-Za-z]{3,}", text.replace("futaba1", "").replace("LINE", ""))

@@ -71,9 +71,10 @@ async def test_the_api_export_is_excel_safe(harness, api):  # noqa: F811
     text = body.decode("utf-8-sig")
     assert text.endswith("\r\n")
     [row] = list(csv.DictReader(io.StringIO(text)))
-    assert row["parent"] == '\'=HYPERLINK("http://evil.example","x")'
-    assert row["child"] == "'-目黒 太郎"
-    assert row["phone"] == "03-1234-5678"
+    assert row["保護者氏名"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert row["児童氏名"] == "'-目黒 太郎"
+    assert row["電話番号"] == "03-1234-5678"
+    assert row["予約日時"] == "2024-04-20 09:00"  # the city's time
     assert row["利用理由"] == "就労"
     for value in row.values():
         assert not value.startswith(("=", "+", "-", "@", "\t", "\r"))
@@ -82,6 +83,6 @@ async def test_the_api_export_is_excel_safe(harness, api):  # noqa: F811
 async def test_the_cli_export_is_the_same_file(harness, staff):  # noqa: F811
     await booked_by(harness, "目黒 花子", "@目黒")
     code, text, _ = await staff("export", "futaba", "2024-04-20", "2024-04-30")
-    assert code == 0 and text.startswith("\ufeffdate,")
+    assert code == 0 and text.startswith("\ufeff日付,")
     [row] = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
-    assert row["child"] == "'@目黒" and row["phone"] == "03-1234-5678"
+    assert row["児童氏名"] == "'@目黒" and row["電話番号"] == "03-1234-5678"

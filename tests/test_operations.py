@@ -54,6 +54,14 @@ def test_the_replay_actions_are_the_shared_formats_and_the_staff_changes() -> No
     }
 
 
+def test_every_change_has_a_label_in_staff_words(config) -> None:
+    labels = {op.name: op.label(config.staff.actions) for op in OPERATIONS.values() if op.changes}
+    assert labels["cancel-booking"] == "予約の取消" and labels["close-day"] == "臨時休園"
+    for name, label in labels.items():  # Japanese, not the operation's code name
+        assert label != name and not any("a" <= c.lower() <= "z" for c in label), name
+    assert len(set(labels.values())) == len(labels)  # no two changes read the same
+
+
 @pytest.fixture
 def extra_operation():
     """A new operation, declared once and nowhere else (in a test: added to the registry the

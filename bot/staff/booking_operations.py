@@ -18,12 +18,18 @@ from domain.staff import Staff
 async def _export(staff: Staff, params: ExportParams) -> Export:
     last = params.last or params.first
     rows = await staff.bookings.export(params.nursery, params.first, last)
+    config = staff.services.config
     return Export(
         nursery=params.nursery,
         first=params.first.isoformat(),
         last=last.isoformat(),
         questions=staff.bookings.questions(params.nursery),
         rows=rows,
+        headers=config.console.export_columns,
+        values={
+            "source": config.console.log.values.get("source", {}),
+            "sex": {"male": config.messages.label_male, "female": config.messages.label_female},
+        },
     )
 
 

@@ -44,12 +44,14 @@ def bookings_csv(export: Export) -> str:
     """One row per held booking, the booking questions' answers as the last columns."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS + export.questions)
+    writer.writerow([export.headers.get(k, k) for k in COLUMNS] + export.questions)
     for row in export.rows:
         data = row.model_dump()
-        data["phone"] = phone_text(row.phone)
+        for key, words in export.values.items():
+            data[key] = words.get(data[key], data[key])
+        data["booked_at"] = data["booked_at"][:16].replace("T", " ")  # the city's time
         writer.writerow(
-            [data["phone"] if k == "phone" else cell(data[k]) for k in COLUMNS]
+            [phone_text(row.phone) if k == "phone" else cell(data[k]) for k in COLUMNS]
             + [cell(row.answers[q]) for q in export.questions]
         )
     return out.getvalue()

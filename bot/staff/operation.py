@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from bot.staff.params import Params
+from domain.catalogue import StaffActions
 from domain.staff import Staff
 from storage.tokens import CITY
 
@@ -39,6 +40,11 @@ class Operation:
     replay: str | None = None  # the `staff:` action name in replay scripts
     positionals: tuple[str, ...] = ("nursery",)  # CLI positionals; `name?` is optional
     before: Call | None = None  # the state it changes, read first for the operation log
+
+    def label(self, actions: StaffActions) -> str:
+        """Its name in staff's words (config.yaml `staff.actions`, keyed by the name); a
+        read-only operation, never logged nor on a button, keeps its name."""
+        return str(getattr(actions, self.name.replace("-", "_"), self.name))
 
 
 @dataclass(frozen=True)

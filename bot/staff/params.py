@@ -154,3 +154,5 @@ class Export(BaseModel):
     last: str
     questions: list[str]
     rows: list[RosterRow]
+    headers: dict[str, str] = {}  # column -> its header in staff's words (CSV)
+    values: dict[str, dict[str, str]] = {}  # column -> its coded values in words (CSV)

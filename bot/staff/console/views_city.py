@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +16,7 @@ from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import messages
 from bot.staff.console.pages import page_error, render, today
 from bot.staff.csv_export import cell, csv_download
+from bot.staff.log_view import LogRow, LogView
 
 routes = web.RouteTableDef()
 LOG_ROWS = 500
@@ -27,7 +27,7 @@ def _city_only(request: web.Request) -> None:
         raise Refused(messages(request).forbidden)
 
 
-async def _entries(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def _entries(request: web.Request) -> tuple[dict[str, Any], list[LogRow]]:
     bot = request.app[BOT]
     form = Form(request.query, messages(request))
     last = form.date("last", today(request))
@@ -41,65 +41,15 @@ async def _entries(request: web.Request) -> tuple[dict[str, Any], list[dict[str,
     found = await bot.repos.audit.recent(
         nursery=nursery or None, since=since, until=until, limit=LOG_ROWS
     )
-    names = {n.id: n.name for n in bot.config.nurseries}
-    rows = []
-    for e in found:
-        at = e.at if e.at.tzinfo else e.at.replace(tzinfo=dt.UTC)
-        rows.append(
-            {
-                "at": at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-                "actor": e.actor,
-                "actor_kind": e.actor_kind,
-                "nursery": names.get(e.nursery or "", e.nursery or ""),
-                "operation": e.operation,
-                "params": _compact(e.params),
-                "before": _compact(e.before),
-                "after": _compact(e.after),
-                "shown": {k: _fields(getattr(e, k)) for k in ("params", "before", "after")},
-            }
-        )
+    view = _view(request)
     query = {"first": first, "last": last, "nursery": nursery}
-    return query, rows
+    return query, [view.row(e) for e in found]
 
 
-HIDDEN = {"nursery", "notice", "notified", "hour", "free"}
-
-
-def _fields(value: Any) -> list[tuple[str, str]]:
-    """A logged value as (field, text) pairs for people; the template names the fields."""
-    if not isinstance(value, dict):
-        return [] if value in (None, [], "") else [("value", _compact(value))]
-    out = []
-    for key, v in value.items():
-        if key in HIDDEN or v is None:
-            continue
-        if key == "hours" and isinstance(v, list) and v and isinstance(v[0], dict):
-            out.append(("seats_by_hour", _hour_ranges(v, "seats")))
-            if any(h.get("booked") for h in v):
-                out.append(("booked_by_hour", _hour_ranges(v, "booked")))
-        elif isinstance(v, list):
-            out.append((key, ", ".join(str(x) for x in v)))
-        else:
-            out.append((key, str(v)))
-    return out
-
-
-def _hour_ranges(hours: list[dict[str, Any]], field: str) -> str:
-    """`8:00–17:00 3` for runs of hours with the same number."""
-    runs: list[list[Any]] = []
-    for h in hours:
-        start = int(str(h["hour"]).split(":")[0])
-        if runs and runs[-1][2] == h.get(field) and runs[-1][1] == start:
-            runs[-1][1] = start + 1
-        else:
-            runs.append([start, start + 1, h.get(field)])
-    return ", ".join(f"{a}:00–{b}:00 {n}" for a, b, n in runs)
-
-
-def _compact(value: Any) -> str:
-    if value in (None, {}, []):
-        return ""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+def _view(request: web.Request) -> LogView:
+    config = request.app[BOT].config
+    names = {n.id: n.name for n in config.nurseries}
+    return LogView(config.console.log, config.staff.actions, config.zone(), names)
 
 
 @routes.get("/log")
@@ -116,6 +66,7 @@ async def log_page(request: web.Request) -> web.StreamResponse:
         {
             **query,
             "rows": rows,
+            "columns": request.app[BOT].config.console.log.columns,
             "limit": LOG_ROWS,
             "all_nurseries": request.app[BOT].config.nurseries,
         },
@@ -130,12 +81,13 @@ async def log_csv(request: web.Request) -> web.StreamResponse:
     except Refused as e:
         status = 403 if e.text == messages(request).forbidden else 400
         return await page_error(request, status, e.text)
-    columns = ["at", "actor", "actor_kind", "nursery", "operation", "params", "before", "after"]
+    words = request.app[BOT].config.console.log
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(columns)
+    writer.writerow(words.columns.values())
     for r in rows:
-        writer.writerow([cell(r[c]) for c in columns])
+        cells = r.cells(words)
+        writer.writerow([cell(cells[c]) for c in words.columns])
     name = f"operation-log-{query['first'].isoformat()}-{query['last'].isoformat()}.csv"
     return csv_download(out.getvalue(), name)
 
