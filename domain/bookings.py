@@ -46,18 +46,16 @@ def phone_booking_id(nursery: str, key: str) -> str:
     return "phone-" + hashlib.sha256(f"{nursery}\0{key}".encode()).hexdigest()[:32]
 
 
-def staff_child_name(child: object) -> str:
+def staff_child_name(services: Services, child: object) -> str:
     """A child's name typed by staff: the rules of the parent's answer on LINE, or empty."""
+    sm = services.config.staff.messages
     if not isinstance(child, str):
-        raise Invalid("the child's name must be text")
+        raise Invalid(sm.name_not_text, worded=True)
     if not child.strip():
         return ""
     name = normalize.name(child)
     if name is None or normalize.unsafe(child):
-        raise Invalid(
-            "the child's name must be letters (kanji, kana or Latin) and spaces, "
-            "beginning with a letter, as parents are asked on LINE"
-        )
+        raise Invalid(sm.name_rules, worded=True)
     return name
 
 
@@ -99,31 +97,39 @@ class BookingStaff:
         seats on a closed day (Sunday, a holiday) open it."""
         n, day = (
             lookup.nursery(self.services, nursery),
-            checks.within(self.services, lookup.date(date)),
+            checks.within(self.services, lookup.date(self.services, date)),
         )
-        seats = checks.whole(seats, "seats", 0, MAX_SEATS)
-        wanted = sorted({lookup.hour(h) for h in hours}) if hours else list(n.hours.range())
+        seats = checks.whole(self.services, seats, "seats", 0, MAX_SEATS)
+        sm = self.services.config.staff.messages
+        hours_words = {"open": labels.hour(n.hours.open), "close": labels.hour(n.hours.close)}
+        wanted = (
+            sorted({lookup.hour(self.services, h) for h in hours})
+            if hours
+            else list(n.hours.range())
+        )
         outside = [h for h in wanted if h not in n.hours.range()]
         if outside:
-            raise Invalid(
-                f"{labels.hour(outside[0])} is outside {n.name}'s hours "
-                f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
+            text = sm.hour_outside.format(
+                hour=labels.hour(outside[0]), nursery=n.name, **hours_words
             )
+            raise Invalid(text, worded=True)
         if not await self.services.repos.seats.set_seats(n.id, day, wanted, seats):
             stored = await self.services.repos.seats.day(n.id, day)
-            busy = [h for h in wanted if stored.taken(h) > seats]
-            raise Conflict(
-                f"{stored.taken(busy[0]) if busy else 'more'} seats are already booked at "
-                f"{labels.hour(busy[0]) if busy else 'some hour'} on {day}: "
-                "cancel bookings first"
+            busy = [h for h in wanted if stored.taken(h) > seats] or wanted[:1]
+            text = sm.seats_below_booked.format(
+                date=day.isoformat(),
+                hour=labels.hour(busy[0]),
+                booked=stored.taken(busy[0]),
+                seats=seats,
             )
+            raise Conflict(text, worded=True)
         log.debug("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
         return await self.day_seats(n.id, day)
 
     async def day_seats(self, nursery: str, date: dt.date | str) -> DaySeats:
         """A day's seats, bookings and free seats per hour, and the number parents see."""
         n = lookup.nursery(self.services, nursery)
-        day = checks.within(self.services, lookup.date(date), past=True)
+        day = checks.within(self.services, lookup.date(self.services, date), past=True)
         stored = await self.services.repos.seats.day(n.id, day)
         seats = stored.seats(default_seats(n, day), n.hours.range())
         free = Calendar(self.services).free(n, stored)
@@ -167,19 +173,23 @@ class BookingStaff:
         """
         n, day = (
             lookup.nursery(self.services, nursery),
-            checks.within(self.services, lookup.date(date)),
+            checks.within(self.services, lookup.date(self.services, date)),
         )
-        start, end = lookup.hour(from_hour), lookup.hour(to_hour)
-        key = checks.idempotency_key(idempotency_key)
-        if not (n.hours.open <= start < end <= n.hours.close):
-            raise Invalid(
-                f"{labels.hour(start)}-{labels.hour(end)} is not a band within {n.name}'s hours "
-                f"({labels.hour(n.hours.open)}-{labels.hour(n.hours.close)})"
-            )
+        start, end = lookup.hour(self.services, from_hour), lookup.hour(self.services, to_hour)
+        key = checks.idempotency_key(self.services, idempotency_key)
         sm = self.services.config.staff.messages
+        if not (n.hours.open <= start < end <= n.hours.close):
+            text = sm.band_outside.format(
+                start=labels.hour(start),
+                end=labels.hour(end),
+                nursery=n.name,
+                open=labels.hour(n.hours.open),
+                close=labels.hour(n.hours.close),
+            )
+            raise Invalid(text, worded=True)
         life, name, contact = None, "", None
         if unregistered:
-            name, contact = staff_child_name(child), normalize.phone(phone or "")
+            name, contact = staff_child_name(self.services, child), normalize.phone(phone or "")
             if not name or contact is None:
                 raise Invalid(sm.unregistered_needs, worded=True)
         else:
@@ -245,10 +255,7 @@ class BookingStaff:
             "source": "phone",
         }
         if before.model_dump(include=set(wanted)) != wanted:
-            raise Conflict(
-                f"this Idempotency-Key was used for another booking ({before.id}): "
-                "use a new key for a new booking"
-            )
+            raise Conflict(self.services.config.staff.messages.key_reused, worded=True)
 
     def _refusal(self, outcome: Outcome, r: Request, name: str) -> StaffError:
         sm, n = self.services.config.staff.messages, r.nursery
@@ -280,20 +287,30 @@ class BookingStaff:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
         is told on LINE."""
         n = lookup.nursery(self.services, nursery)
-        day = checks.within(self.services, lookup.date(date), past=True)
+        day = checks.within(self.services, lookup.date(self.services, date), past=True)
         found = [
             b
             for b in await self.services.repos.bookings.on_day(n.id, day)
             if b.id == child or same_name(b.child_name, child)
         ]
+        sm = self.services.config.staff.messages
         if not found:
-            raise NotFound(f"{child} has no booking at {n.name} on {day}")
+            text = sm.booking_unknown.format(nursery=n.name, date=day.isoformat(), child=child)
+            raise NotFound(text, worded=True)
         if len(found) > 1:
-            ids = ", ".join(f"{b.id} ({b.start}:00-{b.end}:00)" for b in found)
-            raise Invalid(f"{len(found)} bookings match {child}: give the booking id ({ids})")
+            which = sm.list_separator.join(
+                sm.booking_choice.format(
+                    booking=b.id, start=labels.hour(b.start), end=labels.hour(b.end)
+                )
+                for b in found
+            )
+            text = sm.booking_ambiguous.format(
+                date=day.isoformat(), child=child, count=len(found), which=which
+            )
+            raise Invalid(text, worded=True)
         b = found[0]
         if not await Ledger(self.services).cancel(b, "staff"):
-            raise Conflict(f"the booking {b.id} has been cancelled already")
+            raise Conflict(sm.booking_gone, worded=True)
         msg = self.services.msg
         notice = await tell_parent(
             self.services, b, n, msg.cancel_staff_push, f"staffcancel:{b.id}", reason
@@ -339,7 +356,7 @@ class BookingStaff:
     async def roster(self, nursery: str, date: dt.date | str) -> list[RosterRow]:
         """Who comes on a day, by start hour, with the answers to the booking questions."""
         n = lookup.nursery(self.services, nursery)
-        day = checks.within(self.services, lookup.date(date), past=True)
+        day = checks.within(self.services, lookup.date(self.services, date), past=True)
         return await self._rows(n, day, day)
 
     async def export(
@@ -347,12 +364,14 @@ class BookingStaff:
     ) -> list[RosterRow]:
         """The held bookings from `first` to `last` (inclusive), one row each."""
         n = lookup.nursery(self.services, nursery)
-        start = checks.within(self.services, lookup.date(first), past=True)
-        end = checks.within(self.services, lookup.date(last), past=True)
+        start = checks.within(self.services, lookup.date(self.services, first), past=True)
+        end = checks.within(self.services, lookup.date(self.services, last), past=True)
+        sm = self.services.config.staff.messages
         if end < start:
-            raise Invalid(f"{end} is before {start}")
+            text = sm.range_order.format(first=start.isoformat(), last=end.isoformat())
+            raise Invalid(text, worded=True)
         if (end - start).days > MAX_EXPORT_DAYS:
-            raise Invalid(f"export at most {MAX_EXPORT_DAYS} days at once")
+            raise Invalid(sm.export_too_long.format(days=MAX_EXPORT_DAYS + 1), worded=True)
         return await self._rows(n, start, end)
 
     def questions(self, nursery: str) -> list[str]:

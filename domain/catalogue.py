@@ -164,11 +164,7 @@ class ConsoleMessages(Strict):
     hours_order: str
     outside_hours: str
     below_booked: str
-    slot_past: str
-    slot_held: str
     slot_gone: str
-    already_cleared: str
-    already_cancelled: str
     refused: str
     seats_set: str
     day_closed: str
@@ -217,6 +213,34 @@ class StaffMessages(Strict):
     contact_unchanged: str
     field_refused: str
     close_busy: str
+    nursery_unknown: str
+    moment_unreadable: str
+    date_unreadable: str
+    hour_unreadable: str
+    number_range: str
+    date_too_far: str
+    date_past: str
+    range_order: str
+    export_too_long: str
+    key_invalid: str
+    key_reused: str
+    name_not_text: str
+    name_rules: str
+    hour_outside: str
+    band_outside: str
+    seats_below_booked: str
+    booking_unknown: str
+    booking_ambiguous: str
+    booking_choice: str
+    booking_gone: str
+    slot_not_future: str
+    slot_outside: str
+    slot_exists: str
+    slot_missing: str
+    slot_held: str
+    already_cleared: str
+    city_only: str
+    other_nursery: str
 
 
 class StaffActions(Strict):

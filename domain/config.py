@@ -141,6 +141,15 @@ class StaffRules(Strict):
     messages: StaffMessages
     actions: StaffActions
     contact_fields: dict[str, str]  # a registration's contact detail -> its name for people
+    fields: dict[str, str]  # an operation's parameter -> its label in refusals
+    errors: dict[str, str]  # a kind of bad value (pydantic's error type) -> the refusal
+
+    @field_validator("errors")
+    @classmethod
+    def _fallback(cls, v: dict[str, str]) -> dict[str, str]:
+        if "other" not in v:
+            raise ValueError("missing other (the refusal for any other kind of bad value)")
+        return v
 
     @field_validator("states")
     @classmethod

@@ -32,7 +32,7 @@ class DayClosing:
     async def preview(self, nursery: str, date: dt.date | str) -> Closing:
         """The bookings closing the day would cancel (the console's confirmation)."""
         n = lookup.nursery(self.services, nursery)
-        day = checks.within(self.services, lookup.date(date))
+        day = checks.within(self.services, lookup.date(self.services, date))
         held = await self.services.repos.bookings.on_day(n.id, day)
         rows = [
             await self._row(b, Notice(notified=False, notice="", delivery="sent")) for b in held
@@ -41,7 +41,7 @@ class DayClosing:
 
     async def close(self, nursery: str, date: dt.date | str, reason: str | None = None) -> Closing:
         n = lookup.nursery(self.services, nursery)
-        day = checks.within(self.services, lookup.date(date))
+        day = checks.within(self.services, lookup.date(self.services, date))
         repos, ledger = self.services.repos, Ledger(self.services)
         rows: list[ClosedBooking] = []
         for _ in range(ATTEMPTS):

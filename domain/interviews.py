@@ -28,7 +28,7 @@ from domain.views import (
     RegistrationView,
     SlotView,
 )
-from storage.interviews import SlotDoc
+from storage.interviews import SlotDoc, slot_id
 from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
@@ -74,6 +74,10 @@ class InterviewStaff:
     def _when(self, at: dt.datetime) -> str:
         return lookup.minutes(self.services, at)
 
+    def _said(self, at: dt.datetime) -> str:
+        """`2024-04-23 10:00`: a slot's time in staff's refusals."""
+        return at.astimezone(self.services.config.zone()).strftime("%Y-%m-%d %H:%M")
+
     # -- interview slots -----------------------------------------------------------------------
     async def add_interview_slot(
         self, nursery: str, at: dt.datetime | str, capacity: int | None = None
@@ -81,13 +85,27 @@ class InterviewStaff:
         """Open an interview slot (capacity from the nursery's config unless given)."""
         n = lookup.nursery(self.services, nursery)
         when = lookup.moment(self.services, at)
+        sm = self.services.config.staff.messages
         if when <= self.services.now():
-            raise Invalid(f"{self._when(when)} is not in the future")
+            raise Invalid(sm.slot_not_future.format(when=self._said(when)), worded=True)
         checks.within(self.services, when.date())
         cap = n.interview_capacity
         if capacity is not None:
-            cap = checks.whole(capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
-        slot = await self.services.repos.interviews.add(n.id, when, cap)
+            cap = checks.whole(self.services, capacity, "capacity", 1, MAX_INTERVIEW_CAPACITY)
+        if not n.hours.open <= when.hour < n.hours.close:  # begins while the nursery is open
+            text = sm.slot_outside.format(
+                when=self._said(when),
+                nursery=n.name,
+                open=labels.hour(n.hours.open),
+                close=labels.hour(n.hours.close),
+            )
+            raise Invalid(text, worded=True)
+        slot = await self.services.repos.interviews.create(n.id, when, cap)
+        if slot is None:
+            existing = await self.services.repos.interviews.get(slot_id(n.id, when))
+            held = existing.capacity if existing else cap
+            text = sm.slot_exists.format(when=self._said(when), capacity=held)
+            raise Conflict(text, worded=True)
         log.debug("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})
 
@@ -101,12 +119,12 @@ class InterviewStaff:
             log.debug("interview_slot_removed", nursery=n.id, slot=gone.id)
             return self._slot_json(gone, {})
         held = [s for s in await slots.all(n.id) if s.at == when]
+        sm = self.services.config.staff.messages
         if not held:
-            raise NotFound(f"{n.name} has no interview slot at {self._when(when)}")
-        raise Conflict(
-            f"the slot at {self._when(when)} is booked ({len(held[0].holders)}); "
-            "it can only be removed when nobody holds it"
-        )
+            text = sm.slot_missing.format(nursery=n.name, when=self._said(when))
+            raise NotFound(text, worded=True)
+        text = sm.slot_held.format(when=self._said(when), count=len(held[0].holders))
+        raise Conflict(text, worded=True)
 
     async def interview_slots(self, nursery: str) -> list[SlotView]:
         """The nursery's slots from now on, with who holds them."""
@@ -261,7 +279,8 @@ class InterviewStaff:
             raise NotFound(sm.child_unknown.format(child=child, nursery=n.name), worded=True)
         waiting = [r for r in regs if not r.cleared() or r.notified_at is None]
         if not waiting:
-            raise Conflict(f"{child} has already been cleared at {n.name} (until {regs[0].expiry})")
+            text = sm.already_cleared.format(child=child, nursery=n.name, expiry=regs[0].expiry)
+            raise Conflict(text, worded=True)
         if len(waiting) > 1:
             which = self.lifecycle.choices(waiting)
             raise Conflict(

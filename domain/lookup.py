@@ -14,7 +14,8 @@ def nursery(services: Services, key: str) -> Nursery:
     try:
         return services.config.nursery(str(key).strip())
     except KeyError:
-        raise NotFound(f"there is no nursery {key}") from None
+        sm = services.config.staff.messages
+        raise NotFound(sm.nursery_unknown.format(nursery=key), worded=True) from None
 
 
 def moment(services: Services, value: dt.datetime | str) -> dt.datetime:
@@ -23,28 +24,34 @@ def moment(services: Services, value: dt.datetime | str) -> dt.datetime:
         try:
             value = dt.datetime.fromisoformat(value.strip())
         except ValueError:
-            raise Invalid(f"{value} is not a date and time like 2024-04-23T10:00") from None
+            raise _unreadable(services, value) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=services.config.zone())
     try:
         return value.astimezone(services.config.zone())
     except OverflowError:  # the calendar's first or last day, in another zone
-        raise Invalid(f"{value} is not a date and time staff can use") from None
+        raise _unreadable(services, value) from None
 
 
-def date(value: dt.date | str) -> dt.date:
+def _unreadable(services: Services, value: object, what: str = "moment") -> Invalid:
+    """`what`: moment, date or hour (its `*_unreadable` message)."""
+    text = getattr(services.config.staff.messages, f"{what}_unreadable").format(value=value)
+    return Invalid(text, worded=True)
+
+
+def date(services: Services, value: dt.date | str) -> dt.date:
     if isinstance(value, dt.date):
         return value
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise Invalid(f"{value} is not a date like 2024-04-24") from None
+        raise _unreadable(services, value, "date") from None
 
 
-def hour(value: int | str) -> int:
+def hour(services: Services, value: int | str) -> int:
     text = str(value).strip().removesuffix(":00")
     if not text.isdigit():
-        raise Invalid(f"{value} is not a whole hour like 9 or 9:00")
+        raise _unreadable(services, value, "hour")
     return int(text)
 
 

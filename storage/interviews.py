@@ -12,7 +12,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, Database
+from storage.mongo import AFTER, ASCENDING, BEFORE, Database
 
 
 class SlotDoc(BaseModel):
@@ -53,6 +53,19 @@ class InterviewSlots:
             return_document=AFTER,
         )
         return SlotDoc.model_validate(raw)
+
+    async def create(self, nursery: str, at: dt.datetime, capacity: int) -> SlotDoc | None:
+        """Open a new slot; None if one is open at that time already (it is left as it is)."""
+        doc = {"nursery": nursery, "at": at, "capacity": capacity, "holders": []}
+        before = await self._c.find_one_and_update(
+            {"_id": slot_id(nursery, at)},
+            {"$setOnInsert": doc},
+            upsert=True,
+            return_document=BEFORE,
+        )
+        if before is not None:
+            return None
+        return SlotDoc.model_validate({"_id": slot_id(nursery, at), **doc})
 
     async def remove(self, nursery: str, at: dt.datetime) -> SlotDoc | None:
         """Delete a slot nobody holds. None if there is no such slot or it is held."""

@@ -33,4 +33,4 @@ async def test_refusals_go_to_stderr_with_exit_1(staff):  # noqa: F811
     code, out, err = await staff("phone-booking", "futaba", "2024-04-23", "10", "12", *unregistered)
     assert code == 1 and out == "" and "空きのない時間があるため" in err
     code, out, err = await staff("set-seats", "futaba", "2024-04-23", "0")
-    assert code == 1 and "already booked at 9:00" in err
+    assert code == 1 and "9:00はすでに1人の予約がある" in err

@@ -71,7 +71,10 @@ async def test_help_lists_the_commands(capsys, monkeypatch):
     ("how", "says"),
     [
         ("/staff", "the following arguments are required: op"),
-        ("/staff add-slot futaba not-a-date", "error: at:"),
+        (
+            "/staff add-slot futaba not-a-date",
+            "error: 面談日時は日時（例：2024-04-23T10:00）で指定してください。",
+        ),
         ("/staff nope", "invalid choice: 'nope'"),
         ("/nope", "commands:"),
     ],

@@ -40,7 +40,7 @@ async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, har
     assert code == 1 and "at least 10 characters" in err
     stdin("a long enough secret")
     code, _, err = await staff("account", "add", "taro", "nowhere", "--password-stdin")
-    assert code == 1 and "no nursery nowhere" in err
+    assert code == 1 and "「nowhere」という保育園はありません" in err
     code, data, _ = await staff("account", "list")
     assert [(a["login"], a["scope"], a["disabled"]) for a in data] == [("hanako", "futaba", False)]
     assert "password" not in str(data)

@@ -83,6 +83,33 @@ async def test_removing_a_slot_someone_took_since_is_refused(console):
     assert "予約があるため削除できません" in await page.inner_text("main")
 
 
+async def test_a_slot_outside_hours_twice_or_too_big_is_refused_in_staff_words(console):
+    bot = console.h.bot
+    page = await console.login("futaba1")
+    await page.goto(console.url("/staff/n/futaba/slots"))
+    capacity = page.get_by_label("人数")
+    assert await capacity.get_attribute("max") == "20"  # the operation's own limit
+    for time, size, said in (
+        ("22:00", "1", "2024-04-24 22:00は双葉の園保育園の開所時間（8:00～17:00）の外のため"),
+        ("10:00", "1", "2024-04-24 10:00の面談枠を追加しました。"),
+        ("10:00", "2", "2024-04-24 10:00の面談枠はすでにあります（1人）。"),
+    ):
+        await page.get_by_label("日付").fill("2024-04-24")
+        await page.get_by_label("時刻").fill(time)
+        await capacity.fill(size)
+        await page.get_by_role("button", name="追加する").click()
+        await page.wait_for_load_state()
+        assert said in await console.flash()
+    await console.shot("slots-exists")
+    await capacity.evaluate("e => e.removeAttribute('max')")
+    await page.get_by_label("時刻").fill("11:00")
+    await capacity.fill("21")
+    await page.get_by_role("button", name="追加する").click()
+    await page.wait_for_load_state()
+    assert await console.flash() == "人数は1から20までの数字で入力してください。"
+    assert [s.capacity for s in await bot.repos.interviews.all("futaba")] == [1]
+
+
 async def test_registrations_are_searched_and_duplicates_reported(console):
     bot = console.h.bot
     await registration(bot, "U1", child="目黒 太郎", parent="目黒 花子")

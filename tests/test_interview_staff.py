@@ -108,7 +108,7 @@ async def test_refusals_name_the_reason(harness):
     ) as e:
         await bot.staff.interviews.complete_interview("futaba", "目黒 次郎")
     assert e.value.kind == "not_found"
-    with pytest.raises(StaffError, match="no nursery") as e:
+    with pytest.raises(StaffError, match="という保育園はありません") as e:
         await bot.staff.interviews.complete_interview("どこか保育園", "目黒 太郎")
     assert e.value.kind == "not_found"
 
@@ -123,7 +123,7 @@ async def test_refusals_name_the_reason(harness):
     result = await bot.staff.interviews.complete_interview(
         "futaba", "目黒 太郎"
     )  # one is left waiting
-    with pytest.raises(StaffError, match="already been cleared") as e:
+    with pytest.raises(StaffError, match="すでに面談完了です") as e:
         await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
     assert e.value.kind == "conflict"
 
@@ -147,20 +147,29 @@ async def test_slots_are_added_with_the_configured_capacity_and_removed_only_whe
         "booked": 0,
         "children": [],
     }
-    with pytest.raises(StaffError, match="not in the future"):
+    with pytest.raises(StaffError, match="過ぎた日時のため"):
         await bot.staff.interviews.add_interview_slot("futaba", "2024-04-20T08:00")
-    with pytest.raises(StaffError, match="not a date"):
+    with pytest.raises(StaffError, match="「next tuesday」は日時として読めません"):
         await bot.staff.interviews.add_interview_slot("futaba", "next tuesday")
+    # only while the nursery is open (8:00-17:00), and a slot that exists says so
+    for late in ("2024-04-23T22:00", "2024-04-23T17:00", "2024-04-23T07:30"):
+        with pytest.raises(StaffError, match=r"開所時間（8:00～17:00）の外のため") as e:
+            await bot.staff.interviews.add_interview_slot("futaba", late)
+        assert e.value.kind == "invalid"
+    with pytest.raises(StaffError, match=r"2024-04-23 10:00の面談枠はすでにあります（1人）") as e:
+        await bot.staff.interviews.add_interview_slot("futaba", "2024-04-23T10:00", 3)
+    assert e.value.kind == "conflict"
+    assert [s.capacity for s in await bot.repos.interviews.all("futaba")] == [1]  # unchanged
 
     reg = await registration(bot, "Ua")
     sid = (await bot.repos.interviews.all("futaba"))[0].id
     await bot.repos.interviews.book(sid, reg.id)
     listed = await bot.staff.interviews.interview_slots("futaba")
     assert listed[0].children == ["目黒 太郎"] and listed[0].booked == 1
-    with pytest.raises(StaffError, match="booked") as e:
+    with pytest.raises(StaffError, match="予約が入っている（1人）") as e:
         await bot.staff.interviews.remove_interview_slot("futaba", "2024-04-23T10:00")
     assert e.value.kind == "conflict"
-    with pytest.raises(StaffError, match="no interview slot") as e:
+    with pytest.raises(StaffError, match="に2024-04-24 10:00の面談枠はありません。") as e:
         await bot.staff.interviews.remove_interview_slot("futaba", "2024-04-24T10:00")
     assert e.value.kind == "not_found"
     await bot.repos.interviews.release(sid, reg.id)
@@ -213,7 +222,7 @@ async def test_a_completion_stopped_before_the_notice_is_finished_when_asked_aga
     assert (await bot.repos.interviews.all("futaba"))[0].holders == []
     pushed = [t for s in harness.line.take("Ua") for t in texts(s.messages)]
     assert len([t for t in pushed if "利用可能" in t]) == 1
-    with pytest.raises(StaffError, match="already been cleared"):
+    with pytest.raises(StaffError, match="すでに面談完了です"):
         await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
 
 

@@ -50,7 +50,7 @@ async def test_seats_cannot_be_set_below_what_is_booked(harness):
     await staff.set_capacity("futaba", "2024-04-23", 2)
     await staff.phone_booking("futaba", "2024-04-23", 9, 11, "電話 一郎", True, "0355550001")
     await staff.phone_booking("futaba", "2024-04-23", 10, 12, "電話 二郎", True, "0355550002")
-    with pytest.raises(StaffError, match="2 seats are already booked at 10:00") as e:
+    with pytest.raises(StaffError, match="10:00はすでに2人の予約がある") as e:
         await staff.set_capacity("futaba", "2024-04-23", 1, [10])
     assert e.value.kind == "conflict"
     day = await staff.set_capacity("futaba", "2024-04-23", 1, [8, 12, 13])
@@ -75,11 +75,14 @@ async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(
 @pytest.mark.parametrize(
     ("args", "reason"),
     [
-        (("nowhere", "2024-04-23", 3), "there is no nursery nowhere"),
-        (("futaba", "2024-04-19", 3), "in the past"),
-        (("futaba", "23/4", 3), "not a date"),
-        (("futaba", "2024-04-23", -1), "between 0 and 100"),
-        (("futaba", "2024-04-23", 3, [7]), "7:00 is outside"),
+        (("nowhere", "2024-04-23", 3), "「nowhere」という保育園はありません。"),
+        (("futaba", "2024-04-19", 3), "2024-04-19は過ぎた日です。"),
+        (("futaba", "23/4", 3), r"「23/4」は日付として読めません（例：2024-04-23）。"),
+        (("futaba", "2024-04-23", -1), "定員は0から100までの整数で指定してください。"),
+        (
+            ("futaba", "2024-04-23", 3, [7]),
+            r"7:00は双葉の園保育園の開所時間（8:00～17:00）の外です。",
+        ),
     ],
 )
 async def test_capacity_refusals_say_why(harness, args, reason):

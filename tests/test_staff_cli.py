@@ -78,9 +78,9 @@ async def test_refusals_go_to_stderr_with_exit_1(staff):
         and err.startswith("error: 双葉の園保育園に「目黒 次郎」という登録はありません")
     )
     code, out, err = await staff("slots", "どこか保育園")
-    assert code == 1 and "no nursery" in err
+    assert code == 1 and "という保育園はありません" in err
     code, out, err = await staff("token", "nowhere")
-    assert code == 1 and "no nursery" in err
+    assert code == 1 and "「nowhere」という保育園はありません" in err
 
 
 async def test_duplicates_report(staff, harness):

@@ -74,7 +74,7 @@ async def test_bad_dates_and_numbers_are_400_and_nothing_is_written(
 
 async def test_the_window_is_named_in_the_refusal(admin):  # noqa: F811
     status, data = await admin("PUT", "futaba/capacity/9999-12-31", {"seats": 2})
-    assert status == 400 and "2025-04-21" in data["error"]  # 366 days from 2024-04-20
+    assert status == 400 and "2025-04-21まで" in data["error"]  # 366 days from 2024-04-20
     status, _ = await admin("PUT", "futaba/capacity/2025-04-21", {"seats": 2})
     assert status == 200
 

@@ -18,6 +18,7 @@ from bot.staff.interview_operations import INTERVIEW_OPERATIONS
 from bot.staff.operation import Actor, Operation, jsonable
 from bot.staff.params import NurseryParams, Params
 from domain import lookup
+from domain.config import StaffRules
 from domain.errors import Forbidden, Invalid
 from domain.staff import Staff
 from storage.audit import AuditEntry, AuditLog
@@ -44,11 +45,20 @@ def by_replay_name(action: str) -> Operation:
     raise KeyError(action)
 
 
-def _reason(err: ValidationError) -> str:
+def refusal(err: ValidationError, staff: StaffRules) -> str:
+    """The first bad value in staff's words: the field's label (`staff.fields`) and the
+    kind of error (`staff.errors`, by pydantic's error type) with its limits (ge, le, ...)."""
     first = err.errors()[0]
-    where = ".".join(str(p) for p in first["loc"]) or "parameters"
-    reason = "missing" if first["type"] == "missing" else first["msg"]
-    return f"{where}: {reason}"
+    names = [str(p) for p in first["loc"] if not isinstance(p, int)]  # hours.0 is hours
+    name = names[0] if names else ""
+    field = staff.fields.get(name, name)
+    text = staff.errors.get(first["type"], staff.errors["other"])
+    return text.format_map(_Limits(field=field, **first.get("ctx", {})))
+
+
+class _Limits(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 class Operations:
@@ -65,18 +75,19 @@ class Operations:
         try:
             return op.params.model_validate(dict(raw))
         except ValidationError as e:
-            raise Invalid(_reason(e)) from None
+            raise Invalid(refusal(e, self.staff.services.config.staff), worded=True) from None
 
     async def run(self, op: Operation | str, raw: Mapping[str, Any] | Params, actor: Actor) -> Any:
         op = OPERATIONS[op] if isinstance(op, str) else op
         params = self.parse(op, raw)
         if op.who == "city" and not actor.city:
-            raise Forbidden("this needs city staff")
+            raise Forbidden(self.staff.services.config.staff.messages.city_only, worded=True)
         nursery: str | None = None
         if isinstance(params, NurseryParams):
             n = lookup.nursery(self.staff.services, params.nursery)
             if not actor.city and actor.scope != n.id:
-                raise Forbidden(f"this account is not for {n.name}")
+                text = self.staff.services.config.staff.messages.other_nursery
+                raise Forbidden(text.format(nursery=n.name), worded=True)
             nursery = n.id
             params = params.model_copy(update={"nursery": n.id})
         before = await op.before(self.staff, params) if op.changes and op.before else None

@@ -5,6 +5,7 @@ checked against the same model."""
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from typing import Annotated, Any
 
 from pydantic import (
@@ -35,6 +36,27 @@ Moment = Annotated[dt.datetime, BeforeValidator(_not_a_number)]
 
 StrictInt = Annotated[int, Strict()]
 Hour = Annotated[int, Strict(), Field(ge=0, le=24)]
+
+
+def bounds(model: type[BaseModel], name: str) -> tuple[int, int]:
+    """The lowest and highest whole number a parameter takes (its `ge` and `le`): what a
+    console form's `min`, `max` and its check read, so no surface repeats a limit."""
+    found: dict[str, int] = {}
+
+    def look(annotation: Any, metadata: list[Any]) -> None:
+        for m in metadata:
+            for key in ("ge", "le"):
+                if isinstance(getattr(m, key, None), int):
+                    found.setdefault(key, getattr(m, key))
+            look(None, list(getattr(m, "metadata", ())))  # Field(ge=..., le=...) inside
+        for arg in typing.get_args(annotation):
+            look(arg, list(getattr(arg, "__metadata__", ())))
+
+    field = model.model_fields[name]
+    look(field.annotation, list(field.metadata))
+    if set(found) != {"ge", "le"}:
+        raise ValueError(f"{model.__name__}.{name} has no ge and le")
+    return found["ge"], found["le"]
 
 
 class Params(BaseModel):

@@ -101,7 +101,7 @@ async def phone_booking(request: web.Request) -> web.StreamResponse:
             )
         else:
             params["child"] = who
-        booked = await refusals.run(request, "phone-booking", params, params["child"])
+        booked = await refusals.run(request, "phone-booking", params)
         return msg.phone_booked.format(
             date=day.isoformat(), start=f"{start}:00", end=f"{end}:00", child=booked["child"]
         )

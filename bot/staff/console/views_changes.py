@@ -101,7 +101,7 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
     if change == "remove_registration":
         params = {"nursery": request[NURSERY].id, "child": reg}
         try:
-            removal = await refusals.run(request, "removal", params, row["child"])
+            removal = await refusals.run(request, "removal", params)
         except Refused as e:
             await flash(request, "error", e.text)
             raise web.HTTPSeeOther(_page(request, reg)) from None
@@ -162,8 +162,7 @@ async def change(request: web.Request) -> web.StreamResponse:
             params["to"] = form.text("to")
         if name == "correct_contact":
             params.update({k: form.text(k, required=False) or None for k in CONTACT})
-        label = form.text("label", required=False)
-        result = await refusals.run(request, CHANGES[name], params, label)
+        result = await refusals.run(request, CHANGES[name], params)
         kind, notice = told(
             form.messages, delivery(result), form.text("parent_phone", required=False)
         )

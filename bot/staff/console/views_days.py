@@ -22,6 +22,7 @@ from bot.staff.console.pages import (
     version,
 )
 from bot.staff.console.views_closing import closing_url
+from bot.staff.params import SeatsParams, bounds
 from domain.calendar import closed
 
 routes = web.RouteTableDef()
@@ -102,6 +103,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
             "hour_numbers": [*n.hours.range(), n.hours.close],
             "version": version(_seats_only(days)),
             "default_seats": n.seats_per_hour,
+            "seats_range": bounds(SeatsParams, "seats"),
         },
     )
 
@@ -120,7 +122,7 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
         msg = form.messages
         first = form.date("first")
         last = form.date("last", first)
-        seats = form.number("seats", 0, 100)
+        seats = form.number("seats", *bounds(SeatsParams, "seats"))
         if last < first:
             raise Refused(msg.range_order)
         if (last - first).days >= MAX_RANGE_DAYS:

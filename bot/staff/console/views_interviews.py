@@ -14,6 +14,7 @@ from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import messages
 from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
+from bot.staff.params import AddSlotParams, bounds
 from storage.names import name_key
 
 routes = web.RouteTableDef()
@@ -34,7 +35,12 @@ async def slots_page(request: web.Request) -> web.StreamResponse:
     return await render(
         "slots.html",
         request,
-        {"slots": slots, "default_capacity": n.interview_capacity, "today": _today(request)},
+        {
+            "slots": slots,
+            "default_capacity": n.interview_capacity,
+            "capacity_range": bounds(AddSlotParams, "capacity"),
+            "today": _today(request),
+        },
     )
 
 
@@ -49,13 +55,11 @@ async def add_slot(request: web.Request) -> web.StreamResponse:
     async def run(form: Form) -> str:
         day = form.date("date")
         time = form.time("time")
-        capacity = form.number("capacity", 1, 50)
+        capacity = form.number("capacity", *bounds(AddSlotParams, "capacity"))
         at = dt.datetime.combine(day, time, request.app[BOT].config.zone())
         label = at.strftime("%Y-%m-%d %H:%M")
-        if at <= request.app[BOT].services.now():
-            raise Refused(form.messages.slot_past.format(at=label))
         params = {"nursery": n.id, "at": at, "capacity": capacity}
-        await refusals.run(request, "add-slot", params, label)
+        await refusals.run(request, "add-slot", params)
         return form.messages.slot_added.format(at=label)
 
     return await action(request, nursery_url(request, "slots"), run)
@@ -76,7 +80,7 @@ async def remove_slot(request: web.Request) -> web.StreamResponse:
             when = dt.datetime.fromisoformat(at)
         except ValueError:
             raise Refused(form.messages.slot_gone.format(at=label)) from None
-        await refusals.run(request, "remove-slot", {"nursery": n.id, "at": when}, label)
+        await refusals.run(request, "remove-slot", {"nursery": n.id, "at": when})
         return form.messages.slot_removed.format(at=label)
 
     return await action(request, nursery_url(request, "slots"), run)
@@ -148,9 +152,8 @@ async def complete(request: web.Request) -> web.StreamResponse:
 def _complete(request: web.Request, n: Any) -> Any:
     async def run(form: Form) -> tuple[str, str]:
         reg = form.text("registration")
-        label = form.text("label", required=False)
         result = await refusals.run(
-            request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}, label
+            request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}
         )
         kind, notice = told(form.messages, delivery(result), form.text("phone", required=False))
         return kind, form.messages.cleared.format(
