@@ -163,7 +163,6 @@ class ConsoleMessages(Strict):
     range_too_long: str
     hours_order: str
     outside_hours: str
-    below_booked: str
     slot_gone: str
     refused: str
     seats_set: str

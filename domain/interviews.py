@@ -28,7 +28,7 @@ from domain.views import (
     RegistrationView,
     SlotView,
 )
-from storage.interviews import SlotDoc, slot_id
+from storage.interviews import SlotDoc
 from storage.names import name_key
 from storage.registrations import RegistrationDoc
 
@@ -100,11 +100,9 @@ class InterviewStaff:
                 close=labels.hour(n.hours.close),
             )
             raise Invalid(text, worded=True)
-        slot = await self.services.repos.interviews.create(n.id, when, cap)
-        if slot is None:
-            existing = await self.services.repos.interviews.get(slot_id(n.id, when))
-            held = existing.capacity if existing else cap
-            text = sm.slot_exists.format(when=self._said(when), capacity=held)
+        slot, created = await self.services.repos.interviews.create(n.id, when, cap)
+        if not created:
+            text = sm.slot_exists.format(when=self._said(when), capacity=slot.capacity)
             raise Conflict(text, worded=True)
         log.debug("interview_slot_added", nursery=n.id, slot=slot.id, capacity=cap)
         return self._slot_json(slot, {})

@@ -54,8 +54,9 @@ class InterviewSlots:
         )
         return SlotDoc.model_validate(raw)
 
-    async def create(self, nursery: str, at: dt.datetime, capacity: int) -> SlotDoc | None:
-        """Open a new slot; None if one is open at that time already (it is left as it is)."""
+    async def create(self, nursery: str, at: dt.datetime, capacity: int) -> tuple[SlotDoc, bool]:
+        """Open a new slot: it and True, or the slot open at that time already (left as it
+        is) and False."""
         doc = {"nursery": nursery, "at": at, "capacity": capacity, "holders": []}
         before = await self._c.find_one_and_update(
             {"_id": slot_id(nursery, at)},
@@ -64,8 +65,8 @@ class InterviewSlots:
             return_document=BEFORE,
         )
         if before is not None:
-            return None
-        return SlotDoc.model_validate({"_id": slot_id(nursery, at), **doc})
+            return SlotDoc.model_validate(before), False
+        return SlotDoc.model_validate({"_id": slot_id(nursery, at), **doc}), True
 
     async def remove(self, nursery: str, at: dt.datetime) -> SlotDoc | None:
         """Delete a slot nobody holds. None if there is no such slot or it is held."""

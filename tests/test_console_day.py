@@ -115,7 +115,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.get_by_role("button", name="定員を変える").click()
     await page.wait_for_load_state()
     assert await console.flash() == (
-        "2024-04-23 9:00はすでに2人の予約があるため、1席にはできません。"
+        "2024-04-23 9:00はすでに2人の予約があるため、定員を1人にはできません。"
         "先に予約を取り消してください。何も変更していません。"
     )
     assert await page.get_by_label("1時間あたりの定員（人）").input_value() == "1"  # kept

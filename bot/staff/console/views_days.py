@@ -147,7 +147,7 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
             for h in now["hours"]:
                 if (hours is None or _hour(h["hour"]) in hours) and h["booked"] > seats:
                     raise Refused(
-                        msg.below_booked.format(
+                        request.app[BOT].config.staff.messages.seats_below_booked.format(
                             date=d.isoformat(), hour=h["hour"], booked=h["booked"], seats=seats
                         )
                     )
