@@ -181,6 +181,13 @@ class ConsoleMessages(Strict):
     change_done: str  # a registration's change (staff.actions) was made
     close_call: str  # a parent to phone after 臨時休園
     change_unknown: str
+    confirm_title: str  # an action's confirmation page (staff.actions names the action)
+    confirm_complete: str
+    confirm_complete_button: str
+    confirm_cancel: str
+    confirm_cancel_button: str
+    confirm_push: str  # the parent will be told on LINE
+    confirm_call: str  # staff will phone the parent
     fields: dict[str, str]  # form field -> its name in messages
 
 

@@ -32,12 +32,20 @@ class Console:
         self.h = h
         self.browser = browser
         self.page: Page = None  # type: ignore[assignment]
+        self.dialogs: list[str] = []  # what each confirmation dialog asked (staff press OK)
 
-    async def open(self, viewport: dict[str, int] = TABLET) -> Page:
-        context = await self.browser.new_context(viewport=viewport, locale="ja-JP")
+    async def open(self, viewport: dict[str, int] = TABLET, javascript: bool = True) -> Page:
+        context = await self.browser.new_context(
+            viewport=viewport, locale="ja-JP", java_script_enabled=javascript
+        )
         self.page = await context.new_page()
         self.page.set_default_timeout(10_000)
+        self.page.on("dialog", self._dialog)
         return self.page
+
+    async def _dialog(self, dialog: Any) -> None:
+        self.dialogs.append(dialog.message)
+        await dialog.accept()
 
     def url(self, path: str) -> str:
         return self.h.url + path

@@ -47,6 +47,9 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await row.get_by_role("button", name="目黒 太郎さんを面談完了にする").click()
     done = page.locator(".done-row .flash")
     await done.wait_for()
+    assert console.dialogs == [
+        "目黒 太郎さんを面談完了にしますか？保護者のLINEにお知らせを送ります。"
+    ]
     assert await done.inner_text() == (
         "目黒 太郎さんを面談完了にしました（2025-03-31まで利用できます）。\n"
         "保護者のLINEにお知らせを送りました。"
@@ -144,9 +147,9 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
 
     # 予約: cancel the parent's booking; the parent is told on LINE
     await page.get_by_role("link", name="予約").click()
-    page.once("dialog", lambda d: d.accept())
     await page.get_by_role("button", name="2024-04-23 目黒 太郎さんの予約を取り消す").click()
     await page.wait_for_load_state()
+    assert console.dialogs[-1] == "2024-04-23 9:00〜11:00 目黒 太郎さんの予約を取り消しますか？"
     assert await console.flash() == (
         "2024-04-23 9:00〜11:00、目黒 太郎さんの予約を取り消しました。\n"
         "保護者のLINEにお知らせを送りました。"

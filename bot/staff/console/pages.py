@@ -2,7 +2,8 @@
 
 An action (a POST) checks the CSRF token, reads its form, runs, and answers with a
 redirect to the page it came from, carrying a message: what was done, or why
-nothing was (`Refused`, or a staff operation's refusal put into Japanese).
+nothing was (`Refused`, or a staff operation's refusal put into Japanese). An action
+that pushes to a parent or cannot be undone is confirmed first (`Confirm`).
 """
 
 from __future__ import annotations
@@ -101,19 +102,43 @@ def back_to(form: Form, default: str) -> str:
     return default
 
 
+class Confirm(Exception):
+    """An action that pushes to a parent or cannot be undone, posted without `confirmed`:
+    a page says what will happen, and its button posts the same form again, confirmed.
+    With JavaScript the form's own dialog adds `confirmed` and the page is skipped."""
+
+    def __init__(self, title: str, lines: list[str], button: str, danger: bool = False) -> None:
+        super().__init__(title)
+        self.title, self.lines, self.button, self.danger = title, lines, button, danger
+
+
+def confirmed(form: Form) -> bool:
+    return form.flag("confirmed")
+
+
+async def confirm_page(request: web.Request, form: Form, back: str, ask: Confirm) -> web.Response:
+    """The confirmation: what will happen, and the same form (every field but the token)."""
+    fields = {k: str(v) for k, v in form.data.items() if k not in ("csrf", "confirmed")}
+    context = {"ask": ask, "fields": fields, "target": request.path, "back": back}
+    return await render("confirm.html", request, context)
+
+
 async def action(
     request: web.Request,
     default_back: str,
     run: Callable[[Form], Awaitable[str | tuple[str, str]]],
 ) -> web.StreamResponse:
     """Check CSRF, run the action on the form, go back to the page with what happened
-    (`run` gives the message, or `(kind, message)`: `warn` when staff must still act)."""
+    (`run` gives the message, or `(kind, message)`: `warn` when staff must still act; it
+    raises `Confirm` to have the action confirmed first)."""
     data = await request.post()
     await check_csrf(request, data)
     form = Form(data, messages(request))
     back = back_to(form, default_back)
     try:
         done = await run(form)
+    except Confirm as ask:
+        return await confirm_page(request, form, back, ask)
     except Refused as e:
         await flash(request, "error", e.text, form.values())
         raise web.HTTPSeeOther(back) from None

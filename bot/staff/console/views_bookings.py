@@ -11,9 +11,19 @@ from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import messages
-from bot.staff.console.pages import NURSERY, action, nursery_url, page_error, render, today
+from bot.staff.console.pages import (
+    NURSERY,
+    Confirm,
+    action,
+    confirmed,
+    nursery_url,
+    page_error,
+    render,
+    today,
+)
 from bot.staff.console.views_interviews import delivery, told
 from bot.staff.csv_export import csv_download
+from domain import labels
 
 routes = web.RouteTableDef()
 UNREGISTERED = "unregistered"  # the phone form's choice of a child not registered on LINE
@@ -117,6 +127,22 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
         msg = form.messages
         day = form.date("date")
         booking = form.text("booking")
+        if not confirmed(form):
+            held = [r for r in await _bookings(request, day, day) if r["booking"] == booking]
+            for r in held:  # gone already: the operation says so
+                words = {"date": r["date"], "start": r["start"], "end": r["end"]}
+                last = (
+                    msg.confirm_call.format(phone=labels.phone(r["phone"]))
+                    if r["source"] == "phone"
+                    else msg.confirm_push
+                )
+                action = request.app[BOT].config.staff.actions.cancel_booking
+                raise Confirm(
+                    msg.confirm_title.format(action=action),
+                    [msg.confirm_cancel.format(child=r["child"], **words), last],
+                    msg.confirm_cancel_button,
+                    danger=True,
+                )
         params = {"nursery": n.id, "child": booking, "date": day}
         result = await refusals.run(request, "cancel-booking", params)
         how = delivery(result) if result.get("source") != "phone" else "phone"

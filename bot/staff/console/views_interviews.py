@@ -13,7 +13,17 @@ from bot.staff.console import ops, refusals
 from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import messages
-from bot.staff.console.pages import NURSERY, action, check_version, nursery_url, render, version
+from bot.staff.console.pages import (
+    NURSERY,
+    Confirm,
+    action,
+    check_version,
+    confirm_page,
+    confirmed,
+    nursery_url,
+    render,
+    version,
+)
 from bot.staff.params import AddSlotParams, bounds
 from storage.names import name_key
 
@@ -124,8 +134,9 @@ def told(msg: Any, how: str, phone: str) -> tuple[str, str]:
 
 @routes.post("/n/{nursery}/waiting/complete")
 async def complete(request: web.Request) -> web.StreamResponse:
-    """面談完了: the child is cleared and the parent pushed 利用可能. With htmx, the row is
-    swapped for the result; without, the page comes back with it as a message."""
+    """面談完了: the child is cleared and the parent pushed 利用可能, once confirmed. With
+    htmx (its dialog confirms), the row is swapped for the result; without, a confirmation
+    page comes first and the list comes back with the result as a message."""
     n = request[NURSERY]
     if request.headers.get("HX-Request") != "true":
         return await action(request, nursery_url(request, "waiting"), _complete(request, n))
@@ -134,6 +145,10 @@ async def complete(request: web.Request) -> web.StreamResponse:
     try:
         await check_csrf(request, data)
         kind, text = await _complete(request, n)(form)
+    except Confirm as ask:  # the dialog was not asked: the whole page asks instead
+        page = await confirm_page(request, form, nursery_url(request, "waiting"), ask)
+        page.headers.update({"HX-Retarget": "body", "HX-Reswap": "innerHTML"})
+        return page
     except Refused as e:
         text, kind = e.text, "error"
     except web.HTTPForbidden as e:  # shown in the row: htmx does not show error pages
@@ -152,6 +167,19 @@ async def complete(request: web.Request) -> web.StreamResponse:
 def _complete(request: web.Request, n: Any) -> Any:
     async def run(form: Form) -> tuple[str, str]:
         reg = form.text("registration")
+        if not confirmed(form):
+            rows = await ops.run(request, "waiting", {"nursery": n.id})
+            for r in (r for r in rows if r["registration"] == reg):
+                action = request.app[BOT].config.staff.actions.complete
+                msg = form.messages
+                raise Confirm(
+                    msg.confirm_title.format(action=action),
+                    [
+                        msg.confirm_complete.format(child=r["child"], parent=r["parent"]),
+                        msg.confirm_push,
+                    ],
+                    msg.confirm_complete_button,
+                )
         result = await refusals.run(
             request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}
         )

@@ -1,4 +1,5 @@
-// Staff console: print button, nursery switcher, confirmation before cancelling a booking.
+// Staff console: print button, nursery switcher, confirmation of an action in a dialog
+// (without JavaScript the server shows a confirmation page instead).
 document.addEventListener("click", function (e) {
   var b = e.target.closest("[data-print]");
   if (b) { window.print(); }
@@ -10,5 +11,11 @@ document.addEventListener("change", function (e) {
 });
 document.addEventListener("submit", function (e) {
   var f = e.target.closest("form[data-confirm]");
-  if (f && !window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); }
+  if (!f) { return; }
+  if (!window.confirm(f.getAttribute("data-confirm"))) { e.preventDefault(); return; }
+  if (!f.querySelector("input[name=confirmed]")) {
+    var yes = document.createElement("input");
+    yes.type = "hidden"; yes.name = "confirmed"; yes.value = "1";
+    f.appendChild(yes);
+  }
 });
