@@ -20,9 +20,10 @@ from domain.calendar import Calendar, band_seats, default_seats
 from domain.childcare import Childcare, Outcome, Request
 from domain.config import Nursery
 from domain.errors import Conflict, Invalid, NotFound, StaffError
-from domain.interviews import notify, reason_line, same_name
+from domain.interviews import reason_line, same_name
 from domain.ledger import Ledger
 from domain.lifecycle import Life
+from domain.notices import Addressee, notify
 from domain.registrations import Registrations
 from domain.services import Services
 from domain.views import (
@@ -64,8 +65,6 @@ async def tell_parent(
 ) -> Notice:
     """Push `template` about booking `b` to its parent, for something staff did: the day,
     hours, child, why and the nursery's number. A child not on LINE: staff phone."""
-    if b.user is None:
-        return Notice.of("phone")
     text = template.format(
         nursery=n.name,
         day=labels.day(b.day(), services.msg.weekdays),
@@ -75,7 +74,8 @@ async def tell_parent(
         reason=reason_line(services, reason),
         phone=n.phone,
     )
-    return await notify(services, b.user, text, key)
+    to = Addressee(n.id, b.child_name, b.user, b.registration, b.contact_phone)
+    return await notify(services, to, text, key)
 
 
 class BookingStaff:

@@ -188,6 +188,7 @@ class ConsoleMessages(Strict):
     confirm_cancel_button: str
     confirm_push: str  # the parent will be told on LINE
     confirm_call: str  # staff will phone the parent
+    phoned: str  # a call to a parent was made
     fields: dict[str, str]  # form field -> its name in messages
 
 
@@ -239,6 +240,7 @@ class StaffMessages(Strict):
     booking_ambiguous: str
     booking_choice: str
     booking_gone: str
+    call_unknown: str
     slot_not_future: str
     slot_outside: str
     slot_exists: str
@@ -266,6 +268,7 @@ class StaffActions(Strict):
     remove_registration: str
     correct_contact: str
     close_day: str
+    phoned: str
 
 
 class LogWords(Strict):

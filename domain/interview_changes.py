@@ -17,8 +17,9 @@ import structlog
 from domain import labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, NotFound
-from domain.interviews import notify, reason_line
+from domain.interviews import reason_line
 from domain.lifecycle import LIFECYCLE, LIVE, Life
+from domain.notices import Addressee, notify
 from domain.registrations import Registrations
 from domain.services import Services
 from domain.views import InterviewChange, Notice, RemovalPreview, Removed
@@ -78,8 +79,12 @@ class InterviewChanges:
             phone=n.phone,
             **fields,
         )
+        reg = life.reg
         return await notify(
-            self.services, life.reg.user, text, f"{key}:{life.reg.id}:{self.services.ids.new()}"
+            self.services,
+            Addressee(n.id, reg.child_name, reg.user, reg.id, reg.phone),
+            text,
+            f"{key}:{life.reg.id}:{self.services.ids.new()}",
         )
 
     def _view(self, life: Life, n: Nursery, **changes: str | None) -> dict[str, str | None]:

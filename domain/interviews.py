@@ -17,14 +17,12 @@ from domain import checks, labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, Invalid, NotFound
 from domain.lifecycle import Life
+from domain.notices import Addressee, notify
 from domain.registrations import Registrations
-from domain.replies import Text
 from domain.services import Services
 from domain.views import (
     Clearance,
-    Delivery,
     DuplicateGroup,
-    Notice,
     RegistrationView,
     SlotView,
 )
@@ -40,22 +38,6 @@ MAX_INTERVIEW_CAPACITY = 20  # as config.yaml's interview_capacity
 def same_name(a: str, b: str) -> bool:
     """Names compared as a person does (spaces, widths, kana: `storage.names.name_key`)."""
     return name_key(a) == name_key(b)
-
-
-async def notify(services: Services, user: str, text: str, key: str) -> Notice:
-    """Push `text` to a parent for a staff action; says whether it reached them.
-
-    The staff action stands either way: a parent who blocked the account, or LINE
-    being unreachable, is reported to staff (`notified`, `notice`) to phone instead.
-    """
-    try:
-        how: Delivery = (
-            "sent" if await services.notifier.push(user, [Text(text)], key) else "blocked"
-        )
-    except Exception as e:
-        log.warning("staff_push_failed", error=type(e).__name__)
-        how = "failed"
-    return Notice.of(how)
 
 
 def reason_line(services: Services, reason: str | None) -> str:
@@ -244,7 +226,8 @@ class InterviewStaff:
         text = self.services.msg.cleared_push.format(
             child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
         )
-        told = await notify(self.services, reg.user, text, f"cleared:{reg.user}:{reg.id}")
+        to = Addressee(n.id, reg.child_name, reg.user, reg.id, reg.phone)
+        told = await notify(self.services, to, text, f"cleared:{reg.user}:{reg.id}")
         if told.delivery != "failed":
             await self.services.repos.registrations.mark_notified(reg.id, self.services.now())
         log.info("interview_completed", nursery=n.id, registration=reg.id, notified=told.notified)

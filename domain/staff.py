@@ -8,6 +8,7 @@ from domain.contact_details import ContactDetails
 from domain.day_closing import DayClosing
 from domain.interview_changes import InterviewChanges
 from domain.interviews import InterviewStaff
+from domain.notices import StaffCalls
 from domain.services import Services
 
 
@@ -21,3 +22,4 @@ class Staff:
         self.changes = InterviewChanges(services)
         self.contacts = ContactDetails(services)
         self.closing = DayClosing(services)
+        self.calls = StaffCalls(services)

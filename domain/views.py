@@ -28,6 +28,18 @@ class Notice(BaseModel):
         return cls(notified=delivery == "sent", notice=NOTICES[delivery], delivery=delivery)
 
 
+class CallView(BaseModel):
+    """A parent staff must phone: why, about whom, the number, what to tell them."""
+
+    call: str
+    at: str  # local, minutes
+    why: Delivery  # blocked, failed or phone
+    child: str
+    phone: str  # as people write it
+    text: str
+    phoned: bool
+
+
 class SlotView(BaseModel):
     at: str  # ISO, minutes, local time
     capacity: int

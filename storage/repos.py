@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from storage.allowances import Allowances
 from storage.audit import AuditLog
 from storage.bookings import Bookings
+from storage.calls import Calls
 from storage.inbox import Leases
 from storage.interviews import InterviewSlots
 from storage.mongo import Database
@@ -35,6 +36,7 @@ class Repos:
     reminders: ReminderClaims
     audit: AuditLog
     accounts: StaffAccounts
+    calls: Calls
 
     @classmethod
     def on(
@@ -57,6 +59,7 @@ class Repos:
             reminders=ReminderClaims(db, ttl_indexes),
             audit=AuditLog(db),
             accounts=StaffAccounts(db, passwords),
+            calls=Calls(db),
         )
 
     async def ensure_indexes(self) -> None:

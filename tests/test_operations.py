@@ -51,6 +51,7 @@ def test_the_replay_actions_are_the_shared_formats_and_the_staff_changes() -> No
         "remove_registration",
         "correct_contact",
         "close_day",
+        "phoned",
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from bot.staff.operation import Operation
 from bot.staff.params import (
     AddSlotParams,
+    CallParams,
     ChildParams,
     CompleteParams,
     ContactParams,
@@ -160,6 +161,23 @@ INTERVIEW_OPERATIONS: list[Operation] = [
         NurseryParams,
         lambda staff, params: staff.interviews.duplicates(params.nursery),
         http=("GET", "nurseries/{nursery}/duplicates"),
+    ),
+    Operation(
+        "calls",
+        "parents to phone: staff notices that did not reach them, phone bookings",
+        NurseryParams,
+        lambda staff, params: staff.calls.open_calls(params.nursery),
+        http=("GET", "nurseries/{nursery}/calls"),
+    ),
+    Operation(
+        "phoned",
+        "the parent was phoned: the call leaves the list",
+        CallParams,
+        lambda staff, params: staff.calls.phoned(params.nursery, params.call),
+        changes=True,
+        http=("POST", "nurseries/{nursery}/calls/phoned"),
+        replay="phoned",
+        positionals=("nursery", "call"),
     ),
     Operation(
         "all-duplicates",

@@ -28,6 +28,7 @@ HIDDEN = {
     "user",
     "idempotency_key",
     "state",
+    "call",
 }
 CLOCK = {"start", "end"}  # hours: 9 -> 9:00
 MOMENTS = {"at", "to", "moved_to", "booked_at", "registered_at"}  # ISO -> local time

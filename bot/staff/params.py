@@ -120,6 +120,10 @@ class ContactParams(ChildParams):
         }
 
 
+class CallParams(NurseryParams):
+    call: str = Field(description="the call's id, or the child's name (every open call about them)")
+
+
 class SearchParams(NurseryParams):
     q: str = Field(description="part of a child's name or furigana")
 

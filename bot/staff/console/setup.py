@@ -16,6 +16,7 @@ from bot.staff.console import auth
 from bot.staff.console.pages import nursery_scope
 from bot.staff.console.views_auth import routes as auth_routes
 from bot.staff.console.views_bookings import routes as booking_routes
+from bot.staff.console.views_calls import routes as call_routes
 from bot.staff.console.views_changes import routes as change_routes
 from bot.staff.console.views_city import routes as city_routes
 from bot.staff.console.views_closing import routes as closing_routes
@@ -62,6 +63,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         interview_routes,
         change_routes,
         booking_routes,
+        call_routes,
         city_routes,
     ):
         app.router.add_routes(routes)

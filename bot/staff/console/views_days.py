@@ -21,6 +21,7 @@ from bot.staff.console.pages import (
     today,
     version,
 )
+from bot.staff.console.views_calls import open_calls
 from bot.staff.console.views_closing import closing_url
 from bot.staff.params import SeatsParams, bounds
 from domain.calendar import closed
@@ -60,6 +61,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
             "rows": rows,
             "hours": hours,
             "questions": [q.label for q in n.questions],
+            "calls": await open_calls(request),
         },
     )
 

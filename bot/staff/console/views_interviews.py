@@ -24,6 +24,7 @@ from bot.staff.console.pages import (
     render,
     version,
 )
+from bot.staff.console.views_calls import open_calls
 from bot.staff.params import AddSlotParams, bounds
 from storage.names import name_key
 
@@ -107,7 +108,8 @@ async def waiting_page(request: web.Request) -> web.StreamResponse:
     rows = await ops.run(request, "waiting", {"nursery": n.id})
     for r in rows:
         r["interview_label"] = at_label(r["interview_at"]) if r["interview_at"] else ""
-    return await render("waiting.html", request, {"rows": rows, "waiting": len(rows)})
+    context = {"rows": rows, "waiting": len(rows), "calls": await open_calls(request)}
+    return await render("waiting.html", request, context)
 
 
 def delivery(result: dict[str, Any]) -> str:
