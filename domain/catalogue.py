@@ -189,6 +189,23 @@ class ConsoleMessages(Strict):
     confirm_push: str  # the parent will be told on LINE
     confirm_call: str  # staff will phone the parent
     phoned: str  # a call to a parent was made
+    login_rules: str  # accounts (city staff)
+    login_taken: str
+    scope_unknown: str
+    account_self: str
+    account_disabled: str
+    account_enabled: str
+    account_unlocked: str
+    confirm_reset: str
+    reset_button: str
+    confirm_disable: str
+    disable_button: str
+    password_must_change: str  # one's own password
+    password_wrong: str
+    password_short: str
+    password_mismatch: str
+    password_same: str
+    password_changed: str
     fields: dict[str, str]  # form field -> its name in messages
 
 
@@ -269,6 +286,11 @@ class StaffActions(Strict):
     correct_contact: str
     close_day: str
     phoned: str
+    add_account: str  # city staff, in the console
+    reset_password: str
+    disable_account: str
+    enable_account: str
+    unlock_account: str
 
 
 class LogWords(Strict):

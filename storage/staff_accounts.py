@@ -58,6 +58,7 @@ class AccountDoc(BaseModel):
     locked_until: dt.datetime | None = None
     epoch: int = 0
     created_at: dt.datetime
+    must_change: bool = False  # a one-time password: a new one is chosen at the next login
 
     def locked(self, now: dt.datetime) -> bool:
         return self.locked_until is not None and self.locked_until > now
@@ -72,7 +73,13 @@ class StaffAccounts:
         await self._c.create_index("scope")
 
     async def add(
-        self, login: str, scope: str, name: str, password: str, now: dt.datetime
+        self,
+        login: str,
+        scope: str,
+        name: str,
+        password: str,
+        now: dt.datetime,
+        must_change: bool = False,
     ) -> AccountDoc | None:
         """A new account; None if the login name is taken."""
         doc = AccountDoc(
@@ -81,6 +88,7 @@ class StaffAccounts:
             name=name,
             password_hash=self.passwords.hash(password),
             created_at=now,
+            must_change=must_change,
         )
         try:
             await self._c.insert_one(doc.model_dump(by_alias=True))
@@ -103,7 +111,10 @@ class StaffAccounts:
         raw = await self._c.find_one_and_update({"_id": login}, update, return_document=AFTER)
         return AccountDoc.model_validate(raw) if raw else None
 
-    async def set_password(self, login: str, password: str) -> AccountDoc | None:
+    async def set_password(
+        self, login: str, password: str, must_change: bool = False
+    ) -> AccountDoc | None:
+        """A new password (`must_change`: a one-time one); sessions open with the old end."""
         raw = await self._c.find_one_and_update(
             {"_id": login},
             {
@@ -111,6 +122,7 @@ class StaffAccounts:
                     "password_hash": self.passwords.hash(password),
                     "failed_logins": 0,
                     "locked_until": None,
+                    "must_change": must_change,
                 },
                 "$inc": {"epoch": 1},
             },

@@ -140,7 +140,7 @@ async def test_the_console_is_used_with_the_keyboard_alone(console):
     await page.wait_for_url("**/staff/n/futaba/day")
     await page.keyboard.press("Tab")  # the first stop skips to the page's content
     assert await page.evaluate("document.activeElement.textContent") == "本文へ移動"
-    for _ in range(3):  # ログアウト, then the tabs: 今日・日別, カレンダー
+    for _ in range(4):  # the account's name (パスワードの変更), ログアウト, 今日・日別, カレンダー
         await page.keyboard.press("Tab")
     assert await page.evaluate("document.activeElement.textContent") == "カレンダー"
     await page.keyboard.press("Enter")

@@ -12,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from bot.staff.operation import label
 from bot.staff.operations import OPERATIONS
 from domain.catalogue import LogWords, StaffActions
 from storage.audit import AuditEntry
@@ -75,7 +76,7 @@ class LogView:
             actor=e.actor,
             actor_kind=self.words.actor_kinds.get(e.actor_kind, e.actor_kind),
             nursery=self.names.get(e.nursery or "", e.nursery or ""),
-            operation=op.label(self.actions) if op else e.operation,
+            operation=op.label(self.actions) if op else label(e.operation, self.actions),
             params=self.fields(params),
             before=self.fields(e.before),
             after=self.fields(e.after),

@@ -44,7 +44,12 @@ class Operation:
     def label(self, actions: StaffActions) -> str:
         """Its name in staff's words (config.yaml `staff.actions`, keyed by the name); a
         read-only operation, never logged nor on a button, keeps its name."""
-        return str(getattr(actions, self.name.replace("-", "_"), self.name))
+        return label(self.name, actions)
+
+
+def label(name: str, actions: StaffActions) -> str:
+    """A logged change's name in staff's words (an operation's, or an account change's)."""
+    return str(getattr(actions, name.replace("-", "_"), name))
 
 
 @dataclass(frozen=True)

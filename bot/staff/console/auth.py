@@ -34,6 +34,7 @@ COOKIE = "staff_console"
 ACCOUNT = web.RequestKey("account", AccountDoc)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC = ("/staff/login", "/staff/static/")
+OWN_PASSWORD = ("/staff/password", "/staff/logout")  # open to a one-time password's holder
 
 
 def session_key(configured: str) -> Fernet:
@@ -181,7 +182,16 @@ async def _logged_in(request: web.Request, handler: Handler) -> web.StreamRespon
         raise _to_login()
     session["seen"] = now.timestamp()
     request[ACCOUNT] = account
+    if account.must_change and not request.path.startswith(OWN_PASSWORD):
+        await flash(request, "warn", messages(request).password_must_change)
+        raise web.HTTPSeeOther("/staff/password")
     return await handler(request)
+
+
+async def keep_session(request: web.Request, account: AccountDoc) -> None:
+    """The session goes on after its own password change (which ended every other)."""
+    session = await get_session(request)
+    session["epoch"] = account.epoch
 
 
 def is_city(account: AccountDoc) -> bool:

@@ -14,6 +14,7 @@ from aiohttp_session import session_middleware
 from bot.context import BOT, Bot
 from bot.staff.console import auth
 from bot.staff.console.pages import nursery_scope
+from bot.staff.console.views_accounts import routes as account_routes
 from bot.staff.console.views_auth import routes as auth_routes
 from bot.staff.console.views_bookings import routes as booking_routes
 from bot.staff.console.views_calls import routes as call_routes
@@ -65,6 +66,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         booking_routes,
         call_routes,
         city_routes,
+        account_routes,
     ):
         app.router.add_routes(routes)
     app.router.add_static("/static/", HERE / "static", name="staff_static")

@@ -1,4 +1,4 @@
-"""City staff only: the operation log (list and CSV) and the list of console accounts."""
+"""City staff only: the operation log (list and CSV)."""
 
 from __future__ import annotations
 
@@ -90,26 +90,3 @@ async def log_csv(request: web.Request) -> web.StreamResponse:
         writer.writerow([cell(cells[c]) for c in words.columns])
     name = f"operation-log-{query['first'].isoformat()}-{query['last'].isoformat()}.csv"
     return csv_download(out.getvalue(), name)
-
-
-@routes.get("/accounts")
-async def accounts_page(request: web.Request) -> web.StreamResponse:
-    try:
-        _city_only(request)
-    except Refused as e:
-        return await page_error(request, 403, e.text)
-    bot = request.app[BOT]
-    now = bot.services.now()
-    names = {n.id: n.name for n in bot.config.nurseries}
-    rows = [
-        {
-            "login": a.id,
-            "name": a.name,
-            "scope": names.get(a.scope, a.scope),
-            "city": auth.is_city(a),
-            "disabled": a.disabled,
-            "locked": a.locked(now),
-        }
-        for a in await bot.repos.accounts.all()
-    ]
-    return await render("accounts.html", request, {"rows": rows})
