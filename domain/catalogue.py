@@ -300,6 +300,7 @@ class LogWords(Strict):
     actor_kinds: dict[str, str]  # token, account, cli, replay, demo
     fields: dict[str, str]  # a recorded field -> its name
     values: dict[str, dict[str, str]]  # a recorded field -> its coded values in words
+    child_with_kana: str  # the child a change was about, with the furigana
     yes_text: str
     no_text: str
     separator: str  # between the fields of one cell in the CSV

@@ -85,6 +85,7 @@ class ContactDetails:
         return Correction(
             registration=reg.id,
             child=reg.child_name,
+            kana=reg.child_kana,
             nursery=n.name,
             corrected=sorted(fields),
             contact=Contact(

@@ -91,6 +91,7 @@ class InterviewChanges:
         return {
             "registration": life.reg.id,
             "child": life.reg.child_name,
+            "kana": life.reg.child_kana,
             "nursery": n.name,
             **changes,
         }
@@ -214,6 +215,7 @@ class InterviewChanges:
         return RemovalPreview(
             registration=life.reg.id,
             child=life.reg.child_name,
+            kana=life.reg.child_kana,
             nursery=n.name,
             interview=interview,
             bookings=[

@@ -234,6 +234,7 @@ class InterviewStaff:
         return Clearance(
             registration=reg.id,
             child=reg.child_name,
+            kana=reg.child_kana,
             nursery=n.name,
             interview_date=str(reg.interview_date),
             expiry=expiry.isoformat(),

@@ -75,6 +75,7 @@ class DuplicateGroup(BaseModel):
 class Clearance(Notice):
     registration: str
     child: str
+    kana: str = ""
     nursery: str
     interview_date: str
     expiry: str
@@ -85,6 +86,7 @@ class InterviewChange(Notice):
 
     registration: str
     child: str
+    kana: str = ""
     nursery: str
     interview: str  # the interview as it was
     moved_to: str | None = None
@@ -95,6 +97,7 @@ class RemovalPreview(BaseModel):
 
     registration: str
     child: str
+    kana: str = ""
     nursery: str
     interview: str | None  # in words, local time
     bookings: list[str]  # staff.messages.booking_band each
@@ -116,6 +119,7 @@ class Correction(Notice):
 
     registration: str
     child: str
+    kana: str = ""
     nursery: str
     corrected: list[str]  # the fields that changed
     contact: Contact  # as they are now

@@ -8,7 +8,10 @@ import datetime as dt
 import io
 import re
 
+from bot.staff.log_view import LogView
+from bot.staff.operation import Actor
 from tests.console_support import Console
+from tests.interview_support import registration
 
 
 async def submit(page, button: str, clock=None) -> None:
@@ -95,3 +98,17 @@ async def test_every_change_in_the_console_is_in_the_operation_log(console, cloc
     assert "児童：電話 花子" in got[1]["内容"] and "開始：8:00" in got[1]["内容"]
     assert "状態：取消" in got[0]["変更後"] and "受付：電話" in got[0]["変更後"]
     assert not re.findall(r"[A-Za-z]{3,}", text.replace("futaba1", "").replace("LINE", ""))
+
+
+async def test_a_change_about_a_registration_names_the_child_with_furigana(harness):
+    bot = harness.bot
+    reg = await registration(bot, "U1", child="目黒 太郎", kana="メグロ タロウ")
+    actor = Actor("account", "futaba1", "futaba")
+    await bot.operations.run("complete", {"nursery": "futaba", "child": reg.id}, actor)
+    [entry] = await bot.repos.audit.recent()
+    config = bot.config
+    view = LogView(config.console.log, config.staff.actions, config.zone(), {})
+    row = view.row(entry)
+    assert row.operation == "面談完了"
+    assert ("児童", "目黒 太郎（メグロ タロウ）") in row.params  # typed as the id
+    assert reg.id not in str(row.cells(config.console.log))

@@ -70,7 +70,9 @@ class LogView:
         params = dict(e.params)
         result = e.after if isinstance(e.after, dict) else {}
         if "child" in params and result.get("child"):  # typed as an id: say whose it was
-            params["child"] = result["child"]
+            kana = result.get("kana")
+            named = self.words.child_with_kana.format(child=result["child"], kana=kana)
+            params["child"] = named if kana else result["child"]
         return LogRow(
             at=at.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S"),
             actor=e.actor,
