@@ -245,6 +245,7 @@ class StaffMessages(Strict):
     date_too_far: str
     date_past: str
     range_order: str
+    seats_range_too_long: str
     export_too_long: str
     key_invalid: str
     key_reused: str
@@ -277,6 +278,7 @@ class StaffActions(Strict):
     remove_slot: str
     complete: str
     set_seats: str
+    set_seats_days: str
     phone_booking: str
     cancel_booking: str
     cancel_interview: str

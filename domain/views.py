@@ -161,6 +161,17 @@ class DaySeats(BaseModel):
     hours: list[HourSeats]
 
 
+class SeatsChange(BaseModel):
+    """Seats set for a range of days (`hours` in words: 9:00 ...)."""
+
+    nursery: str
+    first: str
+    last: str
+    days: int  # the days changed (the usual closed days left out when asked)
+    seats: int
+    hours: list[str]
+
+
 class BookingView(BaseModel):
     booking: str
     status: str

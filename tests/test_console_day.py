@@ -124,6 +124,14 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     assert await page.get_by_label("1時間あたりの定員（人）").input_value() == "1"  # kept
     day = await day_seats(bot, "futaba", "2024-04-23")
     assert [x["seats"] for x in day["hours"]] == [2] * 9
+    # a range with that day in it is refused whole: the day before is not changed either
+    before = await day_seats(bot, "futaba", "2024-04-22")
+    await page.get_by_label("開始日").fill("2024-04-22")
+    await page.get_by_label("終了日").fill("2024-04-24")
+    await page.get_by_role("button", name="定員を変える").click()
+    await page.wait_for_load_state()
+    assert (await console.flash()).startswith("2024-04-23 9:00はすでに2人の予約があるため")
+    assert await day_seats(bot, "futaba", "2024-04-22") == before
     await page.goto(console.url("/staff/n/futaba/calendar?from=2024-04-20"))
     cell = page.locator("td[title='2024-04-23 9:00']")
     assert await cell.inner_text() == "2/2"

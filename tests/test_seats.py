@@ -58,6 +58,24 @@ async def test_seats_cannot_be_set_below_what_is_booked(harness):
     assert day.day_seats == 2  # 14:00-16:00 kept its 2 seats
 
 
+async def test_a_range_of_days_is_checked_whole_before_any_day_changes(harness):
+    staff = harness.bot.staff.bookings
+    await staff.phone_booking("futaba", "2024-04-25", 9, 11, "電話 一郎", True, "0355550001")
+    await staff.phone_booking("futaba", "2024-04-25", 9, 11, "電話 二郎", True, "0355550002")
+    with pytest.raises(StaffError, match="2024-04-25 9:00はすでに2人の予約があるため"):
+        await staff.set_capacity_days("futaba", "2024-04-22", "2024-04-27", 1)
+    untouched = await staff.day_seats("futaba", "2024-04-22")  # before the booked day
+    assert untouched.hours[0].seats == 3
+    done = await staff.set_capacity_days(
+        "futaba", "2024-04-26", "2024-04-29", 1, keep_closed=True
+    )  # 4/28 is a Sunday, 4/29 a holiday: left closed
+    assert (done.first, done.last, done.days, done.seats) == ("2024-04-26", "2024-04-29", 2, 1)
+    assert not (await staff.day_seats("futaba", "2024-04-28")).open
+    assert (await staff.day_seats("futaba", "2024-04-27")).hours[0].seats == 1
+    with pytest.raises(StaffError, match="定員を一度に変えられるのは62日分までです"):
+        await staff.set_capacity_days("futaba", "2024-04-22", "2024-06-30", 1)
+
+
 async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(harness):
     staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 1)

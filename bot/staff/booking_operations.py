@@ -10,6 +10,7 @@ from bot.staff.params import (
     Export,
     ExportParams,
     PhoneBookingParams,
+    SeatsDaysParams,
     SeatsParams,
 )
 from domain.staff import Staff
@@ -54,6 +55,22 @@ BOOKING_OPERATIONS: list[Operation] = [
         replay="capacity",
         positionals=("nursery", "date", "seats"),
         before=lambda staff, params: staff.bookings.day_seats(params.nursery, params.date),
+    ),
+    Operation(
+        "set-seats-days",
+        "seats per hour for every day of a range, each checked first (0 closes)",
+        SeatsDaysParams,
+        lambda staff, params: staff.bookings.set_capacity_days(
+            params.nursery,
+            params.first,
+            params.last,
+            params.seats,
+            params.hours,
+            params.keep_closed,
+        ),
+        changes=True,
+        http=("PUT", "nurseries/{nursery}/capacity"),
+        positionals=("nursery", "first", "last", "seats"),
     ),
     Operation(
         "closing",

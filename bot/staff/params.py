@@ -143,6 +143,20 @@ class SeatsParams(DayParams):
     hours: list[Hour] | None = Field(None, description="default: all opening hours")
 
 
+class SeatsDaysParams(NurseryParams):
+    first: Day = Field(validation_alias=AliasChoices("from", "first"), description="first day")
+    last: Day | None = Field(
+        None, validation_alias=AliasChoices("to", "last"), description="last day (default: first)"
+    )
+    seats: Annotated[int, Strict(), Field(ge=0, le=MAX_SEATS)] = Field(
+        description="seats per hour (0 closes; seats on a closed day open it)"
+    )
+    hours: list[Hour] | None = Field(None, description="default: all opening hours")
+    keep_closed: bool = Field(
+        False, description="leave the usually closed days (Sundays...) as they are"
+    )
+
+
 class PhoneBookingParams(DayParams):
     start: Hour = Field(validation_alias=AliasChoices("start", "from"), description="first hour")
     end: Hour = Field(validation_alias=AliasChoices("end", "to"), description="hour it ends")

@@ -23,11 +23,9 @@ from bot.staff.console.pages import (
 )
 from bot.staff.console.views_calls import open_calls
 from bot.staff.console.views_closing import closing_url
-from bot.staff.params import SeatsParams, bounds
-from domain.calendar import closed
+from bot.staff.params import SeatsDaysParams, bounds
 
 routes = web.RouteTableDef()
-MAX_RANGE_DAYS = 62
 
 
 def _hour(label: str) -> int:
@@ -105,7 +103,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
             "hour_numbers": [*n.hours.range(), n.hours.close],
             "version": version(_seats_only(days)),
             "default_seats": n.seats_per_hour,
-            "seats_range": bounds(SeatsParams, "seats"),
+            "seats_range": bounds(SeatsDaysParams, "seats"),
         },
     )
 
@@ -117,18 +115,15 @@ def _check_day(form: Form, request: web.Request, day: dt.date) -> None:
 
 @routes.post("/n/{nursery}/calendar/seats")
 async def set_seats(request: web.Request) -> web.StreamResponse:
-    """Seats per hour for a day or a range of days (some hours, or all)."""
+    """Seats per hour for a day or a range of days (some hours, or all): one operation,
+    which checks every day before it changes any."""
     n = request[NURSERY]
 
     async def run(form: Form) -> str:
         msg = form.messages
         first = form.date("first")
         last = form.date("last", first)
-        seats = form.number("seats", *bounds(SeatsParams, "seats"))
-        if last < first:
-            raise Refused(msg.range_order)
-        if (last - first).days >= MAX_RANGE_DAYS:
-            raise Refused(msg.range_too_long.format(days=MAX_RANGE_DAYS))
+        seats = form.number("seats", *bounds(SeatsDaysParams, "seats"))
         _check_day(form, request, first)
         hours = None
         if form.text("start", required=False) or form.text("end", required=False):
@@ -140,24 +135,21 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
         view_from = form.date("view_from", first)
         shown = request.app[BOT].config.console.days_shown
         check_version(form, _seats_only(await _days(request, view_from, shown)))
-        keep_closed = form.flag("keep_closed")
-        count = (last - first).days + 1
-        days = [first + dt.timedelta(days=i) for i in range(count)]
-        days = [d for d in days if not (keep_closed and closed(n, d))]
-        for d in days:  # every day is checked before any is changed
-            now = await ops.run(request, "seats", {"nursery": n.id, "date": d})
-            for h in now["hours"]:
-                if (hours is None or _hour(h["hour"]) in hours) and h["booked"] > seats:
-                    raise Refused(
-                        request.app[BOT].config.staff.messages.seats_below_booked.format(
-                            date=d.isoformat(), hour=h["hour"], booked=h["booked"], seats=seats
-                        )
-                    )
-        for d in days:
-            params = {"nursery": n.id, "date": d, "seats": seats, "hours": hours}
-            await refusals.run(request, "set-seats", params)
+        if last == first and not form.flag("keep_closed"):  # one day: the day's operation
+            day = {"nursery": n.id, "date": first, "seats": seats, "hours": hours}
+            await refusals.run(request, "set-seats", day)
+            return msg.seats_set.format(first=first, last=last, days=1, seats=seats)
+        params = {
+            "nursery": n.id,
+            "first": first,
+            "last": last,
+            "seats": seats,
+            "hours": hours,
+            "keep_closed": form.flag("keep_closed"),
+        }
+        done = await refusals.run(request, "set-seats-days", params)
         return msg.seats_set.format(
-            first=first.isoformat(), last=last.isoformat(), days=len(days), seats=seats
+            first=done["first"], last=done["last"], days=done["days"], seats=seats
         )
 
     return await action(request, nursery_url(request, "calendar"), run)
