@@ -17,8 +17,8 @@ from pydantic import (
     Strict,
 )
 
-from domain.bookings import MAX_SEATS
 from domain.interviews import MAX_INTERVIEW_CAPACITY
+from domain.seat_settings import MAX_SEATS
 from domain.views import RosterRow
 
 MAX_SLOT_CAPACITY = MAX_INTERVIEW_CAPACITY

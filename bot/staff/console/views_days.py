@@ -135,7 +135,7 @@ async def set_seats(request: web.Request) -> web.StreamResponse:
         view_from = form.date("view_from", first)
         shown = request.app[BOT].config.console.days_shown
         check_version(form, _seats_only(await _days(request, view_from, shown)))
-        if last == first and not form.flag("keep_closed"):  # one day: the day's operation
+        if last == first:  # one day named: that day, with the operation of a day
             day = {"nursery": n.id, "date": first, "seats": seats, "hours": hours}
             await refusals.run(request, "set-seats", day)
             return msg.seats_set.format(first=first, last=last, days=1, seats=seats)
