@@ -101,8 +101,9 @@ class Leases:
     ) -> tuple[dict[str, Any] | None, list[Queued]]:
         """Put events on the user's queue, in order, unless queued or handled before, and
         take the lease if nobody else holds it. Returns the user's document if the lease
-        was taken (else None; the events are queued all the same), and the events queued
-        now (not those LINE delivered again)."""
+        was taken (else None; the events are queued all the same), with `previous_owner`
+        (the lease may have been this worker's own), and the events queued now (not those
+        LINE delivered again)."""
         ids = [q.id for q in events]
         fresh = {"queue.id": {"$nin": ids}, "handled": {"$nin": ids}}
         until = now + ttl
@@ -119,7 +120,7 @@ class Leases:
         else:  # the lease is ours (None: the document was made now)
             doc = dict(before or {"_id": user})
             doc["queue"] = sorted([*doc.get("queue", []), *(q.item() for q in events)], key=_k)
-            doc.update(owner=owner, until=until)
+            doc.update(owner=owner, until=until, previous_owner=doc.get("owner"))
             return doc, events
         try:  # queued all the same, behind the worker that holds the user
             await self._c.update_one({"_id": user, **fresh}, self._push(events), upsert=True)

@@ -114,10 +114,15 @@ class Dispatcher:
                 self._fresh[user] = doc
             self._again.add(user)
             return
+        if doc is not None and doc.get("previous_owner") == self.owner:
+            # The lease was our own task's, which has ended since: events it handled may
+            # still be on this copy of the queue, so the new task reads the queue again.
+            doc = None
         self._tasks[user] = asyncio.create_task(self._drain(user, doc))
 
     # -- the work --------------------------------------------------------------------------
     async def _drain(self, user: str, doc: dict[str, Any] | None) -> None:
+        taken: set[str] = set()  # handled and off the queue, by this task
         try:
             while True:
                 self._again.discard(user)
@@ -131,11 +136,15 @@ class Dispatcher:
                 fresh = self._fresh.pop(user, None)
                 if rest is None:
                     return  # the lease ran out and another worker took over
+                taken |= seen - {item["id"] for item in rest}
                 doc = None
                 if any(item["id"] not in seen for item in rest):
                     continue  # queued between our look and the release: take the lease again
                 if fresh is not None:
-                    doc = fresh  # the webhook took the lease again after we gave it back
+                    # The webhook took the lease (ours) and read the queue before we took
+                    # our handled events off it: those are not handled again.
+                    fresh["queue"] = [i for i in fresh.get("queue", []) if i["id"] not in taken]
+                    doc = fresh
                     continue
                 if user not in self._again:
                     return
