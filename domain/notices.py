@@ -17,7 +17,7 @@ from domain.errors import NotFound
 from domain.replies import Text
 from domain.services import Services
 from domain.views import CallView, Delivery, Notice
-from storage.calls import CallDoc, call_id
+from storage.calls import CallDoc, Why, call_id
 from storage.names import name_key
 
 log = structlog.get_logger(__name__)
@@ -49,7 +49,7 @@ async def notify(services: Services, to: Addressee, text: str, key: str) -> Noti
     return Notice.of(how)
 
 
-async def _to_phone(services: Services, to: Addressee, text: str, key: str, how: Delivery) -> None:
+async def _to_phone(services: Services, to: Addressee, text: str, key: str, how: Why) -> None:
     phone = to.phone
     if phone is None and to.registration:
         reg = await services.repos.registrations.get(to.registration)
@@ -59,9 +59,8 @@ async def _to_phone(services: Services, to: Addressee, text: str, key: str, how:
             id=call_id(key),
             nursery=to.nursery,
             at=services.now(),
-            why="phone" if how == "phone" else ("blocked" if how == "blocked" else "failed"),
+            why=how,
             child=to.child,
-            registration=to.registration,
             phone=phone or "",
             text=text,
         )

@@ -31,7 +31,6 @@ class CallDoc(BaseModel):
     at: dt.datetime
     why: Why
     child: str  # the child's name
-    registration: str | None = None
     phone: str  # the number to call, digits as stored
     text: str  # what the parent was to be told
     phoned_at: dt.datetime | None = None

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storage.mongo import AFTER, Database, DuplicateKeyError
 
+MIN_PASSWORD = 10  # characters, for a password a person chooses
+
 
 class Passwords:
     """Hashes and checks passwords with one argon2id hasher.

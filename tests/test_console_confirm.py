@@ -67,3 +67,27 @@ async def test_without_javascript_a_cancellation_asks_and_stopping_keeps_the_boo
         f"{DAY} 9:00〜11:00、目黒 太郎さんの予約を取り消しました。"
     )
     assert await bot.repos.bookings.on_day("futaba", DATE) == []
+
+
+async def test_an_htmx_complete_without_its_dialog_gets_the_whole_confirmation_page(console):
+    h = console.h
+    reg = await registration(h.bot, "U1", child="目黒 太郎")
+    page = await console.login("futaba1")
+    await page.goto(console.url("/staff/n/futaba/waiting"))
+    status, retarget, body = await page.evaluate(
+        """async ([url, form]) => {
+            const r = await fetch(url, {method: "POST", body: new URLSearchParams(form),
+                                        headers: {"HX-Request": "true"}});
+            return [r.status, r.headers.get("HX-Retarget"), await r.text()];
+        }""",
+        [
+            console.url("/staff/n/futaba/waiting/complete"),
+            {"csrf": await console.csrf(), "registration": reg.id},
+        ],
+    )
+    assert (status, retarget) == (200, "body")
+    assert (
+        "面談完了の確認" in body and "目黒 太郎さん（保護者 目黒 花子）を面談完了にします。" in body
+    )
+    assert not (await h.bot.repos.registrations.get(reg.id)).cleared()
+    assert h.line.take("U1") == []

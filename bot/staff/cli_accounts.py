@@ -12,9 +12,8 @@ from typing import Any
 
 from domain import lookup
 from domain.errors import StaffError
+from storage.staff_accounts import MIN_PASSWORD
 from storage.tokens import CITY
-
-MIN_PASSWORD = 10
 
 
 def _password(a: argparse.Namespace) -> str:

@@ -107,9 +107,9 @@ class Confirm(Exception):
     a page says what will happen, and its button posts the same form again, confirmed.
     With JavaScript the form's own dialog adds `confirmed` and the page is skipped."""
 
-    def __init__(self, title: str, lines: list[str], button: str, danger: bool = False) -> None:
-        super().__init__(title)
-        self.title, self.lines, self.button, self.danger = title, lines, button, danger
+    def __init__(self, action: str, lines: list[str], button: str, danger: bool = False) -> None:
+        super().__init__(action)  # the action in staff's words (staff.actions)
+        self.action, self.lines, self.button, self.danger = action, lines, button, danger
 
 
 def confirmed(form: Form) -> bool:
@@ -119,7 +119,8 @@ def confirmed(form: Form) -> bool:
 async def confirm_page(request: web.Request, form: Form, back: str, ask: Confirm) -> web.Response:
     """The confirmation: what will happen, and the same form (every field but the token)."""
     fields = {k: str(v) for k, v in form.data.items() if k not in ("csrf", "confirmed")}
-    context = {"ask": ask, "fields": fields, "target": request.path, "back": back}
+    title = form.messages.confirm_title.format(action=ask.action)
+    context = {"ask": ask, "title": title, "fields": fields, "target": request.path, "back": back}
     return await render("confirm.html", request, context)
 
 

@@ -22,11 +22,11 @@ from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import Confirm, confirm_page, confirmed, page_error, render
 from storage.audit import AuditEntry
+from storage.staff_accounts import MIN_PASSWORD
 from storage.tokens import CITY
 
 routes = web.RouteTableDef()
 LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
-MIN_PASSWORD = 10
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 
@@ -141,9 +141,8 @@ async def change_account(request: web.Request) -> web.StreamResponse:
         text = msg.confirm_reset if what == "reset" else msg.confirm_disable
         button = msg.reset_button if what == "reset" else msg.disable_button
         actions = bot.config.staff.actions
-        title = actions.reset_password if what == "reset" else actions.disable_account
         ask = Confirm(
-            msg.confirm_title.format(action=title),
+            actions.reset_password if what == "reset" else actions.disable_account,
             [text.format(login=doc.id, name=doc.name)],
             button,
             danger=True,

@@ -127,22 +127,21 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
         msg = form.messages
         day = form.date("date")
         booking = form.text("booking")
-        if not confirmed(form):
-            held = [r for r in await _bookings(request, day, day) if r["booking"] == booking]
-            for r in held:  # gone already: the operation says so
-                words = {"date": r["date"], "start": r["start"], "end": r["end"]}
-                last = (
-                    msg.confirm_call.format(phone=labels.phone(r["phone"]))
-                    if r["source"] == "phone"
-                    else msg.confirm_push
-                )
-                action = request.app[BOT].config.staff.actions.cancel_booking
-                raise Confirm(
-                    msg.confirm_title.format(action=action),
-                    [msg.confirm_cancel.format(child=r["child"], **words), last],
-                    msg.confirm_cancel_button,
-                    danger=True,
-                )
+        rows = [] if confirmed(form) else await _bookings(request, day, day)
+        r = next((r for r in rows if r["booking"] == booking), None)
+        if r is not None:  # (one gone already: the operation says so)
+            words = {"date": r["date"], "start": r["start"], "end": r["end"]}
+            how = (
+                msg.confirm_call.format(phone=labels.phone(r["phone"]))
+                if r["source"] == "phone"
+                else msg.confirm_push
+            )
+            raise Confirm(
+                request.app[BOT].config.staff.actions.cancel_booking,
+                [msg.confirm_cancel.format(child=r["child"], **words), how],
+                msg.confirm_cancel_button,
+                danger=True,
+            )
         params = {"nursery": n.id, "child": booking, "date": day}
         result = await refusals.run(request, "cancel-booking", params)
         how = delivery(result) if result.get("source") != "phone" else "phone"

@@ -169,19 +169,18 @@ async def complete(request: web.Request) -> web.StreamResponse:
 def _complete(request: web.Request, n: Any) -> Any:
     async def run(form: Form) -> tuple[str, str]:
         reg = form.text("registration")
-        if not confirmed(form):
-            rows = await ops.run(request, "waiting", {"nursery": n.id})
-            for r in (r for r in rows if r["registration"] == reg):
-                action = request.app[BOT].config.staff.actions.complete
-                msg = form.messages
-                raise Confirm(
-                    msg.confirm_title.format(action=action),
-                    [
-                        msg.confirm_complete.format(child=r["child"], parent=r["parent"]),
-                        msg.confirm_push,
-                    ],
-                    msg.confirm_complete_button,
-                )
+        rows = [] if confirmed(form) else await ops.run(request, "waiting", {"nursery": n.id})
+        r = next((r for r in rows if r["registration"] == reg), None)
+        if r is not None:  # (one not waiting: the operation says why)
+            msg = form.messages
+            raise Confirm(
+                request.app[BOT].config.staff.actions.complete,
+                [
+                    msg.confirm_complete.format(child=r["child"], parent=r["parent"]),
+                    msg.confirm_push,
+                ],
+                msg.confirm_complete_button,
+            )
         result = await refusals.run(
             request, "complete", {"nursery": n.id, "child": reg, "birth_date": None}
         )
