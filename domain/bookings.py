@@ -147,7 +147,7 @@ class BookingStaff(SeatSettings):
             raise self._refusal(outcome, request, name)
         stored = await self.services.repos.bookings.get(request.booking_id)
         assert stored is not None
-        return self._booking_json(stored)
+        return self._booking_json(stored, life.reg.child_kana if life else "")
 
     async def registered_child(self, n: Nursery, child: str) -> Life:
         """The registration at `n` that `child` names: its id, or its child's name (compared
@@ -249,10 +249,14 @@ class BookingStaff(SeatSettings):
         notice = await tell_parent(
             self.services, b, n, msg.cancel_staff_push, f"staffcancel:{b.id}", reason
         )
-        view = self._booking_json(b.model_copy(update={"status": "cancelled"}))
+        reg = (
+            await self.services.repos.registrations.get(b.registration) if b.registration else None
+        )
+        kana = reg.child_kana if reg else ""
+        view = self._booking_json(b.model_copy(update={"status": "cancelled"}), kana)
         return CancelledBooking(**view.model_dump(), **notice.model_dump())
 
-    def _booking_json(self, b: BookingDoc) -> BookingView:
+    def _booking_json(self, b: BookingDoc, kana: str = "") -> BookingView:
         return BookingView(
             booking=b.id,
             status=b.status,
@@ -262,6 +266,7 @@ class BookingStaff(SeatSettings):
             start=labels.hour(b.start),
             end=labels.hour(b.end),
             child=b.child_name,
+            kana=kana,
         )
 
     # -- roster and export ---------------------------------------------------------------------
@@ -275,8 +280,7 @@ class BookingStaff(SeatSettings):
             answers = {q.label: b.answers.get(q.id, "") for q in n.questions}
             rows.append(
                 RosterRow(
-                    **self._booking_json(b).model_dump(),
-                    kana=reg.child_kana if reg else "",
+                    **self._booking_json(b, reg.child_kana if reg else "").model_dump(),
                     birth_date=reg.birth_date if reg else "",
                     sex=reg.sex if reg else "",
                     parent=reg.parent_name if reg else "",

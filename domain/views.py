@@ -181,6 +181,7 @@ class BookingView(BaseModel):
     start: str
     end: str
     child: str
+    kana: str = ""  # the registered child's furigana; a phone booking's child has none
 
 
 class CancelledBooking(BookingView, Notice):
@@ -188,7 +189,6 @@ class CancelledBooking(BookingView, Notice):
 
 
 class RosterRow(BookingView):
-    kana: str
     birth_date: str
     sex: str
     parent: str

@@ -112,3 +112,13 @@ async def test_a_change_about_a_registration_names_the_child_with_furigana(harne
     assert row.operation == "面談完了"
     assert ("児童", "目黒 太郎（メグロ タロウ）") in row.params  # typed as the id
     assert reg.id not in str(row.cells(config.console.log))
+    day = {"nursery": "futaba", "date": "2024-04-26"}
+    await bot.operations.run(
+        "phone-booking", {**day, "start": 9, "end": 11, "child": reg.id}, actor
+    )
+    await bot.operations.run("cancel-booking", {**day, "child": "目黒太郎"}, actor)
+    rows = {e.operation: view.row(e) for e in await bot.repos.audit.recent()}
+    booked, cancelled = rows["phone-booking"], rows["cancel-booking"]
+    assert (booked.operation, cancelled.operation) == ("電話予約", "予約の取消")
+    assert ("児童", "目黒 太郎（メグロ タロウ）") in booked.params
+    assert ("児童", "目黒 太郎（メグロ タロウ）") in cancelled.params  # typed without the space

@@ -162,6 +162,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
             "text": text,
             "kind": kind,
             "waiting": len(await ops.run(request, "waiting", {"nursery": n.id})),
+            "calls": await open_calls(request),
         },
     )
 
