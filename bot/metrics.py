@@ -7,18 +7,25 @@ scrape of any worker adds up all of them. What the database knows (events
 waiting in the inbox, the oldest one's age, events parked) is read at scrape
 time instead, so it is right whichever worker answers.
 
+A scrape answers even while the database does not: those reads are bounded by
+STORE_READ_TIMEOUT, and when they fail or run out of time their gauges are left
+out of that scrape, the in-process counters still come out (the LINE-error
+alerts keep working), and `hoiku_store_up` is 0.
+
 `/metrics` answers only a request from `METRICS_ALLOW` (address ranges, default
 loopback) or one carrying `Authorization: Bearer $METRICS_TOKEN`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import os
 from collections.abc import Iterable
 from typing import Any
 
+import structlog
 from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -31,7 +38,14 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily, Metric
 
+from storage.mongo import StoreUnavailable
+
+log = structlog.get_logger(__name__)
+
 PREFIX = "hoiku"
+# How long a scrape waits for the database: well within Prometheus' own scrape timeout
+# (10 s by default), so a hung database costs the store gauges, not the whole scrape.
+STORE_READ_TIMEOUT = 2.0  # seconds
 
 EVENTS_RECEIVED = Counter(f"{PREFIX}_events_received", "Webhook events stored (redeliveries not)")
 EVENTS_HANDLED = Counter(f"{PREFIX}_events_handled", "Events handled to the end")
@@ -90,7 +104,8 @@ class _Families:
         return self.families
 
 
-async def _store_families(bot: Any) -> list[Metric]:
+async def _inbox_families(bot: Any) -> list[Metric]:
+    """The gauges read from the database: the inbox's depth and its oldest event's age."""
     repos, now = bot.repos, bot.services.clock.now()
     waiting, oldest = await repos.leases.waiting()
     depth = GaugeMetricFamily(
@@ -104,6 +119,22 @@ async def _store_families(bot: Any) -> list[Metric]:
     )
     age.add_metric([], max(0.0, (now - oldest).total_seconds()) if oldest else 0.0)
     return [depth, age]
+
+
+async def _store_families(bot: Any) -> list[Metric]:
+    """The database's gauges and `hoiku_store_up`; only the latter when the database fails
+    or does not answer within STORE_READ_TIMEOUT."""
+    up = GaugeMetricFamily(
+        f"{PREFIX}_store_up", "Whether the database answered this scrape's reads in time (1/0)"
+    )
+    try:
+        families = await asyncio.wait_for(_inbox_families(bot), STORE_READ_TIMEOUT)
+    except (StoreUnavailable, TimeoutError) as e:
+        log.warning("metrics_store_unavailable", error=type(e).__name__)
+        up.add_metric([], 0)
+        return [up]
+    up.add_metric([], 1)
+    return [*families, up]
 
 
 def render(extra: list[Metric]) -> bytes:

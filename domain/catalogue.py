@@ -267,6 +267,7 @@ class StaffMessages(Strict):
     already_cleared: str
     city_only: str
     other_nursery: str
+    store_unavailable: str  # the database did not answer (a change may or may not be made)
 
 
 class StaffActions(Strict):

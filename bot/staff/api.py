@@ -4,8 +4,9 @@ Its routes are derived from the declared staff operations (bot/staff/operations.
 each operation with `http` is one route, its parameters read from the path, the
 query (GET, DELETE) or the JSON body. `{nursery}` in a path is the nursery's id or
 name (URL-encoded). A refused operation becomes `{"error": reason}` with the status
-of its kind; a bad parameter a 400 naming it. `GET nurseries` lists the nurseries
-the token may act on.
+of its kind; a bad parameter a 400 naming it. While the database is unreachable a
+call is a 503 with `Retry-After` (nothing to fix in the call: ask again shortly).
+`GET nurseries` lists the nurseries the token may act on.
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from bot.staff.json_api import json_error, json_response, read_json
 from bot.staff.operation import Operation, jsonable
 from bot.staff.operations import OPERATIONS
 from domain.errors import ErrorKind, StaffError
+from storage.mongo import StoreUnavailable
 
 log = structlog.get_logger(__name__)
 
 PREFIX = "/admin/api/"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+RETRY_AFTER = 5  # seconds a caller is told to wait while the database is unreachable
 
 STATUS = {
     ErrorKind.INVALID: 400,
@@ -84,13 +87,19 @@ def routes() -> list[web.RouteDef]:
 
 @web.middleware
 async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Refused operations on admin routes become JSON errors with their kind's status."""
+    """Refused operations on admin routes become JSON errors with their kind's status; the
+    database out of reach a 503 the caller may retry, not a 500."""
     if not request.path.startswith(PREFIX):
         return await handler(request)
     try:
         return await handler(request)
     except StaffError as e:
         return json_error(STATUS[e.kind], str(e))
+    except StoreUnavailable as e:
+        log.error("admin_api_store_unavailable", error=type(e).__name__, path=request.path)
+        response = json_error(503, request.app[BOT].config.staff.messages.store_unavailable)
+        response.headers["Retry-After"] = str(RETRY_AFTER)
+        return response
 
 
 def setup_admin(app: web.Application) -> None:
