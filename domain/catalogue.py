@@ -156,6 +156,7 @@ class ConsoleMessages(Strict):
     stale: str
     missing: str
     bad_date: str
+    date_outside: str  # a date outside the staff's window (staff.max_days_back, _ahead)
     bad_time: str
     bad_number: str
     past_date: str
@@ -244,6 +245,7 @@ class StaffMessages(Strict):
     number_range: str
     date_too_far: str
     date_past: str
+    date_too_old: str  # before the window's first day (staff.max_days_back)
     range_order: str
     seats_range_too_long: str
     export_too_long: str

@@ -1,9 +1,11 @@
 """What staff send, checked before anything is written.
 
-Dates (read by `lookup`) lie in a window: from today, or any past day for what
-only reads, up to `staff.max_days_ahead` days ahead. Numbers are whole numbers
-in a range, and `true` is not 1. Each check raises Invalid (a StaffError) with
-the reason in plain words.
+Dates (read by `lookup`) lie in a window: from today, or back to
+`staff.max_days_back` days ago for what only reads, up to `staff.max_days_ahead`
+days ahead. No date staff name is further off, so date arithmetic on one (the day
+after, the next calendar page) never leaves what a date can hold (year 1 to 9999).
+Numbers are whole numbers in a range, and `true` is not 1. Each check raises Invalid
+(a StaffError) with the reason in plain words.
 """
 
 from __future__ import annotations
@@ -28,17 +30,30 @@ def whole(services: Services, value: object, what: str, lo: int, hi: int) -> int
     return value
 
 
-def within(services: Services, value: dt.date, *, past: bool = False) -> dt.date:
-    """`value` if it lies from today (any past day too if `past`) up to the window's end."""
+def window(services: Services) -> tuple[dt.date, dt.date]:
+    """The first and the last day staff may name: `staff.max_days_back` days ago (for what
+    only reads) and `staff.max_days_ahead` days ahead."""
     today = services.today()
-    last = today + dt.timedelta(days=services.config.staff.max_days_ahead)
-    sm = services.config.staff.messages
+    staff = services.config.staff
+    back, ahead = dt.timedelta(days=staff.max_days_back), dt.timedelta(days=staff.max_days_ahead)
+    return today - back, today + ahead
+
+
+def within(services: Services, value: dt.date, *, past: bool = False) -> dt.date:
+    """`value` if it lies from today (from the window's first day if `past`) up to the
+    window's last day."""
+    first, last = window(services)
+    staff = services.config.staff
+    sm = staff.messages
+    day = value.isoformat()
     if value > last:
-        days = services.config.staff.max_days_ahead
-        text = sm.date_too_far.format(date=value.isoformat(), last=last.isoformat(), days=days)
+        text = sm.date_too_far.format(date=day, last=last.isoformat(), days=staff.max_days_ahead)
         raise Invalid(text, worded=True)
-    if not past and value < today:
-        raise Invalid(sm.date_past.format(date=value.isoformat()), worded=True)
+    if not past and value < services.today():
+        raise Invalid(sm.date_past.format(date=day), worded=True)
+    if value < first:
+        text = sm.date_too_old.format(date=day, first=first.isoformat(), days=staff.max_days_back)
+        raise Invalid(text, worded=True)
     return value
 
 

@@ -137,6 +137,7 @@ class StaffRules(Strict):
     """What staff may ask for (admin API, staff CLI, replays), and how refusals read."""
 
     max_days_ahead: int = Field(366, ge=1, le=731)  # latest date staff can set up or book
+    max_days_back: int = Field(1827, ge=1, le=3653)  # earliest past date staff can read
     states: dict[str, str]  # a registration's state (domain/lifecycle.py) in staff's words
     messages: StaffMessages
     actions: StaffActions

@@ -14,7 +14,7 @@ import datetime as dt
 
 import structlog
 
-from domain import labels, lookup
+from domain import checks, labels, lookup
 from domain.config import Nursery
 from domain.errors import Conflict, NotFound
 from domain.interviews import reason_line
@@ -122,10 +122,11 @@ class InterviewChanges:
         n = lookup.nursery(self.services, nursery)
         action = self.services.config.staff.actions.move_interview
         sm = self.services.config.staff.messages
+        when = lookup.moment(self.services, to)
+        checks.within(self.services, when.date(), past=True)  # a past slot: slot_past below
         life = await self.one(n, child, "move_interview", action)
         old = life.slot
         assert old is not None
-        when = lookup.moment(self.services, to)
         slots = self.services.repos.interviews
         target = next((s for s in await slots.all(n.id) if s.at == when), None)
         label = self._when(when)

@@ -93,6 +93,7 @@ class InterviewStaff:
         """Delete a slot nobody holds."""
         n = lookup.nursery(self.services, nursery)
         when = lookup.moment(self.services, at)
+        checks.within(self.services, when.date(), past=True)
         slots = self.services.repos.interviews
         gone = await slots.remove(n.id, when)
         if gone is not None:

@@ -20,6 +20,7 @@ import ipaddress
 
 from aiohttp import web
 
+from bot import json_body
 from bot.context import Bot
 from bot.staff.auth import token_scope
 from bot.staff.json_api import json_error, json_response
@@ -52,7 +53,7 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
         if refused is not None:
             return refused
         try:
-            body = await request.json()
+            body = json_body.loads(await request.read())
             at = dt.datetime.fromisoformat(str(body["at"]))
         except (ValueError, KeyError, TypeError):
             return json_error(400, 'send {"at": "2024-04-20T09:00+09:00"}')
@@ -80,7 +81,8 @@ def add_test_routes(app: web.Application, bot: Bot, clock: SharedClock) -> None:
         if refused is not None:
             return refused
         try:
-            within = min(60.0, max(0.0, float((await request.json())["within"])))
+            body = json_body.loads(await request.read())
+            within = min(60.0, max(0.0, float(body["within"])))
         except (ValueError, KeyError, TypeError):
             return json_error(400, 'send {"within": 10}')
         return json_response({"settled": await settled(within)})

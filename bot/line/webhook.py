@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import structlog
@@ -10,6 +9,7 @@ from aiohttp import web
 from linebot.v3 import SignatureValidator
 from linebot.v3.exceptions import InvalidSignatureError
 
+from bot import json_body
 from bot.line.dispatcher import Dispatcher
 from bot.line.events import SharedChats, clean_event, in_shared_chat, user_of
 from bot.metrics import EVENTS_RECEIVED
@@ -26,8 +26,9 @@ class Webhook:
 
     def parse(self, body: bytes, signature: str) -> dict[str, Any] | None:
         """The payload, once line-bot-sdk's validator has checked the signature; None for a
-        body that is not a JSON object (LINE sends UTF-8 JSON only). The JSON is read once,
-        here: the events are checked field by field by `clean_event`, not by SDK models.
+        body that is not a JSON object (LINE sends UTF-8 JSON only), or is one nested deeper
+        than `json_body.MAX_DEPTH`. The JSON is read once, here: the events are checked
+        field by field by `clean_event`, not by SDK models.
         Raises InvalidSignatureError for a wrong signature, or when no secret is configured."""
         if self.validator is None:
             raise InvalidSignatureError("no channel secret configured")
@@ -38,7 +39,7 @@ class Webhook:
         if not self.validator.validate(text, signature):
             raise InvalidSignatureError("signature does not match")
         try:
-            payload = json.loads(text)
+            payload = json_body.loads(text)
         except ValueError:
             return None
         return payload if isinstance(payload, dict) else None

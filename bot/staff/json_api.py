@@ -1,5 +1,6 @@
 """The admin API's JSON: answers with Japanese written as is, every error as
-`{"error": "..."}`, a body read as one JSON object or refused with 400."""
+`{"error": "..."}`, a body read as one JSON object (UTF-8, nested at most
+`json_body.MAX_DEPTH` deep) or refused with 400."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import json
 from typing import Any
 
 from aiohttp import web
+
+from bot import json_body
 
 dumps = functools.partial(json.dumps, ensure_ascii=False)
 
@@ -26,9 +29,12 @@ def http_error(cls: type[web.HTTPError], message: str) -> web.HTTPError:
 
 
 async def read_json(request: web.Request) -> dict[str, Any]:
-    """The JSON object in the body; anything else is a 400."""
+    """The JSON object in the body; anything else (too deep a nesting too) is a 400."""
     try:
-        raw: Any = await request.json()
+        raw: Any = json_body.loads(await request.read())
+    except json_body.TooDeep:
+        text = f"the body must be JSON nested at most {json_body.MAX_DEPTH} levels deep"
+        raise http_error(web.HTTPBadRequest, text) from None
     except ValueError:
         raise http_error(web.HTTPBadRequest, "the body must be JSON") from None
     if not isinstance(raw, dict):

@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot import json_body
 from domain.errors import StaffError
 from qa.webchat.demo import summary
 from qa.webchat.replay import run_script
@@ -47,9 +48,10 @@ def add_routes(app: web.Application, room: Room) -> None:
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
+    """The JSON object a step sends (UTF-8, nested at most `json_body.MAX_DEPTH` deep)."""
     try:
-        body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+        body = json_body.loads(await request.read())
+    except ValueError:
         raise web.HTTPBadRequest(text="a JSON body is needed") from None
     if not isinstance(body, dict):
         raise web.HTTPBadRequest(text="a JSON object is needed")

@@ -2,6 +2,8 @@
 
 `Refused` carries a message already in Japanese; the page shows it and nothing is
 changed. Field names in messages come from the catalogue's `console.messages.fields`.
+A form given the staff's window of dates (`pages.form_of`, from domain/checks.py) refuses
+a date outside it, so no page does arithmetic on year 1 or 9999.
 """
 
 from __future__ import annotations
@@ -24,9 +26,12 @@ class Refused(Exception):
 class Form:
     """One submitted form (or query), read field by field."""
 
-    def __init__(self, data: Any, msg: ConsoleMessages) -> None:
+    def __init__(
+        self, data: Any, msg: ConsoleMessages, days: tuple[dt.date, dt.date] | None = None
+    ) -> None:
         self.data = data
         self.messages = msg
+        self.days = days  # the first and last date a field may name
 
     def _label(self, name: str) -> str:
         return self.messages.fields.get(name, name)
@@ -48,9 +53,14 @@ class Form:
         if not value:
             raise Refused(self.messages.missing.format(field=self._label(name)))
         try:
-            return dt.date.fromisoformat(value.replace("/", "-"))
+            day = dt.date.fromisoformat(value.replace("/", "-"))
         except ValueError:
             raise Refused(self.messages.bad_date.format(field=self._label(name))) from None
+        if self.days is not None and not self.days[0] <= day <= self.days[1]:
+            first, last = (d.isoformat() for d in self.days)
+            field = self._label(name)
+            raise Refused(self.messages.date_outside.format(field=field, first=first, last=last))
+        return day
 
     def month(self, name: str, default: dt.date) -> dt.date:
         value = str(self.data.get(name, "")).strip()

@@ -21,6 +21,7 @@ from bot.context import BOT
 from bot.staff.console.auth import ACCOUNT, check_csrf, csrf_token, may_use
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages, take_flash
+from domain import checks
 from domain.config import Nursery
 from domain.errors import StaffError
 from storage.tokens import CITY
@@ -79,6 +80,12 @@ def today(request: web.Request) -> dt.date:
     return request.app[BOT].services.today()
 
 
+def form_of(request: web.Request, data: Any) -> Form:
+    """A submitted form or a query, its dates kept to the staff's window (domain/checks.py):
+    one outside it is `Refused` with the window named, as a wrong date is."""
+    return Form(data, messages(request), checks.window(request.app[BOT].services))
+
+
 def nursery_url(request: web.Request, page: str) -> str:
     return f"/staff/n/{request[NURSERY].id}/{page}"
 
@@ -134,7 +141,7 @@ async def action(
     raises `Confirm` to have the action confirmed first)."""
     data = await request.post()
     await check_csrf(request, data)
-    form = Form(data, messages(request))
+    form = form_of(request, data)
     back = back_to(form, default_back)
     try:
         done = await run(form)

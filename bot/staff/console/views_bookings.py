@@ -10,12 +10,12 @@ from aiohttp import web
 from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.forms import Form, Refused
-from bot.staff.console.notices import messages
 from bot.staff.console.pages import (
     NURSERY,
     Confirm,
     action,
     confirmed,
+    form_of,
     nursery_url,
     page_error,
     render,
@@ -51,7 +51,7 @@ async def _bookings(request: web.Request, first: dt.date, last: dt.date) -> list
 @routes.get("/n/{nursery}/bookings")
 async def bookings_page(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
-    form = Form(request.query, messages(request))
+    form = form_of(request, request.query)
     try:
         first, last = _range(request, form, MAX_LIST_DAYS)
     except Refused as e:
@@ -157,7 +157,7 @@ async def cancel_booking(request: web.Request) -> web.StreamResponse:
 @routes.get("/n/{nursery}/bookings.csv")
 async def export(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
-    form = Form(request.query, messages(request))
+    form = form_of(request, request.query)
     try:
         first, last = _range(request, form, MAX_EXPORT_DAYS)
     except Refused as e:

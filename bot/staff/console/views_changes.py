@@ -17,7 +17,7 @@ from bot.staff.console import ops, refusals
 from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages
-from bot.staff.console.pages import NURSERY, action, nursery_url, render
+from bot.staff.console.pages import NURSERY, action, form_of, nursery_url, render
 from bot.staff.console.views_interviews import at_label, delivery, told
 from domain import labels
 from domain.errors import StaffError
@@ -91,7 +91,7 @@ async def confirm_page(request: web.Request) -> web.StreamResponse:
     reg = request.match_info["reg"]
     data = await request.post()
     await check_csrf(request, data)
-    form = Form(data, messages(request))
+    form = form_of(request, data)
     change = form.text("change", required=False)
     if change not in CHANGES:
         await flash(request, "error", form.messages.change_unknown)

@@ -12,9 +12,9 @@ from aiohttp import web
 from bot.context import BOT
 from bot.staff.console import auth
 from bot.staff.console.auth import ACCOUNT
-from bot.staff.console.forms import Form, Refused
+from bot.staff.console.forms import Refused
 from bot.staff.console.notices import messages
-from bot.staff.console.pages import page_error, render, today
+from bot.staff.console.pages import form_of, page_error, render, today
 from bot.staff.csv_export import cell, csv_download
 from bot.staff.log_view import LogRow, LogView
 
@@ -29,7 +29,7 @@ def _city_only(request: web.Request) -> None:
 
 async def _entries(request: web.Request) -> tuple[dict[str, Any], list[LogRow]]:
     bot = request.app[BOT]
-    form = Form(request.query, messages(request))
+    form = form_of(request, request.query)
     last = form.date("last", today(request))
     first = form.date("first", last - dt.timedelta(days=30))
     if last < first:

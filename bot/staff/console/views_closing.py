@@ -14,7 +14,7 @@ from bot.context import BOT
 from bot.staff.console import refusals
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash
-from bot.staff.console.pages import NURSERY, action, nursery_url, render
+from bot.staff.console.pages import NURSERY, action, form_of, nursery_url, render
 
 routes = web.RouteTableDef()
 
@@ -24,10 +24,9 @@ def closing_url(request: web.Request, day: dt.date) -> str:
 
 
 def _day(request: web.Request) -> dt.date:
-    try:
-        return dt.date.fromisoformat(request.match_info["date"])
-    except ValueError:
-        raise web.HTTPNotFound() from None
+    """The day in the path; not a date, or one outside the staff's window, is `Refused`
+    (a 400 page saying why)."""
+    return form_of(request, request.match_info).date("date")
 
 
 @routes.get("/n/{nursery}/closing/{date}")

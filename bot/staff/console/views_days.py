@@ -10,11 +10,11 @@ from aiohttp import web
 from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.forms import Form, Refused
-from bot.staff.console.notices import messages
 from bot.staff.console.pages import (
     NURSERY,
     action,
     check_version,
+    form_of,
     nursery_url,
     page_error,
     render,
@@ -36,7 +36,7 @@ def _hour(label: str) -> int:
 async def day_page(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
     try:
-        day = Form(request.query, messages(request)).date("date", today(request))
+        day = form_of(request, request.query).date("date", today(request))
     except Refused as e:
         return await page_error(request, 400, e.text)
     seats = await ops.run(request, "seats", {"nursery": n.id, "date": day})
@@ -83,7 +83,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
     n = request[NURSERY]
     shown = request.app[BOT].config.console.days_shown
     try:
-        first = Form(request.query, messages(request)).date("from", today(request))
+        first = form_of(request, request.query).date("from", today(request))
     except Refused as e:
         return await page_error(request, 400, e.text)
     days = await _days(request, first, shown)

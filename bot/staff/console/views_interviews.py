@@ -12,7 +12,6 @@ from bot.context import BOT
 from bot.staff.console import ops, refusals
 from bot.staff.console.auth import check_csrf
 from bot.staff.console.forms import Form, Refused
-from bot.staff.console.notices import messages
 from bot.staff.console.pages import (
     NURSERY,
     Confirm,
@@ -20,6 +19,7 @@ from bot.staff.console.pages import (
     check_version,
     confirm_page,
     confirmed,
+    form_of,
     nursery_url,
     render,
     version,
@@ -143,7 +143,7 @@ async def complete(request: web.Request) -> web.StreamResponse:
     if request.headers.get("HX-Request") != "true":
         return await action(request, nursery_url(request, "waiting"), _complete(request, n))
     data = await request.post()
-    form = Form(data, messages(request))
+    form = form_of(request, data)
     try:
         await check_csrf(request, data)
         kind, text = await _complete(request, n)(form)
