@@ -5,6 +5,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import web
 
+from bot.access_log import access_log
 from bot.context import BOT, Bot, Settings
 from bot.headers import setup_headers
 from bot.line.client import LineClient
@@ -81,7 +82,7 @@ def build(
 
 
 def create_app(bot: Bot) -> web.Application:
-    app = web.Application(client_max_size=1024 * 1024)
+    app = web.Application(client_max_size=1024 * 1024, middlewares=[access_log])
     app[BOT] = bot
 
     async def lifecycle(app: web.Application):  # type: ignore[no-untyped-def]

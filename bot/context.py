@@ -49,6 +49,8 @@ class Settings:
     metrics_token: str = ""
     line_data_base: str = ""  # LINE's data API (rich menu images); default from line_api_base
     staff_session_key: str = ""  # STAFF_SESSION_KEY: Fernet key of the staff console's cookie
+    # TRUSTED_PROXY_HOPS: proxies in front that append the client to X-Forwarded-For
+    proxy_hops: int = 0
     webchat: bool = False  # BOT_WEBCHAT=1: the browser chat at / even with a LINE channel
     demo: bool = True  # BOT_DEMO=0: no demo data on the embedded store
 
@@ -70,6 +72,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", ""),
             line_data_base=env.get("LINE_API_DATA_BASE_URL", ""),
             staff_session_key=env.get("STAFF_SESSION_KEY", ""),
+            proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
             webchat=env.get("BOT_WEBCHAT") == "1",
             demo=env.get("BOT_DEMO", "1") != "0",
         )

@@ -146,10 +146,12 @@ class ConsoleMessages(Strict):
     """What the staff web console says about a request (page labels are in its templates)."""
 
     login_failed: str
-    login_locked: str
     login_disabled: str
     logged_out: str
+    logged_out_everywhere: str
     session_expired: str
+    session_ended: str  # the session's absolute lifetime is over
+    store_unavailable: str  # MongoDB cannot be reached: every console page says so
     csrf_failed: str
     forbidden: str
     not_found: str
@@ -197,6 +199,8 @@ class ConsoleMessages(Strict):
     account_disabled: str
     account_enabled: str
     account_unlocked: str
+    account_logged_out: str
+    address_unlocked: str
     confirm_reset: str
     reset_button: str
     confirm_disable: str
@@ -296,6 +300,8 @@ class StaffActions(Strict):
     disable_account: str
     enable_account: str
     unlock_account: str
+    unlock_address: str
+    logout_account: str
 
 
 class LogWords(Strict):

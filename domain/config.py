@@ -209,8 +209,10 @@ class ConsoleSettings(Strict):
     """The staff web console: session idle time, lockout, and its messages."""
 
     idle_minutes: int = Field(30, ge=1, le=24 * 60)
-    lock_after: int = Field(5, ge=1, le=100)  # wrong passwords in a row that lock an account
+    session_hours: int = Field(12, ge=1, le=7 * 24)  # a login's lifetime, however busy
+    lock_after: int = Field(5, ge=1, le=100)  # failed logins to one account from one address
     lock_minutes: int = Field(15, ge=1, le=24 * 60)
+    address_limit: int = Field(30, ge=1, le=10_000)  # failed logins from one address
     days_shown: int = Field(14, ge=7, le=62)  # days on one calendar page
     messages: ConsoleMessages
     log: LogWords

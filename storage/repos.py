@@ -10,6 +10,7 @@ from storage.bookings import Bookings
 from storage.calls import Calls
 from storage.inbox import Leases
 from storage.interviews import InterviewSlots
+from storage.login_attempts import LoginAttempts
 from storage.mongo import Database
 from storage.parked import ParkedEvents
 from storage.registrations import Registrations
@@ -17,6 +18,7 @@ from storage.reminders import ReminderClaims
 from storage.seats import Seats
 from storage.sessions import Sessions
 from storage.staff_accounts import Passwords, StaffAccounts
+from storage.staff_sessions import StaffSessions
 from storage.tokens import StaffTokens
 from storage.users import Users
 
@@ -36,6 +38,8 @@ class Repos:
     reminders: ReminderClaims
     audit: AuditLog
     accounts: StaffAccounts
+    login_attempts: LoginAttempts
+    staff_sessions: StaffSessions
     calls: Calls
 
     @classmethod
@@ -59,6 +63,8 @@ class Repos:
             reminders=ReminderClaims(db, ttl_indexes),
             audit=AuditLog(db),
             accounts=StaffAccounts(db, passwords),
+            login_attempts=LoginAttempts(db, ttl_indexes),
+            staff_sessions=StaffSessions(db, ttl_indexes),
             calls=Calls(db),
         )
 
@@ -72,4 +78,7 @@ class Repos:
     async def purge_expired(self) -> int:
         """Delete parked events and reminder claims past their keep, where no TTL index
         does it; a no-op on MongoDB."""
-        return await self.parked.purge_expired() + await self.reminders.purge_expired()
+        purged = 0
+        for repo in (self.parked, self.reminders, self.login_attempts, self.staff_sessions):
+            purged += await repo.purge_expired()
+        return purged

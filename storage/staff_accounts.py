@@ -1,11 +1,10 @@
-"""Staff console accounts: login name, scope, an argon2 password hash, and the lockout state.
+"""Staff console accounts: login name, scope and an argon2 password hash.
 
 A scope is a nursery's config id (that nursery's staff) or `city` (every nursery,
 accounts and the operation log). Only the argon2id hash of a password is kept.
-Wrong passwords are counted with an atomic `$inc`, so several server processes
-count one account's failures together; the count reaching the limit sets
-`locked_until`. `epoch` grows when an account is disabled or its password set,
-and a console session made under an older epoch is no longer accepted.
+`epoch` grows when an account is disabled or its password set, and a console session
+made under an older epoch is no longer accepted. Failed logins are counted apart, per
+account and address (storage/login_attempts.py).
 """
 
 from __future__ import annotations
@@ -56,14 +55,9 @@ class AccountDoc(BaseModel):
     name: str = ""  # shown in the console and the operation log
     password_hash: str
     disabled: bool = False
-    failed_logins: int = 0
-    locked_until: dt.datetime | None = None
     epoch: int = 0
     created_at: dt.datetime
     must_change: bool = False  # a one-time password: a new one is chosen at the next login
-
-    def locked(self, now: dt.datetime) -> bool:
-        return self.locked_until is not None and self.locked_until > now
 
 
 class StaffAccounts:
@@ -122,42 +116,10 @@ class StaffAccounts:
             {
                 "$set": {
                     "password_hash": self.passwords.hash(password),
-                    "failed_logins": 0,
-                    "locked_until": None,
                     "must_change": must_change,
                 },
                 "$inc": {"epoch": 1},
             },
-            return_document=AFTER,
-        )
-        return AccountDoc.model_validate(raw) if raw else None
-
-    async def login_failed(
-        self, login: str, now: dt.datetime, limit: int, lock_for: dt.timedelta
-    ) -> AccountDoc | None:
-        """Count a wrong password; the `limit`-th in a row locks the account for `lock_for`."""
-        raw = await self._c.find_one_and_update(
-            {"_id": login}, {"$inc": {"failed_logins": 1}}, return_document=AFTER
-        )
-        if raw is None:
-            return None
-        doc = AccountDoc.model_validate(raw)
-        if doc.failed_logins >= limit:
-            raw = await self._c.find_one_and_update(
-                {"_id": login, "failed_logins": {"$gte": limit}},
-                {"$set": {"locked_until": now + lock_for, "failed_logins": 0}},
-                return_document=AFTER,
-            )
-            doc = AccountDoc.model_validate(raw) if raw else doc
-        return doc
-
-    async def login_succeeded(self, login: str) -> None:
-        await self._c.update_one({"_id": login}, {"$set": {"failed_logins": 0}})
-
-    async def unlock(self, login: str) -> AccountDoc | None:
-        raw = await self._c.find_one_and_update(
-            {"_id": login},
-            {"$set": {"failed_logins": 0, "locked_until": None}},
             return_document=AFTER,
         )
         return AccountDoc.model_validate(raw) if raw else None

@@ -9,6 +9,7 @@ import io
 
 import pytest
 
+from storage.login_attempts import account_key
 from storage.staff_accounts import Passwords
 from tests.test_staff_cli import quiet_logs, staff  # noqa: F401 (fixtures)
 
@@ -48,26 +49,27 @@ async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, har
     assert code == 0 and data["disabled"]
     code, data, _ = await staff("account", "enable", "hanako")
     assert code == 0 and not data["disabled"]
-    accounts = harness.bot.repos.accounts
+    attempts = harness.bot.repos.login_attempts
     now = harness.bot.services.now()
-    for _ in range(5):
-        await accounts.login_failed("hanako", now, 5, dt.timedelta(minutes=15))
-    assert (await accounts.get("hanako")).locked(now)
+    key = account_key("hanako", "192.0.2.1")
+    for _ in range(6):
+        await attempts.count(key, now, dt.timedelta(minutes=15), "hanako", "192.0.2.1")
+    code, data, _ = await staff("account", "list")
+    assert data[0]["locked"]
     code, data, _ = await staff("account", "unlock", "hanako")
     assert code == 0 and not data["locked"]
     code, _, err = await staff("account", "disable", "nobody")
     assert code == 1 and "no account nobody" in err
 
 
-async def test_wrong_passwords_from_several_processes_are_counted_together(harness):
-    accounts = harness.bot.repos.accounts
+async def test_login_attempts_from_several_processes_are_counted_together(harness):
+    attempts = harness.bot.repos.login_attempts
     now = harness.bot.services.now()
-    await accounts.add("hanako", "futaba", "", "a long enough secret", now)
-    lock = dt.timedelta(minutes=15)
-    await asyncio.gather(*(accounts.login_failed("hanako", now, 5, lock) for _ in range(5)))
-    doc = await accounts.get("hanako")
-    assert doc.locked(now) and doc.locked_until == now + lock
-    assert not doc.locked(now + lock)
+    window = dt.timedelta(minutes=15)
+    key = account_key("hanako", "192.0.2.1")
+    counted = await asyncio.gather(*(attempts.count(key, now, window) for _ in range(8)))
+    assert sorted(counted) == list(range(1, 9))  # each request saw its own number
+    assert await attempts.count(key, now + window, window) == 1  # a new window
 
 
 async def test_the_session_cookie_is_secure_when_the_request_came_over_https(harness):

@@ -7,10 +7,15 @@ import datetime as dt
 from tests.console_support import PASSWORD, Console, day_seats, roster
 from tests.interview_support import registration
 
+FAILED = (
+    "ログインできませんでした。ログインIDとパスワードを確かめてください。"
+    "続けて間違えた場合は、15分ほど時間をおいてからお試しください。"
+)
+
 
 async def test_login_opens_the_own_nurserys_day_and_logout_ends_it(console):
     page = await console.login("futaba1", "wrong password")
-    assert await console.flash() == "ログインIDまたはパスワードが違います。"
+    assert await console.flash() == FAILED
     assert await page.get_by_label("ログインID").input_value() == "futaba1"
     await console.shot("login")
     page = await console.login("futaba1")
@@ -24,20 +29,48 @@ async def test_login_opens_the_own_nurserys_day_and_logout_ends_it(console):
     assert await console.flash() == "ログアウトしました。"
     await page.goto(console.url("/staff/n/futaba/day"))
     assert page.url.endswith("/staff/login")
+    await page.context.add_cookies([cookie])  # a copy taken before the logout opens nothing
+    await page.goto(console.url("/staff/n/futaba/day"))
+    assert page.url.endswith("/staff/login")
 
 
 async def test_five_wrong_passwords_lock_the_account_for_a_while(console, clock):
     for _ in range(5):
         page = await console.login("futaba1", "not it")
-    assert "ロックされています" in await console.flash()
+    assert await console.flash() == FAILED
     page = await console.login("futaba1")  # the right password is refused while locked
-    assert "ロックされています" in await console.flash() and page.url.endswith("/staff/login")
+    assert await console.flash() == FAILED and page.url.endswith("/staff/login")
     other = Console(console.h, console.browser)
     page = await other.login("angel1")  # another account is not affected
     assert page.url.endswith("/staff/n/angelica/day")
     clock.advance(dt.timedelta(minutes=16))
     page = await console.login("futaba1")
     assert page.url.endswith("/staff/n/futaba/day")
+
+
+async def test_a_login_ends_twelve_hours_after_it_began_however_busy(console, clock):
+    page = await console.login("futaba1")
+    for _ in range(12 * 3 + 1):  # used every 20 minutes, past 12 hours
+        clock.advance(dt.timedelta(minutes=20))
+        await page.goto(console.url("/staff/n/futaba/calendar"))
+    assert page.url.endswith("/staff/login")
+    assert (
+        await console.flash()
+        == "ログインしてから12時間たったため、ログアウトしました。もう一度ログインしてください。"
+    )
+
+
+async def test_log_out_everywhere_ends_the_accounts_other_sessions(console):
+    page = await console.login("futaba1")
+    elsewhere = Console(console.h, console.browser)
+    other_page = await elsewhere.login("futaba1")
+    await page.goto(console.url("/staff/password"))
+    await console.shot("password")
+    await page.get_by_role("button", name="すべての端末からログアウトする").click()
+    await page.wait_for_url("**/staff/login")
+    assert await console.flash() == "すべての端末からログアウトしました。"
+    await other_page.goto(console.url("/staff/n/futaba/day"))
+    assert other_page.url.endswith("/staff/login")
 
 
 async def test_a_login_left_idle_ends(console, clock):

@@ -40,6 +40,26 @@ def _down(error: Exception):
     return call
 
 
+async def killed_after_answering(a, text: str) -> None:
+    """`a`'s worker dies right after its answer to `text` went out (before the event is
+    taken off the queue)."""
+    leases = a.bot.repos.leases
+    release = leases.release
+    dying = asyncio.Event()
+
+    async def killed(*args, **kwargs):
+        dying.set()
+        await asyncio.sleep(3600)
+
+    leases.release = killed
+    assert await a.post(a.payload(a.text("U1", text))) == 200
+    await dying.wait()
+    for task in list(a.bot.dispatcher._tasks.values()):
+        task.cancel()
+    await a.settle()
+    leases.release = release
+
+
 async def test_database_lost_while_queueing_then_redelivered(harness, logs):
     leases = harness.bot.repos.leases
     offer = leases.offer
@@ -63,21 +83,7 @@ async def test_database_lost_while_queueing_then_redelivered(harness, logs):
 async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
     a, b = pair
     await a.say("U1", "児童の登録")
-    leases = a.bot.repos.leases
-    release = leases.release
-    dying = asyncio.Event()
-
-    async def killed(*args, **kwargs):  # the process dies right after the answer went out
-        dying.set()
-        await asyncio.sleep(3600)
-
-    leases.release = killed
-    assert await a.post(a.payload(a.text("U1", "7"))) == 200
-    await dying.wait()
-    for task in list(a.bot.dispatcher._tasks.values()):
-        task.cancel()
-    await a.settle()
-    leases.release = release
+    await killed_after_answering(a, "7")
     assert _said(a.line.take("U1")) == ["got 7", "send a number (have 1)"]
 
     clock.advance(dt.timedelta(seconds=31))  # the dead worker's lease runs out
@@ -86,6 +92,22 @@ async def test_worker_killed_after_answering_is_not_answered_twice(pair, clock):
     session = await b.bot.repos.sessions.get("U1")
     assert session.data["got"] == [7]  # applied once
     assert a.line.take("U1") == []  # the reply token was used: it went out already
+    assert await waiting(b) == 0
+
+
+async def test_worker_killed_after_replying_restarted_a_minute_later_answers_once(pair, clock):
+    """The reply was taken by LINE but its answer never came back; the worker died and the
+    event is handled again after the token's age for a reply: no push repeats it."""
+    a, b = pair
+    await a.say("U1", "児童の登録")
+    await killed_after_answering(a, "7")
+    assert _said(a.line.take("U1")) == ["got 7", "send a number (have 1)"]
+
+    clock.advance(dt.timedelta(seconds=61))  # restarted after the token is too old to reply
+    await b.bot.dispatcher.sweep_once()
+    await b.settle()
+    assert a.line.take("U1") == []  # LINE refused the spent token: it had gone out
+    assert (await b.bot.repos.sessions.get("U1")).data["got"] == [7]
     assert await waiting(b) == 0
 
 

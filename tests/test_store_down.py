@@ -14,6 +14,8 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from bot import metrics
 from bot.staff.api import RETRY_AFTER
+from tests.console_support import PASSWORD, add_accounts
+from tests.test_console_login_limits import Browser
 from tests.test_metrics import parse
 
 FUTABA = "futaba:ft-secret"
@@ -109,3 +111,20 @@ async def test_the_admin_api_answers_503_to_retry_while_the_store_is_down(
     monkeypatch.undo()
     status, _, data = await api("GET", "nurseries/futaba/interview-slots", token=stored)
     assert status == 200 and data == []
+
+
+async def test_console_pages_say_in_japanese_that_the_store_is_down(harness, monkeypatch):
+    await add_accounts(harness)
+    staff = Browser(harness.url)
+    assert await staff.login("futaba1", PASSWORD) == "/staff/"
+    session = staff.http
+    take_store_down(monkeypatch, harness.bot)
+    for path in ("/staff/login", "/staff/n/futaba/day"):
+        async with session.get(harness.url + path, allow_redirects=False) as r:
+            text = await r.text()
+            assert r.status == 503 and r.headers["Retry-After"].isdigit(), path
+            assert "データベースに接続できない" in text and "Traceback" not in text
+    monkeypatch.undo()
+    async with session.get(harness.url + "/staff/n/futaba/day") as r:
+        assert r.status == 200 and r.url.path == "/staff/n/futaba/day"  # still logged in
+    await staff.close()

@@ -191,18 +191,22 @@ class LineClient:
         reply_token: str | None = None,
         token_age: dt.timedelta = dt.timedelta(0),
         replay: bool = False,
+        cut_short: bool = False,
     ) -> str:
         """Send batches: the first as a reply while the token is usable, else pushes.
 
         A reply token works once, so LINE refusing it where the answer may have gone out
         already means it did: when an earlier attempt of the reply failed (its answer was
-        lost), or on a `replay` (the event is handled again after its worker died). Later
-        batches are pushed again under the same retry keys, which LINE accepts once.
-        Returns how the first batch went out: "reply", "push" or "already".
+        lost), or on a `replay` (the event is handled again). When the earlier run was
+        `cut_short` (its worker died while answering), the reply is tried whatever the
+        token's age: a push could repeat a reply that arrived, and LINE dedupes pushes
+        only. Later batches are pushed again under the same retry keys, which LINE
+        accepts once. Returns how the first batch went out: "reply", "push" or "already".
         """
         how = "push"
         for i, batch in enumerate(batches):
-            if i == 0 and reply_token and token_age < REPLY_TOKEN_MAX_AGE:
+            usable = token_age < REPLY_TOKEN_MAX_AGE or cut_short
+            if i == 0 and reply_token and usable:
                 try:
                     await self.reply(reply_token, batch)
                     how = "reply"

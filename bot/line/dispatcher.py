@@ -202,7 +202,10 @@ class Dispatcher:
             return "done"
         started = time.perf_counter()
         try:
-            await self.handler({"_id": event_id, "user": user, "event": item["event"]})
+            # `failed`: an earlier attempt ended in an error it reported; without one, an
+            # event handled before was cut short by its worker's death (see EventHandler)
+            entry = {"_id": event_id, "user": user, "event": item["event"]}
+            await self.handler({**entry, "failed": bool(item.get("attempts"))})
         except asyncio.CancelledError:
             raise
         except StoreUnavailable:

@@ -154,7 +154,12 @@ class EventHandler:
             age = self.clock.now() - sent_at
             batches = render(outcome.replies)
             token = event.get("replyToken")
-            how = await self.line.deliver(user, batches, event_id, token, age, outcome.replayed)
+            # handled before and no error reported: its worker died answering, maybe after
+            # the reply went out, so the reply token is the only proof either way
+            cut_short = outcome.replayed and not entry.get("failed")
+            how = await self.line.deliver(
+                user, batches, event_id, token, age, outcome.replayed, cut_short
+            )
         for other, replies in outcome.pushes:
             await self.dialog.services.notifier.push(other, replies, f"{event_id}:{other}")
         log.info(

@@ -28,13 +28,13 @@ def _password(a: argparse.Namespace) -> str:
     return password
 
 
-def _view(doc: Any, now: Any) -> dict[str, Any]:
+def _view(doc: Any, locked: set[str]) -> dict[str, Any]:
     return {
         "login": doc.id,
         "scope": doc.scope,
         "name": doc.name,
         "disabled": doc.disabled,
-        "locked": doc.locked(now),
+        "locked": doc.id in locked,
         "created_at": doc.created_at.isoformat(timespec="minutes"),
     }
 
@@ -42,23 +42,33 @@ def _view(doc: Any, now: Any) -> dict[str, Any]:
 async def account(bot: Any, a: argparse.Namespace) -> Any:
     accounts = bot.repos.accounts
     now = bot.services.now()
+    rules = bot.config.console
+    locks = await bot.repos.login_attempts.locks(rules.lock_after, rules.address_limit, now)
+    locked = {d.login for d in locks if d.login}
     if a.action == "list":
-        return [_view(d, now) for d in await accounts.all()]
+        return [_view(d, locked) for d in await accounts.all()]
     if a.action == "add":
         scope = a.scope if a.scope == CITY else lookup.nursery(bot.services, a.scope).id
         doc = await accounts.add(a.login, scope, a.name or a.login, _password(a), now)
         if doc is None:
             raise StaffError(f"there is already an account {a.login}")
-        return _view(doc, now)
+        return _view(doc, locked)
     if a.action == "password":
         doc = await accounts.set_password(a.login, _password(a))
     elif a.action == "unlock":
-        doc = await accounts.unlock(a.login)
+        await bot.repos.login_attempts.lift(login=a.login)
+        doc = await accounts.get(a.login)
+        locked.discard(a.login)
     else:
         doc = await accounts.set_disabled(a.login, a.action == "disable")
     if doc is None:
         raise StaffError(f"there is no account {a.login}")
-    return _view(doc, now)
+    if a.action in ("password", "disable"):  # its sessions end; a new password lifts locks
+        await bot.repos.staff_sessions.end_all(a.login)
+    if a.action == "password":
+        await bot.repos.login_attempts.lift(login=a.login)
+        locked.discard(a.login)
+    return _view(doc, locked)
 
 
 def register_accounts(ops: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

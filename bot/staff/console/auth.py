@@ -1,11 +1,18 @@
-"""Who is using the console: the encrypted session cookie, login checks, idle expiry, CSRF.
+"""Who is using the console: server-side sessions, login checks, idle and absolute
+expiry, CSRF.
 
-The session lives in a cookie encrypted and signed with Fernet (aiohttp-session's
-EncryptedCookieStorage): HttpOnly, SameSite=Strict, path /staff/, and Secure when
-the request came over https (directly or through a proxy saying so). It holds the
-login name, the account's epoch, when it was last used (by the bot's clock, so
-tests can move time), the CSRF token, and one flash message for the next page.
-Each request reloads the account, so a disabled account is out at once.
+A session is stored in MongoDB (storage/staff_sessions.py); the cookie carries only its
+id, encrypted and signed with Fernet: HttpOnly, SameSite=Strict, path /staff/, and
+Secure when the request came over https (directly or through a proxy saying so). The
+session holds the login name, the account's epoch, when it began and was last used (by
+the bot's clock, so tests can move time), the CSRF token, and one flash message for the
+next page. Logout deletes it, so a copied cookie opens nothing afterwards. Each request
+reloads the account, so a disabled account is out at once.
+
+Logins are limited per account from one address and per address
+(storage/login_attempts.py), counted before the password is checked; every refusal
+reads and takes the same, whether the login is unknown, the password wrong or the
+account locked from that address.
 """
 
 from __future__ import annotations
@@ -19,12 +26,12 @@ from typing import Any
 
 import structlog
 from aiohttp import web
-from aiohttp_session import AbstractStorage, Session, get_session
-from aiohttp_session.cookie_storage import EncryptedCookieStorage
-from cryptography.fernet import Fernet
+from aiohttp_session import AbstractStorage, Session, SessionData, get_session, new_session
+from cryptography.fernet import Fernet, InvalidToken
 
 from bot.context import BOT
 from bot.staff.console.notices import flash, messages
+from storage.login_attempts import account_key, address_key
 from storage.staff_accounts import AccountDoc
 from storage.tokens import CITY
 
@@ -35,6 +42,8 @@ ACCOUNT = web.RequestKey("account", AccountDoc)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 PUBLIC = ("/staff/login", "/staff/static/")
 OWN_PASSWORD = ("/staff/password", "/staff/logout")  # open to a one-time password's holder
+ANONYMOUS_KEEP = dt.timedelta(hours=1)  # a session before login (its CSRF token only)
+HSTS = "max-age=31536000"
 
 
 def session_key(configured: str) -> Fernet:
@@ -49,27 +58,75 @@ def session_key(configured: str) -> Fernet:
     return Fernet(Fernet.generate_key())
 
 
-def _over_https(request: web.Request) -> bool:
+def over_https(request: web.Request) -> bool:
     return request.secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https"
 
 
-class ConsoleCookies(AbstractStorage):
-    """Encrypted cookie sessions, with the Secure flag when the request came over https."""
+def client_address(request: web.Request) -> str:
+    """Who is asking: the socket's peer, or, behind `TRUSTED_PROXY_HOPS` proxies, the
+    address the outermost trusted proxy put in X-Forwarded-For (what a client writes
+    there itself comes before it and is not believed)."""
+    hops = request.app[BOT].settings.proxy_hops
+    if hops:
+        forwarded = ",".join(request.headers.getall("X-Forwarded-For", []))
+        chain = [a.strip() for a in forwarded.split(",") if a.strip()]
+        if len(chain) >= hops:
+            return chain[-hops]
+    return request.remote or ""
+
+
+class ConsoleSessions(AbstractStorage):
+    """aiohttp-session's storage for the console: the data in MongoDB, the id in the cookie."""
 
     def __init__(self, key: Fernet) -> None:
-        params: dict[str, Any] = {"cookie_name": COOKIE, "path": "/staff/", "samesite": "Strict"}
-        super().__init__(httponly=True, **params)
-        self._plain = EncryptedCookieStorage(key, secure=False, httponly=True, **params)
-        self._secure = EncryptedCookieStorage(key, secure=True, httponly=True, **params)
+        super().__init__(cookie_name=COOKIE, path="/staff/", samesite="Strict", httponly=True)
+        self._fernet = key
 
     async def load_session(self, request: web.Request) -> Session:
-        return await self._plain.load_session(request)
+        sid = self._session_id(request)
+        doc = await request.app[BOT].repos.staff_sessions.get(sid) if sid else None
+        if doc is None:
+            return Session(None, data=None, new=True, max_age=None)
+        data = SessionData(created=int(doc.created.timestamp()), session=doc.data)
+        return Session(sid, data=data, new=False, max_age=None)
+
+    def _session_id(self, request: web.Request) -> str | None:
+        token = self.load_cookie(request)
+        if not token:
+            return None
+        try:
+            return self._fernet.decrypt(token.encode()).decode()
+        except (InvalidToken, UnicodeError):
+            return None
 
     async def save_session(
         self, request: web.Request, response: web.StreamResponse, session: Session
     ) -> None:
-        store = self._secure if _over_https(request) else self._plain
-        await store.save_session(request, response, session)
+        bot = request.app[BOT]
+        store = bot.repos.staff_sessions
+        if session.empty:
+            if session.identity:
+                await store.end(str(session.identity))
+            response.del_cookie(COOKIE, path="/staff/")
+            return
+        if session.identity is None:
+            session.set_new_identity(secrets.token_urlsafe(32))
+        sid = str(session.identity)
+        data = dict(session)
+        keep = (
+            dt.timedelta(hours=bot.config.console.session_hours)
+            if data.get("login")
+            else ANONYMOUS_KEEP
+        )
+        await store.save(sid, data, bot.services.now(), keep)
+        response.set_cookie(
+            COOKIE,
+            self._fernet.encrypt(sid.encode()).decode(),
+            path="/staff/",
+            httponly=True,
+            samesite="Strict",
+            secure=over_https(request),
+        )
 
 
 async def csrf_token(request: web.Request) -> str:
@@ -94,38 +151,45 @@ def _now(request: web.Request) -> dt.datetime:
 
 
 async def login(request: web.Request, name: str, password: str) -> str | None:
-    """Check a login; on success start the session and return None, else say why."""
+    """Check a login; on success start a new session and return None, else say why.
+
+    Both limits are counted first; over either, the password is still hashed (against a
+    dummy) so that a refusal takes as long whatever its cause, and the answer is the same.
+    """
     bot = request.app[BOT]
     rules = bot.config.console
-    msg = rules.messages
-    accounts = bot.repos.accounts
     now = _now(request)
+    window = dt.timedelta(minutes=rules.lock_minutes)
+    address = client_address(request)
+    attempts = bot.repos.login_attempts
+    pair, from_address = account_key(name, address), address_key(address)
+    tries = await attempts.count(pair, now, window, login=name, address=address)
+    address_tries = await attempts.count(from_address, now, window, address=address)
+    over = tries > rules.lock_after or address_tries > rules.address_limit
+    accounts = bot.repos.accounts
     account = await accounts.get(name)
-    if account is not None and account.locked(now):
-        return msg.login_locked.format(until=_local(request, account.locked_until))
-    ok = await asyncio.to_thread(
-        accounts.passwords.matches, account.password_hash if account else None, password
-    )
-    if account is None:
-        log.info("staff_login_failed", known=False)
-        return msg.login_failed
+    stored = account.password_hash if account is not None and not over else None
+    ok = await asyncio.to_thread(accounts.passwords.matches, stored, password)
     if not ok:
-        after = await accounts.login_failed(
-            account.id, now, rules.lock_after, dt.timedelta(minutes=rules.lock_minutes)
+        log.info(
+            "staff_login_failed",
+            known=account is not None,
+            over_account_limit=tries > rules.lock_after,
+            over_address_limit=address_tries > rules.address_limit,
         )
-        log.info("staff_login_failed", known=True, locked=bool(after and after.locked(now)))
-        if after is not None and after.locked(now):
-            return msg.login_locked.format(until=_local(request, after.locked_until))
-        return msg.login_failed
+        return rules.messages.login_failed.format(minutes=rules.lock_minutes)
+    assert account is not None
     if account.disabled:
-        return msg.login_disabled
-    await accounts.login_succeeded(account.id)
-    session = await get_session(request)
-    session.invalidate()  # a fresh session (and CSRF token) at each login
-    session = await get_session(request)
+        return rules.messages.login_disabled
+    await attempts.clear(pair, rules.lock_after)
+    await attempts.give_back(from_address, rules.address_limit)
+    old = await get_session(request)
+    if old.identity:  # a fresh session id (and CSRF token) at each login
+        await bot.repos.staff_sessions.end(str(old.identity))
+    session = await new_session(request)
     session["login"] = account.id
     session["epoch"] = account.epoch
-    session["seen"] = now.timestamp()
+    session["started"] = session["seen"] = now.timestamp()
     session["csrf"] = secrets.token_urlsafe(32)
     log.info("staff_login", scope=account.scope)
     return None
@@ -140,9 +204,21 @@ def _local(request: web.Request, at: dt.datetime | None) -> str:
     return at.astimezone(bot.config.zone()).strftime("%H:%M")
 
 
-async def logout(request: web.Request) -> None:
+async def logout(request: web.Request, everywhere: bool = False) -> None:
+    """End this session (a new, empty one carries the next page's message);
+    `everywhere`: every session of this account too."""
+    await _end(request, everywhere)
+
+
+async def _end(request: web.Request, everywhere: bool = False) -> Session:
     session = await get_session(request)
+    store = request.app[BOT].repos.staff_sessions
+    if everywhere and session.get("login"):
+        await store.end_all(str(session["login"]))
+    if session.identity:
+        await store.end(str(session.identity))
     session.invalidate()
+    return await new_session(request)
 
 
 def _to_login() -> web.HTTPException:
@@ -170,15 +246,21 @@ async def _logged_in(request: web.Request, handler: Handler) -> web.StreamRespon
         raise _to_login()
     bot = request.app[BOT]
     now = _now(request)
-    idle = dt.timedelta(minutes=bot.config.console.idle_minutes)
+    rules = bot.config.console
     seen = dt.datetime.fromtimestamp(float(session.get("seen", 0)), dt.UTC)
+    started = dt.datetime.fromtimestamp(float(session.get("started", 0)), dt.UTC)
     account = await bot.repos.accounts.get(str(login_name))
-    if now - seen > idle:
-        session.invalidate()
+    if now - started > dt.timedelta(hours=rules.session_hours):
+        await _end(request)
+        text = messages(request).session_ended.format(hours=rules.session_hours)
+        await flash(request, "error", text)
+        raise _to_login()
+    if now - seen > dt.timedelta(minutes=rules.idle_minutes):
+        await _end(request)
         await flash(request, "error", messages(request).session_expired)
         raise _to_login()
     if account is None or account.disabled or account.epoch != session.get("epoch"):
-        session.invalidate()
+        await _end(request)
         raise _to_login()
     session["seen"] = now.timestamp()
     request[ACCOUNT] = account

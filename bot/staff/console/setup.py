@@ -3,11 +3,13 @@ and security headers."""
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
 import aiohttp_jinja2
 import jinja2
+import structlog
 from aiohttp import web
 from aiohttp_session import session_middleware
 
@@ -24,8 +26,19 @@ from bot.staff.console.views_closing import routes as closing_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
 from domain import labels
+from storage.mongo import StoreUnavailable
+
+log = structlog.get_logger(__name__)
 
 HERE = Path(__file__).parent
+
+RETRY_AFTER = 5  # seconds, on a page answered while the database cannot be reached
+STORE_DOWN_PAGE = (
+    '<!doctype html><html lang="ja"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1">'
+    "<title>一時保育 職員画面</title></head><body><main><h1>一時保育 職員画面</h1>"
+    '<p role="alert">{text}</p></main></body></html>'
+)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self'; script-src 'self'; "
@@ -42,12 +55,15 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
             if k == "Cache-Control" and request.path.startswith("/staff/static/"):
                 continue
             response.headers.setdefault(k, v)
+        if auth.over_https(request):
+            response.headers.setdefault("Strict-Transport-Security", auth.HSTS)
 
 
 def setup_console(parent: web.Application, bot: Bot) -> None:
     """Mount the console at /staff/ on the product app (pages, static files, session cookie)."""
     app = web.Application()
     app[BOT] = bot
+    app.middlewares.append(_store_down)
     app.middlewares.append(_session_middleware(bot))
     app.middlewares.append(auth.require_login)
     app.middlewares.append(nursery_scope)
@@ -74,5 +90,20 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
     parent.add_subapp("/staff", app)
 
 
+@web.middleware
+async def _store_down(request: web.Request, handler: auth.Handler) -> web.StreamResponse:
+    """While MongoDB cannot be reached (sessions live there too), every page says so in
+    Japanese with a 503 and when to try again, instead of a bare 500."""
+    try:
+        return await handler(request)
+    except StoreUnavailable as e:
+        log.error("staff_console_store_unavailable", error=type(e).__name__)
+        text = html.escape(request.app[BOT].config.console.messages.store_unavailable)
+        page = STORE_DOWN_PAGE.format(text=text)
+        headers = {"Retry-After": str(RETRY_AFTER), "HX-Retarget": "body"}
+        return web.Response(status=503, text=page, content_type="text/html", headers=headers)
+
+
 def _session_middleware(bot: Bot) -> Any:
-    return session_middleware(auth.ConsoleCookies(auth.session_key(bot.settings.staff_session_key)))
+    key = auth.session_key(bot.settings.staff_session_key)
+    return session_middleware(auth.ConsoleSessions(key))

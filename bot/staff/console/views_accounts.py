@@ -1,5 +1,6 @@
 """アカウント (city staff): create a nursery's or the city's account, reissue a password,
-stop, restart and unlock an account; パスワードの変更 (everyone).
+stop, restart and unlock an account, log it out everywhere, lift an address's lock;
+パスワードの変更 (everyone).
 
 A new account and a reissued password get a one-time password, shown once on the page
 that answers the request (never in a message kept in the session); its holder chooses
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
+from datetime import UTC
 from typing import Any
 
 from aiohttp import web
@@ -63,8 +65,11 @@ async def accounts_page(request: web.Request) -> web.StreamResponse:
     if not auth.is_city(request[ACCOUNT]):
         return await page_error(request, 403, messages(request).forbidden)
     bot = request.app[BOT]
+    rules, zone = bot.config.console, bot.config.zone()
     now = bot.services.now()
+    locks = await bot.repos.login_attempts.locks(rules.lock_after, rules.address_limit, now)
     names = {n.id: n.name for n in bot.config.nurseries}
+    locked = {d.login for d in locks if d.login}
     rows = [
         {
             "login": a.id,
@@ -72,15 +77,19 @@ async def accounts_page(request: web.Request) -> web.StreamResponse:
             "scope": names.get(a.scope, a.scope),
             "city": auth.is_city(a),
             "disabled": a.disabled,
-            "locked": a.locked(now),
+            "locked": a.id in locked,
             "me": a.id == request[ACCOUNT].id,
             "must_change": a.must_change,
         }
         for a in await bot.repos.accounts.all()
     ]
-    return await render(
-        "accounts.html", request, {"rows": rows, "all_nurseries": bot.config.nurseries}
-    )
+    addresses = [
+        {"address": d.address, "until": d.expires.replace(tzinfo=UTC).astimezone(zone)}
+        for d in locks
+        if not d.login
+    ]
+    context = {"rows": rows, "addresses": addresses, "all_nurseries": bot.config.nurseries}
+    return await render("accounts.html", request, context)
 
 
 async def _shown_once(request: web.Request, context: dict[str, Any]) -> web.StreamResponse:
@@ -130,8 +139,14 @@ async def change_account(request: web.Request) -> web.StreamResponse:
     accounts = bot.repos.accounts
     what = form.text("do", required=False)
     login = form.text("login", required=False)
+    if what == "unlock-address":
+        address = form.text("address", required=False)
+        await bot.repos.login_attempts.lift(address=address)
+        await _record(request, "unlock-address", "", client=address)
+        await flash(request, "ok", msg.address_unlocked.format(address=address))
+        raise web.HTTPSeeOther("/staff/accounts")
     doc = await accounts.get(login)
-    if doc is None or what not in ("reset", "disable", "enable", "unlock"):
+    if doc is None or what not in ("reset", "disable", "enable", "unlock", "logout"):
         await flash(request, "error", msg.change_unknown)
         raise web.HTTPSeeOther("/staff/accounts")
     if what == "disable" and doc.id == request[ACCOUNT].id:
@@ -151,18 +166,27 @@ async def change_account(request: web.Request) -> web.StreamResponse:
     if what == "reset":
         password = one_time_password()
         await accounts.set_password(doc.id, password, must_change=True)
+        await bot.repos.login_attempts.lift(login=doc.id)
+        await bot.repos.staff_sessions.end_all(doc.id)
         await _record(request, "reset-password", doc.id)
         context = {"login": doc.id, "name": doc.name, "password": password, "reset": True}
         return await _shown_once(request, context)
     if what == "unlock":
-        await accounts.unlock(doc.id)
+        await bot.repos.login_attempts.lift(login=doc.id)
         await _record(request, "unlock-account", doc.id)
+    elif what == "logout":
+        await bot.repos.staff_sessions.end_all(doc.id)
+        await _record(request, "logout-account", doc.id)
     else:
         await accounts.set_disabled(doc.id, what == "disable")
+        if what == "disable":
+            await bot.repos.staff_sessions.end_all(doc.id)
         await _record(request, f"{what}-account", doc.id)
-    done = {"disable": msg.account_disabled, "enable": msg.account_enabled}.get(
-        what, msg.account_unlocked
-    )
+    done = {
+        "disable": msg.account_disabled,
+        "enable": msg.account_enabled,
+        "logout": msg.account_logged_out,
+    }.get(what, msg.account_unlocked)
     await flash(request, "ok", done.format(login=doc.id))
     raise web.HTTPSeeOther("/staff/accounts")
 

@@ -35,8 +35,10 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     data = await request.post()
     await check_csrf(request, data)
-    await auth.logout(request)
-    await flash(request, "ok", messages(request).logged_out)
+    everywhere = data.get("everywhere") == "1"
+    await auth.logout(request, everywhere)
+    msg = messages(request)
+    await flash(request, "ok", msg.logged_out_everywhere if everywhere else msg.logged_out)
     raise web.HTTPSeeOther("/staff/login")
 
 

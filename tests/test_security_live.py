@@ -1,0 +1,224 @@
+"""The city's second security review, repeated against the Procfile's server (gunicorn,
+two workers) on the MongoDB wire server, reached only over loopback: a burst of password
+guesses, the same answer for unknown, wrong and locked logins, a cookie copied before
+logout, searches for a name and a phone number (then the server's whole output is
+scanned for them), webhook and admin API bodies nested 200,000 deep, dates at the
+calendar's ends, and the headers over https. What needs the server killed or the store
+taken away (a second answer after a crash, /metrics with the store down) is repeated
+in-process: tests/test_faults.py, tests/test_store_down.py."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+import aiohttp
+import pymongo
+import pytest
+from cryptography.fernet import Fernet
+
+from qa.harness import sign
+from qa.standin import LineStandIn
+from storage.staff_accounts import Passwords
+from tests.conftest import WIRE_URI
+from tests.console_support import PASSWORD
+from tests.ports import free_port
+from tests.test_console_login_limits import Browser
+from tests.test_replay_target import _database_uri
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "live-security-secret"
+TOKEN = "live-city-token-" + "s" * 32
+NAME, PHONE = "目黒 花子", "09012345678"
+
+pytestmark = pytest.mark.skipif(not WIRE_URI, reason="needs the MongoDB wire server")
+
+
+class Server:
+    def __init__(self, url: str, log: Path, line: LineStandIn) -> None:
+        self.url, self.log, self.line = url, log, line
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    port, line_port = free_port(), free_port()
+    line = LineStandIn()
+    await line.start(port=line_port)
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    uri = _database_uri(WIRE_URI or "", name)
+    with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
+        hashed = Passwords().hash(PASSWORD)
+        now = dt.datetime.now(dt.UTC)
+        client[name]["staff_accounts"].insert_many(
+            [
+                {
+                    "_id": login,
+                    "scope": scope,
+                    "name": login,
+                    "password_hash": hashed,
+                    "created_at": now,
+                }
+                for login, scope in (("futaba1", "futaba"), ("city1", "city"))
+            ]
+        )
+    env = {
+        **os.environ,
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": "t",
+        "LINE_API_BASE_URL": f"http://127.0.0.1:{line_port}",
+        "ADMIN_TOKENS": f"city:{TOKEN}",
+        "MONGODB_URI": uri,
+        "PORT": str(port),
+        "LOG_LEVEL": "INFO",
+        "STAFF_SESSION_KEY": Fernet.generate_key().decode(),
+        "TRUSTED_PROXY_HOPS": "1",
+        "WEB_CONCURRENCY": "2",
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    log = tmp_path / "server.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(  # noqa: ASYNC220 (starts at once; waited on below)
+            [shutil.which("bash") or "bash", str(ROOT / "scripts" / "web")],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            await _wait_up(url, proc)
+            yield Server(url, log, line)
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+            await line.stop()
+            with pymongo.MongoClient(WIRE_URI, serverSelectionTimeoutMS=5000) as client:
+                client.drop_database(name)
+
+
+async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 90
+    async with aiohttp.ClientSession() as http:
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "the server stopped at start-up"
+            try:
+                async with http.get(url + "/healthz") as r:
+                    if r.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+async def test_the_procfile_server_repeats_none_of_the_reviews_findings(server: Server) -> None:
+    url = server.url
+    people: list[Browser] = []
+
+    def browser(address: str) -> Browser:
+        people.append(Browser(url, address))
+        return people[-1]
+
+    try:
+        # 1. A burst of guesses, then the right password: refused; the owner elsewhere is not.
+        attacker = browser("192.0.2.10")
+        token = await attacker.csrf()
+        guesses = [attacker.login("futaba1", f"guess {i}", token, flash=False) for i in range(59)]
+        assert await asyncio.gather(*guesses) == ["/staff/login"] * 59
+        assert await attacker.login("futaba1", PASSWORD, flash=False) == "/staff/login"
+        owner = browser("198.51.100.7")
+        assert await owner.login("futaba1", PASSWORD) == "/staff/"
+
+        # 8. Unknown, wrong and locked: the same words, each after one password hash.
+        probe = browser("192.0.2.20")
+        took: dict[str, float] = {}
+        answers: dict[str, str] = {}
+        for case, login, password in (
+            ("unknown", "nobody", "whatever it is"),
+            ("wrong", "futaba1", "not the password"),
+        ):
+            started = time.perf_counter()
+            answers[case] = await probe.login(login, password)
+            took[case] = time.perf_counter() - started
+        for i in range(4):
+            await probe.login("futaba1", f"guess {i}")
+        started = time.perf_counter()
+        answers["locked"] = await probe.login("futaba1", PASSWORD)
+        took["locked"] = time.perf_counter() - started
+        assert len(set(answers.values())) == 1, answers
+        assert answers["locked"].startswith("ログインできませんでした。")
+        assert took["locked"] > took["wrong"] / 3, took  # not answered before the hash
+
+        # 3. Searches for a name and a phone number (later looked for in the output).
+        for path in (
+            f"/staff/n/futaba/registrations?q={quote(NAME)}",
+            f"/staff/n/futaba/registrations?q={PHONE}",
+        ):
+            assert (await owner.get(path))[0] == 200
+
+        # 7. Dates at the calendar's ends: 400 in Japanese, never 500.
+        for path in (
+            "/staff/n/futaba/day?date=0001-01-01",
+            "/staff/n/futaba/calendar?from=0001-01-01",
+            "/staff/n/futaba/bookings?first=9999-12-31",
+        ):
+            status, text = await owner.get(path)
+            assert status == 400 and "Traceback" not in text, path
+
+        # 2. Logout ends the session: a cookie copied before it opens nothing.
+        thief = browser("203.0.113.66")
+        thief.headers["Cookie"] = f"staff_console={owner.cookie()}"
+        assert (await thief.get("/staff/n/futaba/day"))[0] == 200  # the copy works until...
+        form = {"csrf": await owner.csrf("/staff/n/futaba/day")}
+        async with owner.http.post(url + "/staff/logout", data=form, headers=owner.headers):
+            pass
+        status, _ = await thief.get("/staff/n/futaba/day")
+        assert thief.last_url.endswith("/staff/login"), thief.last_url
+
+        # 4. Bodies nested 200,000 deep: 400, never 500.
+        async with aiohttp.ClientSession() as http:
+            for body in (b"[" * 200_000 + b"]" * 200_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000):
+                headers = {"X-Line-Signature": sign(SECRET, body)}
+                async with http.post(url + "/callback", data=body, headers=headers) as r:
+                    assert r.status == 400
+                headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+                async with http.post(
+                    url + "/admin/api/nurseries/futaba/interview-slots", data=body, headers=headers
+                ) as r:
+                    assert r.status == 400
+
+            # HSTS and a Secure cookie over https (the documented proxy header).
+            async with http.get(url + "/staff/login", headers={"X-Forwarded-Proto": "https"}) as r:
+                assert r.headers["Strict-Transport-Security"].startswith("max-age=")
+                assert "Secure" in r.headers["Set-Cookie"]
+    finally:
+        for b in people:
+            await b.close()
+
+    # 3. No request line with what staff typed reaches any log; each request is one JSON line.
+    await asyncio.sleep(0.5)  # the workers' last lines
+    output = server.output()
+    for typed in (NAME, PHONE, quote(NAME), "?q=", "目黒"):
+        assert typed not in output, typed
+    requests = [
+        json.loads(line)
+        for line in output.splitlines()
+        if line.startswith("{") and '"http_request"' in line
+    ]
+    paths = {r["path"] for r in requests}
+    assert "/staff/n/futaba/registrations" in paths and "/callback" in paths
+    assert len({r["worker"] for r in requests}) >= 1
+    assert all(isinstance(r["status"], int) and "?" not in r["path"] for r in requests)
