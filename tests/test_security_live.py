@@ -10,6 +10,7 @@ in-process: tests/test_faults.py, tests/test_store_down.py."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -52,13 +53,15 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
+@contextlib.asynccontextmanager
+async def procfile_server(base_uri: str, log: Path) -> AsyncIterator[Server]:
+    """The Procfile's web process (two workers) on a fresh database at `base_uri`, with
+    the accounts futaba1 and city1, the LINE stand-in, and its output in `log`."""
     port, line_port = free_port(), free_port()
     line = LineStandIn()
     await line.start(port=line_port)
     name = f"test_{uuid.uuid4().hex[:16]}"
-    uri = _database_uri(WIRE_URI or "", name)
+    uri = _database_uri(base_uri, name)
     with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
         hashed = Passwords().hash(PASSWORD)
         now = dt.datetime.now(dt.UTC)
@@ -88,7 +91,6 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
         "WEB_CONCURRENCY": "2",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
     }
-    log = tmp_path / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(  # noqa: ASYNC220 (starts at once; waited on below)
             [shutil.which("bash") or "bash", str(ROOT / "scripts" / "web")],
@@ -105,8 +107,15 @@ async def server(tmp_path: Path) -> AsyncIterator[Server]:
             proc.terminate()
             proc.wait(timeout=30)
             await line.stop()
-            with pymongo.MongoClient(WIRE_URI, serverSelectionTimeoutMS=5000) as client:
-                client.drop_database(name)
+            with contextlib.suppress(pymongo.errors.PyMongoError):
+                with pymongo.MongoClient(base_uri, serverSelectionTimeoutMS=2000) as client:
+                    client.drop_database(name)
+
+
+@pytest.fixture
+async def server(tmp_path: Path) -> AsyncIterator[Server]:
+    async with procfile_server(WIRE_URI or "", tmp_path / "server.log") as running:
+        yield running
 
 
 async def _wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
@@ -222,3 +231,42 @@ async def test_the_procfile_server_repeats_none_of_the_reviews_findings(server: 
     assert "/staff/n/futaba/registrations" in paths and "/callback" in paths
     assert len({r["worker"] for r in requests}) >= 1
     assert all(isinstance(r["status"], int) and "?" not in r["path"] for r in requests)
+
+
+async def test_the_procfile_server_answers_while_its_database_is_down(tmp_path: Path) -> None:
+    """A wire server of its own, stopped under the running server: /metrics still answers
+    with its counters and says the store is down; the admin API and the console answer
+    503 with Retry-After."""
+    store = subprocess.Popen(  # noqa: ASYNC220 (prints its address at once)
+        [
+            str(ROOT / ".venv-mongoeco" / "bin" / "python"),
+            str(ROOT / "scripts" / "mongoeco_server.py"),
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert store.stdout is not None
+        base_uri = (await asyncio.to_thread(store.stdout.readline)).decode().strip()
+        async with procfile_server(base_uri, tmp_path / "server.log") as running:
+            staff = Browser(running.url)
+            assert await staff.login("futaba1", PASSWORD) == "/staff/"
+            store.kill()
+            store.wait(timeout=10)
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            async with aiohttp.ClientSession() as http:
+                async with http.get(running.url + "/metrics") as r:
+                    text = await r.text()
+                    assert r.status == 200 and "hoiku_store_up 0.0" in text
+                    assert "hoiku_events_received_total" in text  # the counters still there
+                async with http.get(
+                    running.url + "/admin/api/nurseries/futaba/interview-slots", headers=headers
+                ) as r:
+                    assert r.status == 503 and r.headers["Retry-After"].isdigit()
+                    assert "データベース" in (await r.json())["error"]
+            status, text = await staff.get("/staff/n/futaba/day")
+            assert status == 503 and "データベースに接続できない" in text
+            await staff.close()
+    finally:
+        store.kill()
+        store.wait(timeout=10)
