@@ -19,6 +19,7 @@ and the bot itself sends its JSON without building them per request.
 
 from __future__ import annotations
 
+import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +47,7 @@ class LineStandIn:
     failures: list[int] = field(default_factory=list)
     lost: list[int] = field(default_factory=list)  # taken, but the answer is this error
     garbled: int = 0  # taken, answered 200 with an unreadable body
+    hung: int = 0  # taken, never answered (the caller dies waiting)
     calls: list[tuple[str, str | None]] = field(default_factory=list)
     invalid: list[str] = field(default_factory=list)  # bodies the SDK's models do not take
     validate: bool = True
@@ -74,6 +76,11 @@ class LineStandIn:
         JSON LINE documents (a proxy's page, a truncated answer)."""
         self.garbled += times
 
+    def hang_next(self, times: int = 1) -> None:
+        """The next requests are carried out and never answered: the bot is left waiting
+        (until the stand-in stops), as when it is killed before LINE's answer arrives."""
+        self.hung += times
+
     def _record(self, s: Sent) -> None:
         self.sent.append(s)
         self.by_user[s.user].append(s)
@@ -93,7 +100,7 @@ class LineStandIn:
         if user is None:
             return _error(400, "Invalid reply token")
         self._record(Sent(user, "reply", body["messages"]))
-        return self._answer(body["messages"])
+        return await self._answer(body["messages"])
 
     async def _push(self, request: web.Request) -> web.Response:
         self.requests += 1
@@ -110,7 +117,7 @@ class LineStandIn:
                 return _error(409, "The retry key is already accepted")
             self.retry_keys.add(key)
         self._record(Sent(body["to"], "push", body["messages"], key))
-        return self._answer(body["messages"])
+        return await self._answer(body["messages"])
 
     def _refused(self, user: str | None, via: str, body: dict[str, Any]) -> None:
         messages = body.get("messages")
@@ -143,7 +150,10 @@ class LineStandIn:
         self.loading.append((chat, seconds))
         return web.json_response({}, status=202)
 
-    def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
+    async def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
+        if self.hung:
+            self.hung -= 1
+            await asyncio.Event().wait()  # cancelled when the stand-in stops
         if self.lost:
             return _error(self.lost.pop(0))
         if self.garbled:

@@ -3,9 +3,9 @@ two workers) on the MongoDB wire server, reached only over loopback: a burst of 
 guesses, the same answer for unknown, wrong and locked logins, a cookie copied before
 logout, searches for a name and a phone number (then the server's whole output is
 scanned for them), webhook and admin API bodies nested 200,000 deep, dates at the
-calendar's ends, and the headers over https. What needs the server killed or the store
-taken away (a second answer after a crash, /metrics with the store down) is repeated
-in-process: tests/test_faults.py, tests/test_store_down.py."""
+calendar's ends, the headers over https; a reply taken by LINE before a kill -9, the
+server started again when the reply token is too old; and a database of its own stopped
+under the running server."""
 
 from __future__ import annotations
 
@@ -15,11 +15,12 @@ import datetime as dt
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from urllib.parse import quote
 
@@ -29,6 +30,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from qa.harness import sign
+from qa.line_events import EventBuilder
 from qa.standin import LineStandIn
 from storage.staff_accounts import Passwords
 from tests.conftest import WIRE_URI
@@ -46,37 +48,58 @@ pytestmark = pytest.mark.skipif(not WIRE_URI, reason="needs the MongoDB wire ser
 
 
 class Server:
-    def __init__(self, url: str, log: Path, line: LineStandIn) -> None:
-        self.url, self.log, self.line = url, log, line
+    def __init__(
+        self, url: str, log: Path, line: LineStandIn, proc: subprocess.Popen[bytes], db: str
+    ) -> None:
+        self.url, self.log, self.line, self.proc, self.db = url, log, line, proc, db
+
+    def kill(self) -> None:
+        """kill -9 the master and its workers at once."""
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
 
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 @contextlib.asynccontextmanager
-async def procfile_server(base_uri: str, log: Path) -> AsyncIterator[Server]:
-    """The Procfile's web process (two workers) on a fresh database at `base_uri`, with
-    the accounts futaba1 and city1, the LINE stand-in, and its output in `log`."""
-    port, line_port = free_port(), free_port()
-    line = LineStandIn()
-    await line.start(port=line_port)
-    name = f"test_{uuid.uuid4().hex[:16]}"
+async def procfile_server(
+    base_uri: str,
+    log: Path,
+    line: LineStandIn | None = None,
+    name: str = "",
+    env_extra: dict[str, str] | None = None,
+    keep: bool = False,
+) -> AsyncIterator[Server]:
+    """The Procfile's web process (two workers) on a fresh database at `base_uri` (or the
+    database `name` a server before it used), with the accounts futaba1 and city1, the
+    LINE stand-in (or `line`, kept across a restart), and its output in `log`; the
+    database is dropped after, unless `keep` (for the server that follows)."""
+    port = free_port()
+    own_line = line is None
+    if line is None:
+        line = LineStandIn()
+        await line.start(port=free_port())
+    line_port = int(line.url.rsplit(":", 1)[1])
+    fresh = not name
+    name = name or f"test_{uuid.uuid4().hex[:16]}"
     uri = _database_uri(base_uri, name)
     with pymongo.MongoClient(uri, serverSelectionTimeoutMS=5000) as client:
-        hashed = Passwords().hash(PASSWORD)
-        now = dt.datetime.now(dt.UTC)
-        client[name]["staff_accounts"].insert_many(
-            [
-                {
-                    "_id": login,
-                    "scope": scope,
-                    "name": login,
-                    "password_hash": hashed,
-                    "created_at": now,
-                }
-                for login, scope in (("futaba1", "futaba"), ("city1", "city"))
-            ]
-        )
+        if fresh:
+            hashed = Passwords().hash(PASSWORD)
+            now = dt.datetime.now(dt.UTC)
+            client[name]["staff_accounts"].insert_many(
+                [
+                    {
+                        "_id": login,
+                        "scope": scope,
+                        "name": login,
+                        "password_hash": hashed,
+                        "created_at": now,
+                    }
+                    for login, scope in (("futaba1", "futaba"), ("city1", "city"))
+                ]
+            )
     env = {
         **os.environ,
         "LINE_CHANNEL_SECRET": SECRET,
@@ -90,26 +113,31 @@ async def procfile_server(base_uri: str, log: Path) -> AsyncIterator[Server]:
         "TRUSTED_PROXY_HOPS": "1",
         "WEB_CONCURRENCY": "2",
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        **(env_extra or {}),
     }
-    with log.open("wb") as out:
+    with log.open("ab") as out:
         proc = subprocess.Popen(  # noqa: ASYNC220 (starts at once; waited on below)
             [shutil.which("bash") or "bash", str(ROOT / "scripts" / "web")],
             cwd=ROOT,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: `kill` ends master and workers
         )
         url = f"http://127.0.0.1:{port}"
         try:
             await _wait_up(url, proc)
-            yield Server(url, log, line)
+            yield Server(url, log, line, proc, name)
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
-            await line.stop()
-            with contextlib.suppress(pymongo.errors.PyMongoError):
-                with pymongo.MongoClient(base_uri, serverSelectionTimeoutMS=2000) as client:
-                    client.drop_database(name)
+            if proc.poll() is None:
+                proc.terminate()
+                proc.wait(timeout=30)
+            if own_line:
+                await line.stop()
+            if not keep:
+                with contextlib.suppress(pymongo.errors.PyMongoError):
+                    with pymongo.MongoClient(base_uri, serverSelectionTimeoutMS=2000) as client:
+                        client.drop_database(name)
 
 
 @pytest.fixture
@@ -270,3 +298,75 @@ async def test_the_procfile_server_answers_while_its_database_is_down(tmp_path: 
     finally:
         store.kill()
         store.wait(timeout=10)
+
+
+class Events(EventBuilder):
+    """Events from LINE, stamped at a moment the test chooses."""
+
+    def __init__(self, line: LineStandIn, at: dt.datetime) -> None:
+        super().__init__("01HLIVECRASH", "live-token-")
+        self.line, self.at = line, at
+
+    def event_time(self) -> dt.datetime | None:
+        return self.at
+
+
+async def _until(done: Callable[[], bool], seconds: float = 30) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if done():
+            return
+        await asyncio.sleep(0.1)
+
+
+async def _post(http: aiohttp.ClientSession, url: str, path: str, body: object) -> int:
+    data = json.dumps(body).encode()
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
+    if path == "/callback":
+        headers = {"X-Line-Signature": sign(SECRET, data), "Content-Type": "application/json"}
+    async with http.post(url + path, data=data, headers=headers) as r:
+        return r.status
+
+
+async def test_a_reply_taken_before_a_kill_is_not_pushed_again_after_restart(
+    tmp_path: Path,
+) -> None:
+    """LINE takes the reply, its answer never comes back, the server is killed (kill -9)
+    and started again when the reply token is too old: the parent sees the answer once."""
+    line = LineStandIn()
+    await line.start(port=free_port())
+    log = tmp_path / "server.log"
+    test_clock = {"BOT_TEST_CLOCK": "1"}
+    at = dt.datetime(2024, 4, 20, 9, 0, tzinfo=dt.UTC)
+    events = Events(line, at)
+    try:
+        async with aiohttp.ClientSession() as http:
+            async with procfile_server(
+                WIRE_URI or "", log, line, env_extra=test_clock, keep=True
+            ) as first:
+                assert (
+                    await _post(http, first.url, "/admin/api/test/clock", {"at": at.isoformat()})
+                    == 200
+                )
+                line.hang_next()  # taken by LINE, the answer lost with the server
+                event = events.text("U1", "児童の登録")
+                assert (
+                    await _post(
+                        http, first.url, "/callback", {"destination": "x", "events": [event]}
+                    )
+                    == 200
+                )
+                await _until(lambda: bool(line.by_user.get("U1")))
+                assert [s.via for s in line.by_user["U1"]] == ["reply"]
+                first.kill()
+            later = (at + dt.timedelta(seconds=61)).isoformat()  # lease over, token too old
+            async with procfile_server(
+                WIRE_URI or "", log, line, first.db, env_extra=test_clock
+            ) as second:
+                assert await _post(http, second.url, "/admin/api/test/clock", {"at": later}) == 200
+                await _until(lambda: "event_handled" in second.output())
+                assert "event_handled" in second.output()  # the sweeper ran it again
+                await asyncio.sleep(0.5)
+        assert [s.via for s in line.by_user["U1"]] == ["reply"]  # once: no push after it
+        assert len(line.retry_keys) == 0
+    finally:
+        await line.stop()
