@@ -1,12 +1,12 @@
 """Reading a JSON body anyone may send: nesting deeper than MAX_DEPTH is refused before
 parsing.
 
-`json.loads` recurses once per nested `[` or `{`: a body of 200,000 of them (a few hundred
-kilobytes, well under any size limit) raises RecursionError, which no handler expects, and
-the server answered 500. Every JSON body the server reads (the webhook, the admin API,
-the browser chat's API) goes through `loads`, which measures the nesting first with a scan
-at C speed and refuses too deep a body with a ValueError: the error each caller already
-answers with 400, as it does any body that is not JSON.
+`json.loads` recurses once per nested `[` or `{`: a body of many thousands of them (well
+under any size limit) raises RecursionError, which no handler expects. Every JSON body
+the server reads (the webhook, the admin API, the browser chat's API) goes through
+`loads`, which measures the nesting first with a scan in C and refuses too deep a body
+with a ValueError: the error each caller already answers with 400, as it does any body
+that is not JSON.
 """
 
 from __future__ import annotations
@@ -31,9 +31,9 @@ def depth(data: str | bytes) -> int:
     backslashes, then escaped quotes, are dropped (left to right, as a parser pairs them);
     the pieces between the remaining quotes at even places are outside strings (an
     unterminated last string runs to the end, as for the parser). Every step is a bytes
-    operation done in C: a megabyte takes a few tens of milliseconds, never more, whatever
-    its shape. A text that is not JSON may be measured wrongly only after its first
-    error, where `json.loads` stops too."""
+    operation done in C, linear in the body's length whatever its shape. A text that is
+    not JSON may be measured wrongly only after its first error, where `json.loads` stops
+    too."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
     raw = raw.replace(b"\\\\", b"").replace(b'\\"', b"")
     outside = b"".join(raw.split(b'"')[::2])

@@ -73,8 +73,5 @@ class StaffSessions:
         res = await self._c.delete_many({"login": login})
         return int(res.deleted_count)
 
-    async def count(self, login: str) -> int:
-        return await self._c.count_documents({"login": login})
-
     async def purge_expired(self) -> int:
         return await self._expiry.purge()

@@ -63,9 +63,7 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
         doc = await accounts.set_disabled(a.login, a.action == "disable")
     if doc is None:
         raise StaffError(f"there is no account {a.login}")
-    if a.action in ("password", "disable"):  # its sessions end; a new password lifts locks
-        await bot.repos.staff_sessions.end_all(a.login)
-    if a.action == "password":
+    if a.action == "password":  # a new password lifts locks (its epoch ends sessions)
         await bot.repos.login_attempts.lift(login=a.login)
         locked.discard(a.login)
     return _view(doc, locked)

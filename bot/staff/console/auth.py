@@ -87,7 +87,8 @@ class ConsoleSessions(AbstractStorage):
         doc = await request.app[BOT].repos.staff_sessions.get(sid) if sid else None
         if doc is None:
             return Session(None, data=None, new=True, max_age=None)
-        data = SessionData(created=int(doc.created.timestamp()), session=doc.data)
+        created = doc.created if doc.created.tzinfo else doc.created.replace(tzinfo=dt.UTC)
+        data = SessionData(created=int(created.timestamp()), session=doc.data)
         return Session(sid, data=data, new=False, max_age=None)
 
     def _session_id(self, request: web.Request) -> str | None:
@@ -193,15 +194,6 @@ async def login(request: web.Request, name: str, password: str) -> str | None:
     session["csrf"] = secrets.token_urlsafe(32)
     log.info("staff_login", scope=account.scope)
     return None
-
-
-def _local(request: web.Request, at: dt.datetime | None) -> str:
-    if at is None:
-        return ""
-    bot = request.app[BOT]
-    if at.tzinfo is None:  # the store may hand back naive UTC
-        at = at.replace(tzinfo=dt.UTC)
-    return at.astimezone(bot.config.zone()).strftime("%H:%M")
 
 
 async def logout(request: web.Request, everywhere: bool = False) -> None:

@@ -11,6 +11,7 @@ import aiohttp_jinja2
 import jinja2
 import structlog
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from aiohttp_session import session_middleware
 
 from bot.context import BOT, Bot
@@ -91,7 +92,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
 
 
 @web.middleware
-async def _store_down(request: web.Request, handler: auth.Handler) -> web.StreamResponse:
+async def _store_down(request: web.Request, handler: Handler) -> web.StreamResponse:
     """While MongoDB cannot be reached (sessions live there too), every page says so in
     Japanese with a 503 and when to try again, instead of a bare 500."""
     try:

@@ -167,7 +167,6 @@ async def change_account(request: web.Request) -> web.StreamResponse:
         password = one_time_password()
         await accounts.set_password(doc.id, password, must_change=True)
         await bot.repos.login_attempts.lift(login=doc.id)
-        await bot.repos.staff_sessions.end_all(doc.id)
         await _record(request, "reset-password", doc.id)
         context = {"login": doc.id, "name": doc.name, "password": password, "reset": True}
         return await _shown_once(request, context)
@@ -178,9 +177,7 @@ async def change_account(request: web.Request) -> web.StreamResponse:
         await bot.repos.staff_sessions.end_all(doc.id)
         await _record(request, "logout-account", doc.id)
     else:
-        await accounts.set_disabled(doc.id, what == "disable")
-        if what == "disable":
-            await bot.repos.staff_sessions.end_all(doc.id)
+        await accounts.set_disabled(doc.id, what == "disable")  # its epoch ends sessions
         await _record(request, f"{what}-account", doc.id)
     done = {
         "disable": msg.account_disabled,
