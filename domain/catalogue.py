@@ -34,6 +34,7 @@ class Messages(Strict):
     list_separator: str  # between items of a list in a sentence
     ages: str  # the children a nursery takes (its config `ages`)
 
+    registration_privacy: str  # said as registration starts (the manual's promise)
     registration_ask_nursery: str
     registration_ask_parent_name: str
     registration_ask_postal_code: str

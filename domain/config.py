@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import yaml
-from pydantic import ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from domain.catalogue import (
     ConsoleMessages,
@@ -176,6 +176,7 @@ class ReminderTimes(Strict):
 
 
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
+ALIAS = r"^[a-z0-9_-]{1,32}$"  # LINE's rule for a rich menu alias id
 
 
 class MenuItem(Strict):
@@ -189,15 +190,28 @@ class MenuItem(Strict):
     image_text: str | None = None  # drawn instead of the label; a line break may be written `\n`
 
 
+class MenuBack(Strict):
+    """The strip across the top of the menu that switches back to the city's own menu: a
+    `richmenuswitch` action to `alias`, the alias of the city's menu on the same account."""
+
+    label: str = Field(min_length=1, max_length=20)
+    alias: str = Field(pattern=ALIAS)
+    color: str = Field("#5A5A5A", pattern=HEX_COLOUR)
+    text_color: str = Field("#FFFFFF", pattern=HEX_COLOUR)
+
+
 class RichMenu(Strict):
     """The menu under the chat (`python -m bot richmenu`); LINE allows at most 20 areas and
-    14 characters of chat bar text."""
+    14 characters of chat bar text. It is a sub-menu of the city's account: the city's menu
+    opens it through `alias`, and `back` returns there."""
 
     name: str = Field("menu", min_length=1, max_length=300)
+    alias: str = Field(pattern=ALIAS)
     chat_bar_text: str = Field(min_length=1, max_length=14)
     size: Literal["large", "compact"] = "large"  # 2500x1686 (two rows) or 2500x843 (one)
     background: str = Field("#FFFFFF", pattern=HEX_COLOUR)
-    items: list[MenuItem] = Field(min_length=1, max_length=20)
+    items: list[MenuItem] = Field(min_length=1, max_length=19)
+    back: MenuBack | None = None
 
 
 class Sticker(Strict):
@@ -221,7 +235,10 @@ class ConsoleSettings(Strict):
 
 class AppConfig(Strict):
     timezone: str = "Asia/Tokyo"
-    website_url: str = Field(pattern=r"^https://")
+    website_url: str = Field(pattern=r"^https://")  # the city's 一時保育 page
+    forms_url: str = Field(pattern=r"^https://")  # where parents print the forms
+    # config keys whose shipped values the city has still to confirm (preflight lists them)
+    to_confirm: list[str] = []
     keywords: dict[str, Literal[FLOWS]]  # type: ignore[valid-type]
     menu: list[str] = Field(min_length=1, max_length=13)
     booking: BookingRules = BookingRules()
@@ -266,7 +283,28 @@ class AppConfig(Strict):
         names = [n.name for n in self.nurseries]
         if len(set(ids)) != len(ids) or len(set(names)) != len(names):
             raise ValueError("nurseries: ids and names must be unique")
+        for key in self.to_confirm:
+            try:
+                self.value_at(key)
+            except KeyError:
+                raise ValueError(f"to_confirm: '{key}' is not a key of this file") from None
         return self
+
+    def value_at(self, key: str) -> Any:
+        """The value under a dotted key (`nurseries.futaba.phone`: a nursery by id)."""
+        value: Any = self
+        for part in key.split("."):
+            if isinstance(value, list):
+                value = next((v for v in value if getattr(v, "id", None) == part), None)
+            elif isinstance(value, dict):
+                value = value.get(part)
+            elif isinstance(value, BaseModel) and part in type(value).model_fields:
+                value = getattr(value, part)
+            else:
+                value = None
+            if value is None:
+                raise KeyError(key)
+        return value
 
     def nursery(self, key: str) -> Nursery:
         """The nursery with this id or name."""

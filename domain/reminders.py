@@ -97,6 +97,7 @@ class Reminders:
             bring=msg.list_separator.join(n.bring or [self.services.config.childcare_form]),
             cancel=self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
             phone=n.phone,
+            forms_url=self.services.config.forms_url,
         )
 
     def _cancel(self, n: Nursery, deadline: dt.datetime) -> str:
@@ -143,6 +144,7 @@ class Reminders:
                 documents=msg.list_separator.join(self.services.config.interview_documents),
                 cancel=self._cancel(n, n.cancel_deadline.interview.moment(slot_day(slot), zone)),
                 phone=n.phone,
+                forms_url=self.services.config.forms_url,
             )
             day = slot_day(slot)
             result = await self._send(

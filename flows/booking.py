@@ -353,6 +353,9 @@ class BookingFlow(Flow):
         cancel = labels.how_to_cancel(msg, nursery, deadline, self.services.now())
         run.out.say(
             msg.booking_done.format(
-                form=self.services.config.childcare_form, cancel=cancel, **self._band(run)
+                form=self.services.config.childcare_form,
+                forms_url=self.services.config.forms_url,
+                cancel=cancel,
+                **self._band(run),
             )
         )

@@ -148,6 +148,7 @@ class InterviewFlow(Flow):
                 nursery=n.name,
                 when=run.data["when"],
                 documents=msg.list_separator.join(self.services.config.interview_documents),
+                forms_url=self.services.config.forms_url,
                 cancel=labels.how_to_cancel(msg, n, deadline, self.services.now()),
             )
         )

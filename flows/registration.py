@@ -64,7 +64,7 @@ class RegistrationFlow(Flow):
     name = "registration"
     states: ClassVar[list[str]] = [*ORDER, *ENDINGS]
     transitions: ClassVar[list[dict[str, Any]]] = [
-        {"trigger": "begin", "source": "start", "dest": "nursery"},
+        {"trigger": "begin", "source": "start", "dest": "nursery", "before": "tell_privacy"},
         *({"trigger": "answered", "source": a, "dest": b} for a, b in itertools.pairwise(ORDER)),
         {"trigger": "start_over", "source": "summary", "dest": "nursery"},
         {"trigger": "registered", "source": "summary", "dest": "to_interview"},
@@ -86,6 +86,10 @@ class RegistrationFlow(Flow):
         return self.services.msg.registration_keep_answers
 
     # -- questions ---------------------------------------------------------------------------
+    async def tell_privacy(self, run: Run) -> None:
+        """What the personal data is used for, once, before the first question."""
+        run.out.say(self.services.msg.registration_privacy)
+
     async def prompt_nursery(self, run: Run) -> None:
         buttons = [Button(n.name) for n in self.services.config.nurseries]
         run.offer(buttons, [n.id for n in self.services.config.nurseries])

@@ -73,4 +73,5 @@ async def test_the_same_parent_one_to_one_still_registers(harness):
     await harness.settle()
     harness.line.take("C-group")
     said = _said(await harness.say("U1", "児童の登録"))
-    assert said == [harness.config.messages.registration_ask_nursery]
+    msg = harness.config.messages
+    assert said == [msg.registration_privacy, msg.registration_ask_nursery]

@@ -70,10 +70,21 @@ def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
     elif out["type"] == "postback":
         pb = _dict(event.get("postback"))
         out["postback"] = {"data": _str(pb.get("data")) or ""}
-        date = _str(_dict(pb.get("params")).get("date"), 10)
+        params = _dict(pb.get("params"))
+        date = _str(params.get("date"), 10)
         if date:
             out["postback"]["params"] = {"date": date}
+        alias = _str(params.get("newRichMenuAliasId"), MAX_ID)
+        if alias:
+            out["postback"]["params"] = {"newRichMenuAliasId": alias}
     return out
+
+
+def is_menu_switch(event: dict[str, Any]) -> bool:
+    """A rich menu switch (the city's menu opening this one, or its back strip): LINE shows
+    the other menu by itself, so the bot has nothing to say and no flow to touch."""
+    params = _dict(_dict(event.get("postback")).get("params"))
+    return event.get("type") == "postback" and "newRichMenuAliasId" in params
 
 
 def user_of(event: dict[str, Any]) -> str:
@@ -144,6 +155,9 @@ class EventHandler:
         if event.get("type") not in HANDLED or not user:
             log.info("event_ignored", event_id=event_id, type=event.get("type"))
             return
+        if is_menu_switch(event):
+            log.info("menu_switched", event_id=event_id, user=user_hash(user))
+            return
         started = time.perf_counter()
         inp = to_input(event)
         outcome = await self.dialog.handle(user, inp, event_id, self._loading(event, user))
@@ -192,7 +206,7 @@ class SharedChats:
 
     def wants_notice(self, event: dict[str, Any]) -> bool:
         kind = event.get("type")
-        if kind in ("join", "postback"):
+        if kind == "join" or (kind == "postback" and not is_menu_switch(event)):
             return True
         if kind == "message":
             msg = _dict(event.get("message"))
