@@ -1,4 +1,5 @@
-"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram, richmenu, bench.
+"""`python -m bot COMMAND`: serve, chat, replay, staff, diagram, richmenu, preflight,
+bench.
 
 A composition root (with bot/serve.py): it assembles the product's commands and the QA
 wing's (qa/cli.py).
@@ -14,6 +15,7 @@ from aiohttp import web
 
 from bot.context import BOT, Settings
 from bot.line.richmenu import register as register_richmenu
+from bot.preflight import register as register_preflight
 from bot.logs import configure
 from bot.serve import freeze_startup_heap, serve_app, switch_on_from_env, webchat_wanted
 from bot.staff.cli import register as register_staff
@@ -74,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     register_qa(sub)
     register_staff(sub)
     register_richmenu(sub)
+    register_preflight(sub)
 
     args = parser.parse_args(argv)
     try:

@@ -10,6 +10,7 @@ the Procfile's gunicorn workers.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import sys
@@ -18,8 +19,9 @@ from typing import Any
 from aiohttp import web
 
 from bot.app import build, create_app
-from bot.context import Bot, Settings
+from bot.context import BOT, Bot, Settings
 from bot.logs import configure
+from bot.preflight import log_findings
 from domain.config import ConfigError, load_config
 from qa.commands import install
 from qa.mount import mount_test_routes
@@ -60,6 +62,23 @@ async def freeze_startup_heap(app: web.Application) -> None:
     instead of walking it again and stalling the event loop each time."""
     gc.collect()
     gc.freeze()
+
+
+PREFLIGHT = web.AppKey("preflight", asyncio.Task[None])
+
+
+async def preflight_at_start(app: web.Application) -> None:
+    """An `on_startup` hook of the Procfile's web process: the preflight's findings logged
+    as warnings, in the background (LINE's answers never delay serving)."""
+    bot = app[BOT]
+    app[PREFLIGHT] = asyncio.create_task(log_findings(bot.settings, bot.config, bot.store))
+
+
+async def preflight_stop(app: web.Application) -> None:
+    """An `on_cleanup` hook: a preflight still waiting for LINE at shutdown ends."""
+    task = app.get(PREFLIGHT)
+    if task is not None:
+        task.cancel()
 
 
 WORKER_BOOT_ERROR = 3  # gunicorn's arbiter stops (instead of restarting workers) on this exit
@@ -109,4 +128,6 @@ async def gunicorn_app() -> web.Application:
         sys.exit(WORKER_BOOT_ERROR)
     app = make_app(bot)
     app.on_startup.append(freeze_startup_heap)
+    app.on_startup.append(preflight_at_start)
+    app.on_cleanup.append(preflight_stop)
     return app

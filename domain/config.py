@@ -20,6 +20,7 @@ from domain.catalogue import (
     ConsoleMessages,
     LogWords,
     Messages,
+    PreflightMessages,
     StaffActions,
     StaffMessages,
     Strict,
@@ -175,6 +176,12 @@ class ReminderTimes(Strict):
     interview: Deadline = Deadline(days_before=1, time=dt.time(12, 0))
 
 
+def placeholder_phone(phone: str) -> bool:
+    """A number no one answers: 03-0000-0001 and the like (the shipped placeholders)."""
+    parts = phone.split("-")
+    return len(parts) == 3 and set(parts[1]) == {"0"}
+
+
 HEX_COLOUR = r"^#[0-9A-Fa-f]{6}$"
 ALIAS = r"^[a-z0-9_-]{1,32}$"  # LINE's rule for a rich menu alias id
 
@@ -253,6 +260,7 @@ class AppConfig(Strict):
     rich_menu: RichMenu | None = None
     messages: Messages
     console: ConsoleSettings
+    preflight: PreflightMessages
 
     @field_validator("keywords")
     @classmethod
@@ -289,6 +297,16 @@ class AppConfig(Strict):
             except KeyError:
                 raise ValueError(f"to_confirm: '{key}' is not a key of this file") from None
         return self
+
+    def unconfirmed(self) -> list[str]:
+        """Keys whose values cannot go live yet: those in `to_confirm`, and any nursery phone
+        number that is a placeholder (its middle group all zeros, as shipped)."""
+        keys = list(self.to_confirm)
+        for n in self.nurseries:
+            key = f"nurseries.{n.id}.phone"
+            if placeholder_phone(n.phone) and key not in keys:
+                keys.append(key)
+        return keys
 
     def value_at(self, key: str) -> Any:
         """The value under a dotted key (`nurseries.futaba.phone`: a nursery by id)."""

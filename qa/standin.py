@@ -4,7 +4,8 @@ Used by the console chat, the replay runner, the tests and the benchmark: the
 real line-bot-sdk client talks to it over HTTP. Like LINE, a reply token works
 once, and a push repeated with the same `X-Line-Retry-Key` is accepted once
 (409 the next time). It also records loading animations (`loading`) and keeps rich
-menus (`richmenus`, qa/standin_richmenu.py). Faults can be injected:
+menus (`richmenus`, qa/standin_richmenu.py) and the channel's bot info and webhook
+(`channel`, qa/standin_channel.py). Faults can be injected:
 `fail_next(status, n)` refuses the next requests, `lose_next(status, n)` carries them
 out but answers an error, `garble_next(n)` carries them out and answers 200 with a body
 nobody can read. `calls` records every request as (endpoint, retry key), failed ones too.
@@ -27,6 +28,7 @@ from typing import Any
 from aiohttp import web
 from linebot.v3.messaging import PushMessageRequest, ReplyMessageRequest
 
+from qa.standin_channel import Channel
 from qa.standin_richmenu import RichMenus
 
 
@@ -56,6 +58,7 @@ class LineStandIn:
     on_refused: Any = None  # optional callback(Sent) for a body refused as malformed
     loading: list[tuple[str, int]] = field(default_factory=list)  # (chat, seconds) started
     richmenus: RichMenus = field(default_factory=RichMenus)
+    channel: Channel = field(default_factory=Channel)  # bot info and webhook (preflight)
     _server: Any = None
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -167,6 +170,7 @@ class LineStandIn:
         app.router.add_post("/v2/bot/message/push", self._push)
         app.router.add_post("/v2/bot/chat/loading/start", self._loading)
         app.router.add_routes(self.richmenus.routes())
+        app.router.add_routes(self.channel.routes())
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:

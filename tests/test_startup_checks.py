@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -108,7 +109,9 @@ def test_the_web_process_stops_on_a_bad_admin_token_instead_of_restarting():
 
 
 def test_the_web_process_runs_on_memory_when_the_operator_allows_it():
+    """…and says at start what is left before going live (the preflight's findings)."""
     proc, url = _web(BOT_ALLOW_MEMORY_STORE="1")
+    out = ""
     try:
         deadline = time.monotonic() + 90  # start-up takes seconds on a busy machine
         body = b""
@@ -119,6 +122,18 @@ def test_the_web_process_runs_on_memory_when_the_operator_allows_it():
                 assert proc.poll() is None, proc.communicate()[1]
                 time.sleep(0.05)
         assert b'"store": "memory"' in body
+        time.sleep(1)  # the preflight runs in the background
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.communicate(timeout=30)
+        out = "".join(proc.communicate(timeout=30))
+    findings = [json.loads(x) for x in out.splitlines() if '"preflight_finding"' in x]
+    said = " ".join(f["what"] + f["fix"] for f in findings)
+    assert all(f["level"] == "warning" for f in findings)
+    for name in (
+        "MONGODB_URI",
+        "STAFF_SESSION_KEY",
+        "LINE_CHANNEL_SECRET",
+        "BOT_ALLOW_MEMORY_STORE",
+    ):
+        assert name in said
+    assert "03-0000-0001" in said and "nurseries.futaba.phone" in said
