@@ -10,7 +10,8 @@ from qa.standin import LineStandIn
 
 
 class EventBuilder:
-    """Builds message, postback, follow and unfollow events for one side of LINE.
+    """Builds message, postback (menu switches too), follow and unfollow events for one side
+    of LINE.
 
     Each event gets a fresh `webhookEventId` and, where LINE gives one, a reply
     token that the stand-in is told about, so the bot's reply can be matched.
@@ -52,6 +53,16 @@ class EventBuilder:
     def postback(self, user: str, data: str, date: str | None = None) -> dict[str, Any]:
         e = self._base(user, "postback")
         e["postback"] = {"data": data, **({"params": {"date": date}} if date else {})}
+        return e
+
+    def menu_switch(self, user: str, data: str, alias: str) -> dict[str, Any]:
+        """A tap on a rich menu's `richmenuswitch` area: LINE shows the menu of `alias` and
+        sends the bot this postback (the action's data, the new alias, the switch's status)."""
+        e = self._base(user, "postback")
+        e["postback"] = {
+            "data": data,
+            "params": {"newRichMenuAliasId": alias, "status": "SUCCESS"},
+        }
         return e
 
     def follow(self, user: str) -> dict[str, Any]:

@@ -1,18 +1,25 @@
-"""The browser chat without a browser: LINE's limits, the stand-in's routing, the serve command."""
+"""The browser chat without a browser: LINE's limits, the stand-in's routing, the serve command,
+the rich menus and their switches."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
 from bot.context import BOT, Settings
+from bot.line.events import clean_event, is_menu_switch
 from bot.line.render import render
+from bot.line.richmenu import city_switch_action, menu_json
 from domain.replies import Button, Carousel, Column, Text
+from qa.line_events import EventBuilder
 from qa.standin import LineStandIn
+from qa.standin_richmenu import problems
 from qa.webchat import limits
 from qa.webchat.app import WEBCHAT
 from storage.registrations import RegistrationDoc
@@ -155,3 +162,155 @@ async def test_the_demo_panel_neither_shows_nor_clears_children_of_real_line_use
         async with http.post(url + "/webchat/api/demo/clear", json=body) as r:
             assert r.status == 404
         assert not (await bot.repos.registrations.get("r1")).cleared()  # type: ignore[union-attr]
+
+
+async def _hello(http: aiohttp.ClientSession, url: str) -> dict[str, Any]:
+    """The first event of the page's stream: the users, their logs and the menus."""
+    async with http.get(url + "/webchat/api/stream") as r:
+        while True:
+            line = await asyncio.wait_for(r.content.readline(), 10)
+            if line.startswith(b"data: "):
+                return dict(json.loads(line[6:]))
+
+
+def _area(menu: dict[str, Any], **action: Any) -> dict[str, Any]:
+    """The area of `menu` whose action has these fields."""
+    [area] = [a for a in menu["areas"] if action.items() <= a["action"].items()]
+    return area
+
+
+async def test_the_chat_shows_the_menu_line_gets_under_the_city_menus_stand_in() -> None:
+    """The 一時保育 menu served is `menu_json`'s, area for area, drawn as config says; a new
+    user starts on the city's menu (a stand-in), as on @meguro_city, whose 子育て page opens
+    it, and its back strip switches to that city menu. LINE would take every menu served."""
+    async with running(Settings()) as (url, app), aiohttp.ClientSession() as http:
+        config = app[BOT].config
+        rich = config.rich_menu
+        assert rich is not None and rich.back is not None
+        hello = await _hello(http, url)
+        menus = hello["menus"]
+        ours = menus[rich.alias]
+        line = menu_json(config)
+        assert [{k: a[k] for k in ("bounds", "action")} for a in ours["areas"]] == line["areas"]
+        assert (ours["size"], ours["chatBarText"]) == (line["size"], rich.chat_bar_text)
+
+        # drawn as the image is: the strip in the back's colours, items in theirs
+        strip = _area(ours, type="richmenuswitch")
+        assert strip["action"]["richMenuAliasId"] == rich.back.alias
+        assert (strip["text"], strip["color"]) == (rich.back.label, rich.back.color)
+        assert strip["strip"] is True
+        for item in rich.items:
+            area = _area(ours, label=item.label[:20])
+            assert area["text"] == (item.image_text or item.label)
+            assert (area["color"], area["text_color"]) == (item.color, item.text_color)
+        assert "\n" in _area(ours, text="区ウェブサイトで概要を確認する")["text"]
+
+        # everyone starts on the city's menu; 子育て, then 一時保育の予約, opens ours
+        assert hello["start_menu"] == rich.back.alias
+        assert {u["menu"] for u in hello["users"]} == {rich.back.alias}
+        city = menus[rich.back.alias]
+        assert city["standin"] is True and ours["standin"] is False
+        kosodate = menus[_area(city, label="子育て")["action"]["richMenuAliasId"]]
+        opens = _area(kosodate, label="一時保育の予約")["action"]
+        # the action `python -m bot richmenu` prints for the city's menu
+        assert opens == {**city_switch_action(config), "label": "一時保育の予約"}
+        assert opens["richMenuAliasId"] == rich.alias
+        inert = [a["action"]["label"] for a in city["areas"] if a.get("inert")]
+        assert "防災・安全" in inert and "子育て" not in inert
+        for alias, menu in menus.items():
+            assert menu["alias"] == alias
+            assert problems(menu) == [], alias
+
+
+async def test_a_menu_switch_reaches_the_bot_as_lines_postback_and_gets_no_reply() -> None:
+    """Each switch is the postback LINE sends (the action's data, the new alias, SUCCESS):
+    the bot answers none, the registration under way goes on, and the chat notes it."""
+    async with running(Settings(demo=False)) as (url, app), aiohttp.ClientSession() as http:
+        bot, room = app[BOT], app[WEBCHAT]
+        rich = bot.config.rich_menu
+        assert rich is not None and rich.back is not None
+        heard: list[dict[str, Any]] = []
+        accept = bot.dispatcher.accept
+
+        async def spy(entries: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+            heard.extend(event for _, _, event in entries)
+            return await accept(entries)
+
+        bot.dispatcher.accept = spy  # type: ignore[method-assign]
+        api = url + "/webchat/api/users/parent"
+        parent = room.users["parent"]
+
+        async def post(what: str, body: dict[str, Any] | None = None) -> int:
+            async with http.post(f"{api}/{what}", json=body or {}) as r:
+                return r.status
+
+        def bot_entries() -> list[dict[str, Any]]:
+            return [e for e in parent.log if e["kind"] == "bot"]
+
+        assert await post("follow") == 200
+        assert await post("say", {"text": "児童の登録"}) == 200
+        asked = bot_entries()[-1]["messages"]
+        assert asked[-1]["text"] == bot.config.messages.registration_ask_nursery
+
+        menus = room.menus.by_alias
+        city = menus[rich.back.alias]
+        kosodate_alias = _area(city, label="子育て")["action"]["richMenuAliasId"]
+        steps = [
+            (_area(city, label="子育て")["action"], kosodate_alias),
+            (_area(menus[kosodate_alias], label="一時保育の予約")["action"], rich.alias),
+            (_area(menus[rich.alias], type="richmenuswitch")["action"], rich.back.alias),
+        ]
+        before = len(bot_entries())
+        for action, alias in steps:
+            heard.clear()
+            assert await post("switch", {"action": action}) == 200
+            [event] = heard
+            assert event["type"] == "postback"
+            assert event["postback"] == {
+                "data": action["data"],
+                "params": {"newRichMenuAliasId": alias},  # as the webhook keeps it
+            }
+            assert room.menu_of(parent) == alias
+            assert parent.log[-1]["kind"] == "menu"
+            assert parent.log[-1]["text"].endswith("postback: no reply")
+        assert len(bot_entries()) == before
+
+        # the registration asks on where it was; the switches are no steps of the recording
+        nursery = bot.config.nurseries[0].name
+        assert await post("say", {"text": nursery}) == 200
+        said = bot_entries()[-1]["messages"][-1]["text"]
+        assert said == bot.config.messages.registration_ask_parent_name
+        assert room.recorder is not None
+        steps_recorded = [
+            s for s in room.recorder.steps if not isinstance(s, dict) or "expect" not in s
+        ]
+        assert steps_recorded == ["follow", {"say": "児童の登録"}, {"say": nursery}]
+
+        # each user has a menu of their own; a reset user is a new account, on the city's
+        assert room.menu_of(room.users["spouse"]) == rich.back.alias
+        assert await post("switch", {"action": steps[0][0]}) == 200
+        assert room.menu_of(parent) == kosodate_alias
+        assert room.menu_of(room.users["spouse"]) == rich.back.alias
+        async with http.post(f"{api}/reset") as r:
+            assert r.status == 200
+        parent = room.users["parent"]
+        assert room.menu_of(parent) == rich.back.alias
+
+        # only an area of the menu on screen switches, and only a switch area
+        back = steps[2][0]
+        assert await post("switch", {"action": back}) == 400  # on the city's menu now
+        website = _area(city, label="防災・安全")["action"]
+        assert await post("switch", {"action": website}) == 400
+        assert room.menu_of(parent) == rich.back.alias
+
+
+def test_the_switch_postback_is_built_as_line_sends_it() -> None:
+    events = EventBuilder("01TEST", "t")
+    events.line = LineStandIn()
+    e = events.menu_switch("U1", "richmenu-switch:meguro-ichiji-hoiku", "meguro-ichiji-hoiku")
+    assert e["type"] == "postback" and e["replyToken"]
+    assert e["postback"] == {
+        "data": "richmenu-switch:meguro-ichiji-hoiku",
+        "params": {"newRichMenuAliasId": "meguro-ichiji-hoiku", "status": "SUCCESS"},
+    }
+    assert is_menu_switch(clean_event(e) or {})

@@ -18,10 +18,12 @@ from tests.webchat_support import (
     choose,
     groups,
     menu,
+    menu_area,
     open_page,
     running,
     say,
     shot,
+    switch,
     tap,
 )
 
@@ -308,4 +310,85 @@ async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_
         path = await (await info.value).path()
         steps = yaml.safe_load(path.read_text(encoding="utf-8"))["steps"] if path else []
         assert {"as": "spouse"} in steps and "unfollow" in steps and {"as": "spouse-2"} in steps
+    assert problems == []
+
+
+async def test_the_city_menu_opens_the_ichiji_menu_whose_strip_leads_back(
+    browser: Browser,
+) -> None:
+    """As the manual has it: the city's menu (a stand-in), 子育て, 一時保育の予約; the 一時保育
+    menu drawn as its image, 児童の登録 starting with the privacy sentence, and the back
+    strip returning to the city's menu with the registration's question still on screen."""
+    problems: list[str] = []
+    async with running(Settings(demo=False)) as (url, app):
+        config = app[BOT].config
+        rich = config.rich_menu
+        assert rich is not None and rich.back is not None
+        page = await open_page(browser, url, problems)
+        nav = page.locator("#richmenu")
+        await page.locator("#overlay-button").click()
+        await expect(groups(page)).to_have_count(1)
+
+        # the city's menu: the account's, so the one a new friend sees
+        await expect(nav).to_have_attribute("data-menu", rich.back.alias)
+        await expect(page.locator("#chatbar")).to_contain_text("目黒区メニュー")
+        await expect(nav.locator(".standin-tag")).to_be_visible()
+        await shot(page, "13-city-menu")
+        n = await groups(page).count()
+        await menu_area(page, "防災・安全").click()  # not part of the demo: a toast says so
+        await expect(page.locator("#phone-toast")).to_contain_text("子育て")
+        await expect(page.locator("#phone-toast")).to_be_hidden(timeout=10_000)
+        await expect(groups(page)).to_have_count(n)
+
+        # 子育て → 一時保育の予約: the 一時保育 menu, laid out and coloured as its image
+        await switch(page, "子育て")
+        await switch(page, "一時保育の予約")
+        await expect(nav).to_have_attribute("data-menu", rich.alias)
+        await expect(page.locator("#chatbar")).to_contain_text(rich.chat_bar_text)
+        await expect(nav.locator(".standin-tag")).to_have_count(0)
+        box = await nav.bounding_box()
+        assert box is not None
+        assert abs(box["height"] - box["width"] * 1686 / 2500) < 2  # the image's proportions
+        strip = menu_area(page, rich.back.label)
+        sbox = await strip.bounding_box()
+        assert sbox is not None
+        assert (sbox["y"], sbox["width"]) == (box["y"], box["width"])  # across the top
+        for item in rich.items:
+            tile = menu_area(page, item.label).locator(".menu-tile")
+            colour = await tile.evaluate("t => getComputedStyle(t).backgroundColor")
+            r, g, b = (int(item.color[i : i + 2], 16) for i in (1, 3, 5))
+            assert colour == f"rgb({r}, {g}, {b})", item.label
+            ibox = await tile.bounding_box()
+            assert ibox is not None and ibox["y"] >= sbox["y"] + sbox["height"]
+        lines = menu_area(page, "区ウェブサイトで概要を確認する").locator(".menu-line")
+        await expect(lines).to_have_text(["区ウェブサイトで", "概要を確認する"])
+        await expect(page.locator("#phone-toast")).to_be_hidden()
+        await shot(page, "14-ichiji-menu")
+
+        # each simulated parent is on a menu of their own
+        await page.locator("#users .user-button", has_text="spouse").click()
+        await expect(nav).to_have_attribute("data-menu", rich.back.alias)
+        await page.locator("#users .user-button", has_text="parent").first.click()
+        await expect(nav).to_have_attribute("data-menu", rich.alias)
+
+        # 児童の登録: the manual's promise first, then the nursery question
+        await menu(page, "児童の登録")
+        bubbles = groups(page).last.locator(".bubble")
+        await expect(bubbles.first).to_have_text(config.messages.registration_privacy)
+        await expect(bubbles.first).to_contain_text(
+            "LINEに入力していただいた個人情報は一時保育予約のみに使用します"
+        )
+        await expect(bubbles.nth(1)).to_have_text(config.messages.registration_ask_nursery)
+        chips = await page.locator("#quick .chip").count()
+        assert chips == len(config.nurseries)
+
+        # the strip: back on the city's menu, the question and its buttons still there
+        await switch(page, rich.back.label)
+        await expect(nav).to_have_attribute("data-menu", rich.back.alias)
+        await expect(page.locator("#quick .chip")).to_have_count(chips)
+        await shot(page, "15-back-on-city-menu")
+        await tap(page, NURSERY)
+        await expect(groups(page).last).to_contain_text(
+            config.messages.registration_ask_parent_name
+        )
     assert problems == []

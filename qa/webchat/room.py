@@ -5,6 +5,12 @@ goes the webhook's way: cleaned, stored in the inbox and handled in the user's
 order by the dispatcher and the flows. What the bot sends reaches the chat's
 LINE stand-in (`sink.py`) through the real LINE client and is streamed to the
 page as LINE's JSON, with what LINE would refuse (`limits.py`).
+
+Each user also has the rich menu LINE shows them (`menus.py`): a new user starts on
+the city's menu (a stand-in), as on @meguro_city; a tap on a `richmenuswitch` area
+shows the other menu and sends the bot the postback LINE sends, which it leaves
+unanswered. A switch is noted in the chat but not written into the recording: a
+replay script has no menu step, and the bot's answer to it is none.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from qa.replay.record import Recorder
 from qa.screen import buttons, full_label
 from qa.standin import Sent
 from qa.webchat import limits
+from qa.webchat.menus import Menus, menus
 from qa.webchat.sink import Sink
 from qa.webchat.staff import staff_do
 
@@ -49,9 +56,7 @@ class ChatUser:
     following: bool = False
     log: list[dict[str, Any]] = field(default_factory=list)
     screen: list[dict[str, Any]] = field(default_factory=list)  # the latest messages
-
-    def view(self) -> dict[str, Any]:
-        return {"name": self.name, "script_name": self.script_name, "following": self.following}
+    menu: str | None = None  # the alias of the rich menu on screen (None: the account's)
 
 
 class _Events(EventBuilder):
@@ -84,6 +89,7 @@ class Room:
         self._last_time: dt.datetime | None = None
         self._lock = asyncio.Lock()
         self._seq = itertools.count(1)
+        self._menus: Menus | None = None
         self.sink.standin.on_sent = self._on_sent
         self.sink.standin.on_refused = self._on_refused
         for name in DEFAULT_USERS:
@@ -114,7 +120,30 @@ class Room:
             raise ChatError(f"there is no user {name}") from None
 
     def user_views(self) -> list[dict[str, Any]]:
-        return [u.view() for u in self.users.values()]
+        return [
+            {
+                "name": u.name,
+                "script_name": u.script_name,
+                "following": u.following,
+                "menu": self.menu_of(u),
+            }
+            for u in self.users.values()
+        ]
+
+    # -- rich menus -----------------------------------------------------------------------------
+    @property
+    def menus(self) -> Menus:
+        """The chat's rich menus (from the bot's config, once the bot is mounted)."""
+        if self._menus is None:
+            assert self.bot is not None
+            self._menus = menus(self.bot.config)
+        return self._menus
+
+    def menu_of(self, user: ChatUser) -> str | None:
+        """The alias of the menu `user` sees: the last one switched to, else the start one."""
+        if self.bot is None:
+            return user.menu
+        return user.menu or self.menus.start
 
     def reset(self, name: str) -> ChatUser:
         """A fresh LINE account for this user: new ID, empty chat, not yet a friend."""
@@ -160,14 +189,12 @@ class Room:
 
     def snapshot(self) -> dict[str, Any]:
         assert self.bot is not None
-        cfg = self.bot.config
-        chat_bar = next((k for k, v in cfg.keywords.items() if v == "menu"), "Menu")
         return {
             "kind": "hello",
             "users": self.user_views(),
             "logs": {u.name: u.log for u in self.users.values()},
-            "menu": list(cfg.menu),
-            "chat_bar": chat_bar,
+            "menus": self.menus.views(),
+            "start_menu": self.menus.start,
             "demo": bool(self.demo),
         }
 
@@ -198,6 +225,23 @@ class Room:
             await self._step(user, step, None)
         else:
             raise ChatError(f"a {kind} button is not tapped this way")
+
+    async def switch_menu(self, name: str, action: dict[str, Any]) -> None:
+        """A tap on a `richmenuswitch` area of the menu on the user's screen: the other menu
+        is shown and the bot gets LINE's postback (noted in the chat with whether the bot
+        answered it, which it should not; not recorded, as no replay step is one)."""
+        user = self.user(name)
+        try:
+            target = self.menus.switch(self.menu_of(user), action)
+        except ValueError as e:
+            raise ChatError(str(e)) from None
+        user.menu = target
+        self._publish({"kind": "users", "users": self.user_views()})
+        event = self.events.menu_switch(user.uid, str(action.get("data", "")), target)
+        sent = await self._deliver(user, event)
+        shown = self.menus.by_alias[target].get("chatBarText", target)
+        answer = "the bot answered" if sent else "no reply"
+        self._add(user, {"kind": "menu", "text": f"menu → {shown} · postback: {answer}"})
 
     async def pick_date(self, name: str, action: dict[str, Any], day: str) -> None:
         user = self.user(name)
@@ -241,16 +285,25 @@ class Room:
             rec = self._recording()
             rec.as_user(user.script_name)
             if event is not None:
-                cleaned = clean_event(event)
-                assert cleaned is not None
-                await self.bot.dispatcher.accept(
-                    [(cleaned["webhookEventId"], user_of(cleaned), cleaned)]
-                )
-                try:
-                    await asyncio.wait_for(self.bot.dispatcher.idle(), STEP_LIMIT)
-                except TimeoutError:
-                    log.warning("webchat_step_slow")
+                await self._handled(event)
             rec.step(step, self.sink.standin.take(user.uid))
+
+    async def _deliver(self, user: ChatUser, event: dict[str, Any]) -> list[Sent]:
+        """An event the recording does not hold, handled; what the bot sent for it."""
+        async with self._lock:
+            await self._handled(event)
+            return self.sink.standin.take(user.uid)
+
+    async def _handled(self, event: dict[str, Any]) -> None:
+        """The event through the webhook's way, until the bot is done with it."""
+        assert self.bot is not None
+        cleaned = clean_event(event)
+        assert cleaned is not None
+        await self.bot.dispatcher.accept([(cleaned["webhookEventId"], user_of(cleaned), cleaned)])
+        try:
+            await asyncio.wait_for(self.bot.dispatcher.idle(), STEP_LIMIT)
+        except TimeoutError:
+            log.warning("webchat_step_slow")
 
     # -- staff ----------------------------------------------------------------------------------
     async def staff(

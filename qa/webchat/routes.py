@@ -2,8 +2,9 @@
 
 `GET /` is the phone page; `/webchat/static/` its CSS and JS (no inline code, so a
 `default-src 'self'` Content-Security-Policy holds); `/webchat/api/` takes the
-visitor's steps and the demo panel's actions; `/webchat/api/stream` sends the
-page what each LINE user received, as server-sent events.
+visitor's steps (rich menu switches among them) and the demo panel's actions;
+`/webchat/api/stream` sends the page the menus and what each LINE user received, as
+server-sent events.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def add_routes(app: web.Application, room: Room) -> None:
     app.router.add_post(f"{api}/users/{{name}}/say", h.say)
     app.router.add_post(f"{api}/users/{{name}}/tap", h.tap)
     app.router.add_post(f"{api}/users/{{name}}/date", h.date)
+    app.router.add_post(f"{api}/users/{{name}}/switch", h.switch)
     app.router.add_post(f"{api}/users/{{name}}/follow", h.follow)
     app.router.add_post(f"{api}/users/{{name}}/unfollow", h.unfollow)
     app.router.add_post(f"{api}/users/{{name}}/reset", h.reset)
@@ -119,6 +121,13 @@ class _Handlers:
         if not isinstance(action, dict):
             return _refused("the button's action is missing")
         return await self._run(self.room.tap(request.match_info["name"], action))
+
+    async def switch(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        action = body.get("action")
+        if not isinstance(action, dict):
+            return _refused("the menu area's action is missing")
+        return await self._run(self.room.switch_menu(request.match_info["name"], action))
 
     async def date(self, request: web.Request) -> web.Response:
         body = await _body(request)

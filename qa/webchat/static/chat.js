@@ -11,8 +11,7 @@
     logs: {},
     unread: {},
     current: null,
-    menu: [],
-    chatBar: "",
+    menus: {}, // rich menus by alias; each user's is named in state.users
     picker: null,
     busy: false,
   };
@@ -68,8 +67,7 @@
     if (e.kind === "hello") {
       state.users = e.users;
       state.logs = e.logs;
-      state.menu = e.menu;
-      state.chatBar = e.chat_bar;
+      state.menus = e.menus || {};
       if (!state.current || !state.users.some((u) => u.name === state.current)) {
         state.current = state.users.length ? state.users[0].name : null;
       }
@@ -86,6 +84,7 @@
         state.unread[e.user] = 0;
       }
       drawUsers();
+      drawMenu();
       if (e.kind === "reset" && e.user === state.current) drawChat();
       else drawOverlay();
       return;
@@ -135,6 +134,7 @@
     state.current = name;
     state.unread[name] = 0;
     drawUsers();
+    drawMenu();
     drawChat();
   }
 
@@ -171,8 +171,8 @@
 
   function appendEntry(e, live) {
     const box = $("messages");
-    if (e.kind === "note") {
-      box.appendChild(R.el("div", "note", e.user + " " + e.text + " · " + e.time));
+    if (e.kind === "note" || e.kind === "menu") {
+      box.appendChild(R.el("div", "note" + (e.kind === "menu" ? " menu-note" : ""), e.user + " " + e.text + " · " + e.time));
       return;
     }
     if (e.kind === "user") {
@@ -218,7 +218,8 @@
 
   // quick replies: shown while the latest message carries them (as LINE does)
   function lastMessage() {
-    const log = state.logs[state.current] || [];
+    // a menu switch shows nothing in LINE's chat: the quick replies before it stay
+    const log = (state.logs[state.current] || []).filter((x) => x.kind !== "menu");
     const e = log[log.length - 1];
     if (!e || e.kind !== "bot" || e.refused || !e.messages.length) return null;
     return e.messages[e.messages.length - 1];
@@ -239,21 +240,166 @@
   }
 
   // -- rich menu -------------------------------------------------------------------------
+  // The menu LINE shows the current user, drawn as its image is: each area where its
+  // bounds put it (fractions of the image), in its colours, its text in one size for all
+  // areas, the largest at which every one fits (as `python -m bot richmenu` draws it).
+  const GAP = 16; // pixels of the image between areas, and around them
+  const RADIUS = 40;
+
+  function currentMenu() {
+    const u = currentUser();
+    return (u && state.menus[u.menu]) || null;
+  }
+
+  // `bounds` (pixels of the image) as a box of `within` (pixels: width, height), less `inset`
+  function place(node, bounds, within, inset) {
+    node.style.left = (100 * (bounds.x + inset)) / within.width + "%";
+    node.style.top = (100 * (bounds.y + inset)) / within.height + "%";
+    node.style.width = (100 * (bounds.width - 2 * inset)) / within.width + "%";
+    node.style.height = (100 * (bounds.height - 2 * inset)) / within.height + "%";
+  }
+
+  function menuText(text) {
+    const t = R.el("span", "menu-text");
+    for (const line of String(text || "").split("\n")) t.appendChild(R.el("span", "menu-line", line));
+    return t;
+  }
+
+  // a coloured rounded rectangle with its text, as the image draws an area
+  function tile(bounds, within, look, menu) {
+    const t = R.el("span", "menu-tile");
+    place(t, bounds, within, GAP);
+    t.style.background = look.color;
+    t.style.color = look.text_color;
+    t.style.borderRadius = (100 * RADIUS) / menu.size.width + "cqw";
+    t.appendChild(menuText(look.text));
+    return t;
+  }
+
   function drawMenu() {
     const nav = $("richmenu");
     nav.textContent = "";
-    state.menu.forEach((label, i) => {
-      const b = R.el("button", "menu-area menu-area-" + (i % 4), label);
+    const m = currentMenu();
+    nav.classList.toggle("hidden", !m);
+    $("chatbar").classList.toggle("hidden", !m);
+    $("menu-toggle").classList.toggle("hidden", !m);
+    if (!m) return;
+    nav.dataset.menu = m.alias;
+    nav.style.aspectRatio = m.size.width + " / " + m.size.height;
+    nav.style.background = m.background || "#FFFFFF";
+    for (const d of m.decor || []) {
+      // drawn in the image outside any area: LINE does nothing on a tap there
+      const t = tile(d.bounds, m.size, d, m);
+      t.classList.add("menu-decor");
+      nav.appendChild(t);
+    }
+    for (const area of m.areas) {
+      const a = area.action || {};
+      // the area LINE answers is its whole bounds; the drawn tile sits inside with a gap
+      const b = R.el("button", "menu-area");
       b.type = "button";
-      b.addEventListener("click", () => act("say", { text: label }));
+      b.dataset.actionType = a.type || "";
+      if (area.inert) b.classList.add("inert");
+      place(b, area.bounds, m.size, 0);
+      const own = { x: 0, y: 0, width: area.bounds.width, height: area.bounds.height };
+      if (area.strip) {
+        // the back strip: edge to edge in its colour, an arrow and the label at the left
+        b.classList.add("strip");
+        const t = R.el("span", "menu-tile menu-strip");
+        t.style.background = area.color;
+        t.style.color = area.text_color;
+        t.style.paddingLeft = (100 * Math.floor(area.bounds.height / 3)) / area.bounds.width + "%";
+        t.appendChild(menuText(area.text));
+        b.appendChild(t);
+      } else {
+        b.appendChild(tile(own, own, area, m));
+      }
+      b.addEventListener("click", () => onMenuArea(m, area));
       nav.appendChild(b);
-    });
-    $("chatbar").textContent = state.chatBar + " ▾";
+    }
+    if (m.standin) nav.appendChild(R.el("span", "standin-tag", "stand-in"));
+    drawChatbar();
+    fitMenu();
+  }
+
+  function drawChatbar() {
+    const m = currentMenu();
+    if (!m) return;
+    const closed = document.body.classList.contains("menu-closed");
+    $("chatbar").textContent = m.chatBarText + (closed ? " ▴" : " ▾");
+  }
+
+  // one font size for the areas' labels (and one per title): the largest that fits, in a
+  // box of 86% by 80% of the tile, as the image's drawing does
+  function fits(text) {
+    const box = text.parentElement;
+    return text.offsetWidth <= box.clientWidth * 0.86 && text.offsetHeight <= box.clientHeight * 0.8;
+  }
+
+  function fitGroup(nav, texts) {
+    if (!texts.length) return;
+    for (let size = Math.round(nav.clientWidth * 0.064); size >= 8; size -= 1) {
+      for (const t of texts) t.style.fontSize = size + "px";
+      if (texts.every(fits)) return;
+    }
+  }
+
+  // the back strip's label: in one line, at most 40% of the strip's height, with a margin
+  // of a third of that height at either end (as `python -m bot richmenu` draws it)
+  function fitStrip(text) {
+    const strip = text.parentElement;
+    const margin = strip.clientHeight / 3;
+    for (let size = Math.floor(strip.clientHeight * 0.4); size >= 8; size -= 1) {
+      text.style.fontSize = size + "px";
+      if (text.offsetWidth <= strip.clientWidth - 2 * margin) return;
+    }
+  }
+
+  function fitMenu() {
+    const nav = $("richmenu");
+    if (!nav.clientWidth) return; // closed: fitted when opened
+    fitGroup(nav, Array.from(nav.querySelectorAll(".menu-area:not(.strip) .menu-text")));
+    for (const t of nav.querySelectorAll(".menu-strip .menu-text")) fitStrip(t);
+    for (const t of nav.querySelectorAll(".menu-decor .menu-text")) fitGroup(nav, [t]);
+  }
+
+  function onMenuArea(menu, area) {
+    const a = area.action || {};
+    if (area.inert) return phoneToast(menu.inert_note || "not part of this demo");
+    if (a.type === "richmenuswitch") return switchMenu(a);
+    if (a.type === "message") return act("say", { text: a.text });
+    if (a.type === "uri") {
+      // LINE opens the link; the bot hears nothing
+      if (a.uri) window.open(a.uri, "_blank", "noopener");
+      return;
+    }
+    onAction(a);
+  }
+
+  async function switchMenu(action) {
+    // LINE shows the other menu and sends the bot a postback; quick replies stay
+    if (!state.current) return;
+    document.body.classList.add("busy");
+    try {
+      await post(userPath(state.current, "switch"), { action });
+    } finally {
+      document.body.classList.remove("busy");
+    }
   }
 
   function toggleMenu() {
     document.body.classList.toggle("menu-closed");
-    $("chatbar").textContent = state.chatBar + (document.body.classList.contains("menu-closed") ? " ▴" : " ▾");
+    drawChatbar();
+    fitMenu();
+  }
+
+  let phoneToastTimer = null;
+  function phoneToast(text) {
+    const t = $("phone-toast");
+    t.textContent = text;
+    t.classList.remove("hidden");
+    clearTimeout(phoneToastTimer);
+    phoneToastTimer = setTimeout(() => t.classList.add("hidden"), 3500);
   }
 
   // -- date picker -----------------------------------------------------------------------
