@@ -29,6 +29,9 @@ from typing import Any
 from aiohttp import web
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.line.menu_image import find_font
+from bot.line.menu_layout import MenuError
+
 ACTIONS = {"message", "postback", "uri", "datetimepicker", "richmenuswitch", "camera", "location"}
 MAX_IMAGE = 1024 * 1024
 MAX_ALIASES = 1000
@@ -339,8 +342,6 @@ def _area(x: int, width: int, action: dict[str, Any]) -> dict[str, Any]:
 def _city_image() -> bytes:
     """The stand-in city menu's picture (2500x843): its two areas, labelled when a Japanese
     font is found (the same search as `python -m bot richmenu`), plain colours otherwise."""
-    from bot.line.richmenu import MenuError, find_font  # the bot's font search, only when used
-
     image = Image.new("RGB", (2500, 843), (0, 90, 160))
     pen = ImageDraw.Draw(image)
     pen.rectangle((CITY_SPLIT, 0, 2499, 842), fill=(90, 90, 90))

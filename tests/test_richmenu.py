@@ -14,7 +14,7 @@ import yaml
 from PIL import Image
 
 from bot.cli import main
-from bot.line import richmenu
+from bot.line import menu_image, menu_layout, richmenu
 from domain.config import AppConfig, ConfigError, load_config
 from qa.standin import LineStandIn
 from qa.standin_richmenu import MAX_ALIASES, RichMenus, problems
@@ -102,9 +102,9 @@ def test_dry_run_writes_an_image_within_lines_rules_matching_the_areas(tmp_path,
     for area, item in zip(items_of(menu), config.rich_menu.items, strict=True):
         b = area["bounds"]
         at = (b["x"] + b["width"] // 10, b["y"] + b["height"] // 2)
-        assert image.convert("RGB").getpixel(at) == richmenu._rgb(item.color)
+        assert image.convert("RGB").getpixel(at) == menu_image.rgb(item.color)
         middle = dict(b, y=b["y"] + b["height"] // 3, height=b["height"] // 3)
-        assert richmenu._rgb(item.text_color) in colours(image, middle)
+        assert menu_image.rgb(item.text_color) in colours(image, middle)
     out = capsys.readouterr().out
     assert "richmenu.png" in out
     # the action the city's menu needs, printed and written beside the menu
@@ -127,7 +127,7 @@ def test_the_back_strip_is_drawn_across_the_top_and_switches_to_the_citys_menu(s
     config = AppConfig.model_validate(raw)
     back = rich_menu().back
     assert back is not None
-    menu = richmenu.menu_json(config)
+    menu = menu_layout.menu_json(config)
     height = menu["size"]["height"]
     strip = menu["areas"][0]
     assert strip["action"] == {
@@ -141,16 +141,16 @@ def test_the_back_strip_is_drawn_across_the_top_and_switches_to_the_citys_menu(s
     assert height // 7 <= b["height"] <= height // 3
     # the items start under it and tile the rest
     assert min(a["bounds"]["y"] for a in items_of(menu)) == b["height"]
-    image = Image.open(io.BytesIO(richmenu.draw(config, richmenu.find_font()))).convert("RGB")
+    image = Image.open(io.BytesIO(menu_image.draw(config, menu_image.find_font()))).convert("RGB")
     # back.color edge to edge (corners, and the far right past the label) ...
     for x, y in [(0, 0), (2499, 0), (0, b["height"] - 1), (2499, b["height"] - 1), (2400, 100)]:
-        assert image.getpixel((x, y)) == richmenu._rgb(back.color)
+        assert image.getpixel((x, y)) == menu_image.rgb(back.color)
     # ... with its label in back.text_color, as tall as a legible line on a phone
     ink = [
         (x, y)
         for y in range(b["height"])
         for x in range(0, 2500, 4)
-        if image.getpixel((x, y)) == richmenu._rgb(back.text_color)
+        if image.getpixel((x, y)) == menu_image.rgb(back.text_color)
     ]
     assert ink, "the back strip has no label"
     assert max(y for _, y in ink) - min(y for _, y in ink) >= 70
@@ -160,7 +160,7 @@ def test_without_back_the_items_fill_the_menu():
     raw = raw_config()
     del raw["rich_menu"]["back"]
     raw["to_confirm"] = [k for k in raw.get("to_confirm", []) if not k.startswith("rich_menu.back")]
-    menu = richmenu.menu_json(AppConfig.model_validate(raw))
+    menu = menu_layout.menu_json(AppConfig.model_validate(raw))
     assert [a["action"]["type"] for a in menu["areas"]] == ["message"] * 4
     assert [a["bounds"]["y"] for a in menu["areas"]] == [0, 0, 843, 843]
 
@@ -170,7 +170,7 @@ def test_a_compact_menu_is_one_row_and_a_website_item_may_open_the_page():
     raw["rich_menu"]["size"] = "compact"
     raw["rich_menu"]["items"][3]["link"] = "website"
     config = AppConfig.model_validate(raw)
-    menu = richmenu.menu_json(config)
+    menu = menu_layout.menu_json(config)
     assert menu["size"] == {"width": 2500, "height": 843}
     strip = menu["areas"][0]["bounds"]["height"]
     assert [a["bounds"]["y"] for a in items_of(menu)] == [strip] * 4
@@ -181,7 +181,7 @@ def test_a_compact_menu_is_one_row_and_a_website_item_may_open_the_page():
         "uri": config.website_url,
     }
     assert problems(menu) == []
-    png = richmenu.draw(config, richmenu.find_font())
+    png = menu_image.draw(config, menu_image.find_font())
     assert Image.open(io.BytesIO(png)).size == (2500, 843)
 
 
@@ -203,8 +203,8 @@ def test_config_refuses_a_menu_line_would_refuse(tmp_path):
 
 
 def test_no_japanese_font_is_a_clear_message(monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(richmenu, "_fontconfig_japanese", lambda: [])
-    monkeypatch.setattr(richmenu, "FONT_DIR", tmp_path)
+    monkeypatch.setattr(menu_image, "_fontconfig_japanese", lambda: [])
+    monkeypatch.setattr(menu_image, "FONT_DIR", tmp_path)
     assert main(["richmenu", "--dry-run", "--out", str(tmp_path)]) == 1
     assert "no Japanese font found: install fonts-noto-cjk" in capsys.readouterr().err
     assert not (tmp_path / "richmenu.png").exists()
@@ -331,7 +331,7 @@ async def test_a_refused_image_leaves_no_new_menu_and_the_alias_where_it_was(
 
 
 async def test_a_menu_line_refuses_is_not_created(line, monkeypatch, capsys):
-    real = richmenu.menu_json
+    real = menu_layout.menu_json
 
     def too_wide(config: AppConfig) -> dict[str, Any]:
         menu = real(config)
@@ -347,7 +347,7 @@ async def test_a_menu_line_refuses_is_not_created(line, monkeypatch, capsys):
 
 # -- the stand-in keeps LINE's rules -------------------------------------------------------
 def test_the_stand_in_checks_what_line_checks():
-    menu = richmenu.menu_json(load_config())
+    menu = menu_layout.menu_json(load_config())
     assert problems(menu) == []
     assert problems({**menu, "chatBarText": "あ" * 15}) == [
         "chatBarText must be 1 to 14 characters"

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.line.richmenu import switch_action
+from bot.line.menu_layout import switch_action
 from domain.config import RichMenu
 
 WIDTH, HEIGHT = 2500, 1686

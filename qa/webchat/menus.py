@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.line.richmenu import MenuError, menu_json
+from bot.line.menu_layout import MenuError, menu_json
 from domain.config import AppConfig, RichMenu
 from qa.webchat.city_menu import city_menus
 
