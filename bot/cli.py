@@ -15,8 +15,8 @@ from aiohttp import web
 
 from bot.context import BOT, Settings
 from bot.line.richmenu import register as register_richmenu
-from bot.preflight import register as register_preflight
 from bot.logs import configure
+from bot.preflight import register as register_preflight
 from bot.serve import freeze_startup_heap, serve_app, switch_on_from_env, webchat_wanted
 from bot.staff.cli import register as register_staff
 from bot.staff.cli_accounts import embedded_first_account
