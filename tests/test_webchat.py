@@ -14,8 +14,8 @@ import aiohttp
 
 from bot.context import BOT, Settings
 from bot.line.events import clean_event, is_menu_switch
-from bot.line.render import render
 from bot.line.menu_layout import city_switch_action, menu_json
+from bot.line.render import render
 from domain.replies import Button, Carousel, Column, Text
 from qa.line_events import EventBuilder
 from qa.standin import LineStandIn
