@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from domain.catalogue_waiting import WaitingMessages
+
 
 class Strict(BaseModel):
     """A config section: unknown keys refused, nothing changed after loading."""
@@ -141,6 +143,8 @@ class Messages(Strict):
     label_cancel: str
     label_male: str
     label_female: str
+
+    waiting: WaitingMessages  # キャンセル待ち (domain/catalogue_waiting.py)
 
 
 class ConsoleMessages(Strict):

@@ -134,6 +134,13 @@ class BookingRules(Strict):
     max_days_per_child: int = Field(2, ge=1, le=10)
 
 
+class WaitingRules(Strict):
+    """キャンセル待ち: how long freed seats are held for the parent offered them (never past
+    the start of the band they wait for)."""
+
+    offer_minutes: int = Field(30, ge=1, le=24 * 60)
+
+
 class StaffRules(Strict):
     """What staff may ask for (admin API, staff CLI, replays), and how refusals read."""
 
@@ -257,6 +264,7 @@ class AppConfig(Strict):
     completion_sticker: Sticker
     nurseries: list[Nursery] = Field(min_length=1)
     reminders: ReminderTimes = ReminderTimes()
+    waiting: WaitingRules = WaitingRules()
     rich_menu: RichMenu | None = None
     messages: Messages
     console: ConsoleSettings

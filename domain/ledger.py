@@ -94,6 +94,58 @@ class Ledger:
         self.services.tally("cancellation", nursery=b.nursery, by=by)
         return True
 
+    # -- seats held for an offer from the waiting list (domain/offers.py) ----------------------
+    async def hold(self, intent: BookingDoc) -> bool:
+        """Take the seats of `intent` (status `offering`) for an offer, without the child's
+        day; True once it holds them (`offered`), False if they are taken (given back)."""
+        repos = self.services.repos
+        b = await repos.bookings.intend(intent)
+        if b.status != "offering":
+            return b.status == "offered"
+        if not await repos.seats.take(b.nursery, b.day(), b.hours(), b.id, self._defaults(b)):
+            moved = await repos.bookings.move(
+                b.id, "offering", "failing", self.services.now(), "filled"
+            )
+            if moved is not None:
+                await self._give_back(moved, "failed")
+            return False
+        if await repos.bookings.move(b.id, "offering", "offered", self.services.now()) is None:
+            await self._give_back(b, "failed")  # the repair gave it up meanwhile
+            return False
+        return True
+
+    async def take_hold(self, b: BookingDoc) -> Outcome | None:
+        """The parent takes the offer: the child's day, then the booking is `booked`. `limit`
+        if the child may not hold the day (the caller tells a held day from its limit);
+        None if the hold was given up meanwhile (passed on)."""
+        repos, rules = self.services.repos, self.services.config.booking
+        assert b.child is not None
+        if not await repos.allowances.take(
+            b.child, b.id, b.day(), self.services.today(), rules.max_days_per_child
+        ):
+            return "limit"
+        if await repos.bookings.move(b.id, "offered", "booked", self.services.now()) is not None:
+            log.info("booking_booked", booking=b.id, source="waiting")
+            self.services.tally("booking", nursery=b.nursery, source="waiting")
+            return "booked"
+        fresh = await repos.bookings.get(b.id)
+        if fresh is not None and fresh.status == "booked":
+            return "booked"  # taken already (a double tap)
+        await repos.allowances.release(b.child, b.id)
+        return None
+
+    async def release_hold(self, b: BookingDoc, reason: str) -> bool:
+        """Give an offer's seats back (declined, timed out, passed on); False if it was not
+        held (taken, or given back already)."""
+        moved = await self.services.repos.bookings.move(
+            b.id, "offered", "failing", self.services.now(), reason
+        )
+        if moved is None:
+            return False
+        await self._give_back(moved, "failed")
+        log.info("offer_released", booking=b.id, reason=reason)
+        return True
+
     async def _give_back(self, b: BookingDoc, final: Literal["failed", "cancelled"]) -> bool:
         """Give the seats and the day back and end the booking; True if anything changed."""
         repos = self.services.repos
@@ -124,6 +176,11 @@ class Ledger:
         repos, now = self.services.repos, self.services.now()
         settled = 0
         for b in await repos.bookings.unsettled(now - self.repair_after):
+            if b.status == "offering":  # an offer's hold a crash left half-made
+                moved = await repos.bookings.move(b.id, "offering", "failing", now, "interrupted")
+                if moved is None:
+                    continue
+                b = moved
             if b.status == "pending":
                 if await self._holds_all(b):
                     if await repos.bookings.move(b.id, "pending", "booked", now) is None:

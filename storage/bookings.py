@@ -4,9 +4,12 @@ A booking spans three documents (itself, the day's seats, the child's
 allowance), so its `status` records how far it got and what was decided:
 `pending` (intent written, seats/allowance being taken), `booked`,
 `failing` / `cancelling` (decided to give everything back, not yet done),
-`failed` / `cancelled`. Only the status moves are compare-and-set here; the
-ledger (domain/ledger.py) takes and gives back the rest, and its repair step
-finishes whatever a crash left half-way.
+`failed` / `cancelled`. Seats held for a parent offered them from the waiting
+list (storage/waiting.py) are a booking too, without the child's day until it is
+taken: `offering` (intent written, seats being taken), `offered` (held for the
+parent), then `booked` when taken, or `failing` → `failed` when passed on. Only
+the status moves are compare-and-set here; the ledger (domain/ledger.py) takes and
+gives back the rest, and its repair step finishes whatever a crash left half-way.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from storage.mongo import ASCENDING, BEFORE, Database, DuplicateKeyError
 
-Status = Literal["pending", "booked", "failing", "failed", "cancelling", "cancelled"]
+Status = Literal[
+    "pending", "booked", "failing", "failed", "cancelling", "cancelled", "offering", "offered"
+]
 HELD: tuple[Status, ...] = ("booked",)
 
 
@@ -41,6 +46,7 @@ class BookingDoc(BaseModel):
     created_at: dt.datetime
     updated_at: dt.datetime | None = None
     reason: str | None = None  # why it failed or who cancelled it
+    waiting: str | None = None  # an offer's hold: the waiting entry it is for
 
     def day(self) -> dt.date:
         return dt.date.fromisoformat(self.date)
@@ -152,13 +158,13 @@ class Bookings:
         )
 
     async def unsettled(self, before: dt.datetime) -> list[BookingDoc]:
-        """Bookings a crash may have left half-way: pending intents written before `before`,
-        and give-backs decided before `before` and not finished. Younger ones are still
-        being worked on by the process that started them."""
+        """Bookings a crash may have left half-way: pending intents (and offers' holds being
+        made) written before `before`, and give-backs decided before `before` and not
+        finished. Younger ones are still being worked on by the process that started them."""
         return await self._find(
             {
                 "$or": [
-                    {"status": "pending", "created_at": {"$lt": before}},
+                    {"status": {"$in": ["pending", "offering"]}, "created_at": {"$lt": before}},
                     {"status": {"$in": ["failing", "cancelling"]}, "updated_at": {"$lt": before}},
                 ]
             }

@@ -21,6 +21,7 @@ from storage.staff_accounts import Passwords, StaffAccounts
 from storage.staff_sessions import StaffSessions
 from storage.tokens import StaffTokens
 from storage.users import Users
+from storage.waiting import WaitingList
 
 
 @dataclass
@@ -41,6 +42,7 @@ class Repos:
     login_attempts: LoginAttempts
     staff_sessions: StaffSessions
     calls: Calls
+    waiting: WaitingList
 
     @classmethod
     def on(
@@ -66,6 +68,7 @@ class Repos:
             login_attempts=LoginAttempts(db, ttl_indexes),
             staff_sessions=StaffSessions(db, ttl_indexes),
             calls=Calls(db),
+            waiting=WaitingList(db),
         )
 
     async def ensure_indexes(self) -> None:
