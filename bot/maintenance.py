@@ -1,7 +1,8 @@
 """Background upkeep of one app instance: settles bookings a crash left half-way, gives back
-the slots of interviews whose day has ended (the registration becomes 面談日経過), pushes
-the reminders that are due, and, on a store without TTL indexes (the in-memory one),
-deletes parked events and reminder claims past their keep.
+the slots of interviews whose day has ended (the registration becomes 面談日経過), passes on
+the waiting list's offers that ran out and offers seats a line may have missed
+(domain/offers.py), pushes the reminders that are due, and, on a store without TTL
+indexes (the in-memory one), deletes parked events and reminder claims past their keep.
 
 The booking and cancel flows repair before they start (at most every 30 s per process),
 but a seat held by a crashed booking should come back even if nobody books at that
@@ -21,6 +22,7 @@ from typing import TypeVar
 import structlog
 
 from domain.ledger import Ledger
+from domain.offers import Offers
 from domain.registrations import Registrations
 from domain.reminders import Reminders
 from domain.services import Services
@@ -36,6 +38,7 @@ class Maintenance:
         self.repos = services.repos
         self.reminders = Reminders(services)
         self.registrations = Registrations(services)
+        self.offers = Offers(services)
         self.every = every
         self._task: asyncio.Task[None] | None = None
         self._lock = asyncio.Lock()
@@ -46,6 +49,7 @@ class Maintenance:
         async with self._lock:
             settled = await self._step("repair", self._repair) or 0
             await self._step("interviews", self.registrations.settle_lapsed)
+            await self._step("waiting", self.offers.run_once)
             await self._step("reminders", self.reminders.run_once)
             await self._step("purge", self.repos.purge_expired)
         return settled
