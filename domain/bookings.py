@@ -23,6 +23,7 @@ from domain.interviews import reason_line, same_name
 from domain.ledger import Ledger
 from domain.lifecycle import Life
 from domain.notices import Addressee, notify
+from domain.offers import Offers
 from domain.registrations import Registrations
 from domain.seat_settings import SeatSettings
 from domain.services import Services
@@ -219,7 +220,7 @@ class BookingStaff(SeatSettings):
         self, nursery: str, child: str, date: dt.date | str, reason: str | None = None
     ) -> CancelledBooking:
         """Cancel a child's booking on a day (`child`: name, or the booking id); the parent
-        is told on LINE."""
+        is told on LINE, and the seats go to the day's waiting list."""
         n = lookup.nursery(self.services, nursery)
         day = checks.within(self.services, lookup.date(self.services, date), past=True)
         found = [
@@ -249,6 +250,7 @@ class BookingStaff(SeatSettings):
         notice = await tell_parent(
             self.services, b, n, msg.cancel_staff_push, f"staffcancel:{b.id}", reason
         )
+        await Offers(self.services).seats_freed(n.id, day)
         reg = (
             await self.services.repos.registrations.get(b.registration) if b.registration else None
         )

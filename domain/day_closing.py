@@ -1,9 +1,10 @@
 """臨時休園: staff close a day that already has bookings (a typhoon, an outbreak).
 
 Every booking held that day is cancelled (seats and the child's days given back) and
-the day gets no seats, so nobody can book it meanwhile; parents who booked on LINE are
-told by push, with the reason and the nursery's number; those who booked by phone are
-listed with their numbers for staff to call.
+the day gets no seats, so nobody can book it meanwhile; its waiting list ends (nothing
+is offered), each parent told; parents who booked on LINE are told by push, with the
+reason and the nursery's number; those who booked by phone are listed with their
+numbers for staff to call.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from domain import checks, labels, lookup
 from domain.bookings import tell_parent
 from domain.errors import Conflict
 from domain.ledger import Ledger
+from domain.offers import Offers
 from domain.services import Services
 from domain.views import ClosedBooking, Closing, Notice
 from storage.bookings import BookingDoc
@@ -45,6 +47,8 @@ class DayClosing:
         repos, ledger = self.services.repos, Ledger(self.services)
         rows: list[ClosedBooking] = []
         for _ in range(ATTEMPTS):
+            # the line first: its offers hold seats, and nothing freed now is offered
+            await Offers(self.services).close_day(n.id, day, reason)
             for b in await repos.bookings.on_day(n.id, day):
                 if await ledger.cancel(b, "staff"):
                     template = self.services.msg.day_closed_push

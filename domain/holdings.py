@@ -14,6 +14,7 @@ from typing import Literal
 from domain.childcare import Childcare
 from domain.config import Nursery
 from domain.interview_booking import InterviewBooking
+from domain.offers import Offers
 from domain.services import Services
 from storage.bookings import BookingDoc
 
@@ -38,6 +39,7 @@ class Holdings:
         self.services = services
         self.interviews = InterviewBooking(services)
         self.childcare = Childcare(services)
+        self.offers = Offers(services)
 
     async def of_user(self, user: str) -> list[Holding]:
         """The user's held interviews and childcare days, soonest first."""
@@ -78,7 +80,7 @@ class Holdings:
 
     async def cancel(self, user: str, key: str) -> bool:
         """Cancel what `key` names if it is still this user's, cancellable on LINE, and before
-        its deadline; False otherwise."""
+        its deadline; False otherwise. A childcare day's seats go to its waiting list."""
         kind, _, rest = key.partition("|")
         if kind == "i":
             slot_id, _, reg_id = rest.rpartition("|")
@@ -89,4 +91,7 @@ class Holdings:
             return False
         if not self._childcare(booking).cancellable(self.services.now()):
             return False
-        return await self.childcare.ledger.cancel(booking, "parent")
+        if not await self.childcare.ledger.cancel(booking, "parent"):
+            return False
+        await self.offers.seats_freed(booking.nursery, booking.day())
+        return True

@@ -19,6 +19,7 @@ from domain.errors import Conflict
 from domain.labels import ymd
 from domain.ledger import Ledger
 from domain.lifecycle import LIFECYCLE, LIVE, Life, fiscal_year_end
+from domain.offers import Offers
 from domain.services import Services
 from storage.bookings import BookingDoc
 from storage.names import name_key
@@ -200,8 +201,9 @@ class Registrations:
 
     # -- removing ------------------------------------------------------------------------------
     async def remove(self, life: Life) -> Removal:
-        """Staff remove a registration (a duplicate, say): its interview is given back and its
-        held bookings cancelled (seats and days returned). The parent is told by the caller."""
+        """Staff remove a registration (a duplicate, say): its interview is given back, its
+        waiting-list entries end and its held bookings are cancelled (seats and days
+        returned, and offered to the days' lines). The parent is told by the caller."""
         sm = self.services.config.staff.messages
         n = self.services.config.nursery(life.reg.nursery)
         LIFECYCLE.move(
@@ -212,6 +214,8 @@ class Registrations:
                 sm.remove_refused.format(child=life.reg.child_name, nursery=n.name), worded=True
             )
         interview = life.slot.at if await self.give_back_interview(life) and life.slot else None
+        offers = Offers(self.services)
+        await offers.end_registration(life.reg.id)
         cancelled = []
         ledger = Ledger(self.services)
         for b in await self.services.repos.bookings.of_registration(
@@ -219,5 +223,7 @@ class Registrations:
         ):
             if await ledger.cancel(b, "staff"):
                 cancelled.append(b)
+        for nursery, day in sorted({(b.nursery, b.day()) for b in cancelled}):
+            await offers.seats_freed(nursery, day)
         log.info("registration_removed", nursery=n.id, registration=life.reg.id)
         return Removal(life, interview, cancelled)

@@ -11,6 +11,7 @@ from domain import checks, labels, lookup
 from domain.calendar import Calendar, band_seats, closed, default_seats
 from domain.config import Nursery
 from domain.errors import Conflict, Invalid
+from domain.offers import Offers
 from domain.services import Services
 from domain.views import DaySeats, HourSeats, SeatsChange
 
@@ -31,7 +32,8 @@ class SeatSettings:
         hours: list[int] | list[str] | None = None,
     ) -> DaySeats:
         """Seats per hour on a day for `hours` (default: all opening hours). 0 closes them;
-        seats on a closed day (Sunday, a holiday) open it."""
+        seats on a closed day (Sunday, a holiday) open it. Seats raised go to the day's
+        waiting list."""
         n, day = (
             lookup.nursery(self.services, nursery),
             checks.within(self.services, lookup.date(self.services, date)),
@@ -43,6 +45,7 @@ class SeatSettings:
             busy = [h for h in wanted if stored.taken(h) > seats] or wanted[:1]
             raise self._below_booked(day, busy[0], stored.taken(busy[0]), seats)
         log.debug("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
+        await Offers(self.services).seats_freed(n.id, day)
         return await self.day_seats(n.id, day)
 
     async def set_capacity_days(
