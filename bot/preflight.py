@@ -49,7 +49,8 @@ TEST_SWITCHES = ("BOT_TEST_CLOCK", "BOT_WEBCHAT", "BOT_ALLOW_MEMORY_STORE")
 
 @dataclass(frozen=True)
 class Finding:
-    what: str
+    key: str  # the config key or environment variable that settles it (logged)
+    what: str  # in the operators' words (printed, never logged: it may name a nursery)
     fix: str
 
 
@@ -86,8 +87,8 @@ class Preflight:
         self.words = config.preflight
         self.report = Report()
 
-    def _find(self, what: str, fix: str) -> None:
-        self.report.findings.append(Finding(what, fix))
+    def _find(self, key: str, what: str, fix: str) -> None:
+        self.report.findings.append(Finding(key, what, fix))
 
     async def run(self, test_webhook: bool = False) -> Report:
         self.check_config()
@@ -111,6 +112,7 @@ class Preflight:
                 nursery = self.config.nursery(parts[1]).name
                 if parts[2] == "phone" and key not in self.config.to_confirm:
                     self._find(
+                        key,
                         w.placeholder_phone.format(nursery=nursery, phone=value),
                         w.placeholder_phone_fix.format(key=key),
                     )
@@ -119,39 +121,53 @@ class Preflight:
             else:
                 name = w.key_names.get(key, key)
             self._find(
-                w.to_confirm.format(what=name, value=shown), w.to_confirm_fix.format(key=key)
+                key, w.to_confirm.format(what=name, value=shown), w.to_confirm_fix.format(key=key)
             )
         if self.config.rich_menu is None:
-            self._find(w.no_rich_menu, w.no_rich_menu_fix)
+            self._find("rich_menu", w.no_rich_menu, w.no_rich_menu_fix)
 
     # -- the environment -----------------------------------------------------------------
     def check_environment(self) -> None:
         w, s = self.words, self.settings
         if not s.channel_secret:
-            self._find(w.env_missing.format(name="LINE_CHANNEL_SECRET"), w.secret_fix)
+            self._find(
+                "LINE_CHANNEL_SECRET",
+                w.env_missing.format(name="LINE_CHANNEL_SECRET"),
+                w.secret_fix,
+            )
         if not s.access_token:
-            self._find(w.env_missing.format(name="LINE_CHANNEL_ACCESS_TOKEN"), w.token_fix)
+            self._find(
+                "LINE_CHANNEL_ACCESS_TOKEN",
+                w.env_missing.format(name="LINE_CHANNEL_ACCESS_TOKEN"),
+                w.token_fix,
+            )
         if not s.staff_session_key:
-            self._find(w.env_missing.format(name="STAFF_SESSION_KEY"), w.session_key_fix)
+            self._find(
+                "STAFF_SESSION_KEY",
+                w.env_missing.format(name="STAFF_SESSION_KEY"),
+                w.session_key_fix,
+            )
         else:
             try:
                 Fernet(s.staff_session_key.encode())
             except ValueError:
-                self._find(w.session_key_invalid, w.session_key_fix)
+                self._find("STAFF_SESSION_KEY", w.session_key_invalid, w.session_key_fix)
         if not (self.env.get("METRICS_TOKEN") or self.env.get("METRICS_ALLOW")):
-            self._find(w.metrics_unset, w.metrics_fix)
+            self._find("METRICS_TOKEN", w.metrics_unset, w.metrics_fix)
         for name in TEST_SWITCHES:
             if self.env.get(name, "0") not in ("", "0"):
-                self._find(w.test_switch_on.format(name=name), w.test_switch_fix.format(name=name))
+                self._find(
+                    name, w.test_switch_on.format(name=name), w.test_switch_fix.format(name=name)
+                )
 
     # -- MongoDB -------------------------------------------------------------------------
     async def check_store(self) -> None:
         w = self.words
         if not self.settings.mongodb_uri:
-            self._find(w.store_unset, w.store_unset_fix)
+            self._find("MONGODB_URI", w.store_unset, w.store_unset_fix)
             if self.store is None:
                 if not self.settings.admin_tokens:
-                    self._find(w.admin_tokens, w.admin_tokens_fix)
+                    self._find("ADMIN_TOKENS", w.admin_tokens, w.admin_tokens_fix)
                 return
         store = self.store or connect(self.settings.mongodb_uri, timeout_ms=5000)
         try:
@@ -159,17 +175,21 @@ class Preflight:
             missing = await missing_indexes(store.db)
             tokens = self.settings.admin_tokens or await Repos.on(store.db).tokens.all()
         except Exception as e:  # any driver error: the operator needs its name, not a trace
-            self._find(w.store_down.format(why=type(e).__name__), w.store_down_fix)
+            self._find("MONGODB_URI", w.store_down.format(why=type(e).__name__), w.store_down_fix)
             return
         finally:
             if store is not self.store:
                 store.close()
         if missing:
-            self._find(w.store_indexes.format(names=", ".join(missing)), w.store_indexes_fix)
+            self._find(
+                "mongodb.indexes",
+                w.store_indexes.format(names=", ".join(missing)),
+                w.store_indexes_fix,
+            )
         else:
             self.report.passed.append(w.store_ready)
         if not tokens:
-            self._find(w.admin_tokens, w.admin_tokens_fix)
+            self._find("ADMIN_TOKENS", w.admin_tokens, w.admin_tokens_fix)
 
     # -- LINE ------------------------------------------------------------------------------
     def check_line(self, test_webhook: bool) -> None:
@@ -186,10 +206,18 @@ class Preflight:
             try:
                 info = api.get_bot_info(_request_timeout=LINE_TIMEOUT)
             except ApiException as e:
-                self._find(w.token_refused.format(status=e.status), w.token_fix)
+                self._find(
+                    "LINE_CHANNEL_ACCESS_TOKEN",
+                    w.token_refused.format(status=e.status),
+                    w.token_fix,
+                )
                 return
             except HTTPError as e:
-                self._find(w.line_unreachable.format(why=type(e).__name__), w.line_unreachable_fix)
+                self._find(
+                    "LINE_API_BASE_URL",
+                    w.line_unreachable.format(why=type(e).__name__),
+                    w.line_unreachable_fix,
+                )
                 return
             self.report.passed.append(
                 w.line_account.format(name=info.display_name, basic_id=info.basic_id)
@@ -198,7 +226,11 @@ class Preflight:
                 self._webhook(api, test_webhook)
                 self._menus(api)
             except HTTPError as e:
-                self._find(w.line_unreachable.format(why=type(e).__name__), w.line_unreachable_fix)
+                self._find(
+                    "LINE_API_BASE_URL",
+                    w.line_unreachable.format(why=type(e).__name__),
+                    w.line_unreachable_fix,
+                )
 
     def _webhook(self, api: MessagingApi, test: bool) -> None:
         w = self.words
@@ -206,15 +238,17 @@ class Preflight:
         try:
             record = api.get_webhook_endpoint(_request_timeout=LINE_TIMEOUT)
         except ApiException as e:
-            self._find(w.token_refused.format(status=e.status), w.token_fix)
+            self._find(
+                "LINE_CHANNEL_ACCESS_TOKEN", w.token_refused.format(status=e.status), w.token_fix
+            )
             return
         url = record.endpoint or ""
         if not url:
-            self._find(w.webhook_unset, fix)
+            self._find("line.webhook_url", w.webhook_unset, fix)
             return
         parts = urlsplit(url)
         if parts.scheme != "https" or parts.path.rstrip("/") != WEBHOOK_PATH:
-            self._find(w.webhook_wrong.format(url=url), fix)
+            self._find("line.webhook_url", w.webhook_wrong.format(url=url), fix)
             return
         active = w.webhook_active[bool(record.active)]
         self.report.passed.append(w.webhook_on_record.format(url=url, active=active))
@@ -225,7 +259,11 @@ class Preflight:
                 TestWebhookEndpointRequest(endpoint=url), _request_timeout=LINE_TIMEOUT * 3
             )
         except ApiException as e:
-            self._find(w.webhook_test_failed.format(status=e.status, reason=""), w.webhook_test_fix)
+            self._find(
+                "line.webhook_test",
+                w.webhook_test_failed.format(status=e.status, reason=""),
+                w.webhook_test_fix,
+            )
             return
         if result.success:
             self.report.passed.append(w.webhook_test_passed)
@@ -233,7 +271,7 @@ class Preflight:
             failed = w.webhook_test_failed.format(
                 status=result.status_code or "", reason=result.reason or ""
             )
-            self._find(failed, w.webhook_test_fix)
+            self._find("line.webhook_test", failed, w.webhook_test_fix)
 
     def _menus(self, api: MessagingApi) -> None:
         menu = self.config.rich_menu
@@ -242,11 +280,15 @@ class Preflight:
         w = self.words
         target = _alias(api, menu.alias)
         if target is None:
-            self._find(w.menu_missing.format(alias=menu.alias), w.menu_fix)
+            self._find("rich_menu.alias", w.menu_missing.format(alias=menu.alias), w.menu_fix)
         else:
             self.report.passed.append(w.menu_ready.format(alias=menu.alias, id=target))
         if menu.back is not None and _alias(api, menu.back.alias) is None:
-            self._find(w.city_menu_missing.format(alias=menu.back.alias), w.city_menu_fix)
+            self._find(
+                "rich_menu.back.alias",
+                w.city_menu_missing.format(alias=menu.back.alias),
+                w.city_menu_fix,
+            )
 
 
 def _alias(api: MessagingApi, alias: str) -> str | None:
@@ -282,15 +324,16 @@ def _keys(index: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
 
 # -- the web process ---------------------------------------------------------------------
 async def log_findings(settings: Settings, config: AppConfig, store: Store | None) -> None:
-    """The same checks as the command (without LINE's webhook test), as warnings; `store`
-    is the server's own database."""
+    """The same checks as the command (without LINE's webhook test), as warnings naming
+    the key or variable to settle (`python -m bot preflight` says the rest); `store` is
+    the server's own database."""
     try:
         report = await Preflight(settings, config, os.environ, store).run()
     except Exception as e:  # a check that cannot run is said, never stops the server
         log.warning("preflight_failed", error=type(e).__name__)
         return
-    for f in report.findings:
-        log.warning("preflight_finding", what=f.what, fix=f.fix)
+    for f in report.findings:  # by key only: the sentences may name nurseries (not logged)
+        log.warning("preflight_finding", key=f.key)
     if not report.findings:
         log.info("preflight_clean")
 
