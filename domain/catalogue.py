@@ -7,6 +7,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.catalogue_waiting import WaitingMessages
+from domain.catalogue_waiting_staff import ConsoleWaitingMessages, StaffWaitingMessages
 
 
 class Strict(BaseModel):
@@ -217,6 +218,7 @@ class ConsoleMessages(Strict):
     password_same: str
     password_changed: str
     fields: dict[str, str]  # form field -> its name in messages
+    waiting: ConsoleWaitingMessages  # キャンセル待ち (domain/catalogue_waiting_staff.py)
 
 
 class StaffMessages(Strict):
@@ -279,6 +281,7 @@ class StaffMessages(Strict):
     city_only: str
     other_nursery: str
     store_unavailable: str  # the database did not answer (a change may or may not be made)
+    waiting: StaffWaitingMessages  # キャンセル待ち (domain/catalogue_waiting_staff.py)
 
 
 class StaffActions(Strict):
@@ -300,6 +303,7 @@ class StaffActions(Strict):
     correct_contact: str
     close_day: str
     phoned: str
+    remove_waiting: str  # キャンセル待ちの取消
     add_account: str  # city staff, in the console
     reset_password: str
     disable_account: str
