@@ -5,6 +5,10 @@ The rules (who may book which day, how many, from what age) are the domain's
 outcome. Availability is read afresh at every step; only `確定` takes anything,
 under a booking id fixed when the summary is first shown, so a double tap or a
 retried event books once.
+
+The day list also shows the full days the child may wait for (`M/D(曜) 満席・キャンセル待ち`,
+domain/waiting.py `full_days`); tapping one hands over to the waiting list's dialog
+(flows/waiting.py).
 """
 
 from __future__ import annotations
@@ -17,12 +21,35 @@ from domain.calendar import Free, end_hours, start_hours
 from domain.childcare import Childcare, DayList, Outcome, Request
 from domain.config import Nursery
 from domain.lifecycle import Life
-from domain.replies import Sticker, choices
+from domain.replies import Outbox, Sticker, choices
 from domain.services import Services
+from domain.waiting import Waiting
 from flows.base import END, START, Flow, Input, Run
+from flows.questions import NurseryQuestions
+
+FULL = "w:"  # the value of a full day's button in the day list: `w:YYYY-MM-DD`
 
 
-class BookingFlow(Flow):
+def say_booked(
+    services: Services, out: Outbox, nursery: Nursery, day: dt.date, band: dict[str, str]
+) -> None:
+    """The sticker and the completion message of a childcare booking, with the cancel
+    deadline (a booking made here, or an offer of the waiting list taken)."""
+    msg, sticker = services.msg, services.config.completion_sticker
+    out.add(Sticker(sticker.package_id, sticker.sticker_id))
+    deadline = Childcare(services).deadline(nursery, day)
+    cancel = labels.how_to_cancel(msg, nursery, deadline, services.now())
+    out.say(
+        msg.booking_done.format(
+            form=services.config.childcare_form,
+            forms_url=services.config.forms_url,
+            cancel=cancel,
+            **band,
+        )
+    )
+
+
+class BookingFlow(NurseryQuestions, Flow):
     name = "booking"
     states: ClassVar[list[str]] = [
         "child",
@@ -32,6 +59,7 @@ class BookingFlow(Flow):
         "question",
         "summary",
         "to_menu",
+        "to_waiting",
     ]
     transitions: ClassVar[list[dict[str, Any]]] = [
         {"trigger": "begin", "source": START, "dest": "child"},
@@ -40,6 +68,7 @@ class BookingFlow(Flow):
         {"trigger": "no_days", "source": "day", "dest": "to_menu"},
         {"trigger": "pick_child", "source": "child", "dest": "day"},
         {"trigger": "pick_day", "source": "day", "dest": "start_hour"},
+        {"trigger": "wait", "source": "day", "dest": "to_waiting"},  # a full day tapped
         {"trigger": "pick_start", "source": "start_hour", "dest": "end_hour"},
         {
             "trigger": "pick_end",
@@ -60,14 +89,9 @@ class BookingFlow(Flow):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self.childcare = Childcare(services)
+        self.waiting = Waiting(services)
 
     # -- helpers ---------------------------------------------------------------------------
-    def nursery(self, run: Run) -> Nursery:
-        return self.services.config.nursery(run.data["nursery"])
-
-    def has_questions(self, run: Run) -> bool:
-        return bool(self.nursery(run).questions)
-
     def _day(self, run: Run) -> dt.date:
         return dt.date.fromisoformat(run.data["date"])
 
@@ -146,7 +170,8 @@ class BookingFlow(Flow):
         for note in self._notes(run, listed):
             run.out.say(note)
         over = listed.age_until is not None and listed.age_until < self.services.today()
-        if not listed.days:
+        full = await self.waiting.full_days(life) if life is not None else []
+        if not listed.days and not full:
             if not over:
                 run.out.say(
                     msg.booking_no_days.format(
@@ -155,18 +180,16 @@ class BookingFlow(Flow):
                 )
             await run.fire("no_days")
             return
-        days = listed.days
+        days = sorted(
+            [(d, d.isoformat(), msg.booking_day_label, n) for d, n in listed.days]
+            + [(d, FULL + d.isoformat(), msg.waiting.day_label, 0) for d in full]
+        )
         buttons = choices(
-            *(
-                msg.booking_day_label.format(day=labels.day(d, msg.weekdays), seats=n)
-                for d, n in days
-            )
+            *(text.format(day=labels.day(d, msg.weekdays), seats=n) for d, _, text, n in days)
         )
-        run.out.say(
-            msg.booking_choose_day.format(nursery=nursery.name, total=sum(n for _, n in days)),
-            *buttons,
-        )
-        run.offer(buttons, [d.isoformat() for d, _ in days])
+        total = sum(n for _, n in listed.days)
+        run.out.say(msg.booking_choose_day.format(nursery=nursery.name, total=total), *buttons)
+        run.offer(buttons, [value for _, value, _, _ in days])
 
     def _notes(self, run: Run, listed: DayList) -> list[str]:
         """Why the day list stops short: the registration's expiry, the child's age."""
@@ -201,10 +224,19 @@ class BookingFlow(Flow):
         if date is None:
             await run.reask(self.services.msg.choose_from_buttons)
             return
+        full = date.startswith(FULL)
+        date = date.removeprefix(FULL)
         free = await self._free(run, dt.date.fromisoformat(date))
+        if full and not start_hours(free, self.services.config.booking.min_hours):
+            keep = ("registration", "nursery", "child_name")
+            await run.fire("wait", date=date, **{k: run.data[k] for k in keep})
+            return
         if not start_hours(free, self.services.config.booking.min_hours):
             await run.reask(self.services.msg.booking_filled)
             return
+        if full:  # a seat came free since the list was shown: book it
+            d = labels.day(dt.date.fromisoformat(date), self.services.msg.weekdays)
+            run.out.say(self.services.msg.waiting.day_now_bookable.format(day=d))
         run.data["date"] = date
         await run.fire("pick_day")
 
@@ -257,21 +289,6 @@ class BookingFlow(Flow):
             )
         return self.services.msg.choose_from_buttons
 
-    # -- the nursery's questions -----------------------------------------------------------
-    async def prompt_question(self, run: Run) -> None:
-        q = self.nursery(run).questions[len(run.data["answers"])]
-        buttons = choices(*q.choices)
-        run.out.say(q.text, *buttons)
-        run.offer(buttons, list(q.choices))
-
-    async def on_question(self, run: Run, inp: Input) -> None:
-        answer = await run.choice(inp)
-        if answer is None:
-            return
-        questions = self.nursery(run).questions
-        run.data["answers"][questions[len(run.data["answers"])].id] = answer
-        await run.fire("answer" if len(run.data["answers"]) < len(questions) else "answered")
-
     # -- summary and 確定 ------------------------------------------------------------------
     def _band(self, run: Run) -> dict[str, str]:
         return {
@@ -284,8 +301,7 @@ class BookingFlow(Flow):
     async def prompt_summary(self, run: Run) -> None:
         msg = self.services.msg
         run.data.setdefault("booking_id", self.services.ids.new())
-        by_id = {q.id: q.label for q in self.nursery(run).questions}
-        answers = "\n".join(f"{by_id[k]}：{v}" for k, v in run.data["answers"].items())
+        answers = self.answers_text(run)
         buttons = choices(msg.label_confirm, msg.label_stop)
         run.out.say(
             msg.booking_summary.format(
@@ -346,16 +362,4 @@ class BookingFlow(Flow):
         return msg.booking_filled
 
     def _say_booked(self, run: Run) -> None:
-        msg, nursery = self.services.msg, self.nursery(run)
-        sticker = self.services.config.completion_sticker
-        run.out.add(Sticker(sticker.package_id, sticker.sticker_id))
-        deadline = self.childcare.deadline(nursery, self._day(run))
-        cancel = labels.how_to_cancel(msg, nursery, deadline, self.services.now())
-        run.out.say(
-            msg.booking_done.format(
-                form=self.services.config.childcare_form,
-                forms_url=self.services.config.forms_url,
-                cancel=cancel,
-                **self._band(run),
-            )
-        )
+        say_booked(self.services, run.out, self.nursery(run), self._day(run), self._band(run))

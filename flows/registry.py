@@ -10,5 +10,13 @@ from flows.booking import BookingFlow
 from flows.cancel import CancelFlow, ChangeFlow
 from flows.interview import InterviewFlow
 from flows.registration import RegistrationFlow
+from flows.waiting import WaitingFlow
 
-FLOWS: list[type[Flow]] = [RegistrationFlow, InterviewFlow, BookingFlow, CancelFlow, ChangeFlow]
+FLOWS: list[type[Flow]] = [
+    RegistrationFlow,
+    InterviewFlow,
+    BookingFlow,
+    WaitingFlow,
+    CancelFlow,
+    ChangeFlow,
+]
