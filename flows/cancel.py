@@ -6,16 +6,23 @@ one is refused), and the domain checks the booking again against the user and
 the deadline when `はい` is tapped. A booking the nursery took by phone is shown
 as such, with its number to call. Also `ChangeFlow`: a request to change a
 booking gets the manual's answer, then the same list.
+
+The child's entries on the waiting list (キャンセル待ち) are listed among them, by day,
+each with a button to leave the line (`w|leave|<entry>`, domain/waiting.py `leave`),
+confirmed with はい / いいえ like a cancellation.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, ClassVar
 
 from domain import labels
 from domain.holdings import Holding, Holdings
+from domain.offers import LEAVE, parse_postback, postback
 from domain.replies import Button, Carousel, Column, choices
 from domain.services import Services
+from domain.waiting import Entry, Waiting
 from flows.base import END, START, Flow, Input, Run
 
 
@@ -33,6 +40,7 @@ class CancelFlow(Flow):
     def __init__(self, services: Services) -> None:
         super().__init__(services)
         self.holdings = Holdings(services)
+        self.waiting = Waiting(services)
 
     def _title(self, h: Holding) -> str:
         msg = self.services.msg
@@ -52,27 +60,55 @@ class CancelFlow(Flow):
             end=labels.hour(h.end or h.at.hour),
         )
 
+    def _waiting(self, e: Entry) -> tuple[str, str, str]:
+        """An entry in line: its title, its text, and where it stands in line."""
+        msg = self.services.msg
+        text = msg.waiting.list_text.format(
+            child_name=e.child_name,
+            day=labels.day(e.day, msg.weekdays),
+            start=labels.hour(e.start),
+            end=labels.hour(e.end),
+        )
+        if e.status == "offered" and e.offered_until is not None:
+            where = msg.waiting.list_offered.format(
+                until=labels.moment(e.offered_until, msg.weekdays)
+            )
+        else:
+            where = msg.waiting.list_place.format(place=e.place)
+        return e.nursery.name + msg.waiting.list_suffix, text, where
+
     # -- the list --------------------------------------------------------------------------
     async def prompt_list(self, run: Run) -> None:
-        msg, now = self.services.msg, self.services.now()
+        msg, now, zone = self.services.msg, self.services.now(), self.services.config.zone()
         held = await self.holdings.of_user(run.user_id)
-        if not held:
+        lines = await self.waiting.of_user(run.user_id)
+        if not held and not lines:
             run.out.say(msg.cancel_none)
             await run.fire("nothing_held")
             return
-        columns = []
+        listed: list[tuple[dt.datetime, Column]] = []
         shown: dict[str, str] = {}
         for h in held:
             title, text = self._title(h), self._text(h)
             if h.cancellable(now):
                 button = Button(msg.label_cancel, "postback", h.key)
-                columns.append(Column(title, text, (button,)))
+                listed.append((h.at, Column(title, text, (button,))))
                 shown[h.key] = f"{title}\n{text}"
             else:
                 why = msg.cancel_phone_booking if h.by_phone else msg.cancel_call_nursery
-                columns.append(Column(title, f"{text}\n{why.format(phone=h.nursery.phone)}"))
-        run.out.say(msg.cancel_list_intro)
-        run.out.add(Carousel(msg.cancel_list_intro, tuple(columns)))
+                column = Column(title, f"{text}\n{why.format(phone=h.nursery.phone)}")
+                listed.append((h.at, column))
+        for e in lines:
+            title, text, where = self._waiting(e)
+            key = postback(LEAVE, e.key)
+            button = Button(msg.waiting.label_leave, "postback", key)
+            at = dt.datetime.combine(e.day, dt.time(e.start), zone)
+            listed.append((at, Column(title, f"{text}\n{where}", (button,))))
+            shown[key] = f"{title}\n{text}"
+        intro = msg.waiting.list_intro if lines else msg.cancel_list_intro
+        columns = tuple(c for _, c in sorted(listed, key=lambda x: x[0]))
+        run.out.say(intro)
+        run.out.add(Carousel(intro, columns))
         run.data["shown"] = shown
         if not shown:
             await run.fire("past_deadline")
@@ -80,14 +116,14 @@ class CancelFlow(Flow):
     async def on_list(self, run: Run, inp: Input) -> None:
         shown: dict[str, str] = run.data.get("shown", {})
         key: str | None = None
+        msg = self.services.msg
         if inp.kind == "postback" and inp.data in shown:
             key = inp.data
-        elif (
-            inp.kind == "text"
-            and inp.text.strip() == self.services.msg.label_cancel
-            and len(shown) == 1
-        ):
-            key = next(iter(shown))
+        elif inp.kind == "text" and inp.text.strip() in (msg.label_cancel, msg.waiting.label_leave):
+            # the only button of its kind, typed
+            leave = inp.text.strip() == msg.waiting.label_leave
+            keys = [k for k in shown if (parse_postback(k) is not None) == leave]
+            key = keys[0] if len(keys) == 1 else None
         if key is None:
             await run.reask(self.services.msg.choose_from_buttons)
             return
@@ -99,7 +135,9 @@ class CancelFlow(Flow):
         msg = self.services.msg
         title, text = run.data["shown"][run.data["chosen"]].split("\n", 1)
         buttons = choices(msg.label_yes, msg.label_no)
-        run.out.say(msg.cancel_confirm.format(title=title, text=text), *buttons)
+        leaving = parse_postback(run.data["chosen"]) is not None
+        ask = msg.waiting.leave_confirm if leaving else msg.cancel_confirm
+        run.out.say(ask.format(title=title, text=text), *buttons)
         run.offer(buttons, ["yes", "no"])
 
     async def on_confirm(self, run: Run, inp: Input) -> None:
@@ -107,7 +145,15 @@ class CancelFlow(Flow):
         answer = await run.choice(inp)
         if answer is None:
             return
-        if answer == "no":
+        leaving = parse_postback(run.data["chosen"])
+        if leaving is not None:
+            if answer == "no":
+                run.out.say(msg.waiting.leave_kept)
+            elif await self.waiting.leave(run.user_id, leaving[1]) == "left":
+                run.out.say(msg.waiting.left)
+            else:
+                run.out.say(msg.waiting.leave_gone)
+        elif answer == "no":
             run.out.say(msg.cancel_kept)
         elif await self.holdings.cancel(run.user_id, run.data["chosen"]):
             run.out.say(msg.cancel_done)
