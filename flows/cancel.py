@@ -9,7 +9,9 @@ booking gets the manual's answer, then the same list.
 
 The child's entries on the waiting list (キャンセル待ち) are listed among them, by day,
 each with a button to leave the line (`w|leave|<entry>`, domain/waiting.py `leave`),
-confirmed with はい / いいえ like a cancellation.
+confirmed with はい / いいえ like a cancellation. An entry whose offer is open carries the
+offer's own 予約する / 辞退する instead (the engine answers them, flows/offer_answers.py):
+the pushed offer's buttons are gone from the chat once the parent sends anything else.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any, ClassVar
 
 from domain import labels
 from domain.holdings import Holding, Holdings
-from domain.offers import LEAVE, parse_postback, postback
+from domain.offers import DECLINE, LEAVE, TAKE, parse_postback, postback
 from domain.replies import Button, Carousel, Column, choices
 from domain.services import Services
 from domain.waiting import Entry, Waiting
@@ -100,9 +102,16 @@ class CancelFlow(Flow):
                 listed.append((h.at, column))
         for e in lines:
             title, text, where = self._waiting(e)
+            at = dt.datetime.combine(e.day, dt.time(e.start), zone)
+            if e.status == "offered" and e.offer is not None:
+                answers = (
+                    Button(msg.waiting.label_take, "postback", postback(TAKE, e.offer)),
+                    Button(msg.waiting.label_decline, "postback", postback(DECLINE, e.offer)),
+                )
+                listed.append((at, Column(title, f"{text}\n{where}", answers)))
+                continue
             key = postback(LEAVE, e.key)
             button = Button(msg.waiting.label_leave, "postback", key)
-            at = dt.datetime.combine(e.day, dt.time(e.start), zone)
             listed.append((at, Column(title, f"{text}\n{where}", (button,))))
             shown[key] = f"{title}\n{text}"
         intro = msg.waiting.list_intro if lines else msg.cancel_list_intro

@@ -1,6 +1,8 @@
 """The dialog engine: routes one user input to the right flow and keeps the session.
 
-Order of precedence for a message: follow/unfollow; a menu keyword (interrupts
+Order of precedence for a message: follow/unfollow; an answer to a waiting-list
+offer (its pushed 予約する/辞退する, flows/offer_answers.py: answered, then the flow
+in progress asks its question again); a menu keyword (interrupts
 any flow at any state; a flow holding answers worth keeping asks first, and the
 website link leaves the flow where it was); the flow in progress; otherwise the
 free-text notice, with the phone numbers of the user's nurseries, and the menu.
@@ -23,6 +25,7 @@ from domain.parents import Parents
 from domain.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
 from domain.services import Services
 from flows.base import START, Flow, Input, Run
+from flows.offer_answers import OfferAnswers
 from storage.sessions import SessionDoc
 
 log = structlog.get_logger(__name__)
@@ -58,6 +61,7 @@ class Dialog:
         self.services = services
         self.sessions = sessions
         self.parents = Parents(services)
+        self.offer_answers = OfferAnswers(services)
         self.flows: dict[str, Flow] = {}
         for cls in flows:
             self.flows[cls.name] = cls(services)
@@ -109,6 +113,12 @@ class Dialog:
         if expired:
             log.info("session_expired", flow=session.flow, state=session.state)
             _clear(session)
+        offer = self.offer_answers.of(inp)
+        if offer is not None:
+            await slow()
+            await self.offer_answers.answer(session.user_id, *offer, out)
+            await self._resume(session, out)
+            return
         if inp.kind == "text":
             keyword = self.services.config.keywords.get(inp.text.strip())
             if keyword is not None:
@@ -179,6 +189,20 @@ class Dialog:
         question = flow.leave_question(run, keyword) or ""
         out.say(msg.choose_from_buttons)
         out.say(question, Button(msg.label_yes), Button(msg.label_no))
+
+    async def _resume(self, session: SessionDoc, out: Outbox) -> None:
+        """After an answer outside the flow in progress: the question it was on, again."""
+        flow = self.flows.get(session.flow or "") if session.active() else None
+        if flow is None or session.state not in flow.machine.states:
+            return
+        run = self._run(session, flow, out)
+        if LEAVING in session.data:
+            msg = self.services.msg
+            question = flow.leave_question(run, session.data[LEAVING]) or ""
+            out.say(question, Button(msg.label_yes), Button(msg.label_no))
+            return
+        await flow.prompt(run)
+        await self._store(session, run, out)
 
     def _refusal(self, inp: Input) -> str | None:
         """Why typed text cannot be any flow's answer (too long, hidden characters), or None."""
