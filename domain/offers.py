@@ -110,14 +110,12 @@ class Offers:
             if dt.datetime.combine(e.day(), dt.time(e.start), zone) <= now:
                 await self.withdraw(e, "ended", "past", pass_on=False)
                 continue
-            if not all(free.get(h, 0) > 0 for h in e.hours()):
-                continue
             why = await self.unable(e)
-            if why == "limit":
-                continue  # keeps its place: the child may give a day back
-            if why is not None:
+            if why in ("same_day", "not_cleared"):  # booked that day meanwhile, removed, ...
                 await self.withdraw(e, "ended", why, pass_on=False)
                 continue
+            if why == "limit" or not all(free.get(h, 0) > 0 for h in e.hours()):
+                continue  # a child at its limit keeps its place: it may give a day back
             if await self._offer(e, n):
                 made += 1
                 for h in e.hours():
@@ -245,12 +243,15 @@ class Offers:
                     return None
             moved = await w.move(e.id, ACTIVE, to, self.services.now(), version=e.version,
                                  reason=reason)  # fmt: skip
+            fresh = moved or await w.get(e.id)
+            if moved is None and held and fresh is not None and fresh.offer == e.offer:
+                # another process saw the hold given back and moved the entry as it says
+                moved = fresh if fresh.status == to else None
             if moved is not None:
                 log.info("waiting_ended", entry=e.id, status=to, reason=reason)
                 if (held or e.status == "offered") and pass_on:
                     await self.seats_freed(e.nursery, e.day())
                 return moved
-            fresh = await w.get(e.id)
             if fresh is None or fresh.status not in ACTIVE:
                 return None
             e = fresh
