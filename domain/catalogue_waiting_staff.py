@@ -30,5 +30,6 @@ class ConsoleWaitingMessages(BaseModel):
 
     confirm_remove: str
     confirm_offered: str  # added when the seats are being offered to that parent now
+    confirm_reason: str  # the reason staff typed, as the parent's notice will carry it
     confirm_button: str
     removed: str

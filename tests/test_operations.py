@@ -52,6 +52,7 @@ def test_the_replay_actions_are_the_shared_formats_and_the_staff_changes() -> No
         "correct_contact",
         "close_day",
         "phoned",
+        "remove_waiting",
     }
 
 

@@ -30,9 +30,19 @@ HIDDEN = {
     "idempotency_key",
     "state",
     "call",
+    "entry",
+    "status_label",
 }
 CLOCK = {"start", "end"}  # hours: 9 -> 9:00
-MOMENTS = {"at", "to", "moved_to", "booked_at", "registered_at"}  # ISO -> local time
+MOMENTS = {
+    "at",
+    "to",
+    "moved_to",
+    "booked_at",
+    "registered_at",
+    "joined_at",
+    "offered_until",
+}  # ISO -> local time
 
 
 @dataclass(frozen=True)
@@ -97,7 +107,7 @@ class LogView:
                 out.append((names["seats_by_hour"], _hour_runs(v, "seats")))
                 if any(h.get("booked") for h in v):
                     out.append((names["booked_by_hour"], _hour_runs(v, "booked")))
-            elif key in ("told", "contact") and isinstance(v, dict):
+            elif key in ("told", "contact", "answers") and isinstance(v, dict):
                 out += self.fields(v)
             else:
                 out.append((names.get(str(key), str(key)), self.text(str(key), v)))

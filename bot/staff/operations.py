@@ -1,5 +1,6 @@
 """Every staff operation, declared once (bot/staff/interview_operations.py,
-bot/staff/booking_operations.py), and the runner every staff surface calls.
+bot/staff/booking_operations.py, bot/staff/waiting_operations.py), and the runner every
+staff surface calls.
 
 Adding an operation: its declaration in one of those lists, its service method in
 domain/, and its tests.
@@ -17,6 +18,7 @@ from bot.staff.booking_operations import BOOKING_OPERATIONS
 from bot.staff.interview_operations import INTERVIEW_OPERATIONS
 from bot.staff.operation import Actor, Operation, jsonable
 from bot.staff.params import NurseryParams, Params
+from bot.staff.waiting_operations import WAITING_OPERATIONS
 from domain import lookup
 from domain.config import StaffRules
 from domain.errors import Forbidden, Invalid
@@ -35,7 +37,9 @@ def _registry(*groups: list[Operation]) -> dict[str, Operation]:
     return out
 
 
-OPERATIONS: dict[str, Operation] = _registry(INTERVIEW_OPERATIONS, BOOKING_OPERATIONS)
+OPERATIONS: dict[str, Operation] = _registry(
+    INTERVIEW_OPERATIONS, BOOKING_OPERATIONS, WAITING_OPERATIONS
+)
 
 
 def by_replay_name(action: str) -> Operation:

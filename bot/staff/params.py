@@ -179,6 +179,12 @@ class CancelParams(NurseryParams):
     reason: Reason | None = Field(None, description="why, in the parent's notice")
 
 
+class WaitingParams(NurseryParams):
+    child: str = Field(description="the child's name as registered (or the registration id)")
+    date: Day = Field(description="YYYY-MM-DD: the day waited for")
+    reason: Reason | None = Field(None, description="why, in the parent's notice")
+
+
 class ExportParams(NurseryParams):
     first: Day = Field(validation_alias=AliasChoices("from", "first"), description="first day")
     last: Day | None = Field(
