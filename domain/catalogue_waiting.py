@@ -41,7 +41,7 @@ class WaitingMessages(BaseModel):
     choose_end: str
     no_end: str  # no band of {min} hours from that start within the hours it opens
     no_hours: str  # the nursery no longer opens that day (or its hours have begun)
-    confirm: str  # the summary and 「キャンセル待ちに登録しますか？」 ({answers}: the questions' answers)
+    confirm: str  # the summary, then 「キャンセル待ちに登録しますか？」 ({answers}: the answers)
     joined: str  # what happens next: {place} in line, an offer held {minutes} minutes
     join_stopped: str  # いいえ
     join_already: str  # the child waits for that day already
