@@ -189,15 +189,11 @@ class Waiting:
             child_name=life.reg.child_name, nursery=n.id, date=day.isoformat(), start=start,
             end=end, answers=answers or {}, joined_at=s.now(),
         )  # fmt: skip
-        joined, stored = await s.repos.waiting.join(doc)
-        if not joined:
-            return Joined("already", await self._entry(stored))
-        # two days joined at once: the later ones in line (by time joined) give way
-        mine = await s.repos.waiting.of_child(key, s.today())
-        order = sorted(mine, key=lambda e: (e.joined_at, e.id))
-        if any(e.id == stored.id for e in order[limit:]):
-            await self.offers.withdraw(stored, "ended", "limit", pass_on=False)
-            return Joined("limit")
+        await s.repos.waiting.end_past(s.today(), s.now())  # yesterday's give their slots
+        slots = [f"{key}#{i}" for i in range(limit)]
+        outcome, stored = await s.repos.waiting.join(doc, slots)
+        if outcome != "joined" or stored is None:
+            return Joined(outcome, await self._entry(stored) if stored else None)
         log.info("waiting_joined", nursery=n.id, date=day.isoformat(), entry=stored.id)
         s.tally("waiting_join", nursery=n.id)
         # a seat freed while this entry was being written is offered now

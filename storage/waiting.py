@@ -13,6 +13,10 @@ declined, ...) is reopened in place when the child joins again, at the end of th
                                          | ended (the day passed, the child can no longer
                                            use it, the registration was removed, 臨時休園)
 
+A child waits for a limited number of days: an entry in line holds one of the child's
+`slot`s (`<child>#0`, `<child>#1`, ...; a unique sparse index), given up when it leaves
+the line, so two days joined at once cannot both take the last one.
+
 `offer` names the booking document that holds the seats while an entry is offered
 (storage/bookings.py, status `offering` then `offered`); it changes with every offer, so
 an answer to an old offer finds nothing. Every change is a compare-and-set on the status
@@ -64,6 +68,7 @@ class WaitingDoc(BaseModel):
     told: bool = False  # the offer was pushed (or the parent is unreachable)
     ended_at: dt.datetime | None = None
     reason: str | None = None  # why it ended (staff's reason, "closed", "past", ...)
+    slot: str | None = None  # while in line: one of the child's slots (absent otherwise)
 
     def day(self) -> dt.date:
         return dt.date.fromisoformat(self.date)
@@ -91,6 +96,7 @@ class WaitingList:
         await self._c.create_index([("child", ASCENDING), ("status", ASCENDING)])
         await self._c.create_index([("registration", ASCENDING), ("status", ASCENDING)])
         await self._c.create_index("offer", sparse=True)
+        await self._c.create_index("slot", unique=True, sparse=True)
         await self._c.create_index([("status", ASCENDING), ("date", ASCENDING)])
 
     # -- reading -------------------------------------------------------------------------------
@@ -148,27 +154,41 @@ class WaitingList:
         return {(d["nursery"], dt.date.fromisoformat(d["date"])) async for d in cur}
 
     # -- writing -------------------------------------------------------------------------------
-    async def join(self, doc: WaitingDoc) -> tuple[bool, WaitingDoc]:
-        """Put the entry in line: (True, it), written anew or reopened in place if the child's
-        entry for that day had ended; (False, the stored one) if it is in line already."""
-        body = doc.model_dump(by_alias=True)
+    async def join(
+        self, doc: WaitingDoc, slots: list[str]
+    ) -> tuple[Literal["joined", "already", "limit"], WaitingDoc | None]:
+        """Put the entry in line with the first of the child's `slots` that is free: written
+        anew, or reopened in place if the child's entry for that day had ended (it goes to
+        the end of the line). `already` (and the stored entry) if it is in line; `limit` if
+        every slot is taken."""
+        body = doc.model_dump(by_alias=True, exclude={"slot"})
         body["joined_at"] = _ms(doc.joined_at)
-        try:
-            await self._c.insert_one(body)
-            return True, WaitingDoc.model_validate(body)
-        except DuplicateKeyError:
-            pass
-        fresh = {k: v for k, v in body.items() if k not in ("_id", "version")}
-        raw = await self._c.find_one_and_update(
-            {"_id": doc.id, "status": {"$in": list(FINAL)}},
-            {"$set": fresh, "$inc": {"version": 1}},
-            return_document=AFTER,
-        )
-        if raw is not None:
-            return True, WaitingDoc.model_validate(raw)
-        stored = await self.get(doc.id)
-        assert stored is not None
-        return False, stored
+        for slot in slots:
+            try:
+                await self._c.insert_one(body | {"slot": slot})
+                return "joined", WaitingDoc.model_validate(body | {"slot": slot})
+            except DuplicateKeyError:
+                pass  # the day's entry exists, or the slot is taken
+            stored = await self.get(doc.id)
+            if stored is not None and stored.status in ACTIVE:
+                return "already", stored
+            if stored is None:
+                continue
+            fresh = {k: v for k, v in body.items() if k not in ("_id", "version")}
+            try:
+                raw = await self._c.find_one_and_update(
+                    {"_id": doc.id, "status": {"$in": list(FINAL)}},
+                    {"$set": fresh | {"slot": slot}, "$inc": {"version": 1}},
+                    return_document=AFTER,
+                )
+            except DuplicateKeyError:
+                continue  # the slot is taken
+            if raw is not None:
+                return "joined", WaitingDoc.model_validate(raw)
+            stored = await self.get(doc.id)
+            if stored is not None and stored.status in ACTIVE:
+                return "already", stored
+        return "limit", None
 
     async def move(
         self,
@@ -190,11 +210,11 @@ class WaitingList:
             cond["offer"] = if_offer
         body = {k: (_ms(v) if isinstance(v, dt.datetime) else v) for k, v in fields.items()}
         body["status"] = to
+        update: dict[str, Any] = {"$set": body, "$inc": {"version": 1}}
         if to in FINAL:
             body["ended_at"] = _ms(at)
-        raw = await self._c.find_one_and_update(
-            cond, {"$set": body, "$inc": {"version": 1}}, return_document=AFTER
-        )
+            update["$unset"] = {"slot": ""}  # the child may wait for another day
+        raw = await self._c.find_one_and_update(cond, update, return_document=AFTER)
         return WaitingDoc.model_validate(raw) if raw else None
 
     async def mark_told(self, entry: str, offer: str) -> None:
@@ -205,7 +225,7 @@ class WaitingList:
         res = await self._c.update_many(
             {"status": "waiting", "date": {"$lt": today.isoformat()}},
             {"$set": {"status": "ended", "reason": "past", "ended_at": _ms(at)},
-             "$inc": {"version": 1}},
+             "$unset": {"slot": ""}, "$inc": {"version": 1}},
         )  # fmt: skip
         return res.modified_count
 

@@ -6,7 +6,10 @@ import asyncio
 import datetime as dt
 
 from storage.waiting import WaitingDoc
+from tests.test_booking_concurrency import interleaved
 from tests.waiting_support import DAY, book, cleared, fill, world
+
+__all__ = ["interleaved"]  # the fixture, used by name below
 
 D2, D3, FAR = DAY + dt.timedelta(days=1), DAY + dt.timedelta(days=2), dt.date(2024, 5, 10)
 
@@ -132,15 +135,25 @@ async def test_a_child_waits_for_at_most_its_days_once_a_day_from_any_account(st
     assert await w.waiting.full_days(mom) == [D3]  # shown; joining says the limit
 
 
-async def test_days_joined_at_once_stop_at_the_limit(store, clock, config):
+async def test_days_joined_at_once_stop_at_the_limit(store, clock, config, interleaved):
     w = await world(store, clock, config)
     days = [DAY + dt.timedelta(days=i) for i in range(4)]  # 4/23-4/26
     for day in days:
         await fill(w, day)
-    life = await cleared(w, "U1")
-    results = await asyncio.gather(*(w.waiting.join(life, d, 9, 11) for d in days))
+    mom, dad = await cleared(w, "Umom"), await cleared(w, "Udad")  # one child, two accounts
+    results = await asyncio.gather(
+        *(w.waiting.join(life, d, 9, 11) for d in days for life in (mom, dad))
+    )
     assert sum(r.outcome == "joined" for r in results) == 2
-    assert len(await w.waiting.of_user("U1")) == 2
+    assert {r.outcome for r in results} <= {"joined", "already", "limit"}
+    entries = await w.repos.waiting.of_child(w.waiting.childcare.key(mom), DAY)
+    assert len(entries) == 2 and len({e.slot for e in entries}) == 2
+    # leaving one gives its slot back: another day can be waited for
+    left = await w.waiting.leave(entries[0].user, entries[0].id)
+    assert left == "left" and (await w.repos.waiting.get(entries[0].id)).slot is None  # type: ignore[union-attr]
+    rest = [d for d in days if d.isoformat() not in {e.date for e in entries}]
+    assert (await w.waiting.join(mom, rest[0], 9, 11)).outcome == "joined"
+    assert (await w.waiting.join(mom, rest[1], 9, 11)).outcome == "limit"
 
 
 async def test_an_entry_is_one_document_per_child_and_day(store, clock, config):
