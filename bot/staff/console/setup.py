@@ -26,6 +26,7 @@ from bot.staff.console.views_city import routes as city_routes
 from bot.staff.console.views_closing import routes as closing_routes
 from bot.staff.console.views_days import routes as day_routes
 from bot.staff.console.views_interviews import routes as interview_routes
+from bot.staff.console.views_waiting_list import routes as waiting_list_routes
 from domain import labels
 from storage.mongo import StoreUnavailable
 
@@ -77,6 +78,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
     for routes in (
         auth_routes,
         day_routes,
+        waiting_list_routes,
         closing_routes,
         interview_routes,
         change_routes,

@@ -1,4 +1,5 @@
-"""今日・日別 (who comes on a day, printable) and カレンダー (days x hours; seats, open, close)."""
+"""今日・日別 (who comes on a day, printable, and the day's キャンセル待ち) and カレンダー
+(days x hours; seats, open, close)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from bot.staff.console.pages import (
 )
 from bot.staff.console.views_calls import open_calls
 from bot.staff.console.views_closing import closing_url
+from bot.staff.console.views_waiting_list import line, offered_in
 from bot.staff.params import SeatsDaysParams, bounds
 
 routes = web.RouteTableDef()
@@ -42,11 +44,12 @@ async def day_page(request: web.Request) -> web.StreamResponse:
     seats = await ops.run(request, "seats", {"nursery": n.id, "date": day})
     rows = await ops.run(request, "roster", {"nursery": n.id, "date": day})
     rows = sorted(rows, key=lambda r: (_hour(r["start"]), r["kana"] or r["child"]))
+    waiting = await line(request, day)
     hours = []
     for h in seats["hours"]:
         hour = _hour(h["hour"])
         here = [r for r in rows if _hour(r["start"]) <= hour < _hour(r["end"])]
-        hours.append({**h, "children": here})
+        hours.append({**h, "children": here, "offered": offered_in(waiting, hour)})
     return await render(
         "day.html",
         request,
@@ -60,6 +63,8 @@ async def day_page(request: web.Request) -> web.StreamResponse:
             "hours": hours,
             "questions": [q.label for q in n.questions],
             "calls": await open_calls(request),
+            "line": waiting,
+            "line_shown": bool(seats["open"]) and day >= today(request),
         },
     )
 
