@@ -11,6 +11,7 @@ import aiohttp
 
 from tests.staff_waiting_support import DAY, day_with_a_line
 from tests.test_console_day import pushed
+from tests.test_console_walk import _english_after_each_form
 from tests.test_input_limits import staff  # noqa: F401 (a city account's session by HTTP)
 
 D = DAY.isoformat()
@@ -119,3 +120,10 @@ async def test_an_empty_line_is_a_quiet_line_and_a_closed_or_past_day_shows_none
     for day in ("2024-04-21", "2024-04-19"):  # a Sunday (closed), a day gone by
         page, _ = await _form(staff, harness.url + f"/staff/n/futaba/day?date={day}")
         assert "キャンセル待ち" not in page
+
+
+async def test_the_line_form_with_bad_values_answers_in_japanese(console):
+    await day_with_a_line(console.h.bot)
+    await console.open(javascript=False)
+    await console.login("futaba1")
+    assert await _english_after_each_form(console, PAGE) == []
