@@ -21,6 +21,8 @@ ENDPOINTS = [
     ("POST", "bookings/cancel", {"child": "目黒 太郎", "date": "2024-04-23"}),
     ("GET", "roster/2024-04-23", None),
     ("GET", "bookings.csv?from=2024-04-23&to=2024-04-30", None),
+    ("GET", "waiting-list/2024-04-23", None),
+    ("POST", "waiting-list/remove", {"child": "目黒 太郎", "date": "2024-04-23"}),
 ]
 
 

@@ -175,6 +175,8 @@ API_DATES = [  # (method, path under the nursery with {d}, body with {d})
     ("GET", "capacity/{d}", None),
     ("GET", "capacity/{d}/closing", None),
     ("GET", "roster/{d}", None),
+    ("GET", "waiting-list/{d}", None),
+    ("POST", "waiting-list/remove", {"date": "{d}", "child": "目黒 太郎"}),
     ("GET", "bookings.csv?from={d}", None),
     ("GET", "bookings.csv?from=2024-04-20&to={d}", None),
     ("PUT", "capacity/{d}", {"seats": 1}),
