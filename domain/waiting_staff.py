@@ -17,29 +17,35 @@ from domain.views import Notice
 from domain.waiting import Entry, Waiting
 
 
-class WaitingRow(BaseModel):
-    """One child in a day's line, first come first (`place` 1 is offered first)."""
+class WaitingEntry(BaseModel):
+    """One child's place in a day's line (what the operation log keeps of a removal)."""
 
     entry: str  # the entry's id (what a removal may name)
     registration: str
-    place: int
+    place: int  # 1 is offered first
     date: str
     start: str  # 9:00
     end: str
     child: str
     kana: str = ""
-    birth_date: str = ""
-    parent: str = ""
-    phone: str = ""  # digits, as the roster has them
-    answers: dict[str, str] = {}  # booking question label -> answer
     joined_at: str  # local, minutes (ISO)
     status: str  # waiting | offered (removed: after staff took it off)
     status_label: str  # in staff's words: its place, or until when the seats are held
     offered_until: str | None = None  # local, minutes (ISO), while offered
 
 
-class RemovedWaiting(WaitingRow, Notice):
-    """The entry staff took off the line, and whether its parent was told on LINE."""
+class WaitingRow(WaitingEntry):
+    """A child in the day's line as staff read it: whom to call, and the answers."""
+
+    birth_date: str = ""
+    parent: str = ""
+    phone: str = ""  # digits, as the roster has them
+    answers: dict[str, str] = {}  # booking question label -> answer
+
+
+class RemovedWaiting(WaitingEntry, Notice):
+    """The entry staff took off the line, and whether its parent was told on LINE (one not
+    told is listed to phone, with the number)."""
 
 
 class WaitingStaff:
@@ -84,6 +90,11 @@ class WaitingStaff:
             raise Invalid(text, worded=True)
         return rows[0]
 
+    async def entry(self, nursery: str, child: str, date: dt.date | str) -> WaitingEntry:
+        """The place in line `child` names (`find`), without the contact details."""
+        row = await self.find(nursery, child, date)
+        return WaitingEntry(**row.model_dump(include=set(WaitingEntry.model_fields)))
+
     async def remove(
         self, nursery: str, child: str, date: dt.date | str, reason: str | None = None
     ) -> RemovedWaiting:
@@ -100,10 +111,9 @@ class WaitingStaff:
             )
             raise Conflict(text, worded=True)
         label = self.services.config.staff.messages.waiting.status_removed
-        ended = row.model_copy(
-            update={"status": "removed", "status_label": label, "offered_until": None}
-        )
-        return RemovedWaiting(**ended.model_dump(), **notice.model_dump())
+        ended = row.model_dump(include=set(WaitingEntry.model_fields))
+        ended.update(status="removed", status_label=label, offered_until=None)
+        return RemovedWaiting(**ended, **notice.model_dump())
 
     async def _row(self, e: Entry) -> WaitingRow:
         reg = await self.services.repos.registrations.get(e.registration)

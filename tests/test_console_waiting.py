@@ -127,3 +127,28 @@ async def test_the_line_form_with_bad_values_answers_in_japanese(console):
     await console.open(javascript=False)
     await console.login("futaba1")
     assert await _english_after_each_form(console, PAGE) == []
+
+
+async def test_a_parent_not_reached_is_to_be_phoned_and_the_page_says_the_number(
+    harness: Any,
+    staff: aiohttp.ClientSession,  # noqa: F811
+) -> None:
+    h = harness
+    entries = await day_with_a_line(h.bot)
+    await h.send("U3", h.unfollow("U3"))
+    page, csrf = await _form(staff, h.url + PAGE)
+    assert 'name="phone" value="03-5777-8888"' in page
+    form = {"csrf": csrf, "entry": entries["中町 さくら"], "date": D, "phone": "03-5777-8888"}
+    remove = h.url + "/staff/n/futaba/day/waiting/remove"
+    async with staff.post(remove, data={**form, "confirmed": "1"}, allow_redirects=False) as r:
+        assert r.status == 303
+    page, _ = await _form(staff, h.url + PAGE)
+    assert (
+        "中町 さくらさんのキャンセル待ちを取り消しました。\n"
+        "保護者がLINEアカウントをブロックしているため、お知らせは届いていません。"
+        "電話でお知らせください。\n保護者の電話：03-5777-8888"
+    ) in page
+    assert (
+        "電話でお知らせする保護者が1人います" in page
+        or "電話でお知らせする保護者が2人います" in page
+    )

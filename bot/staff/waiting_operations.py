@@ -26,7 +26,7 @@ WAITING_OPERATIONS: list[Operation] = [
         http=("POST", "nurseries/{nursery}/waiting-list/remove"),
         replay="remove_waiting",
         positionals=("nursery", "child", "date"),
-        before=lambda staff, params: WaitingStaff(staff.services).find(
+        before=lambda staff, params: WaitingStaff(staff.services).entry(
             params.nursery, params.child, params.date
         ),
     ),

@@ -93,7 +93,7 @@ async def remove(request: web.Request) -> web.StreamResponse:
         if reason:
             params["reason"] = reason
         result = await refusals.run(request, "remove-waiting", params)
-        kind, notice = told(msg, delivery(result), labels.phone(result["phone"]))
+        kind, notice = told(msg, delivery(result), form.text("phone", required=False))
         done = msg.waiting.removed.format(
             date=result["date"], start=result["start"], end=result["end"], child=result["child"]
         )
