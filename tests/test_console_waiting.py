@@ -104,6 +104,9 @@ async def test_without_javascript_removing_an_offered_child_asks_on_a_page_first
     page, _ = await _form(staff, h.url + PAGE)
     assert "目黒 太郎さんのキャンセル待ちを取り消しました。" in page
     assert "キャンセル待ち（2人）" in page and "空きを案内中（9:33まで）" in page
+    log, _ = await _form(staff, h.url + "/staff/log")  # city staff: the operation log
+    assert "キャンセル待ちの取消" in log and "目黒 太郎（メグロ タロウ）" in log
+    assert "重複のため" in log and "空きを案内中" in log and "取消済み" in log
     # the same form again: the child is no longer in line, said in staff's words
     async with staff.post(remove, data={**form, "confirmed": "1"}, allow_redirects=False) as r:
         assert r.status == 303
