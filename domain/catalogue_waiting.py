@@ -13,6 +13,7 @@ class WaitingMessages(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)  # as catalogue.Strict
 
     # pushed when freed seats are offered: {child_name} {nursery} {day} {start} {end} {until}
+    offer_title: str  # the offer card's heading
     offer_push: str
     label_take: str  # the offer's buttons (LINE: 20 characters at most)
     label_decline: str

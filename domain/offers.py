@@ -38,7 +38,7 @@ from domain.config import Nursery
 from domain.ledger import REPAIR_AFTER, Ledger
 from domain.lifecycle import Life
 from domain.notices import Addressee, notify
-from domain.replies import Button, Text
+from domain.replies import Button, Carousel, Column, Text
 from domain.services import Services
 from storage.bookings import BookingDoc
 from storage.waiting import ACTIVE, Status, WaitingDoc
@@ -197,16 +197,19 @@ class Offers:
         }
 
     async def tell_offer(self, e: WaitingDoc) -> None:
-        """Push the offer with its buttons; an unreachable parent (blocked) passes it on."""
+        """Push the offer as a card whose buttons stay (quick replies would go with the
+        parent's next message while the seats are still held); an unreachable parent
+        (blocked) passes it on."""
         assert e.offer is not None
         wm = self.services.msg.waiting
         buttons = (
             Button(wm.label_take, "postback", postback(TAKE, e.offer)),
             Button(wm.label_decline, "postback", postback(DECLINE, e.offer)),
         )
-        text = Text(wm.offer_push.format(**self.fields(e)), buttons)
+        body = wm.offer_push.format(**self.fields(e))
+        card = Carousel(body, (Column(wm.offer_title, body, buttons),))
         try:
-            sent = await self.services.notifier.push(e.user, [text], f"waiting-offer:{e.offer}")
+            sent = await self.services.notifier.push(e.user, [card], f"waiting-offer:{e.offer}")
         except Exception as ex:  # LINE down: the maintenance pass pushes again (same key)
             log.warning("waiting_offer_push_failed", error=type(ex).__name__)
             return

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.holdings import Holdings
 from domain.offers import Offers, parse_postback
-from domain.replies import Text
+from domain.replies import Carousel
 from domain.waiting import Joined
 from tests.waiting_support import DAY, World, book, cleared, fill, free_seats, world
 
@@ -45,8 +45,10 @@ async def test_freed_seats_are_held_for_the_first_in_line_and_pushed(store, cloc
 
     [(user, replies, key)] = [p for p in w.pushes.sent if p[0] in ("U1", "U2")]
     assert user == "U1"
-    [text] = replies
-    assert isinstance(text, Text)
+    [card] = replies  # a card: its buttons stay while the parent writes meanwhile
+    assert isinstance(card, Carousel)
+    [text] = card.columns
+    assert text.title == "キャンセル待ちの空きのご案内"
     assert "キャンセル待ちの日に空きが出ました" in text.text
     assert "4/23(火) 9:00～12:00" in text.text and "4/20(土) 9:31まで" in text.text
     assert [b.label for b in text.buttons] == ["予約する", "辞退する"]

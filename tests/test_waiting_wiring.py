@@ -112,7 +112,8 @@ async def test_a_cancellation_on_line_pushes_the_offer_with_its_buttons(harness)
     await harness.settle()
     [push] = harness.line.take("U2")
     assert push.via == "push" and push.retry_key is not None
-    assert "キャンセル待ちの日に空きが出ました" in texts(push.messages)[0]
+    title, body = texts(push.messages)  # a card: its buttons stay
+    assert title == "キャンセル待ちの空きのご案内" and "キャンセル待ちの日に空きが出ました" in body
     take, decline = buttons(push.messages)
     assert (take.label, decline.label) == ("予約する", "辞退する")
     assert take.action["data"].startswith("w|take|")

@@ -12,7 +12,7 @@ from domain.childcare import Childcare, Request
 from domain.lifecycle import Life
 from domain.offers import parse_postback
 from domain.registrations import Registrations
-from domain.replies import Reply, Text
+from domain.replies import Button, Carousel, Reply, Text
 from domain.services import Services
 from domain.waiting import Waiting
 from storage.clock import SequentialIds
@@ -44,12 +44,13 @@ class Pushes:
         return True
 
     def texts(self, user: str | None = None) -> list[str]:
+        """Every text pushed (an offer card's too)."""
         return [
-            r.text
+            text
             for u, replies, _ in self.sent
             if user in (None, u)
             for r in replies
-            if isinstance(r, Text)
+            for text in _texts(r)
         ]
 
     def offers(self, user: str) -> list[str]:
@@ -57,7 +58,7 @@ class Pushes:
         out = []
         for u, replies, _ in self.sent:
             for r in replies:
-                for b in r.buttons if u == user and isinstance(r, Text) else ():
+                for b in _buttons(r) if u == user else ():
                     parsed = parse_postback(b.data)
                     if parsed is not None and parsed[0] == "take":
                         out.append(parsed[1])
@@ -145,3 +146,18 @@ async def seat_holders(
     w: World, day: dt.date = DAY, nursery: str = "futaba"
 ) -> dict[str, list[str]]:
     return (await w.repos.seats.day(nursery, day)).holders
+
+
+def _texts(r: Reply) -> list[str]:
+    if isinstance(r, Text):
+        return [r.text]
+    return [c.text for c in r.columns] if isinstance(r, Carousel) else []
+
+
+def _buttons(r: Reply) -> tuple[Button, ...]:
+    """The buttons of a text or of a card (the offer's are on a card)."""
+    if isinstance(r, Text):
+        return r.buttons
+    if isinstance(r, Carousel):
+        return tuple(b for c in r.columns for b in c.buttons)
+    return ()
