@@ -251,7 +251,8 @@ class Offers:
                 # another process saw the hold given back and moved the entry as it says
                 moved = fresh if fresh.status == to else None
             if moved is not None:
-                log.info("waiting_ended", entry=e.id, status=to, reason=reason)
+                # whether a reason was given, never its words (staff type them freely)
+                log.info("waiting_ended", entry=e.id, status=to, reason_given=bool(reason))
                 if (held or e.status == "offered") and pass_on:
                     await self.seats_freed(e.nursery, e.day())
                 return moved
