@@ -24,6 +24,7 @@ from domain.lifecycle import Life
 from domain.replies import Outbox, Sticker, choices
 from domain.services import Services
 from domain.waiting import Waiting
+from flows.band import BandEnd
 from flows.base import END, START, Flow, Input, Run
 from flows.questions import NurseryQuestions
 
@@ -49,7 +50,7 @@ def say_booked(
     )
 
 
-class BookingFlow(NurseryQuestions, Flow):
+class BookingFlow(NurseryQuestions, BandEnd, Flow):
     name = "booking"
     states: ClassVar[list[str]] = [
         "child",
@@ -269,25 +270,6 @@ class BookingFlow(NurseryQuestions, Flow):
         buttons = choices(*(labels.hour(h) for h in ends))
         run.out.say(self.services.msg.booking_choose_end.format(min=min_hours), *buttons)
         run.offer(buttons, [str(h) for h in ends])
-
-    async def on_end_hour(self, run: Run, inp: Input) -> None:
-        end = run.chosen(inp)
-        if end is None:
-            await run.reask(self._why_not_end(run, inp))
-            return
-        run.data["end"] = int(end)
-        run.data["answers"] = {}
-        await run.fire("pick_end")
-
-    def _why_not_end(self, run: Run, inp: Input) -> str:
-        """An end hour typed too soon after the start cites the minimum; else the buttons."""
-        min_hours, start = self.services.config.booking.min_hours, run.data["start"]
-        typed = labels.parse_hour(normalize.fold(inp.text)) if inp.kind == "text" else None
-        if typed is not None and start < typed < start + min_hours:
-            return self.services.msg.booking_too_short.format(
-                min=min_hours, start=labels.hour(start), earliest=labels.hour(start + min_hours)
-            )
-        return self.services.msg.choose_from_buttons
 
     # -- summary and 確定 ------------------------------------------------------------------
     def _band(self, run: Run) -> dict[str, str]:

@@ -13,18 +13,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, ClassVar
 
-from domain import labels, normalize
+from domain import labels
 from domain.calendar import Free, end_hours, start_hours
 from domain.childcare import Childcare
 from domain.lifecycle import Life
 from domain.replies import choices
 from domain.services import Services
 from domain.waiting import Joined, Waiting
+from flows.band import BandEnd
 from flows.base import END, START, Flow, Input, Run
 from flows.questions import NurseryQuestions
 
 
-class WaitingFlow(NurseryQuestions, Flow):
+class WaitingFlow(NurseryQuestions, BandEnd, Flow):
     name = "waiting"
     states: ClassVar[list[str]] = ["start_hour", "end_hour", "question", "confirm", "to_menu"]
     transitions: ClassVar[list[dict[str, Any]]] = [
@@ -119,25 +120,6 @@ class WaitingFlow(NurseryQuestions, Flow):
         buttons = choices(*(labels.hour(h) for h in ends))
         run.out.say(self.services.msg.waiting.choose_end.format(**self._fields(run)), *buttons)
         run.offer(buttons, [str(h) for h in ends])
-
-    async def on_end_hour(self, run: Run, inp: Input) -> None:
-        end = run.chosen(inp)
-        if end is None:
-            await run.reask(self._why_not_end(run, inp))
-            return
-        run.data["end"] = int(end)
-        run.data["answers"] = {}
-        await run.fire("pick_end")
-
-    def _why_not_end(self, run: Run, inp: Input) -> str:
-        """An end hour typed too soon after the start cites the minimum; else the buttons."""
-        min_hours, start = self.services.config.booking.min_hours, run.data["start"]
-        typed = labels.parse_hour(normalize.fold(inp.text)) if inp.kind == "text" else None
-        if typed is not None and start < typed < start + min_hours:
-            return self.services.msg.booking_too_short.format(
-                min=min_hours, start=labels.hour(start), earliest=labels.hour(start + min_hours)
-            )
-        return self.services.msg.choose_from_buttons
 
     # -- はい / いいえ ---------------------------------------------------------------------
     async def prompt_confirm(self, run: Run) -> None:

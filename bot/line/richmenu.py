@@ -260,10 +260,7 @@ def run(args: argparse.Namespace) -> int:
     except MenuError as e:
         print(f"richmenu: {e}", file=sys.stderr)
         return 1
-    print(
-        "The city's menu opens this menu with this action on its 子育て → 一時保育の予約 area "
-        "(市のメニューの「一時保育の予約」の領域に設定してください):"
-    )
+    print("The city's menu opens this menu with this action on its 子育て → 一時保育の予約 area:")
     print(json.dumps(switch, ensure_ascii=False))
     return 0
 
