@@ -18,7 +18,8 @@ from bot.staff.api import setup_admin
 from bot.staff.auth import check_env_tokens
 from bot.staff.console.setup import setup_console
 from bot.staff.operations import Operations
-from domain.config import AppConfig, load_config
+from domain.config import AppConfig
+from domain.config_file import load_config
 from domain.services import Services
 from domain.staff import Staff
 from flows.base import Flow
@@ -56,7 +57,9 @@ def build(
         backoff=settings.line_backoff,
         proxy=settings.line_proxy,
     )
-    services = Services(config, clock, ids or RandomIds(), repos, Pusher(line, repos.users))
+    services = Services(
+        config, clock, ids or RandomIds(), repos, Pusher(line, repos.users), profiles=line
+    )
     services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows, repos.sessions)
     handler = EventHandler(dialog, line, clock)

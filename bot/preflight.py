@@ -35,7 +35,8 @@ from linebot.v3.messaging.exceptions import ApiException
 from urllib3.exceptions import HTTPError
 
 from bot.context import Settings
-from domain.config import AppConfig, ConfigError, load_config
+from domain.config import AppConfig, ConfigError
+from domain.config_file import load_config
 from storage.memory import memory_client
 from storage.mongo import Store, connect
 from storage.repos import Repos

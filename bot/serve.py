@@ -22,7 +22,8 @@ from bot.app import build, create_app
 from bot.context import BOT, Bot, Settings
 from bot.logs import configure
 from bot.preflight import log_findings
-from domain.config import ConfigError, load_config
+from domain.config import ConfigError
+from domain.config_file import load_config
 from qa.commands import install
 from qa.mount import mount_test_routes
 from qa.shared_clock import SharedClock

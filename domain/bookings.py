@@ -65,9 +65,9 @@ async def tell_parent(
     hours, child, why and the nursery's number. A child not on LINE: staff phone."""
     text = template.format(
         nursery=n.name,
-        day=labels.day(b.day(), services.msg.weekdays),
-        start=labels.hour(b.start),
-        end=labels.hour(b.end),
+        day=labels.day(b.day(), services.msg.formats),
+        start=labels.hour(b.start, services.msg.formats),
+        end=labels.hour(b.end, services.msg.formats),
         child_name=b.child_name,
         reason=reason_line(services, reason),
         phone=n.phone,
@@ -115,11 +115,11 @@ class BookingStaff(SeatSettings):
         sm = self.services.config.staff.messages
         if not (n.hours.open <= start < end <= n.hours.close):
             text = sm.band_outside.format(
-                start=labels.hour(start),
-                end=labels.hour(end),
+                start=labels.hour(start, self.services.msg.formats),
+                end=labels.hour(end, self.services.msg.formats),
                 nursery=n.name,
-                open=labels.hour(n.hours.open),
-                close=labels.hour(n.hours.close),
+                open=labels.hour(n.hours.open, self.services.msg.formats),
+                close=labels.hour(n.hours.close, self.services.msg.formats),
             )
             raise Invalid(text, worded=True)
         life, name, contact = None, "", None
@@ -194,7 +194,13 @@ class BookingStaff(SeatSettings):
 
     def _refusal(self, outcome: Outcome, r: Request, name: str) -> StaffError:
         sm, n = self.services.config.staff.messages, r.nursery
-        day, band = r.date.isoformat(), (labels.hour(r.start), labels.hour(r.end))
+        day, band = (
+            r.date.isoformat(),
+            (
+                labels.hour(r.start, self.services.msg.formats),
+                labels.hour(r.end, self.services.msg.formats),
+            ),
+        )
         expiry = r.life.expiry() if r.life is not None else None
         text = {
             "filled": sm.no_seat.format(date=day, start=band[0], end=band[1]),
@@ -204,7 +210,9 @@ class BookingStaff(SeatSettings):
             ),
             "same_day": sm.child_holds_day.format(child=name, date=day),
             "expired": sm.child_expiry.format(
-                child=name, date=day, expiry=labels.ymd(expiry) if expiry else "—"
+                child=name,
+                date=day,
+                expiry=labels.ymd(expiry, self.services.msg.formats) if expiry else "—",
             ),
             "age": sm.child_age.format(
                 child=name,
@@ -235,7 +243,9 @@ class BookingStaff(SeatSettings):
         if len(found) > 1:
             which = sm.list_separator.join(
                 sm.booking_choice.format(
-                    booking=b.id, start=labels.hour(b.start), end=labels.hour(b.end)
+                    booking=b.id,
+                    start=labels.hour(b.start, self.services.msg.formats),
+                    end=labels.hour(b.end, self.services.msg.formats),
                 )
                 for b in found
             )
@@ -265,8 +275,8 @@ class BookingStaff(SeatSettings):
             source=b.source,
             nursery=self.services.config.nursery(b.nursery).name,
             date=b.date,
-            start=labels.hour(b.start),
-            end=labels.hour(b.end),
+            start=labels.hour(b.start, self.services.msg.formats),
+            end=labels.hour(b.end, self.services.msg.formats),
             child=b.child_name,
             kana=kana,
         )

@@ -4,8 +4,9 @@ refusal for staff (`StaffMessages`). The texts themselves are config.yaml's."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, field_validator
 
+from domain.catalogue_formats import Formats
 from domain.catalogue_waiting import WaitingMessages
 from domain.catalogue_waiting_staff import ConsoleWaitingMessages, StaffWaitingMessages
 
@@ -33,8 +34,10 @@ class Messages(Strict):
     error_retry: str
     choose_from_buttons: str
     shared_chat_notice: str  # in a group or room: use a one-to-one chat instead
-    weekdays: str = Field(min_length=7, max_length=7)  # Monday first
+    formats: Formats  # dates and times (domain/catalogue_formats.py)
+    language_set: str  # said, in the new language, when the parent switches language
     list_separator: str  # between items of a list in a sentence
+    answer_line: str  # a nursery question's answer in a summary: {label} {answer}
     ages: str  # the children a nursery takes (its config `ages`)
 
     registration_privacy: str  # said as registration starts (the manual's promise)
@@ -132,6 +135,7 @@ class Messages(Strict):
     removed_booking_line: str
     staff_reason_line: str
     contact_corrected_push: str
+    contact_fields: dict[str, str]  # a contact detail -> its name in contact_corrected_push
     day_closed_push: str
 
     reminder_childcare: str

@@ -8,13 +8,17 @@ to `config.yaml` alone.
 from __future__ import annotations
 
 import datetime as dt
-import sys
-from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
 
 from domain.catalogue import (
     ConsoleMessages,
@@ -249,6 +253,9 @@ class ConsoleSettings(Strict):
 
 class AppConfig(Strict):
     timezone: str = "Asia/Tokyo"
+    language: str = Field("ja", pattern=r"^[a-z]{2}$")  # the language of this file's words
+    switch: list[str] = []  # typed (any letter case) to switch to this language
+    translations: list[str] = []  # catalogues in other languages: files beside this one
     website_url: str = Field(pattern=r"^https://")  # the city's 一時保育 page
     forms_url: str = Field(pattern=r"^https://")  # where parents print the forms
     # config keys whose shipped values the city has still to confirm (preflight lists them)
@@ -269,6 +276,8 @@ class AppConfig(Strict):
     messages: Messages
     console: ConsoleSettings
     preflight: PreflightMessages
+    # this configuration in each language, shared by all of them (set by load_config)
+    _versions: dict[str, AppConfig] = PrivateAttr(default_factory=dict)
 
     @field_validator("keywords")
     @classmethod
@@ -339,43 +348,17 @@ class AppConfig(Strict):
                 return n
         raise KeyError(key)
 
+    def in_language(self, language: str) -> AppConfig:
+        """This configuration worded in `language` (itself if there is none)."""
+        return self._versions.get(language, self)
+
+    def languages(self) -> list[str]:
+        return list(self._versions) or [self.language]
+
+    def switch_words(self) -> dict[str, str]:
+        """Each language's switch word, case-folded -> the language."""
+        versions = self._versions.values() or [self]
+        return {w.casefold(): v.language for v in versions for w in v.switch}
+
     def zone(self) -> dt.tzinfo:
         return ZoneInfo(self.timezone)
-
-
-def _describe(err: ValidationError, source: str) -> str:
-    first = err.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    reason = first["msg"]
-    if first["type"] == "missing":
-        reason = "missing"
-    elif first["type"] == "extra_forbidden":
-        reason = "unknown key"
-    return f"{source}: {key}: {reason}"
-
-
-def default_config_path() -> Path:
-    """The checkout's config.yaml; an installed wheel's copy (its data files) without one."""
-    beside = Path(__file__).resolve().parent.parent / "config.yaml"
-    if beside.exists():
-        return beside
-    return Path(sys.prefix) / "share" / "meguro-ichiji-hoiku-bot" / "config.yaml"
-
-
-def load_config(path: str | Path | None = None) -> AppConfig:
-    """Read and validate config.yaml; raise ConfigError with one line naming the key."""
-    path = Path(path) if path else default_config_path()
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as e:
-        raise ConfigError(f"{path}: file not found") from e
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{path}:{where} not valid YAML") from e
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: (top level): must be a mapping")
-    try:
-        return AppConfig.model_validate(raw)
-    except ValidationError as e:
-        raise ConfigError(_describe(e, str(path))) from e

@@ -60,7 +60,9 @@ class DayClosing:
                 break
         else:
             sm = self.services.config.staff.messages
-            raise Conflict(sm.close_busy.format(date=labels.ymd(day)), worded=True)
+            raise Conflict(
+                sm.close_busy.format(date=labels.ymd(day, self.services.msg.formats)), worded=True
+            )
         log.info("day_closed", nursery=n.id, date=day.isoformat(), cancelled=len(rows))
         return Closing(nursery=n.name, date=day.isoformat(), closed=True, bookings=rows)
 
@@ -71,8 +73,8 @@ class DayClosing:
         return ClosedBooking(
             booking=b.id,
             child=b.child_name,
-            start=labels.hour(b.start),
-            end=labels.hour(b.end),
+            start=labels.hour(b.start, self.services.msg.formats),
+            end=labels.hour(b.end, self.services.msg.formats),
             source=b.source,
             line=b.user is not None,
             parent=reg.parent_name if reg else "",

@@ -64,7 +64,7 @@ class InterviewChanges:
         return movable[0]
 
     def _when(self, at: dt.datetime) -> str:
-        return labels.moment(at.astimezone(self.services.config.zone()), self.services.msg.weekdays)
+        return labels.moment(at.astimezone(self.services.config.zone()), self.services.msg.formats)
 
     async def tell(
         self, life: Life, n: Nursery, template: str, key: str, reason: str | None, **fields: str
@@ -182,9 +182,9 @@ class InterviewChanges:
         msg = self.services.msg
         gone = [
             msg.removed_booking_line.format(
-                day=labels.day(b.day(), msg.weekdays),
-                start=labels.hour(b.start),
-                end=labels.hour(b.end),
+                day=labels.day(b.day(), msg.formats),
+                start=labels.hour(b.start, self.services.msg.formats),
+                end=labels.hour(b.end, self.services.msg.formats),
             )
             for b in removal.bookings
         ]
@@ -220,7 +220,11 @@ class InterviewChanges:
             nursery=n.name,
             interview=interview,
             bookings=[
-                band.format(date=b.date, start=labels.hour(b.start), end=labels.hour(b.end))
+                band.format(
+                    date=b.date,
+                    start=labels.hour(b.start, self.services.msg.formats),
+                    end=labels.hour(b.end, self.services.msg.formats),
+                )
                 for b in bookings
             ],
         )

@@ -78,8 +78,8 @@ class InterviewStaff:
             text = sm.slot_outside.format(
                 when=self._said(when),
                 nursery=n.name,
-                open=labels.hour(n.hours.open),
-                close=labels.hour(n.hours.close),
+                open=labels.hour(n.hours.open, self.services.msg.formats),
+                close=labels.hour(n.hours.close, self.services.msg.formats),
             )
             raise Invalid(text, worded=True)
         slot, created = await self.services.repos.interviews.create(n.id, when, cap)
@@ -225,7 +225,9 @@ class InterviewStaff:
             reg = await self.lifecycle.clear(life)
         expiry = dt.date.fromisoformat(str(reg.expiry))
         text = self.services.msg.cleared_push.format(
-            child_name=reg.child_name, nursery=n.name, expiry=labels.ymd(expiry)
+            child_name=reg.child_name,
+            nursery=n.name,
+            expiry=labels.ymd(expiry, self.services.msg.formats),
         )
         to = Addressee(n.id, reg.child_name, reg.user, reg.id, reg.phone)
         told = await notify(self.services, to, text, f"cleared:{reg.user}:{reg.id}")

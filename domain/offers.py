@@ -188,10 +188,10 @@ class Offers:
         return {
             "child_name": e.child_name,
             "nursery": n.name,
-            "day": labels.day(e.day(), msg.weekdays),
-            "start": labels.hour(e.start),
-            "end": labels.hour(e.end),
-            "until": labels.moment(until, msg.weekdays) if until else "",
+            "day": labels.day(e.day(), msg.formats),
+            "start": labels.hour(e.start, self.services.msg.formats),
+            "end": labels.hour(e.end, self.services.msg.formats),
+            "until": labels.moment(until, msg.formats) if until else "",
             "phone": n.phone,
             "max": str(self.services.config.booking.max_days_per_child),
         }

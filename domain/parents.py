@@ -1,7 +1,9 @@
-"""A LINE user as the account knows them: following or blocked, and their nurseries."""
+"""A LINE user as the account knows them: following or blocked, the language they read,
+and their nurseries."""
 
 from __future__ import annotations
 
+from domain import language
 from domain.config import Nursery
 from domain.registrations import Registrations
 from domain.services import Services
@@ -16,6 +18,29 @@ class Parents:
         """The user added the account (True) or blocked it (False): a blocked user gets no
         pushes until they add it again."""
         await self.services.repos.users.set_following(user, following, self.services.now())
+
+    async def language(self, user: str, known: str | None, followed: bool) -> tuple[str, bool]:
+        """The language to answer `user` in, and whether it is settled (kept on the session).
+
+        `known` is the session's. Otherwise the user's own (picked by name, or read from
+        LINE before); otherwise, or when they follow again and did not pick one, their LINE
+        profile's, kept. A profile LINE did not give is asked for again next time."""
+        if known and not followed:
+            return known, True
+        users = self.services.repos.users
+        stored, chosen = await users.language_setting(user)
+        if stored and (chosen or not followed):
+            return stored, True
+        line = await self.services.profiles.language(user)
+        if line is None:
+            return stored or language.BASE, stored is not None
+        picked = language.from_line(line, self.services.base_config.languages())
+        await users.set_language(user, picked, chosen=False)
+        return picked, True
+
+    async def choose_language(self, user: str, picked: str) -> None:
+        """The user asked for `picked` by name: kept, whatever their LINE is set to."""
+        await self.services.repos.users.set_language(user, picked, chosen=True)
 
     async def nurseries(self, user: str) -> list[Nursery]:
         """The nurseries this user has children registered at: whom to phone."""

@@ -151,11 +151,12 @@ class Registrations:
             raise Conflict(why, worded=True)
         day = life.clearance_day()
         year_end = fiscal_year_end(day)
+        fm = self.services.msg.formats
         LIFECYCLE.move(
             life,
             "clear",
             sm.clear_year_ended.format(
-                child=child, interview=ymd(day), year_end=ymd(year_end), nursery=n.name
+                child=child, interview=ymd(day, fm), year_end=ymd(year_end, fm), nursery=n.name
             ),
         )
         cleared = await self.services.repos.registrations.clear(

@@ -91,9 +91,9 @@ class Reminders:
         return msg.reminder_childcare.format(
             child_name=b.child_name,
             nursery=n.name,
-            day=labels.day(b.day(), msg.weekdays),
-            start=labels.hour(b.start),
-            end=labels.hour(b.end),
+            day=labels.day(b.day(), msg.formats),
+            start=labels.hour(b.start, self.services.msg.formats),
+            end=labels.hour(b.end, self.services.msg.formats),
             bring=msg.list_separator.join(n.bring or [self.services.config.childcare_form]),
             cancel=self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
             phone=n.phone,
@@ -140,7 +140,7 @@ class Reminders:
             text = msg.reminder_interview.format(
                 child_name=reg.child_name,
                 nursery=n.name,
-                when=labels.moment(slot.at.astimezone(zone), msg.weekdays),
+                when=labels.moment(slot.at.astimezone(zone), msg.formats),
                 documents=msg.list_separator.join(self.services.config.interview_documents),
                 cancel=self._cancel(n, n.cancel_deadline.interview.moment(slot_day(slot), zone)),
                 phone=n.phone,

@@ -86,7 +86,7 @@ class SeatSettings:
             last=end.isoformat(),
             days=len(days),
             seats=seats,
-            hours=[labels.hour(h) for h in wanted],
+            hours=[labels.hour(h, self.services.msg.formats) for h in wanted],
         )
 
     def _hours(self, n: Nursery, hours: list[int] | list[str] | None) -> list[int]:
@@ -100,10 +100,10 @@ class SeatSettings:
         if outside:
             sm = self.services.config.staff.messages
             text = sm.hour_outside.format(
-                hour=labels.hour(outside[0]),
+                hour=labels.hour(outside[0], self.services.msg.formats),
                 nursery=n.name,
-                open=labels.hour(n.hours.open),
-                close=labels.hour(n.hours.close),
+                open=labels.hour(n.hours.open, self.services.msg.formats),
+                close=labels.hour(n.hours.close, self.services.msg.formats),
             )
             raise Invalid(text, worded=True)
         return wanted
@@ -111,7 +111,10 @@ class SeatSettings:
     def _below_booked(self, day: dt.date, hour: int, booked: int, seats: int) -> Conflict:
         sm = self.services.config.staff.messages
         text = sm.seats_below_booked.format(
-            date=day.isoformat(), hour=labels.hour(hour), booked=booked, seats=seats
+            date=day.isoformat(),
+            hour=labels.hour(hour, self.services.msg.formats),
+            booked=booked,
+            seats=seats,
         )
         return Conflict(text, worded=True)
 
@@ -129,7 +132,7 @@ class SeatSettings:
             day_seats=band_seats(free, self.services.config.booking.min_hours),
             hours=[
                 HourSeats(
-                    hour=labels.hour(h),
+                    hour=labels.hour(h, self.services.msg.formats),
                     seats=seats[h],
                     booked=stored.taken(h),
                     free=max(0, seats[h] - stored.taken(h)),

@@ -1,4 +1,8 @@
-"""What flows and staff services are given: config, clock, IDs, repositories, a notifier."""
+"""What flows and staff services are given: config, clock, IDs, repositories, a notifier.
+
+`config` and `msg` are worded in the language being spoken (domain/language.py): the
+parent's while their event is handled or a push to them is worded, the base otherwise.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from domain import language
 from domain.catalogue import Messages
 from domain.config import AppConfig
 from domain.replies import Reply
@@ -25,6 +30,17 @@ class NullNotifier:
         return False
 
 
+class Profiles(Protocol):
+    """Reads a LINE user's profile: the language their LINE is set to (None: unknown)."""
+
+    async def language(self, user_id: str) -> str | None: ...
+
+
+class NoProfiles:
+    async def language(self, user_id: str) -> str | None:
+        return None
+
+
 Observer = Callable[[str, str, str, str], None]  # flow, source, trigger, dest
 
 
@@ -34,19 +50,30 @@ def no_tally(event: str, **labels: str) -> None:
 
 @dataclass
 class Services:
-    config: AppConfig
+    base_config: AppConfig  # in the base language, with its translations
     clock: Clock
     ids: Ids
     repos: Repos
     notifier: Notifier = field(default_factory=NullNotifier)
+    profiles: Profiles = field(default_factory=NoProfiles)
     observers: list[Observer] = field(default_factory=list)
     tally: Callable[..., None] = no_tally  # tally("booking", nursery=...): a domain event
     # When the flows last ran the ledger's repair in this process (Ledger.repair_due).
     repaired_at: dt.datetime | None = None
 
     @property
+    def config(self) -> AppConfig:
+        return self.base_config.in_language(language.current())
+
+    @property
     def msg(self) -> Messages:
         return self.config.messages
+
+    async def language_of(self, user_id: str | None) -> str:
+        """The language a push to this LINE user is worded in (the base for nobody)."""
+        if not user_id:
+            return language.BASE
+        return await self.repos.users.language(user_id) or language.BASE
 
     def now(self) -> dt.datetime:
         return self.clock.now().astimezone(self.config.zone())

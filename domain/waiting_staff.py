@@ -123,7 +123,7 @@ class WaitingStaff:
             shown = (
                 f"{until.hour}:{until.minute:02d}"
                 if until.date() == self.services.today()
-                else labels.moment(until, self.services.msg.weekdays)
+                else labels.moment(until, self.services.msg.formats)
             )
             status = wm.status_offered.format(until=shown)
         else:
@@ -133,8 +133,8 @@ class WaitingStaff:
             registration=e.registration,
             place=e.place,
             date=e.day.isoformat(),
-            start=labels.hour(e.start),
-            end=labels.hour(e.end),
+            start=labels.hour(e.start, self.services.msg.formats),
+            end=labels.hour(e.end, self.services.msg.formats),
             child=e.child_name,
             kana=reg.child_kana if reg else "",
             birth_date=reg.birth_date if reg else "",

@@ -30,6 +30,8 @@ class BandEnd:
         typed = labels.parse_hour(normalize.fold(inp.text)) if inp.kind == "text" else None
         if typed is not None and start < typed < start + min_hours:
             return self.services.msg.booking_too_short.format(
-                min=min_hours, start=labels.hour(start), earliest=labels.hour(start + min_hours)
+                min=min_hours,
+                start=labels.hour(start, self.services.msg.formats),
+                earliest=labels.hour(start + min_hours, self.services.msg.formats),
             )
         return self.services.msg.choose_from_buttons

@@ -97,7 +97,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         return dt.date.fromisoformat(run.data["date"])
 
     def _day_label(self, run: Run) -> str:
-        return labels.day(self._day(run), self.services.msg.weekdays)
+        return labels.day(self._day(run), self.services.msg.formats)
 
     async def _life(self, run: Run) -> Life | None:
         """The chosen registration, read once per message."""
@@ -122,7 +122,9 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
                 msg.booking_expired.format(
                     child_name=life.reg.child_name,
                     nursery=self.services.config.nursery(life.reg.nursery).name,
-                    expiry=labels.ymd(life.expiry() or self.services.today()),
+                    expiry=labels.ymd(
+                        life.expiry() or self.services.today(), self.services.msg.formats
+                    ),
                 )
             )
         if not bookable:
@@ -186,7 +188,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
             + [(d, FULL + d.isoformat(), msg.waiting.day_label, 0) for d in full]
         )
         buttons = choices(
-            *(text.format(day=labels.day(d, msg.weekdays), seats=n) for d, _, text, n in days)
+            *(text.format(day=labels.day(d, msg.formats), seats=n) for d, _, text, n in days)
         )
         total = sum(n for _, n in listed.days)
         run.out.say(msg.booking_choose_day.format(nursery=nursery.name, total=total), *buttons)
@@ -197,16 +199,20 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         msg, n, child = self.services.msg, self.nursery(run), run.data["child_name"]
         notes = []
         if listed.age_from is not None:
-            day = labels.day(listed.age_from, msg.weekdays)
+            day = labels.day(listed.age_from, msg.formats)
             notes.append(
                 msg.booking_age_from.format(
                     child_name=child, day=day, nursery=n.name, ages=labels.ages(msg, n)
                 )
             )
         if listed.expiry is not None:
-            notes.append(msg.booking_until_expiry.format(expiry=labels.ymd(listed.expiry)))
+            notes.append(
+                msg.booking_until_expiry.format(
+                    expiry=labels.ymd(listed.expiry, self.services.msg.formats)
+                )
+            )
         if listed.age_until is not None:
-            day = labels.day(listed.age_until, msg.weekdays)
+            day = labels.day(listed.age_until, msg.formats)
             past = listed.age_until < self.services.today()
             text = msg.booking_age_over if past else msg.booking_age_until
             notes.append(
@@ -219,7 +225,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         if date is None and inp.kind == "text":  # the day typed without its seats, `4/24(水)`
             offered = run.data.get("_offer", {}).values()
             by_day = {
-                labels.day(dt.date.fromisoformat(v), self.services.msg.weekdays): v for v in offered
+                labels.day(dt.date.fromisoformat(v), self.services.msg.formats): v for v in offered
             }
             date = by_day.get(normalize.fold(inp.text))
         if date is None:
@@ -236,7 +242,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
             await run.reask(self.services.msg.booking_filled)
             return
         if full:  # a seat came free since the list was shown: book it
-            d = labels.day(dt.date.fromisoformat(date), self.services.msg.weekdays)
+            d = labels.day(dt.date.fromisoformat(date), self.services.msg.formats)
             run.out.say(self.services.msg.waiting.day_now_bookable.format(day=d))
         run.data["date"] = date
         await run.fire("pick_day")
@@ -245,7 +251,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
     async def prompt_start_hour(self, run: Run) -> None:
         free = await self._free(run, self._day(run))
         starts = start_hours(free, self.services.config.booking.min_hours)
-        buttons = choices(*(labels.hour(h) for h in starts))
+        buttons = choices(*(labels.hour(h, self.services.msg.formats) for h in starts))
         run.out.say(
             self.services.msg.booking_choose_start.format(day=self._day_label(run)), *buttons
         )
@@ -267,7 +273,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         min_hours = self.services.config.booking.min_hours
         free = await self._free(run, self._day(run))
         ends = end_hours(free, run.data["start"], min_hours)
-        buttons = choices(*(labels.hour(h) for h in ends))
+        buttons = choices(*(labels.hour(h, self.services.msg.formats) for h in ends))
         run.out.say(self.services.msg.booking_choose_end.format(min=min_hours), *buttons)
         run.offer(buttons, [str(h) for h in ends])
 
@@ -276,8 +282,8 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         return {
             "nursery": self.nursery(run).name,
             "day": self._day_label(run),
-            "start": labels.hour(run.data["start"]),
-            "end": labels.hour(run.data["end"]),
+            "start": labels.hour(run.data["start"], self.services.msg.formats),
+            "end": labels.hour(run.data["end"], self.services.msg.formats),
         }
 
     async def prompt_summary(self, run: Run) -> None:
@@ -333,7 +339,7 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         if outcome == "same_day":
             return msg.booking_same_day.format(child_name=child, day=self._day_label(run))
         if outcome == "expired" and life is not None:
-            expiry = labels.ymd(life.expiry() or self._day(run))
+            expiry = labels.ymd(life.expiry() or self._day(run), self.services.msg.formats)
             return msg.booking_expired.format(child_name=child, nursery=n.name, expiry=expiry)
         if outcome == "age":
             return msg.booking_age_refused.format(

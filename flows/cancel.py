@@ -53,13 +53,13 @@ class CancelFlow(Flow):
     def _text(self, h: Holding) -> str:
         msg = self.services.msg
         if h.kind == "interview":
-            when = labels.moment(h.at, msg.weekdays)
+            when = labels.moment(h.at, msg.formats)
             return msg.cancel_interview_text.format(child_name=h.child_name, when=when)
         return msg.cancel_childcare_text.format(
             child_name=h.child_name,
-            day=labels.day(h.at.date(), msg.weekdays),
-            start=labels.hour(h.at.hour),
-            end=labels.hour(h.end or h.at.hour),
+            day=labels.day(h.at.date(), msg.formats),
+            start=labels.hour(h.at.hour, self.services.msg.formats),
+            end=labels.hour(h.end or h.at.hour, self.services.msg.formats),
         )
 
     def _waiting(self, e: Entry) -> tuple[str, str, str]:
@@ -67,13 +67,13 @@ class CancelFlow(Flow):
         msg = self.services.msg
         text = msg.waiting.list_text.format(
             child_name=e.child_name,
-            day=labels.day(e.day, msg.weekdays),
-            start=labels.hour(e.start),
-            end=labels.hour(e.end),
+            day=labels.day(e.day, msg.formats),
+            start=labels.hour(e.start, self.services.msg.formats),
+            end=labels.hour(e.end, self.services.msg.formats),
         )
         if e.status == "offered" and e.offered_until is not None:
             where = msg.waiting.list_offered.format(
-                until=labels.moment(e.offered_until, msg.weekdays)
+                until=labels.moment(e.offered_until, msg.formats)
             )
         else:
             where = msg.waiting.list_place.format(place=e.place)

@@ -1,6 +1,8 @@
 """The dialog engine: routes one user input to the right flow and keeps the session.
 
-Order of precedence for a message: follow/unfollow; an answer to a waiting-list
+Each event is handled in the user's language (domain/language.py; the session keeps it).
+Order of precedence for a message: follow/unfollow; a language's name (`English`,
+`日本語`: switches, then the flow in progress asks again); an answer to a waiting-list
 offer (its pushed 予約する/辞退する, flows/offer_answers.py: answered, then the flow
 in progress asks its question again); a menu keyword (interrupts
 any flow at any state; a flow holding answers worth keeping asks first, and the
@@ -20,7 +22,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from domain import normalize
+from domain import language, normalize
 from domain.parents import Parents
 from domain.replies import Button, Carousel, Column, Outbox, Reply, Sticker, Text
 from domain.services import Services
@@ -89,7 +91,12 @@ class Dialog:
                     replayed=True,
                 )
             out = Outbox()
-            await self._route(session, inp, out, slow)
+            spoken, settled = await self.parents.language(
+                user_id, session.language, inp.kind == "follow"
+            )
+            session.language = spoken if settled else None
+            with language.speaking(spoken):
+                await self._route(session, inp, out, slow)
             session.last_event = event_id
             session.last_replies = [reply_to_dict(r) for r in out.replies]
             session.updated_at = self.services.now()
@@ -113,6 +120,10 @@ class Dialog:
         if expired:
             log.info("session_expired", flow=session.flow, state=session.state)
             _clear(session)
+        switch = self._switch_word(inp)
+        if switch is not None:
+            await self._switch(session, switch, out)
+            return
         offer = self.offer_answers.of(inp)
         if offer is not None:
             await slow()
@@ -148,6 +159,22 @@ class Dialog:
             for n in await self.parents.nurseries(session.user_id):
                 out.say(msg.free_text_phone.format(nursery=n.name, phone=n.phone))
         self.menu(out)
+
+    def _switch_word(self, inp: Input) -> str | None:
+        if inp.kind != "text":
+            return None
+        return self.services.base_config.switch_words().get(normalize.fold(inp.text).casefold())
+
+    async def _switch(self, session: SessionDoc, picked: str, out: Outbox) -> None:
+        """Answer in `picked` from now on; the flow in progress asks its question again."""
+        await self.parents.choose_language(session.user_id, picked)
+        session.language = picked
+        with language.speaking(picked):
+            out.say(self.services.msg.language_set)
+            if session.active():
+                await self._resume(session, out)
+            else:
+                self.menu(out)
 
     async def _keyword(self, session: SessionDoc, text: str, name: str, out: Outbox) -> None:
         """A menu keyword: start its flow, unless the flow in progress asks first whether to

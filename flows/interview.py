@@ -62,7 +62,7 @@ class InterviewFlow(Flow):
         return self.services.config.nursery(run.data["nursery"])
 
     def _when(self, slot: OpenSlot) -> str:
-        return labels.moment(slot.at, self.services.msg.weekdays)
+        return labels.moment(slot.at, self.services.msg.formats)
 
     # -- prompts ---------------------------------------------------------------------------------
     async def prompt_nothing(self, run: Run) -> None:

@@ -2,11 +2,13 @@
 every flow that takes a band at a nursery: a booking, joining the waiting list.
 
 A mixin for a `Flow` whose table has a `question` state, entered with `run.data["answers"]`
-empty; each answer fires `answer` (the next question) or `answered` (the last one).
+empty; each answer fires `answer` (the next question) or `answered` (the last one). An
+answer is kept in the base language's words (staff read it), whatever the parent read.
 """
 
 from __future__ import annotations
 
+from domain import language
 from domain.config import Nursery
 from domain.replies import choices
 from domain.services import Services
@@ -23,10 +25,11 @@ class NurseryQuestions:
         return bool(self.nursery(run).questions)
 
     async def prompt_question(self, run: Run) -> None:
-        q = self.nursery(run).questions[len(run.data["answers"])]
+        at = len(run.data["answers"])
+        q, kept = self.nursery(run).questions[at], self._base(run).questions[at]
         buttons = choices(*q.choices)
         run.out.say(q.text, *buttons)
-        run.offer(buttons, list(q.choices))
+        run.offer(buttons, list(kept.choices))
 
     async def on_question(self, run: Run, inp: Input) -> None:
         answer = await run.choice(inp)
@@ -36,7 +39,17 @@ class NurseryQuestions:
         run.data["answers"][questions[len(run.data["answers"])].id] = answer
         await run.fire("answer" if len(run.data["answers"]) < len(questions) else "answered")
 
+    def _base(self, run: Run) -> Nursery:
+        return self.services.config.in_language(language.BASE).nursery(run.data["nursery"])
+
     def answers_text(self, run: Run) -> str:
-        """The answers as a summary lists them, one `label：answer` a line."""
-        by_id = {q.id: q.label for q in self.nursery(run).questions}
-        return "\n".join(f"{by_id[k]}：{v}" for k, v in run.data["answers"].items())
+        """The answers as a summary lists them, one `label：answer` a line, in the parent's
+        words."""
+        said = {q.id: q for q in self.nursery(run).questions}
+        kept = {q.id: q.choices for q in self._base(run).questions}
+        lines = []
+        for key, answer in run.data["answers"].items():
+            q = said[key]
+            shown = q.choices[kept[key].index(answer)] if answer in kept[key] else answer
+            lines.append(self.services.msg.answer_line.format(label=q.label, answer=shown))
+        return "\n".join(lines)

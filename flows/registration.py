@@ -133,7 +133,9 @@ class RegistrationFlow(Flow):
             phone=labels.phone(d["phone"]),
             child_name=d["child_name"],
             child_kana=d["child_kana"],
-            birth_date=labels.ymd(dt.date.fromisoformat(d["birth_date"])),
+            birth_date=labels.ymd(
+                dt.date.fromisoformat(d["birth_date"]), self.services.msg.formats
+            ),
             sex=msg.label_male if d["sex"] == "male" else msg.label_female,
         )
         buttons = [Button(msg.label_yes), Button(msg.label_no)]

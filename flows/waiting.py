@@ -71,13 +71,15 @@ class WaitingFlow(NurseryQuestions, BandEnd, Flow):
         msg = self.services.msg
         out = {
             "nursery": self.nursery(run).name,
-            "day": labels.day(self._date(run), msg.weekdays),
+            "day": labels.day(self._date(run), msg.formats),
             "child_name": run.data["child_name"],
             "min": str(self.services.config.booking.min_hours),
             "max": str(self.services.config.booking.max_days_per_child),
         }
         for key in ("start", "end"):
-            out[key] = labels.hour(run.data[key]) if key in run.data else ""
+            out[key] = (
+                labels.hour(run.data[key], self.services.msg.formats) if key in run.data else ""
+            )
         return out
 
     async def _open(self, run: Run) -> Free:
@@ -96,7 +98,7 @@ class WaitingFlow(NurseryQuestions, BandEnd, Flow):
         if not starts:
             await self._no_hours(run)
             return
-        buttons = choices(*(labels.hour(h) for h in starts))
+        buttons = choices(*(labels.hour(h, self.services.msg.formats) for h in starts))
         run.out.say(self.services.msg.waiting.choose_start.format(**self._fields(run)), *buttons)
         run.offer(buttons, [str(h) for h in starts])
 
@@ -117,7 +119,7 @@ class WaitingFlow(NurseryQuestions, BandEnd, Flow):
         if not ends:  # the day closed, or its hours began, since the start was chosen
             await self._no_hours(run)
             return
-        buttons = choices(*(labels.hour(h) for h in ends))
+        buttons = choices(*(labels.hour(h, self.services.msg.formats) for h in ends))
         run.out.say(self.services.msg.waiting.choose_end.format(**self._fields(run)), *buttons)
         run.offer(buttons, [str(h) for h in ends])
 
@@ -152,7 +154,10 @@ class WaitingFlow(NurseryQuestions, BandEnd, Flow):
         msg, w, fields = self.services.msg, self.services.msg.waiting, self._fields(run)
         e = joined.entry
         if e is not None:  # joined, or in line already: the entry's own hours
-            fields |= {"start": labels.hour(e.start), "end": labels.hour(e.end)}
+            fields |= {
+                "start": labels.hour(e.start, self.services.msg.formats),
+                "end": labels.hour(e.end, self.services.msg.formats),
+            }
         match joined.outcome:
             case "joined":
                 minutes = str(self.services.config.waiting.offer_minutes)
@@ -170,7 +175,7 @@ class WaitingFlow(NurseryQuestions, BandEnd, Flow):
             case "outside":
                 return w.join_outside.format(**fields)
             case "expired" if life is not None:
-                expiry = labels.ymd(life.expiry() or self._date(run))
+                expiry = labels.ymd(life.expiry() or self._date(run), self.services.msg.formats)
                 return msg.booking_expired.format(expiry=expiry, **fields)
             case "age":
                 return msg.booking_age_refused.format(

@@ -59,6 +59,11 @@ class LineStandIn:
     loading: list[tuple[str, int]] = field(default_factory=list)  # (chat, seconds) started
     richmenus: RichMenus = field(default_factory=RichMenus)
     channel: Channel = field(default_factory=Channel)  # bot info and webhook (preflight)
+    # each user's LINE language, as their profile gives it (`default_language` otherwise;
+    # None: the profile gives none)
+    languages: dict[str, str] = field(default_factory=dict)
+    default_language: str | None = "ja"
+    profiles_read: list[str] = field(default_factory=list)
     _server: Any = None
     _runner: web.AppRunner | None = None
     url: str = ""
@@ -164,11 +169,23 @@ class LineStandIn:
             return web.Response(status=200, text="<html>OK</html>", content_type="text/html")
         return web.json_response(_sent_ids(messages))
 
+    async def _profile(self, request: web.Request) -> web.Response:
+        """LINE's profile of a user: their LINE's language among the rest."""
+        self.requests += 1
+        user = request.match_info["user"]
+        self.profiles_read.append(user)
+        body: dict[str, Any] = {"userId": user, "displayName": "LINE user"}
+        said = self.languages.get(user, self.default_language)
+        if said:
+            body["language"] = said
+        return web.json_response(body)
+
     def app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
         app.router.add_post("/v2/bot/chat/loading/start", self._loading)
+        app.router.add_get("/v2/bot/profile/{user}", self._profile)
         app.router.add_routes(self.richmenus.routes())
         app.router.add_routes(self.channel.routes())
         return app

@@ -35,6 +35,7 @@ class SessionDoc(BaseModel):
     data: dict[str, Any] = {}
     version: int = 0
     updated_at: dt.datetime | None = None
+    language: str | None = None  # the user's, kept here so an event need not read it
     # The last event applied, and what was answered to it: a re-run event is recognised
     # here and its replies are sent again, not recomputed. The replies go once the event
     # is off the queue (a redelivery is then refused by the inbox's `handled`).

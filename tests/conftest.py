@@ -24,7 +24,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from playwright.async_api import Browser, async_playwright
 
-from domain.config import load_config
+from domain.config_file import load_config
 from qa.harness import Harness
 from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import Store, connect

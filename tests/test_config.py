@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from domain.config import ConfigError, load_config
+from domain.config import ConfigError
+from domain.config_file import load_config
+from tests.config_support import write_config
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -17,9 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _write(tmp_path, mutate) -> Path:
     raw = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
     mutate(raw)
-    p = tmp_path / "config.yaml"
-    p.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return p
+    return write_config(tmp_path, raw)
 
 
 def test_shipped_config_has_the_three_nurseries():

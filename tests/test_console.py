@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from bot.logs import configure
-from domain.config import load_config
+from domain.config_file import load_config
 from qa.chat import run_console
 from storage.clock import TOKYO
 

@@ -13,13 +13,15 @@ import yaml
 from bot.app import build
 from bot.context import Settings
 from domain import ages
-from domain.config import Ages, ConfigError, default_config_path, load_config
+from domain.config import Ages, ConfigError
+from domain.config_file import default_config_path, load_config
 from domain.errors import Conflict
 from domain.lifecycle import LIFECYCLE, STATES
 from domain.registrations import Registrations
 from qa.harness import Harness
 from qa.screen import buttons, texts
 from storage.clock import SequentialIds
+from tests.config_support import write_config
 from tests.interview_support import at, registration
 from tests.test_booking import cleared
 
@@ -35,9 +37,7 @@ def labels(sent) -> list[str]:  # type: ignore[no-untyped-def]
 def config_with(tmp_path: Path, change) -> object:  # type: ignore[no-untyped-def]
     raw = yaml.safe_load(default_config_path().read_text(encoding="utf-8"))
     change(raw)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    return load_config(path)
+    return load_config(write_config(tmp_path, raw))
 
 
 # -- the machine --------------------------------------------------------------------------------

@@ -18,10 +18,12 @@ from bot.app import build, create_app
 from bot.cli import main
 from bot.context import Settings
 from bot.preflight import Preflight, Report
-from domain.config import AppConfig, load_config
+from domain.config import AppConfig
+from domain.config_file import load_config
 from qa.standin import LineStandIn
 from storage.mongo import connect
 from storage.repos import Repos
+from tests.config_support import write_config
 from tests.conftest import WIRE_URI
 
 TOKEN = "channel-access-token-of-the-test-channel"
@@ -224,8 +226,7 @@ async def test_lines_webhook_test_reaches_the_bot_and_proves_the_secret(line, st
 @pytest.mark.skipif(not WIRE_URI, reason="the command connects to MONGODB_URI: the wire run")
 async def test_the_command_exits_0_once_nothing_is_left(line, tmp_path, capsys):
     env = ready_env(line)
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(confirmed(raw_config()), allow_unicode=True), "utf-8")
+    path = write_config(tmp_path, confirmed(raw_config()))
     assert load_config(path).to_confirm == []
     line.channel.endpoint = "https://hoiku.example.jp/callback"
     line.richmenus.add_city_menu("meguro-city-menu")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from bot.logs import configure
 from domain import normalize
-from domain.config import load_config
+from domain.config_file import load_config
 from qa.replay.batch import run_paths
 from qa.replay.script import ScriptError, find, load
 

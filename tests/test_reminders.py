@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from domain.config import ConfigError, default_config_path, load_config
+from domain.config import ConfigError
+from domain.config_file import default_config_path, load_config
 from domain.ledger import Ledger
 from domain.reminders import MAX_ATTEMPTS
 from qa.harness import Harness
@@ -23,6 +24,7 @@ from qa.screen import texts
 from storage.bookings import BookingDoc
 from storage.clock import TOKYO
 from storage.mongo import connect
+from tests.config_support import write_config
 from tests.interview_support import at, registration
 from tests.test_booking_concurrency import interleaved  # noqa: F401 (a fixture)
 from tests.test_replay_target import ADMIN, SECRET, server, start_server  # noqa: F401 (fixtures)
@@ -226,8 +228,7 @@ def test_a_reminder_after_the_cancel_deadline_stops_start_up_naming_the_key(
         raw["reminders"]["childcare"] = reminder
     if deadline is not None:
         raw["nurseries"][1]["cancel_deadline"]["childcare"] = deadline
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    path = write_config(tmp_path, raw)
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert "reminders.childcare" in str(e.value)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from domain.config import load_config
+from domain.config_file import load_config
 from domain.services import Services
 from qa.diagram import mermaid, run
 from storage.clock import TOKYO, FrozenClock, SequentialIds

@@ -15,9 +15,11 @@ from PIL import Image
 
 from bot.cli import main
 from bot.line import menu_image, menu_layout, richmenu
-from domain.config import AppConfig, ConfigError, load_config
+from domain.config import AppConfig, ConfigError
+from domain.config_file import load_config
 from qa.standin import LineStandIn
 from qa.standin_richmenu import MAX_ALIASES, RichMenus, problems
+from tests.config_support import write_config
 
 
 @pytest.fixture
@@ -196,8 +198,7 @@ def test_config_refuses_a_menu_line_would_refuse(tmp_path):
     ]:
         raw = raw_config()
         change(raw["rich_menu"])
-        path = tmp_path / "config.yaml"
-        path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+        path = write_config(tmp_path, raw)
         with pytest.raises(ConfigError, match=key):
             load_config(path)
 

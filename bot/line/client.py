@@ -27,7 +27,7 @@ from typing import Any
 import aiohttp
 import structlog
 from linebot import __version__ as sdk_version
-from linebot.v3.messaging import Configuration
+from linebot.v3.messaging import Configuration, UserProfileResponse
 from linebot.v3.messaging.async_rest import RESTClientObject
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -40,6 +40,7 @@ RETRY_NAMESPACE = uuid.UUID("6c0f2a55-4a0e-4d6a-9b1e-2f3f7c1d9e10")
 MAX_CONNECTIONS = 100  # to LINE's API at once, per process
 REPLY_PATH = "/v2/bot/message/reply"
 PUSH_PATH = "/v2/bot/message/push"
+PROFILE_PATH = "/v2/bot/profile/"
 
 
 class DeliveryError(Exception):
@@ -150,6 +151,31 @@ class LineClient:
             log.warning("loading_animation_failed", error=type(e).__name__)
             return False
         return True
+
+    async def language(self, user_id: str) -> str | None:
+        """The language the user's LINE is set to, from their profile (the flows' Profiles).
+        None when the profile does not say or LINE cannot be reached (logged; the bot asks
+        again at the user's next event). None too from a client never started: a bot driven
+        without LINE, as tests drive it."""
+        if self._rest is None:
+            return None
+        try:
+            r = await self._rest.get_request(
+                self._conf.host + PROFILE_PATH + user_id,
+                headers=dict(self._headers),
+                _request_timeout=self._timeout,
+            )
+        except ApiException as e:
+            line_call("profile", e.status or 0)
+            log.warning("profile_refused", status=e.status)
+            return None
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            line_call("profile", type(e).__name__)
+            log.warning("profile_failed", error=type(e).__name__)
+            return None
+        line_call("profile", 200)
+        said = UserProfileResponse.from_json(r.data.decode("utf-8")).language
+        return str(said) if said else None
 
     async def _call(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
         what = "push" if key is not None else "reply"

@@ -45,7 +45,7 @@ from urllib3.exceptions import HTTPError
 from bot.context import Settings
 from bot.line.menu_image import draw, find_font
 from bot.line.menu_layout import MenuError, city_switch_action, menu_json, rich_menu
-from domain.config import load_config
+from domain.config_file import load_config
 
 
 # -- on LINE -------------------------------------------------------------------------------

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from domain.config import AppConfig, load_config
+from domain.config import AppConfig
+from domain.config_file import load_config
 from flows.base import Flow
 from qa.replay.coverage import Coverage
 from qa.replay.runner import Failure, Player, Result, TargetFactory

@@ -12,7 +12,8 @@ from pathlib import Path
 import aiohttp
 
 from bot.logs import configure
-from domain.config import AppConfig, load_config
+from domain.config import AppConfig
+from domain.config_file import load_config
 from qa.replay import report
 from qa.replay.batch import Plan, plan, run_paths, run_plans
 from qa.replay.coverage import Coverage

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.config import load_config
+from domain.config_file import load_config
 from domain.replies import Button, Reply, Text
 from domain.services import Services
 from flows.engine import Dialog

@@ -42,9 +42,9 @@ async def line(request: web.Request, day: dt.date) -> list[dict[str, Any]]:
     params = {"nursery": request[NURSERY].id, "date": day}
     rows = list(await ops.run(request, "waiting-list", params))
     msg = request.app[BOT].config.console.messages
-    weekdays = request.app[BOT].services.msg.weekdays
+    formats = request.app[BOT].services.msg.formats
     for r in rows:
-        r["joined_label"] = labels.moment(dt.datetime.fromisoformat(r["joined_at"]), weekdays)
+        r["joined_label"] = labels.moment(dt.datetime.fromisoformat(r["joined_at"]), formats)
         r["confirm"] = "".join(confirm_lines(msg, r))
     return rows
 
