@@ -67,6 +67,8 @@ class Player:
 
     def _uid(self, name: str) -> str:
         uid = self.t.user_id(name)
+        if uid not in self.names:  # the LINE profile speaks the script's language
+            self.t.line.languages[uid] = self.script.language
         self.names[uid] = name
         return uid
 

@@ -45,7 +45,8 @@ def staff_actions() -> dict[str, Operation]:
     return {op.replay: op for op in OPERATIONS.values() if op.replay}
 
 
-TOP_KEYS = ["name", "now", "setup", "steps"]
+TOP_KEYS = ["name", "now", "language", "setup", "steps"]
+LANGUAGES = ["ja", "en"]  # a script's users' LINE language (`language:`), ja unless given
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
@@ -63,6 +64,7 @@ class Script:
     path: Path
     name: str
     now: dt.datetime
+    language: str = "ja"  # the LINE language of the script's users (their LINE profile)
     setup: list[Step] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
 
@@ -346,7 +348,7 @@ def parse(text: str, path: Path) -> Script:
         now = parse_datetime(_plain(fields["now"]))
     except ValueError as e:
         raise ScriptError(f"now: {e}", "", fields["now"].start_mark.line + 1) from None
-    script = Script(path, name, now)
+    script = Script(path, name, now, _language(fields.get("language")))
     for key, staff_only, out in (("setup", True, script.setup), ("steps", False, script.steps)):
         node = fields.get(key)
         if node is None or _plain(node) is None:
@@ -359,6 +361,20 @@ def parse(text: str, path: Path) -> Script:
     if not script.steps:
         raise ScriptError("steps: is missing or empty", "", 1)
     return script
+
+
+def _language(node: yaml.Node | None) -> str:
+    if node is None:
+        return "ja"
+    said = _plain(node)
+    if isinstance(said, str) and said.strip() in LANGUAGES:
+        return said.strip()
+    raise ScriptError(
+        f"language: must be {' or '.join(LANGUAGES)} (the LINE language of the script's users),"
+        f" not {_show(said)}",
+        "",
+        node.start_mark.line + 1,
+    )
 
 
 def load(path: Path) -> Script:
