@@ -11,6 +11,7 @@ from bot.headers import setup_headers
 from bot.line.client import LineClient
 from bot.line.dispatcher import Dispatcher
 from bot.line.events import EventHandler, Pusher, SharedChats
+from bot.line.user_menus import UserMenus
 from bot.line.webhook import Webhook
 from bot.maintenance import Maintenance
 from bot.metrics import add_metrics_route, tally
@@ -58,7 +59,13 @@ def build(
         proxy=settings.line_proxy,
     )
     services = Services(
-        config, clock, ids or RandomIds(), repos, Pusher(line, repos.users), profiles=line
+        config,
+        clock,
+        ids or RandomIds(),
+        repos,
+        Pusher(line, repos.users),
+        profiles=line,
+        menus=UserMenus(line, config),
     )
     services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows, repos.sessions)

@@ -1,5 +1,5 @@
-"""A LINE user as the account knows them: following or blocked, the language they read,
-and their nurseries."""
+"""A LINE user as the account knows them: following or blocked, the language they read
+(and the rich menu in it), and their nurseries."""
 
 from __future__ import annotations
 
@@ -24,23 +24,36 @@ class Parents:
 
         `known` is the session's. Otherwise the user's own (picked by name, or read from
         LINE before); otherwise, or when they follow again and did not pick one, their LINE
-        profile's, kept. A profile LINE did not give is asked for again next time."""
+        profile's, kept. A profile LINE did not give is asked for again next time.
+
+        The rich menu follows (`Services.menus`): shown whenever the language is set, and
+        at the start of each session of a user whose language is not the base (a link lost
+        when the menus were set up again is made again; the base's is the account's own)."""
         if known and not followed:
             return known, True
         users = self.services.repos.users
         stored, chosen = await users.language_setting(user)
         if stored and (chosen or not followed):
+            await self._menu(user, stored, changed=False)
             return stored, True
         line = await self.services.profiles.language(user)
         if line is None:
+            if stored:
+                await self._menu(user, stored, changed=False)
             return stored or language.BASE, stored is not None
         picked = language.from_line(line, self.services.base_config.languages())
         await users.set_language(user, picked, chosen=False)
+        await self._menu(user, picked, changed=True)
         return picked, True
 
     async def choose_language(self, user: str, picked: str) -> None:
         """The user asked for `picked` by name: kept, whatever their LINE is set to."""
         await self.services.repos.users.set_language(user, picked, chosen=True)
+        await self._menu(user, picked, changed=True)
+
+    async def _menu(self, user: str, spoken: str, changed: bool) -> None:
+        if changed or spoken != language.BASE:
+            await self.services.menus.show(user, spoken)
 
     async def nurseries(self, user: str) -> list[Nursery]:
         """The nurseries this user has children registered at: whom to phone."""

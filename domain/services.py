@@ -41,6 +41,20 @@ class NoProfiles:
         return None
 
 
+class Menus(Protocol):
+    """Shows a LINE user the rich menu of their language: the base language's is the
+    account's (the city's menu, from which the bot's opens), another's is linked to them.
+    Never raises: a failure is the implementation's to log, and is tried again the next
+    time the user's language is set."""
+
+    async def show(self, user_id: str, language: str) -> None: ...
+
+
+class NoMenus:
+    async def show(self, user_id: str, language: str) -> None:
+        return None
+
+
 Observer = Callable[[str, str, str, str], None]  # flow, source, trigger, dest
 
 
@@ -56,6 +70,7 @@ class Services:
     repos: Repos
     notifier: Notifier = field(default_factory=NullNotifier)
     profiles: Profiles = field(default_factory=NoProfiles)
+    menus: Menus = field(default_factory=NoMenus)
     observers: list[Observer] = field(default_factory=list)
     tally: Callable[..., None] = no_tally  # tally("booking", nursery=...): a domain event
     # When the flows last ran the ledger's repair in this process (Ledger.repair_due).

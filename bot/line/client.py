@@ -139,6 +139,34 @@ class LineClient:
             raise
         line_call(_endpoint(path), 200)
 
+    @property
+    def started(self) -> bool:
+        """False for a client never started: a bot driven without LINE, as tests drive it."""
+        return self._rest is not None
+
+    async def call(self, method: str, path: str, endpoint: str) -> bytes:
+        """One call without a body (a GET, a DELETE, a POST of the path alone), counted as
+        `endpoint`; LINE's answer's body. An error status raises LineApiError, no answer
+        what aiohttp raised (TimeoutError, aiohttp.ClientError, OSError)."""
+        if self._rest is None:
+            raise RuntimeError("LineClient.start() was not awaited")
+        try:
+            r = await self._rest.request(
+                method,
+                self._conf.host + path,
+                headers=dict(self._headers),
+                _request_timeout=self._timeout,
+            )
+        except ApiException as e:
+            text = e.body.decode("utf-8", "replace") if isinstance(e.body, bytes) else e.body
+            line_call(endpoint, e.status or 0)
+            raise LineApiError(e.status or 0, str(text or e.reason or "")) from None
+        except (TimeoutError, aiohttp.ClientError, OSError) as e:
+            line_call(endpoint, type(e).__name__)
+            raise
+        line_call(endpoint, r.status)
+        return bytes(r.data)
+
     async def show_loading(self, chat_id: str, seconds: int = 20) -> bool:
         """Start LINE's loading animation in a one-to-one chat (it stops when a message
         arrives). Best effort, one attempt: False if LINE did not take it."""
