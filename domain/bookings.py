@@ -268,7 +268,9 @@ class BookingStaff(SeatSettings):
         view = self._booking_json(b.model_copy(update={"status": "cancelled"}), kana)
         return CancelledBooking(**view.model_dump(), **notice.model_dump())
 
-    def _booking_json(self, b: BookingDoc, kana: str = "") -> BookingView:
+    def _booking_json(
+        self, b: BookingDoc, kana: str = "", language: str | None = None
+    ) -> BookingView:
         return BookingView(
             booking=b.id,
             status=b.status,
@@ -279,6 +281,7 @@ class BookingStaff(SeatSettings):
             end=labels.hour(b.end, self.services.msg.formats),
             child=b.child_name,
             kana=kana,
+            language=language,
         )
 
     # -- roster and export ---------------------------------------------------------------------
@@ -286,13 +289,15 @@ class BookingStaff(SeatSettings):
         await Ledger(self.services).repair()
         bookings = await self.services.repos.bookings.between(n.id, first, last)
         regs = self.services.repos.registrations
+        langs = await lookup.languages(self.services, [b.user for b in bookings])
         rows = []
         for b in bookings:
             reg = await regs.get(b.registration) if b.registration else None
             answers = {q.label: b.answers.get(q.id, "") for q in n.questions}
+            view = self._booking_json(b, reg.child_kana if reg else "", langs.get(b.user or ""))
             rows.append(
                 RosterRow(
-                    **self._booking_json(b, reg.child_kana if reg else "").model_dump(),
+                    **view.model_dump(),
                     birth_date=reg.birth_date if reg else "",
                     sex=reg.sex if reg else "",
                     parent=reg.parent_name if reg else "",

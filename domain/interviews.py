@@ -129,6 +129,7 @@ class InterviewStaff:
 
     async def _reg_json(self, regs: list[RegistrationDoc]) -> list[RegistrationView]:
         states = self.services.config.staff.states
+        langs = await lookup.languages(self.services, [r.user for r in regs])
         out = []
         for life in await self.lifecycle.lives(regs):
             r, slot = life.reg, life.slot
@@ -152,6 +153,7 @@ class InterviewStaff:
                     if r.missed_interview and life.state == "interview_lapsed"
                     else None,
                     expiry=r.expiry,
+                    language=langs.get(r.user),
                 )
             )
         return out

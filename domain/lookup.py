@@ -1,8 +1,10 @@
-"""Reading what staff name and type: a nursery by id or name, dates, times and hours."""
+"""Reading what staff name and type: a nursery by id or name, dates, times and hours; and
+the languages the parents of a staff listing read."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 from domain.config import Nursery
 from domain.errors import Invalid, NotFound
@@ -58,3 +60,10 @@ def hour(services: Services, value: int | str) -> int:
 def minutes(services: Services, at: dt.datetime) -> str:
     """`2024-04-23T10:00+09:00`: a moment as staff see it, in the city's zone."""
     return at.astimezone(services.config.zone()).isoformat(timespec="minutes")
+
+
+async def languages(services: Services, users: Iterable[str | None]) -> dict[str, str]:
+    """The language (ja, en) each of these LINE users reads, in one read for a whole listing;
+    a phone booking (no user) and a user whose language is not known are not in it."""
+    ids = sorted({u for u in users if u})
+    return await services.repos.users.languages(ids) if ids else {}

@@ -64,6 +64,7 @@ class RegistrationView(BaseModel):
     interview_at: str | None
     missed_interview: str | None = None  # 面談日経過: the interview that passed uncleared
     expiry: str | None
+    language: str | None = None  # the parent's: ja, en; None when not known
 
 
 class DuplicateGroup(BaseModel):
@@ -182,6 +183,7 @@ class BookingView(BaseModel):
     end: str
     child: str
     kana: str = ""  # the registered child's furigana; a phone booking's child has none
+    language: str | None = None  # the parent's (ja, en); None for a phone booking or unknown
 
 
 class CancelledBooking(BookingView, Notice):

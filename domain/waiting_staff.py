@@ -32,6 +32,7 @@ class WaitingEntry(BaseModel):
     status: str  # waiting | offered (removed: after staff took it off)
     status_label: str  # in staff's words: its place, or until when the seats are held
     offered_until: str | None = None  # local, minutes (ISO), while offered
+    language: str | None = None  # the parent's (ja, en); None when not known
 
 
 class WaitingRow(WaitingEntry):
@@ -59,7 +60,9 @@ class WaitingStaff:
         """The day's line, first come first (offered entries included)."""
         n = lookup.nursery(self.services, nursery)
         day = checks.within(self.services, lookup.date(self.services, date), past=True)
-        return [await self._row(e) for e in await self.waiting.line(n.id, day)]
+        entries = await self.waiting.line(n.id, day)
+        langs = await lookup.languages(self.services, [e.user for e in entries])
+        return [await self._row(e, langs.get(e.user)) for e in entries]
 
     async def find(self, nursery: str, child: str, date: dt.date | str) -> WaitingRow:
         """The entry in the day's line that `child` names: the entry's id, the registration's
@@ -115,7 +118,7 @@ class WaitingStaff:
         ended.update(status="removed", status_label=label, offered_until=None)
         return RemovedWaiting(**ended, **notice.model_dump())
 
-    async def _row(self, e: Entry) -> WaitingRow:
+    async def _row(self, e: Entry, language: str | None) -> WaitingRow:
         reg = await self.services.repos.registrations.get(e.registration)
         wm = self.services.config.staff.messages.waiting
         until = e.offered_until
@@ -147,4 +150,5 @@ class WaitingStaff:
             offered_until=(
                 lookup.minutes(self.services, until) if e.status == "offered" and until else None
             ),
+            language=language,
         )
