@@ -22,7 +22,7 @@ from domain.errors import Conflict, Invalid, NotFound, StaffError
 from domain.interviews import reason_line, same_name
 from domain.ledger import Ledger
 from domain.lifecycle import Life
-from domain.notices import Addressee, notify
+from domain.notices import Addressee, Template, notify
 from domain.offers import Offers
 from domain.registrations import Registrations
 from domain.seat_settings import SeatSettings
@@ -59,21 +59,31 @@ def staff_child_name(services: Services, child: object) -> str:
 
 
 async def tell_parent(
-    services: Services, b: BookingDoc, n: Nursery, template: str, key: str, reason: str | None
+    services: Services,
+    b: BookingDoc,
+    n: Nursery,
+    template: Template,
+    key: str,
+    reason: str | None,
 ) -> Notice:
-    """Push `template` about booking `b` to its parent, for something staff did: the day,
-    hours, child, why and the nursery's number. A child not on LINE: staff phone."""
-    text = template.format(
-        nursery=n.name,
-        day=labels.day(b.day(), services.msg.formats),
-        start=labels.hour(b.start, services.msg.formats),
-        end=labels.hour(b.end, services.msg.formats),
-        child_name=b.child_name,
-        reason=reason_line(services, reason),
-        phone=n.phone,
-    )
+    """Push `template` about booking `b` to its parent, worded in their language, for
+    something staff did: the day, hours, child, why and the nursery's number. A child not on
+    LINE: staff phone."""
+
+    def word() -> str:
+        msg = services.msg
+        return template(msg).format(
+            nursery=services.config.nursery(n.id).name,
+            day=labels.day(b.day(), msg.formats),
+            start=labels.hour(b.start, msg.formats),
+            end=labels.hour(b.end, msg.formats),
+            child_name=b.child_name,
+            reason=reason_line(services, reason),
+            phone=n.phone,
+        )
+
     to = Addressee(n.id, b.child_name, b.user, b.registration, b.contact_phone)
-    return await notify(services, to, text, key)
+    return await notify(services, to, word, key)
 
 
 class BookingStaff(SeatSettings):
@@ -256,9 +266,8 @@ class BookingStaff(SeatSettings):
         b = found[0]
         if not await Ledger(self.services).cancel(b, "staff"):
             raise Conflict(sm.booking_gone, worded=True)
-        msg = self.services.msg
         notice = await tell_parent(
-            self.services, b, n, msg.cancel_staff_push, f"staffcancel:{b.id}", reason
+            self.services, b, n, lambda m: m.cancel_staff_push, f"staffcancel:{b.id}", reason
         )
         await Offers(self.services).seats_freed(n.id, day)
         reg = (

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import structlog
 
-from domain import lookup, normalize
+from domain import language, lookup, normalize
 from domain.errors import Conflict, Invalid
 from domain.interview_changes import InterviewChanges
 from domain.services import Services
@@ -77,9 +77,14 @@ class ContactDetails:
                 ),
                 worded=True,
             )
-        names = "・".join(staff.contact_fields[f] for f in RULES if f in fields)
+
+        def names() -> str:  # in the parent's language
+            msg = self.services.msg  # Japanese keeps its 「住所・電話番号」
+            sep = "・" if language.current() == language.BASE else msg.list_separator
+            return sep.join(msg.contact_fields[f] for f in RULES if f in fields)
+
         told = await self.changes.tell(
-            life, n, self.services.msg.contact_corrected_push, "contact", reason, fields=names
+            life, n, lambda m: m.contact_corrected_push, "contact", reason, fields=names
         )
         log.info("contact_corrected", nursery=n.id, registration=reg.id, fields=sorted(fields))
         return Correction(

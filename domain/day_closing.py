@@ -51,9 +51,13 @@ class DayClosing:
             await Offers(self.services).close_day(n.id, day, reason)
             for b in await repos.bookings.on_day(n.id, day):
                 if await ledger.cancel(b, "staff"):
-                    template = self.services.msg.day_closed_push
                     told = await tell_parent(
-                        self.services, b, n, template, f"dayclosed:{b.id}", reason
+                        self.services,
+                        b,
+                        n,
+                        lambda m: m.day_closed_push,
+                        f"dayclosed:{b.id}",
+                        reason,
                     )
                     rows.append(await self._row(b, told))
             if await repos.seats.set_seats(n.id, day, list(n.hours.range()), 0):

@@ -11,6 +11,7 @@ staff are told to phone (`Notice`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import structlog
 
@@ -19,7 +20,7 @@ from domain.config import Nursery
 from domain.errors import Conflict, NotFound
 from domain.interviews import reason_line
 from domain.lifecycle import LIFECYCLE, LIVE, Life
-from domain.notices import Addressee, notify
+from domain.notices import Addressee, Template, notify
 from domain.registrations import Registrations
 from domain.services import Services
 from domain.views import InterviewChange, Notice, RemovalPreview, Removed
@@ -67,23 +68,33 @@ class InterviewChanges:
         return labels.moment(at.astimezone(self.services.config.zone()), self.services.msg.formats)
 
     async def tell(
-        self, life: Life, n: Nursery, template: str, key: str, reason: str | None, **fields: str
+        self,
+        life: Life,
+        n: Nursery,
+        template: Template,
+        key: str,
+        reason: str | None,
+        **fields: Callable[[], str],
     ) -> Notice:
-        """Push `template` to the parent: with the child, the nursery, its phone and why. The
-        retry key is new for each change (the same slot may be cancelled again after the
-        parent rebooks it), and LINE drops a push whose key it has taken."""
-        text = template.format(
-            nursery=n.name,
-            child_name=life.reg.child_name,
-            reason=reason_line(self.services, reason),
-            phone=n.phone,
-            **fields,
-        )
+        """Push `template` to the parent, worded in their language (`fields` too): with the
+        child, the nursery, its phone and why. The retry key is new for each change (the same
+        slot may be cancelled again after the parent rebooks it), and LINE drops a push whose
+        key it has taken."""
         reg = life.reg
+
+        def word() -> str:
+            return template(self.services.msg).format(
+                nursery=self.services.config.nursery(n.id).name,
+                child_name=reg.child_name,
+                reason=reason_line(self.services, reason),
+                phone=n.phone,
+                **{name: field() for name, field in fields.items()},
+            )
+
         return await notify(
             self.services,
             Addressee(n.id, reg.child_name, reg.user, reg.id, reg.phone),
-            text,
+            word,
             f"{key}:{life.reg.id}:{self.services.ids.new()}",
         )
 
@@ -108,9 +119,13 @@ class InterviewChanges:
         if not await self.services.repos.interviews.release(slot.id, life.reg.id):
             raise Conflict(self._gone(life, n, action), worded=True)
         when = self._when(slot.at)
-        msg = self.services.msg
         told = await self.tell(
-            life, n, msg.interview_staff_cancel_push, f"ivcancel:{slot.id}", reason, when=when
+            life,
+            n,
+            lambda m: m.interview_staff_cancel_push,
+            f"ivcancel:{slot.id}",
+            reason,
+            when=lambda: self._when(slot.at),
         )
         log.info("interview_cancelled_by_staff", nursery=n.id, registration=life.reg.id)
         return InterviewChange(**self._view(life, n, interview=when), **told.model_dump())
@@ -140,9 +155,14 @@ class InterviewChanges:
             raise Conflict(sm.slot_full.format(when=label), worded=True)
         await slots.release(old.id, life.reg.id)
         before = self._when(old.at)
-        template = self.services.msg.interview_moved_push
         told = await self.tell(
-            life, n, template, f"ivmove:{target.id}", reason, before=before, when=label
+            life,
+            n,
+            lambda m: m.interview_moved_push,
+            f"ivmove:{target.id}",
+            reason,
+            before=lambda: self._when(old.at),
+            when=lambda: self._when(when),
         )
         log.info("interview_moved_by_staff", nursery=n.id, registration=life.reg.id)
         return InterviewChange(
@@ -165,9 +185,13 @@ class InterviewChanges:
             raise Conflict(self._gone(life, n, action), worded=True)
         await repos.interviews.release(slot.id, life.reg.id)
         when = self._when(slot.at)
-        msg = self.services.msg
         told = await self.tell(
-            life, n, msg.interview_missed_push, f"ivmissed:{slot.id}", reason, when=when
+            life,
+            n,
+            lambda m: m.interview_missed_push,
+            f"ivmissed:{slot.id}",
+            reason,
+            when=lambda: self._when(slot.at),
         )
         log.info("interview_missed", nursery=n.id, registration=life.reg.id)
         return InterviewChange(**self._view(life, n, interview=when), **told.model_dump())
@@ -179,19 +203,24 @@ class InterviewChanges:
         action = self.services.config.staff.actions.remove_registration
         life = await self.one(n, child, "remove", action)
         removal = await self.registrations.remove(life)
-        msg = self.services.msg
-        gone = [
-            msg.removed_booking_line.format(
-                day=labels.day(b.day(), msg.formats),
-                start=labels.hour(b.start, self.services.msg.formats),
-                end=labels.hour(b.end, self.services.msg.formats),
-            )
-            for b in removal.bookings
-        ]
-        if removal.interview is not None:
-            gone.insert(0, msg.removed_interview_line.format(when=self._when(removal.interview)))
+
+        def gone() -> str:  # in the parent's language
+            msg = self.services.msg
+            lines = [
+                msg.removed_booking_line.format(
+                    day=labels.day(b.day(), msg.formats),
+                    start=labels.hour(b.start, msg.formats),
+                    end=labels.hour(b.end, msg.formats),
+                )
+                for b in removal.bookings
+            ]
+            if removal.interview is not None:
+                when = self._when(removal.interview)
+                lines.insert(0, msg.removed_interview_line.format(when=when))
+            return "".join(lines)
+
         told = await self.tell(
-            life, n, msg.registration_removed_push, "regremove", reason, gone="".join(gone)
+            life, n, lambda m: m.registration_removed_push, "regremove", reason, gone=gone
         )
         interview = self._when(removal.interview) if removal.interview else None
         gone_view = self._removal(life, n, interview, removal.bookings)

@@ -226,13 +226,18 @@ class InterviewStaff:
         else:  # refused, saying why, from any other state (an expired one never told 利用可能)
             reg = await self.lifecycle.clear(life)
         expiry = dt.date.fromisoformat(str(reg.expiry))
-        text = self.services.msg.cleared_push.format(
-            child_name=reg.child_name,
-            nursery=n.name,
-            expiry=labels.ymd(expiry, self.services.msg.formats),
-        )
+        child = reg.child_name
+
+        def word() -> str:  # in the parent's language
+            msg = self.services.msg
+            return msg.cleared_push.format(
+                child_name=child,
+                nursery=self.services.config.nursery(n.id).name,
+                expiry=labels.ymd(expiry, msg.formats),
+            )
+
         to = Addressee(n.id, reg.child_name, reg.user, reg.id, reg.phone)
-        told = await notify(self.services, to, text, f"cleared:{reg.user}:{reg.id}")
+        told = await notify(self.services, to, word, f"cleared:{reg.user}:{reg.id}")
         if told.delivery != "failed":
             await self.services.repos.registrations.mark_notified(reg.id, self.services.now())
         log.info("interview_completed", nursery=n.id, registration=reg.id, notified=told.notified)

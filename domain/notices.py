@@ -8,11 +8,14 @@ not lost with the page that reported it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import structlog
 
-from domain import labels, lookup
+from domain import labels, language, lookup
+from domain.catalogue import Messages
 from domain.errors import NotFound
 from domain.replies import Text
 from domain.services import Services
@@ -21,6 +24,8 @@ from storage.calls import CallDoc, Why, call_id
 from storage.names import name_key
 
 log = structlog.get_logger(__name__)
+
+Template = Callable[[Messages], str]  # a push's text, from the catalogue of the parent's language
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,19 @@ class Addressee:
     phone: str | None = None  # None: the registration's
 
 
-async def notify(services: Services, to: Addressee, text: str, key: str) -> Notice:
-    """Push `text` to the parent (`key`: LINE's retry key); list them to phone if not told."""
+@asynccontextmanager
+async def speaking_to(services: Services, user: str | None) -> AsyncIterator[None]:
+    """Word everything inside in the language of the parent `user` (the base for nobody),
+    whoever's event or staff page caused it."""
+    with language.speaking(await services.language_of(user)):
+        yield
+
+
+async def notify(services: Services, to: Addressee, word: Callable[[], str], key: str) -> Notice:
+    """Push the text `word()` makes, worded in the parent's language, to the parent (`key`:
+    LINE's retry key); list them to phone if not told (with the text they would have read)."""
+    async with speaking_to(services, to.user):
+        text = word()
     how: Delivery = "phone"
     if to.user is not None:
         try:

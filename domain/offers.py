@@ -29,6 +29,7 @@ entry a crash left behind.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 import structlog
 
@@ -37,7 +38,7 @@ from domain.calendar import Calendar
 from domain.config import Nursery
 from domain.ledger import REPAIR_AFTER, Ledger
 from domain.lifecycle import Life
-from domain.notices import Addressee, notify
+from domain.notices import Addressee, Template, notify, speaking_to
 from domain.replies import Button, Carousel, Column, Text
 from domain.services import Services
 from storage.bookings import BookingDoc
@@ -201,13 +202,14 @@ class Offers:
         parent's next message while the seats are still held); an unreachable parent
         (blocked) passes it on."""
         assert e.offer is not None
-        wm = self.services.msg.waiting
-        buttons = (
-            Button(wm.label_take, "postback", postback(TAKE, e.offer)),
-            Button(wm.label_decline, "postback", postback(DECLINE, e.offer)),
-        )
-        body = wm.offer_push.format(**self.fields(e))
-        card = Carousel(body, (Column(wm.offer_title, body, buttons),))
+        async with speaking_to(self.services, e.user):  # theirs, whoever freed the seats
+            wm = self.services.msg.waiting
+            buttons = (
+                Button(wm.label_take, "postback", postback(TAKE, e.offer)),
+                Button(wm.label_decline, "postback", postback(DECLINE, e.offer)),
+            )
+            body = wm.offer_push.format(**self.fields(e))
+            card = Carousel(body, (Column(wm.offer_title, body, buttons),))
         try:
             sent = await self.services.notifier.push(e.user, [card], f"waiting-offer:{e.offer}")
         except Exception as ex:  # LINE down: the maintenance pass pushes again (same key)
@@ -218,11 +220,11 @@ class Offers:
             log.info("waiting_offer_unreachable", entry=e.id)
             await self.withdraw(e, "ended", "unreachable")
 
-    async def _push(self, e: WaitingDoc, template: str, key: str) -> None:
+    async def _push(self, e: WaitingDoc, template: Template, key: str) -> None:
+        async with speaking_to(self.services, e.user):
+            text = template(self.services.msg).format(**self.fields(e))
         try:
-            await self.services.notifier.push(
-                e.user, [Text(template.format(**self.fields(e)))], key
-            )
+            await self.services.notifier.push(e.user, [Text(text)], key)
         except Exception as ex:
             log.warning("waiting_push_failed", error=type(ex).__name__)
 
@@ -286,9 +288,7 @@ class Offers:
         if await self.withdraw(e, "expired") is None:
             return False
         assert e.offer is not None
-        await self._push(
-            e, self.services.msg.waiting.offer_expired_push, f"waiting-expired:{e.offer}"
-        )
+        await self._push(e, lambda m: m.waiting.offer_expired_push, f"waiting-expired:{e.offer}")
         self.services.tally("waiting_expired", nursery=e.nursery)
         return True
 
@@ -304,14 +304,15 @@ class Offers:
         ended = 0
         for e in await self.services.repos.waiting.line(nursery, date):
             if await self.withdraw(e, "ended", "closed", pass_on=False) is not None:
-                n = self.services.config.nursery(nursery)
-                text = self.services.msg.waiting.closed_push.format(
-                    **self.fields(e), reason=self.reason_line(reason)
-                )
-                to = Addressee(n.id, e.child_name, e.user, e.registration)
-                await notify(self.services, to, text, f"waiting-closed:{e.id}:{e.version}")
+                to = Addressee(nursery, e.child_name, e.user, e.registration)
+                word = partial(self.closed_text, e, reason)
+                await notify(self.services, to, word, f"waiting-closed:{e.id}:{e.version}")
                 ended += 1
         return ended
+
+    def closed_text(self, e: WaitingDoc, reason: str | None) -> str:
+        msg = self.services.msg
+        return msg.waiting.closed_push.format(**self.fields(e), reason=self.reason_line(reason))
 
     def reason_line(self, reason: str | None) -> str:
         text = (reason or "").strip()

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 
 import structlog
 
-from domain import labels
+from domain import labels, language
 from domain.config import Deadline, Nursery
 from domain.replies import Text
 from domain.services import Services
@@ -74,9 +74,12 @@ class Reminders:
             and dt.datetime.combine(b.day(), dt.time(b.start), zone) > now
         }
         done = await self.services.repos.reminders.settled(list(due))
+        users = [b.user for key, b in due.items() if key not in done and b.user]
+        langs = await self.services.repos.users.languages(users) if users else {}
         for key, b in due.items():
             if key not in done and b.user:
-                text = self._childcare_text(b)
+                with language.speaking(langs.get(b.user, language.BASE)):
+                    text = self._childcare_text(b)
                 result = await self._send(
                     key, "childcare", b.user, b.nursery, text, self._booked(b), b.day()
                 )
@@ -129,26 +132,34 @@ class Reminders:
         slots = await self.services.repos.interviews.held_between(first, last)
         due = {f"interview:{slot.id}:{rid}": (slot, rid) for slot in slots for rid in slot.holders}
         done = await self.services.repos.reminders.settled(list(due))
-        for key, (slot, rid) in due.items():
-            if key in done:
-                continue
-            reg = await self.services.repos.registrations.get(rid)
-            if reg is None or reg.cleared():
-                continue
-            n = self.services.config.nursery(reg.nursery)
-            msg = self.services.msg
-            text = msg.reminder_interview.format(
-                child_name=reg.child_name,
-                nursery=n.name,
-                when=labels.moment(slot.at.astimezone(zone), msg.formats),
-                documents=msg.list_separator.join(self.services.config.interview_documents),
-                cancel=self._cancel(n, n.cancel_deadline.interview.moment(slot_day(slot), zone)),
-                phone=n.phone,
-                forms_url=self.services.config.forms_url,
-            )
+        regs = {
+            key: reg
+            for key, (_, rid) in due.items()
+            if key not in done
+            and (reg := await self.services.repos.registrations.get(rid)) is not None
+            and not reg.cleared()
+        }
+        users = sorted({reg.user for reg in regs.values()})
+        langs = await self.services.repos.users.languages(users) if users else {}
+        for key, reg in regs.items():
+            slot = due[key][0]
+            with language.speaking(langs.get(reg.user, language.BASE)):
+                n = self.services.config.nursery(reg.nursery)
+                msg = self.services.msg
+                text = msg.reminder_interview.format(
+                    child_name=reg.child_name,
+                    nursery=n.name,
+                    when=labels.moment(slot.at.astimezone(zone), msg.formats),
+                    documents=msg.list_separator.join(self.services.config.interview_documents),
+                    cancel=self._cancel(
+                        n, n.cancel_deadline.interview.moment(slot_day(slot), zone)
+                    ),
+                    phone=n.phone,
+                    forms_url=self.services.config.forms_url,
+                )
             day = slot_day(slot)
             result = await self._send(
-                key, "interview", reg.user, n.id, text, self._holds(slot, rid), day
+                key, "interview", reg.user, n.id, text, self._holds(slot, reg.id), day
             )
             outcomes[result] += 1
 

@@ -306,8 +306,11 @@ class Waiting:
             return None
         if await self.offers.withdraw(e, "removed", reason) is None:
             return None
-        text = self.services.msg.waiting.removed_push.format(
-            **self.offers.fields(e), reason=self.offers.reason_line(reason)
-        )
+
+        def word() -> str:  # in the parent's language
+            return self.services.msg.waiting.removed_push.format(
+                **self.offers.fields(e), reason=self.offers.reason_line(reason)
+            )
+
         to = Addressee(n.id, e.child_name, e.user, e.registration)
-        return await notify(self.services, to, text, f"waiting-removed:{e.id}:{e.version}")
+        return await notify(self.services, to, word, f"waiting-removed:{e.id}:{e.version}")
