@@ -17,7 +17,7 @@ from domain.translation import Translation, localize, mismatches
 def _describe(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
     key = ".".join(str(p) for p in first["loc"]) or "(top level)"
-    reason = first["msg"]
+    reason = first["msg"].removeprefix("Value error, ")
     if first["type"] == "missing":
         reason = "missing"
     elif first["type"] == "extra_forbidden":

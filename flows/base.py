@@ -72,14 +72,15 @@ class Run:
 
     def chosen(self, inp: Input) -> str | None:
         """The value of a shown choice the user tapped or typed, or None. Typed text matches a
-        label as a person would read it: full-width digits and letters as half-width."""
+        label as a person would read it: full-width digits and letters as half-width, capitals
+        as small letters (`yes` for `Yes`)."""
         offer: dict[str, str] = self.data.get("_offer", {})
         if inp.kind == "text":
             text = inp.text.strip()
             if text in offer:
                 return offer[text]
-            folded = {normalize.fold(label): value for label, value in offer.items()}
-            return folded.get(normalize.fold(text))
+            folded = {normalize.fold(label).casefold(): value for label, value in offer.items()}
+            return folded.get(normalize.fold(text).casefold())
         if inp.kind == "postback":
             return inp.data if inp.data in offer.values() else None
         return None

@@ -130,11 +130,10 @@ class Dialog:
             await self.offer_answers.answer(session.user_id, *offer, out)
             await self._resume(session, out)
             return
-        if inp.kind == "text":
-            keyword = self.services.config.keywords.get(inp.text.strip())
-            if keyword is not None:
-                await self._keyword(session, inp.text.strip(), keyword, out)
-                return
+        typed = self._keyword_typed(inp)
+        if typed is not None:
+            await self._keyword(session, typed, self.services.config.keywords[typed], out)
+            return
         if session.active():
             refusal = self._refusal(inp)
             if refusal is not None:
@@ -159,6 +158,16 @@ class Dialog:
             for n in await self.parents.nurseries(session.user_id):
                 out.say(msg.free_text_phone.format(nursery=n.name, phone=n.phone))
         self.menu(out)
+
+    def _keyword_typed(self, inp: Input) -> str | None:
+        """The keyword a text is (in any language; English in any letter case), or None."""
+        if inp.kind != "text":
+            return None
+        keywords, text = self.services.config.keywords, inp.text.strip()
+        if text in keywords:
+            return text
+        folded = normalize.fold(text).casefold()
+        return next((k for k in keywords if k.casefold() == folded), None)
 
     def _switch_word(self, inp: Input) -> str | None:
         if inp.kind != "text":
@@ -201,13 +210,13 @@ class Dialog:
         """はい drops the answers and starts the keyword's flow; いいえ goes back to the
         question the user was on; anything else asks again."""
         msg, flow = self.services.msg, self.flows[session.flow]  # type: ignore[index]
-        answer = normalize.fold(inp.text) if inp.kind == "text" else ""
+        answer = normalize.fold(inp.text).casefold() if inp.kind == "text" else ""
         keyword = session.data[LEAVING]
-        if answer == msg.label_yes:
+        if answer == msg.label_yes.casefold():
             _clear(session)
             await self.start(session, self.services.config.keywords[keyword], out)
             return
-        if answer == msg.label_no:
+        if answer == msg.label_no.casefold():
             session.data = {k: v for k, v in session.data.items() if k != LEAVING}
             out.say(flow.leave_declined())
             await flow.prompt(self._run(session, flow, out))
