@@ -125,17 +125,23 @@ async def test_the_cli_prints_the_language(harness, capsys, quiet_logs):  # noqa
     assert _by(await run("registrations", "futaba"), "child") == EXPECTED_REGS
 
 
+async def _login(harness: Harness, login: str) -> aiohttp.ClientSession:
+    """A console session of the account `login`, by plain HTTP."""
+    session = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    async with session.get(harness.url + "/staff/login") as r:
+        found = re.search(r'name="csrf" value="([^"]+)"', await r.text())
+        assert found is not None
+    form = {"csrf": found.group(1), "login": login, "password": PASSWORD}
+    async with session.post(harness.url + "/staff/login", data=form) as r:
+        assert r.status == 200
+    return session
+
+
 @pytest.fixture
 async def http(harness: Harness) -> AsyncIterator[aiohttp.ClientSession]:
-    """A nursery account's console session, by plain HTTP."""
+    """A nursery account's console session."""
     await add_accounts(harness)
-    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
-        async with session.get(harness.url + "/staff/login") as r:
-            found = re.search(r'name="csrf" value="([^"]+)"', await r.text())
-            assert found is not None
-        form = {"csrf": found.group(1), "login": "futaba1", "password": PASSWORD}
-        async with session.post(harness.url + "/staff/login", data=form) as r:
-            assert r.status == 200
+    async with await _login(harness, "futaba1") as session:
         yield session
 
 
@@ -185,3 +191,15 @@ async def test_the_console_marks_a_parent_who_reads_english(harness, http):
     async with http.get(base + f"registration/{regs['鷹番 次郎']}") as r:
         unknown = await r.text()
     assert "英語" not in unknown and "<dt>言語</dt>" not in unknown
+
+
+async def test_the_operation_log_names_the_language_in_japanese(harness, capsys, quiet_logs):  # noqa: F811
+    await _setup(harness.bot)
+    await add_accounts(harness)
+    code = await staff_cli.run(harness.bot, _parse(["remove-waiting", "futaba", "中町 さくら", D]))
+    removed = json.loads(capsys.readouterr().out)
+    assert code == 0 and removed["language"] == "en" and removed["status"] == "removed"
+    async with await _login(harness, "city1") as http, http.get(harness.url + "/staff/log") as r:
+        page = await r.text()
+    row = next(row for row in re.findall(r"<tr[^>]*>(.*?)</tr>", page, re.S) if "中町" in row)
+    assert "保護者の言語" in row and "英語" in row and ">en<" not in row
