@@ -36,6 +36,10 @@ REPORTS = {
     "bad_advance.yaml": "step 2, line 5: '3x' is not a duration like 30m, 2h, 1d or 1d2h",
     "expect_first.yaml": "step 1, line 4: expect comes before any step of the user (say, tap, ...)",
     "bad_staff.yaml": "setup step 1, line 4: seats must be a whole number, not 'many'",
+    "bad_language.yaml": (
+        "the script, line 3: language: must be ja or en (the LINE language of the script's"
+        " users), not 'fr'"
+    ),
 }
 
 

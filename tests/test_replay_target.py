@@ -155,3 +155,16 @@ def test_test_routes_need_the_city_token(
     assert out[1].endswith(
         "resetting the server's store failed (HTTP 401: this admin token is not valid)"
     )
+
+
+def test_english_replays_against_a_server(
+    server: Server, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`language: en`: the runner's LINE stand-in gives the server each user's profile in
+    English, and the parent is answered in English from the first event on."""
+    english = ROOT / "tests" / "replays" / "english"
+    code = main(_replay(server, english))
+    out = capsys.readouterr().out
+    count = len(list(english.glob("*.yaml")))
+    assert out.splitlines()[-1] == f"{count} passed, 0 failed", out
+    assert code == 0
