@@ -63,6 +63,7 @@ async def test_a_parent_whose_line_is_english_is_greeted_in_english(dialog, line
 async def test_a_parent_whose_line_is_japanese_is_greeted_in_japanese(dialog, line) -> None:
     got = await follow(dialog, "ja")
     assert "児童の登録" in got and "Register a child" not in got
+    assert 'For English, send "English".' in got[0]  # said to everyone who reads Japanese
 
 
 async def test_the_profile_is_read_once_at_the_first_message(dialog, line) -> None:
