@@ -137,12 +137,16 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     assert await cell.inner_text() == "2/2"
     await console.shot("calendar")
 
-    # 今日・日別: the day's roster, with the answers and the phone booking; printable
+    # 今日・日別: the day's roster, with the answers and the phone booking; printable. The
+    # parent has set LINE to English meanwhile: 英語 beside their name (phone in English)
+    await bot.repos.users.set_language("U1", "en", chosen=False)
     await page.goto(console.url("/staff/n/futaba/day?date=2024-04-23"))
     table = page.locator("table.roster")
     text = await table.inner_text()
     assert "目黒 太郎" in text and "通院・出産" in text and "電話 花子" in text
     assert "電話" in await table.locator("tr", has_text="電話 花子").inner_text()
+    assert "目黒 花子 英語" in await table.locator("tr", has_text="目黒 太郎").inner_text()
+    assert "英語" not in await table.locator("tr", has_text="電話 花子").inner_text()
     await console.shot("day")
     await page.emulate_media(media="print")
     assert not await page.locator("nav.tabs").is_visible()
@@ -152,6 +156,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.screenshot(path=str(SHOTS / "day-print.png"), full_page=True)
     await page.pdf(path=str(SHOTS / "day-print.pdf"), landscape=True)
     await page.emulate_media(media="screen")
+    await bot.repos.users.set_language("U1", "ja", chosen=True)  # back to Japanese
 
     # 予約: cancel the parent's booking; the parent is told on LINE
     await page.get_by_role("link", name="予約").click()

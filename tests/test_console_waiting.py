@@ -23,6 +23,7 @@ async def test_the_day_page_shows_the_line_and_a_child_is_taken_off_it(console):
     await day_with_a_line(h.bot)
     for user in ("U1", "U2", "U3"):
         h.line.take(user)
+    await h.bot.repos.users.set_language("U3", "en", chosen=False)  # 中町 健 reads English
     page = await console.login("futaba1")
     await page.goto(console.url(PAGE))
     line = page.locator("section.waiting-line")
@@ -35,6 +36,7 @@ async def test_the_day_page_shows_the_line_and_a_child_is_taken_off_it(console):
         "順番待ち（2番目）" in second and "10:00〜12:00" in second and "タカバン ジロウ" in second
     )
     assert "順番待ち（3番目）" in third and "4/20(土) 9:02 登録" in third
+    assert "中町 健 英語" in third and "英語" not in first + second
     await console.shot("day-waiting")
 
     row = line.locator("tr", has_text="鷹番 次郎")
