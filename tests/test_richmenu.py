@@ -34,6 +34,9 @@ async def line(monkeypatch):
     await standin.stop()
 
 
+EN = "meguro-ichiji-hoiku-en"  # the English menu's alias
+
+
 def raw_config() -> dict[str, Any]:
     return yaml.safe_load(open("config.yaml", encoding="utf-8"))
 
@@ -215,23 +218,25 @@ def test_no_japanese_font_is_a_clear_message(monkeypatch, tmp_path, capsys):
 async def test_set_up_leaves_no_default_and_points_the_alias_at_the_new_menu(line, capsys):
     menus = line.richmenus
     assert await run() == 0
-    [first] = menus.menus
+    first, first_en = menus.aliases["meguro-ichiji-hoiku"], menus.aliases[EN]
+    assert set(menus.menus) == {first, first_en}  # one per language, each under its alias
     assert menus.default is None  # a sub-menu: never the account's default
-    assert menus.aliases == {"meguro-ichiji-hoiku": first}
     assert Image.open(io.BytesIO(menus.images[first])).size == (2500, 1686)
     out = capsys.readouterr().out
     assert "the account's default rich menu is left as it was" in out
     assert printed_switch(out)["richMenuAliasId"] == "meguro-ichiji-hoiku"
-    # twice: one menu, the alias on the newest, nothing naming a deleted menu
+    # twice: one menu a language, the aliases on the newest, nothing naming a deleted menu
     assert await run() == 0
-    [second] = menus.menus
-    assert second != first and menus.aliases == {"meguro-ichiji-hoiku": second}
+    second, second_en = menus.aliases["meguro-ichiji-hoiku"], menus.aliases[EN]
+    assert set(menus.menus) == {second, second_en} and not {first, first_en} & set(menus.menus)
     assert menus.default is None and no_alias_names_a_deleted_menu(menus)
-    assert menus.validated == 2
+    assert menus.validated == 4
     assert menus.menus[second]["chatBarText"] == "一時保育メニュー"
+    assert menus.menus[second_en]["chatBarText"] == "Childcare menu"
     out = capsys.readouterr().out
     assert f"alias meguro-ichiji-hoiku now names {second} (it named {first})" in out
     assert f"deleted the menu it replaces: {first}" in out
+    assert f"deleted the menu it replaces: {first_en}" in out
 
 
 async def test_the_citys_default_menu_is_kept_and_its_switch_opens_ours_and_back(line, capsys):
@@ -241,12 +246,12 @@ async def test_the_citys_default_menu_is_kept_and_its_switch_opens_ours_and_back
     assert menus.default == city and problems(menus.menus[city]) == []
     assert await run() == 0
     assert await run() == 0  # again: the city's menu is still not ours to delete
-    new = menus.aliases[ours.alias]
+    new, new_en = menus.aliases[ours.alias], menus.aliases[EN]
     assert menus.default == city  # the city's menu stays every citizen's menu
-    assert set(menus.menus) == {city, new}
-    # the city's 一時保育の予約 area opens ours, and our back strip opens the city's again
+    assert set(menus.menus) == {city, new, new_en}
+    # the city's 一時保育の予約 area opens ours, and our back strips open the city's again
     assert switch_target(menus, city) == new
-    assert switch_target(menus, new) == city
+    assert switch_target(menus, new) == switch_target(menus, new_en) == city
     assert "warning" not in capsys.readouterr().out
 
 
@@ -261,8 +266,9 @@ async def test_default_makes_it_the_default_on_a_test_channel(line, capsys):
     city = menus.add_city_menu()
     assert await run("--default") == 0
     new = menus.aliases["meguro-ichiji-hoiku"]
-    assert menus.default == new
-    assert set(menus.menus) == {city, new}  # the city's menu is kept, no longer default
+    assert menus.default == new  # the Japanese one
+    # the city's menu is kept, no longer default
+    assert set(menus.menus) == {city, new, menus.aliases[EN]}
     out = capsys.readouterr().out
     assert f"rich menu {new} is the account's default (--default)" in out
     assert "left in place, no longer the default" in out
@@ -274,7 +280,8 @@ async def test_an_older_menu_of_ours_that_is_the_default_stays_without_default(l
     old = menus.default
     assert await run() == 0
     new = menus.aliases["meguro-ichiji-hoiku"]
-    assert new != old and menus.default == old and set(menus.menus) == {old, new}
+    assert new != old and menus.default == old
+    assert set(menus.menus) == {old, new, menus.aliases[EN]}
     assert f"left in place: the older menu {old} is the account's default" in (
         capsys.readouterr().out
     )
@@ -283,10 +290,10 @@ async def test_an_older_menu_of_ours_that_is_the_default_stays_without_default(l
 async def test_an_older_menu_another_alias_names_is_kept(line, capsys):
     menus = line.richmenus
     assert await run() == 0
-    [old] = menus.menus
+    old = menus.aliases["meguro-ichiji-hoiku"]
     menus.aliases["ichiji-hoiku-old"] = old  # a renamed alias left behind
     assert await run() == 0
-    assert len(menus.menus) == 2 and no_alias_names_a_deleted_menu(menus)
+    assert len(menus.menus) == 3 and no_alias_names_a_deleted_menu(menus)
     assert "is named by alias ichiji-hoiku-old" in capsys.readouterr().out
 
 
@@ -321,14 +328,14 @@ async def test_a_refused_image_leaves_no_new_menu_and_the_alias_where_it_was(
 ):
     menus = line.richmenus
     assert await run() == 0
-    [first] = menus.menus
+    before = dict(menus.aliases)
     small = io.BytesIO()
     Image.new("RGB", (2500, 843)).save(small, format="PNG")  # not the menu's size
     monkeypatch.setattr(richmenu, "draw", lambda config, font: small.getvalue())
     assert await run() == 1
     err = capsys.readouterr().err
-    assert err.startswith("richmenu: LINE refused the image:") and "was deleted" in err
-    assert list(menus.menus) == [first] and menus.aliases == {"meguro-ichiji-hoiku": first}
+    assert err.startswith("richmenu: LINE refused the image (ja):") and "was deleted" in err
+    assert set(menus.menus) == set(before.values()) and menus.aliases == before
 
 
 async def test_a_menu_line_refuses_is_not_created(line, monkeypatch, capsys):

@@ -1,11 +1,13 @@
-"""The 一時保育 rich menu's image: drawn with Pillow in a Japanese font found on this
-machine (fontconfig's `fc-list :lang=ja`; Debian's fonts-noto-cjk or fonts-ipafont), one
-coloured area per item with its label, and the back strip with an arrow and its label.
+"""The 一時保育 rich menu's image, one per language: drawn with Pillow in a Japanese font
+found on this machine (fontconfig's `fc-list :lang=ja`; Debian's fonts-noto-cjk or
+fonts-ipafont; it has Latin letters too), one coloured area per item with its label
+(English broken between words), and the back strip with an arrow and its label.
 """
 
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import shutil
 import subprocess
@@ -75,10 +77,24 @@ def _wrap(text: str, lines: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
+def _words(text: str, lines: int) -> list[str]:
+    """`text` broken between words into `lines` lines, the longest as short as can be."""
+    words = text.split()
+    splits = itertools.combinations(range(1, len(words)), lines - 1)
+    ways = [
+        [" ".join(words[a:b]) for a, b in zip((0, *cut), (*cut, len(words)), strict=True)]
+        for cut in splits
+    ]
+    return min(ways, key=lambda ls: max(len(line) for line in ls), default=[text])
+
+
 def _choices(text: str) -> list[list[str]]:
-    """Ways to break `text` into lines: as written when it has line breaks, else evenly."""
+    """Ways to break `text` into lines: as written when it has line breaks, else between
+    words when it has spaces (English), else evenly (Japanese)."""
     if "\n" in text:
         return [text.split("\n")]
+    if " " in text.strip():
+        return [_words(text, n) for n in range(1, min(4, len(text.split())) + 1)]
     return [_wrap(text, n) for n in range(1, 5)]
 
 

@@ -1,24 +1,28 @@
-"""`python -m bot richmenu`: draws the 一時保育 rich menu from config.yaml and sets it up on
-LINE as a sub-menu of the city's account.
+"""`python -m bot richmenu`: draws the 一時保育 rich menu, one per language of config (the
+English one from config.en.yaml), and sets them up on LINE as sub-menus of the city's account.
 
 The bot lives on the city's official account, whose own menu is the default for every
-citizen; the parent reaches this menu from it (子育て → 一時保育の予約), through a
-`richmenuswitch` action to this menu's alias (`rich_menu.alias`). The command prints that
-action for the city's LINE administrators to put on their menu; `--dry-run` writes the
-image, the menu JSON and that action (richmenu-switch.json) without calling LINE.
+citizen; the parent reaches the Japanese menu from it (子育て → 一時保育の予約), through a
+`richmenuswitch` action to that menu's alias (`rich_menu.alias`). Another language's menu
+has its own alias (`meguro-ichiji-hoiku-en`): the bot links it to each parent reading that
+language (bot/line/user_menus.py), and a page of the city's menu in that language may open
+it. The command prints those actions for the city's LINE administrators; `--dry-run`
+writes each language's image, menu JSON and action (richmenu.png, richmenu.json,
+richmenu-switch.json; richmenu-en.png, ...) without calling LINE.
 
 The layout and menu object are bot/line/menu_layout.py's, the image
 bot/line/menu_image.py's.
 
-On LINE: the menu is validated, created and given its image (with `--default`, for a
-test channel, it is also made the default; with `--link USER_ID` it is linked to
-that one user to try it out); then the alias is pointed at it (created if missing),
-and only then are the older menus of the same name deleted, so running it twice
-leaves one menu and the alias never names a deleted menu. The account's default is
-never touched without `--default`: an older menu of the same name that is the
-default, or that another alias names, is left in place and named in the output.
-When a step fails after the menu was created, what was done is undone and the new
-menu deleted, so nothing is left half set up.
+On LINE: every menu is validated, then each is created and given its image (with
+`--default`, for a test channel, the Japanese one is also made the default; with `--link
+USER_ID` one is linked to that user to try it out) and its alias pointed at it (created if
+missing); only when all are set up are the older menus of the same names deleted, so
+running it twice leaves one menu per language and no alias names a deleted menu. (Deleting
+the older English menu unlinks its parents: the bot links the new one at their next
+session.) The account's default is never touched without `--default`: an older menu of
+the same name that is the default, or that another alias names, is left in place and named
+in the output. When a step fails, what was done is undone for every language (default and
+aliases given back, the new menus deleted), so nothing is left half set up.
 """
 
 from __future__ import annotations
@@ -44,30 +48,52 @@ from urllib3.exceptions import HTTPError
 
 from bot.context import Settings
 from bot.line.menu_image import draw, find_font
-from bot.line.menu_layout import MenuError, city_switch_action, menu_json, rich_menu
+from bot.line.menu_layout import MenuError, menu_json, rich_menu, switch_action
+from domain.config import AppConfig
 from domain.config_file import load_config
 
 
 # -- on LINE -------------------------------------------------------------------------------
 @dataclass
+class Menu:
+    """One language's menu: the object LINE takes, its image, the alias that names it."""
+
+    language: str
+    menu: dict[str, Any]
+    png: bytes
+    alias: str
+
+
+@dataclass
 class Options:
-    """Where the new menu goes besides the alias: `default` makes it the account's default
-    (a test channel only), `link` links it to that one user; `back_alias` is the city's
+    """Where the new menus go besides their aliases: `default` makes the first (the base
+    language's) the account's default (a test channel only), `link` links the menu of
+    `link_language` (the first's when None) to that one user; `back_alias` is the city's
     menu's alias (checked to be there)."""
 
-    alias: str
     back_alias: str | None = None
     default: bool = False
     link: str | None = None
+    link_language: str | None = None
+
+
+@dataclass
+class Done:
+    """What was done for one menu, to be undone if a later step fails."""
+
+    menu: Menu
+    new_id: str
+    alias_before: str | None = None  # the menu the alias named before
+    alias_read: bool = False  # alias_before is known: the alias may have moved
 
 
 def set_up(
-    menu: dict[str, Any], png: bytes, token: str, api_base: str, data_base: str, options: Options
-) -> str:
-    """Validate, create, upload, point the alias at it, delete what it replaces; the new
-    menu's id."""
+    menus: list[Menu], token: str, api_base: str, data_base: str, options: Options
+) -> dict[str, str]:
+    """Validate each menu, create and upload them, point their aliases at them, then delete
+    what they replace: all of them or none. The new menus' ids by language."""
     try:
-        return _set_up(menu, png, token, api_base, data_base, options)
+        return _set_up(menus, token, api_base, data_base, options)
     except ApiException as e:
         raise MenuError(f"LINE answered {e.status}: {_why(e)}") from None
     except HTTPError as e:
@@ -75,18 +101,18 @@ def set_up(
 
 
 def _set_up(
-    menu: dict[str, Any], png: bytes, token: str, api_base: str, data_base: str, options: Options
-) -> str:
+    menus: list[Menu], token: str, api_base: str, data_base: str, options: Options
+) -> dict[str, str]:
     def client(host: str) -> ApiClient:
         return ApiClient(Configuration(access_token=token, host=host.rstrip("/")))
 
     with client(api_base) as api_client, client(data_base) as blob_client:
         api, blob = MessagingApi(api_client), MessagingApiBlob(blob_client)
-        request = RichMenuRequest.from_dict(menu)
-        try:
-            api.validate_rich_menu_object(request)
-        except ApiException as e:
-            raise MenuError(f"LINE refused the menu: {_why(e)}") from None
+        for m in menus:
+            try:
+                api.validate_rich_menu_object(RichMenuRequest.from_dict(m.menu))
+            except ApiException as e:
+                raise MenuError(f"LINE refused the menu ({m.language}): {_why(e)}") from None
         previous = _default_id(api)
         if options.back_alias and _alias_target(api, options.back_alias) is None:
             print(
@@ -94,35 +120,42 @@ def _set_up(
                 "(rich_menu.back.alias): the back strip opens nothing until the city's menu "
                 "has it"
             )
-        new_id: str = api.create_rich_menu(request).rich_menu_id
-        step = "the image"
+        done: list[Done] = []
+        step = "the menu"
         try:
-            blob.set_rich_menu_image(new_id, png, _headers={"Content-Type": "image/png"})
-            if options.default:
-                step = "the default"
-                api.set_default_rich_menu(new_id)
-            if options.link:
-                step = f"the link to user {options.link}"
-                api.link_rich_menu_id_to_user(options.link, new_id)
-            step = f"the alias {options.alias}"
-            moved_from = _point_alias(api, options.alias, new_id)
+            for i, m in enumerate(menus):
+                step = f"the menu ({m.language})"
+                d = Done(m, api.create_rich_menu(RichMenuRequest.from_dict(m.menu)).rich_menu_id)
+                done.append(d)
+                step = f"the image ({m.language})"
+                blob.set_rich_menu_image(d.new_id, m.png, _headers={"Content-Type": "image/png"})
+                if options.default and i == 0:
+                    step = "the default"
+                    api.set_default_rich_menu(d.new_id)
+                if options.link and m.language == (options.link_language or menus[0].language):
+                    step = f"the link to user {options.link}"
+                    api.link_rich_menu_id_to_user(options.link, d.new_id)
+                step = f"the alias {m.alias}"
+                d.alias_before, d.alias_read = _alias_target(api, m.alias), True
+                _point_alias(api, m.alias, d.new_id, d.alias_before)
         except (ApiException, HTTPError) as e:
-            undone = _undo(api, new_id, options, previous)
+            undone = _undo(api, done, options, previous)
             if isinstance(e, ApiException):
                 raise MenuError(f"LINE refused {step}: {_why(e)}; {undone}") from None
             why = f"LINE could not be reached for {step}: {type(e).__name__}"
             raise MenuError(f"{why}; {undone}") from None
-        print(f"rich menu {new_id} created with its image")
-        was = f" (it named {moved_from})" if moved_from else " (created)"
-        print(f"alias {options.alias} now names {new_id}{was}")
+        for d in done:
+            print(f"rich menu {d.new_id} ({d.menu.language}) created with its image")
+            was = f" (it named {d.alias_before})" if d.alias_before else " (created)"
+            print(f"alias {d.menu.alias} now names {d.new_id}{was}")
         if options.default:
-            print(f"rich menu {new_id} is the account's default (--default)")
+            print(f"rich menu {done[0].new_id} is the account's default (--default)")
         else:
             print("the account's default rich menu is left as it was")
         if options.link:
             print(f"linked to user {options.link} only (--link)")
-        _delete_replaced(api, menu["name"], new_id, options, previous)
-        return new_id
+        _delete_replaced(api, {d.menu.menu["name"]: d.new_id for d in done}, options, previous)
+        return {d.menu.language: d.new_id for d in done}
 
 
 def _default_id(api: MessagingApi) -> str | None:
@@ -146,51 +179,58 @@ def _alias_target(api: MessagingApi, alias: str) -> str | None:
     return rid
 
 
-def _point_alias(api: MessagingApi, alias: str, rid: str) -> str | None:
-    """Points `alias` at `rid`, creating it if missing; the menu it named before."""
-    before = _alias_target(api, alias)
+def _point_alias(api: MessagingApi, alias: str, rid: str, before: str | None) -> None:
+    """Points `alias` at `rid`: created when it named nothing `before`, else moved."""
     if before is None:
         api.create_rich_menu_alias(
             CreateRichMenuAliasRequest(rich_menu_alias_id=alias, rich_menu_id=rid)
         )
     else:
         api.update_rich_menu_alias(alias, UpdateRichMenuAliasRequest(rich_menu_id=rid))
-    return before
 
 
-def _undo(api: MessagingApi, new_id: str, options: Options, previous: str | None) -> str:
-    """Takes back what was done for `new_id` (the default, the alias if a lost answer left it
-    naming the new menu) and deletes it; says what became of it."""
+def _undo(api: MessagingApi, done: list[Done], options: Options, previous: str | None) -> str:
+    """Takes back what was done for the new menus (the default; each alias that moved, or
+    that a lost answer left naming a new menu, given back to the menu it named before) and
+    deletes them; says what became of them."""
     given_back = ""
+    ids = [d.new_id for d in done]
     try:
-        if options.default and previous is not None:
+        if options.default and previous is not None and done:
             api.set_default_rich_menu(previous)
             given_back = f", the default given back to {previous}"
-        if _alias_target(api, options.alias) == new_id:  # LINE did it, its answer was lost
-            api.delete_rich_menu_alias(options.alias)
-        api.delete_rich_menu(new_id)
+        for d in reversed(done):
+            if d.alias_read and _alias_target(api, d.menu.alias) == d.new_id:
+                if d.alias_before is None:
+                    api.delete_rich_menu_alias(d.menu.alias)
+                else:
+                    _point_alias(api, d.menu.alias, d.alias_before, d.alias_before)
+            api.delete_rich_menu(d.new_id)
     except (ApiException, HTTPError):
+        aliases = " and ".join(d.menu.alias for d in done)
         return (
-            f"the new menu {new_id} could not be deleted: delete it, and check the default "
-            f"and the alias {options.alias}"
+            f"the new menus {', '.join(ids)} could not all be deleted: delete them, and check "
+            f"the default and the aliases {aliases}"
         )
-    return f"the new menu {new_id} was deleted{given_back}"
+    if len(ids) == 1:
+        return f"the new menu {ids[0]} was deleted{given_back}"
+    return f"the new menus {', '.join(ids)} were deleted{given_back}"
 
 
 def _delete_replaced(
-    api: MessagingApi, name: str, new_id: str, options: Options, previous: str | None
+    api: MessagingApi, new: dict[str, str], options: Options, previous: str | None
 ) -> None:
-    """Deletes the older menus of this name, once the alias has moved off them; keeps one
-    that is the account's default (unless --default made the new one default) or that
-    another alias names."""
+    """Deletes the older menus of the new menus' names (`new`: name -> new id), once the
+    aliases have moved off them; keeps one that is the account's default (unless --default
+    made a new one default) or that another alias names."""
     named: dict[str, list[str]] = {}
     for a in api.get_rich_menu_alias_list().aliases:
         named.setdefault(a.rich_menu_id, []).append(a.rich_menu_alias_id)
     for old in api.get_rich_menu_list().richmenus:
         rid = old.rich_menu_id
-        if rid == new_id:
+        if rid in new.values():
             continue
-        if old.name != name:
+        if old.name not in new:
             if options.default and rid == previous:
                 print(
                     f"the previous default {previous} ({old.name}) has another name: "
@@ -220,38 +260,60 @@ def _why(e: Exception) -> str:
 
 
 # -- the command ---------------------------------------------------------------------------
+def menus_of(config: AppConfig, font: Path) -> list[Menu]:
+    """One menu per language of config (the base language's first), each drawn with its
+    language's labels; a language whose menu has the base's alias has none of its own."""
+    out: list[Menu] = []
+    for lang in config.languages():
+        worded = config.in_language(lang)
+        alias = rich_menu(worded).alias
+        if any(m.alias == alias for m in out):
+            continue
+        out.append(Menu(lang, menu_json(worded), draw(worded, font), alias))
+    return out
+
+
+def _suffix(m: Menu, menus: list[Menu]) -> str:
+    """The dry run's file name suffix: none for the base language's menu."""
+    return "" if m is menus[0] else f"-{m.language}"
+
+
+def _write(out: Path, menus: list[Menu]) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for m in menus:
+        png, menu, switch = (
+            out / f"richmenu{_suffix(m, menus)}.png",
+            out / f"richmenu{_suffix(m, menus)}.json",
+            out / f"richmenu-switch{_suffix(m, menus)}.json",
+        )
+        png.write_bytes(m.png)
+        menu.write_text(json.dumps(m.menu, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        text = json.dumps(switch_action(m.alias), ensure_ascii=False, indent=2)
+        switch.write_text(text + "\n", encoding="utf-8")
+        print(f"wrote {png} ({len(m.png)} bytes), {menu} and {switch} ({m.language})")
+
+
 def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     config = load_config(settings.config_path)
     try:
-        menu = menu_json(config)
-        png = draw(config, find_font(args.font))
-        switch = city_switch_action(config)
+        menus = menus_of(config, find_font(args.font))
+        if args.link_language and args.link_language not in [m.language for m in menus]:
+            raise MenuError(f"--link-language {args.link_language}: no menu in that language")
         if args.dry_run:
-            out = Path(args.out)
-            out.mkdir(parents=True, exist_ok=True)
-            (out / "richmenu.png").write_bytes(png)
-            text = json.dumps(menu, ensure_ascii=False, indent=2)
-            (out / "richmenu.json").write_text(text + "\n", encoding="utf-8")
-            text = json.dumps(switch, ensure_ascii=False, indent=2)
-            (out / "richmenu-switch.json").write_text(text + "\n", encoding="utf-8")
-            print(
-                f"wrote {out / 'richmenu.png'} ({len(png)} bytes), {out / 'richmenu.json'} "
-                f"and {out / 'richmenu-switch.json'}"
-            )
+            _write(Path(args.out), menus)
         else:
             if not settings.access_token:
                 raise MenuError("LINE_CHANNEL_ACCESS_TOKEN is not set")
             wanted = rich_menu(config)
             options = Options(
-                alias=wanted.alias,
                 back_alias=wanted.back.alias if wanted.back else None,
                 default=args.default,
                 link=args.link,
+                link_language=args.link_language,
             )
             set_up(
-                menu,
-                png,
+                menus,
                 settings.access_token,
                 settings.line_api_base,
                 settings.data_api_base(),
@@ -261,7 +323,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"richmenu: {e}", file=sys.stderr)
         return 1
     print("The city's menu opens this menu with this action on its 子育て → 一時保育の予約 area:")
-    print(json.dumps(switch, ensure_ascii=False))
+    print(json.dumps(switch_action(menus[0].alias), ensure_ascii=False))
+    for m in menus[1:]:
+        print(
+            f"The bot links the {m.language} menu to each parent reading {m.language} (their "
+            "LINE's language or their choice); a page of the city's menu in that language "
+            "opens it with:"
+        )
+        print(json.dumps(switch_action(m.alias), ensure_ascii=False))
     return 0
 
 
@@ -280,5 +349,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="also make it the account's default menu (a test channel only: on the city's "
         "account it would replace the city's menu for everyone)",
     )
-    p.add_argument("--link", metavar="USER_ID", help="also link it to this one LINE user")
+    p.add_argument("--link", metavar="USER_ID", help="also link a menu to this one LINE user")
+    p.add_argument(
+        "--link-language",
+        metavar="LANG",
+        help="the language of the menu --link links (default: the base language's, ja)",
+    )
     p.set_defaults(func=run)
