@@ -4,16 +4,19 @@ another parent whose cancellation frees seats for the waiting list."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import pytest
 
 from domain import language
+from domain.contact_details import ContactDetails
 from domain.day_closing import DayClosing
 from domain.holdings import Holdings
 from domain.interview_changes import InterviewChanges
 from domain.interviews import InterviewStaff
+from domain.offers import Offers
 from domain.reminders import Reminders
 from domain.replies import Carousel
 from tests.interview_support import at, registration
@@ -178,3 +181,54 @@ async def test_seats_a_parent_gives_back_are_offered_in_the_waiting_parent_s_lan
         assert "Tue, Apr 23, 9:00 a.m.–11:00 a.m." in column.text
         assert "Futaba no Sono Nursery" in column.text
         _english(column.title + column.text, EMMA)
+
+    # unanswered: the offer runs out during the maintenance pass, told in the same language
+    clock.advance(dt.timedelta(minutes=31))
+    await Offers(w.services).run_once()
+    expired = w.pushes.texts(waiter)[-1]
+    if waiter == JA:
+        assert "4/23(火) 9:00～11:00" in expired and "双葉の園保育園" in expired
+    else:
+        assert expired.startswith("There was no reply by Sat, Apr 20, ")
+        _english(expired, EMMA)
+
+
+async def test_corrections_removals_and_the_waiting_list_reach_an_english_parent_in_english(
+    store, clock, config
+):
+    w = await _parents(store, clock, config)
+    for user, child in ((JA, TARO), (EN, EMMA)):
+        await registration(w, user, child=child)
+        await ContactDetails(w.services).correct(
+            "futaba", child, {"address": "東京都目黒区上目黒2-2-2", "phone": "03-9999-0000"}
+        )
+    assert "登録内容（住所・電話番号）を修正しました" in _one(w, JA)
+    assert "registration details (address, phone number)" in _one(w, EN)
+    _english(_one(w, EN), EMMA)
+
+    w.pushes.sent.clear()
+    await w.staff.set_capacity("futaba", DAY, 1)
+    await w.staff.phone_booking(
+        "futaba", DAY, 8, 17, child="電話 一郎", unregistered=True, phone="0312345678"
+    )
+    keys = {}
+    for user, child in ((JA, TARO), (EN, EMMA)):
+        life = await cleared(w, user, child=child + "二")
+        joined = await w.waiting.join(life, DAY, 9, 11)
+        assert joined.outcome == "joined" and joined.entry is not None
+        keys[user] = joined.entry.key
+    for user in (JA, EN):
+        assert await w.waiting.remove("futaba", keys[user]) is not None
+    assert "4/23(火) 9:00～11:00" in _one(w, JA)
+    en = _one(w, EN)
+    assert "taken 目黒 エマ二 off the waiting list at Futaba no Sono Nursery" in en
+    assert "Tue, Apr 23, 9:00 a.m.–11:00 a.m." in en
+
+    w.pushes.sent.clear()
+    for child in (TARO, EMMA):
+        await InterviewChanges(w.services).remove("futaba", child)
+    ja = _one(w, JA)
+    assert "双葉の園保育園での目黒 太郎さんの児童の登録は保育園により取り消されました" in ja
+    en = _one(w, EN)
+    assert "registration at Futaba no Sono Nursery" in en
+    _english(en, EMMA)
