@@ -24,6 +24,7 @@ class Recorder:
     def __init__(self, name: str = "記録した会話", now: dt.datetime | None = None) -> None:
         self.name = name
         self.now = (now or SystemClock().now()).replace(second=0, microsecond=0)
+        self.language: str | None = None  # the users' LINE language (`language:` unless ja)
         self.steps: list[Any] = []
         self.setup: list[Any] = []
         self._screen: list[dict[str, Any]] = []
@@ -92,6 +93,8 @@ class Recorder:
 
     def script(self) -> dict[str, Any]:
         head: dict[str, Any] = {"name": self.name, "now": self.now.isoformat()}
+        if self.language not in (None, "ja"):
+            head["language"] = self.language
         if self.setup:
             head["setup"] = self.setup
         return {**head, "steps": self.steps}

@@ -39,6 +39,7 @@ from qa.webchat.staff import staff_do
 log = structlog.get_logger(__name__)
 
 DEFAULT_USERS = ("parent", "spouse", "other-parent")
+LANGUAGES = {"ja": "日本語", "en": "English"}  # a chat user's LINE language -> its name
 STEP_LIMIT = 30.0  # seconds the bot may take over one step
 CLOCK_GAP = dt.timedelta(minutes=10)  # a longer pause is written into the recording
 
@@ -57,6 +58,8 @@ class ChatUser:
     log: list[dict[str, Any]] = field(default_factory=list)
     screen: list[dict[str, Any]] = field(default_factory=list)  # the latest messages
     menu: str | None = None  # the alias of the rich menu on screen (None: the account's)
+    language: str = "ja"  # the language the user's LINE is set to (their LINE profile's)
+    spoken: bool = False  # the bot has had an event from this account (and read its profile)
 
 
 class _Events(EventBuilder):
@@ -90,6 +93,7 @@ class Room:
         self._lock = asyncio.Lock()
         self._seq = itertools.count(1)
         self._menus: Menus | None = None
+        self._recorded: set[str] = set()  # the accounts with a step in the recording
         self.sink.standin.on_sent = self._on_sent
         self.sink.standin.on_refused = self._on_refused
         for name in DEFAULT_USERS:
@@ -112,6 +116,7 @@ class Room:
         self.users[user.name] = user
         self.by_uid[user.uid] = user
         self.sink.users.add(user.uid)
+        self.sink.standin.languages[user.uid] = user.language
 
     def user(self, name: str) -> ChatUser:
         try:
@@ -126,9 +131,27 @@ class Room:
                 "script_name": u.script_name,
                 "following": u.following,
                 "menu": self.menu_of(u),
+                "language": u.language,
             }
             for u in self.users.values()
         ]
+
+    async def set_language(self, name: str, language: str) -> None:
+        """The language `name`'s LINE is set to. The bot reads it when the account first
+        writes or adds it as a friend; after that, the parent switches as on LINE, by
+        sending the language's name (`English`, `日本語`), which is sent for them."""
+        if language not in LANGUAGES:
+            raise ChatError(f"the LINE language is one of: {', '.join(LANGUAGES)}")
+        user = self.user(name)
+        if language == user.language:
+            return
+        user.language = language
+        self.sink.standin.languages[user.uid] = language
+        self._publish({"kind": "users", "users": self.user_views()})
+        self._add(user, {"kind": "note", "text": f"LINE language: {LANGUAGES[language]}"})
+        words = self.bot.config.in_language(language).switch if self.bot else []
+        if user.spoken and words:
+            await self.say(name, words[0])
 
     # -- rich menus -----------------------------------------------------------------------------
     @property
@@ -149,7 +172,7 @@ class Room:
         """A fresh LINE account for this user: new ID, empty chat, not yet a friend."""
         old = self.user(name)
         gen = old.generation + 1
-        user = ChatUser(name, self._uid(name, gen), f"{name}-{gen}", gen)
+        user = ChatUser(name, self._uid(name, gen), f"{name}-{gen}", gen, language=old.language)
         self._register(user)
         self._publish({"kind": "reset", "user": name, "users": self.user_views()})
         return user
@@ -284,15 +307,31 @@ class Room:
         async with self._lock:
             rec = self._recording()
             rec.as_user(user.script_name)
+            self._record_language(rec, user)
             if event is not None:
+                user.spoken = True
                 await self._handled(event)
             rec.step(step, self.sink.standin.take(user.uid))
 
     async def _deliver(self, user: ChatUser, event: dict[str, Any]) -> list[Sent]:
         """An event the recording does not hold, handled; what the bot sent for it."""
         async with self._lock:
+            user.spoken = True
             await self._handled(event)
             return self.sink.standin.take(user.uid)
+
+    def _record_language(self, rec: Recorder, user: ChatUser) -> None:
+        """The recording's `language:` is its first user's LINE language, one for all its
+        users: a user who starts in another is told the replay will differ."""
+        if user.uid in self._recorded:
+            return
+        self._recorded.add(user.uid)
+        if rec.language is None:
+            rec.language = user.language
+        elif rec.language != user.language:
+            shown = LANGUAGES.get(rec.language, rec.language)
+            note = f"the saved replay gives every user one LINE language: {shown}"
+            self._add(user, {"kind": "note", "text": note})
 
     async def _handled(self, event: dict[str, Any]) -> None:
         """The event through the webhook's way, until the bot is done with it."""

@@ -43,6 +43,7 @@ def add_routes(app: web.Application, room: Room) -> None:
     app.router.add_post(f"{api}/users/{{name}}/follow", h.follow)
     app.router.add_post(f"{api}/users/{{name}}/unfollow", h.unfollow)
     app.router.add_post(f"{api}/users/{{name}}/reset", h.reset)
+    app.router.add_post(f"{api}/users/{{name}}/language", h.language)
     app.router.add_get(f"{api}/replay.yaml", h.save_replay)
     app.router.add_post(f"{api}/replay", h.run_replay)
     app.router.add_get(f"{api}/demo", h.demo)
@@ -142,6 +143,11 @@ class _Handlers:
 
     async def unfollow(self, request: web.Request) -> web.Response:
         return await self._run(self.room.unfollow(request.match_info["name"]))
+
+    async def language(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        language = str(body.get("language", ""))
+        return await self._run(self.room.set_language(request.match_info["name"], language))
 
     async def reset(self, request: web.Request) -> web.Response:
         try:

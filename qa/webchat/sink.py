@@ -36,6 +36,7 @@ class Sink:
         app = web.Application(client_max_size=4 * 1024 * 1024)
         app.router.add_post("/v2/bot/message/reply", self._reply)
         app.router.add_post("/v2/bot/message/push", self._push)
+        app.router.add_get("/v2/bot/profile/{user}", self._profile)
         return app
 
     async def start(self) -> None:
@@ -62,6 +63,12 @@ class Sink:
             return await self.standin._push(request)
         return await self._pass_on(request)
 
+    async def _profile(self, request: web.Request) -> web.StreamResponse:
+        """A chat user's LINE profile: their language as the page set it."""
+        if request.match_info["user"] in self.users:
+            return await self.standin._profile(request)
+        return await self._pass_on(request)
+
     async def _pass_on(self, request: web.Request) -> web.StreamResponse:
         """A request for a real LINE user: sent on to LINE as it came."""
         if self.upstream is None:
@@ -71,6 +78,7 @@ class Sink:
         keep = ("Authorization", "Content-Type", "X-Line-Retry-Key")
         headers = {k: v for k in keep if (v := request.headers.get(k))}
         url = self.upstream + request.rel_url.path
-        async with self._session.post(url, data=await request.read(), headers=headers) as r:
+        body = await request.read()
+        async with self._session.request(request.method, url, data=body, headers=headers) as r:
             data: Any = await r.read()
             return web.Response(body=data, status=r.status, content_type=r.content_type)

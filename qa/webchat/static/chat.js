@@ -117,6 +117,7 @@
       const label = R.el("span", "user-name", u.name);
       if (u.script_name !== u.name) label.appendChild(R.el("small", "", " (" + u.script_name + ")"));
       b.appendChild(label);
+      if (u.language && u.language !== "ja") b.appendChild(R.el("span", "tag", u.language.toUpperCase()));
       if (!u.following) b.appendChild(R.el("span", "tag muted", "not a friend"));
       const n = state.unread[u.name] || 0;
       if (n) b.appendChild(R.el("span", "badge", String(n)));
@@ -127,6 +128,8 @@
     const u = currentUser();
     $("block-user").textContent = u && u.following ? "Block" : "Unblock";
     $("block-user").disabled = !u;
+    $("user-language").value = (u && u.language) || "ja";
+    $("user-language").disabled = !u;
     $("who").textContent = u ? "as " + u.name : "";
   }
 
@@ -520,6 +523,7 @@
       const u = currentUser();
       if (u) act(u.following ? "unfollow" : "follow");
     });
+    $("user-language").addEventListener("change", (ev) => act("language", { language: ev.target.value }));
     $("reset-user").addEventListener("click", () => {
       if (state.current) post(userPath(state.current, "reset"));
     });
