@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import structlog
 
-from domain import language, lookup, normalize
+from domain import lookup, normalize
 from domain.errors import Conflict, Invalid
 from domain.interview_changes import InterviewChanges
 from domain.services import Services
@@ -79,9 +79,8 @@ class ContactDetails:
             )
 
         def names() -> str:  # in the parent's language
-            msg = self.services.msg  # Japanese keeps its 「住所・電話番号」
-            sep = "・" if language.current() == language.BASE else msg.list_separator
-            return sep.join(msg.contact_fields[f] for f in RULES if f in fields)
+            msg = self.services.msg
+            return msg.list_separator.join(msg.contact_fields[f] for f in RULES if f in fields)
 
         told = await self.changes.tell(
             life, n, lambda m: m.contact_corrected_push, "contact", reason, fields=names

@@ -166,7 +166,7 @@ async def test_contact_details_are_corrected_with_the_registrations_rules(consol
     facts = await page.locator(".facts").inner_text()
     assert "090-1111-2222" in facts and "上目黒2-2-2" in facts
     [push] = pushed(h, "U1")
-    assert "登録内容（住所・電話番号）を修正しました" in push
+    assert "登録内容（住所、電話番号）を修正しました" in push
     [entry] = await h.bot.repos.audit.recent()
     assert entry.operation == "correct-contact"
     assert (

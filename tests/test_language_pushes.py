@@ -202,7 +202,7 @@ async def test_corrections_removals_and_the_waiting_list_reach_an_english_parent
         await ContactDetails(w.services).correct(
             "futaba", child, {"address": "東京都目黒区上目黒2-2-2", "phone": "03-9999-0000"}
         )
-    assert "登録内容（住所・電話番号）を修正しました" in _one(w, JA)
+    assert "登録内容（住所、電話番号）を修正しました" in _one(w, JA)
     assert "registration details (address, phone number)" in _one(w, EN)
     _english(_one(w, EN), EMMA)
 
