@@ -279,11 +279,13 @@ class Preflight:
         if menu is None:
             return
         w = self.words
-        target = _alias(api, menu.alias)
-        if target is None:
-            self._find("rich_menu.alias", w.menu_missing.format(alias=menu.alias), w.menu_fix)
-        else:
-            self.report.passed.append(w.menu_ready.format(alias=menu.alias, id=target))
+        for language in self.config.languages():  # one menu per language, each its alias
+            alias = self.config.in_language(language).rich_menu.alias  # type: ignore[union-attr]
+            target = _alias(api, alias)
+            if target is None:
+                self._find("rich_menu.alias", w.menu_missing.format(alias=alias), w.menu_fix)
+            else:
+                self.report.passed.append(w.menu_ready.format(alias=alias, id=target))
         if menu.back is not None and _alias(api, menu.back.alias) is None:
             self._find(
                 "rich_menu.back.alias",

@@ -128,7 +128,7 @@ def test_to_confirm_must_name_keys_of_the_file():
         AppConfig.model_validate(raw)
 
 
-async def test_each_finding_goes_once_it_is_fixed_then_preflight_passes(line, store):
+async def test_each_finding_goes_once_it_is_fixed_then_preflight_passes(line, store, tmp_path):
     env = ready_env(line)
     raw = raw_config()
     config = AppConfig.model_validate(raw)
@@ -136,7 +136,7 @@ async def test_each_finding_goes_once_it_is_fixed_then_preflight_passes(line, st
     before = said(report)
     # values to confirm
     assert "03-0000-0003" in before and "nurseries.futaba.bring" in before
-    config = AppConfig.model_validate(confirmed(raw))
+    config = load_config(write_config(tmp_path, confirmed(raw)))  # with its English menu
     # the webhook URL LINE has on record
     assert "Webhook URLが登録されていません" in said(await check(config, env, store))
     line.channel.endpoint = "https://hoiku.example.jp/webhook"
@@ -153,6 +153,9 @@ async def test_each_finding_goes_once_it_is_fixed_then_preflight_passes(line, st
     assert "MongoDB：接続でき、索引もそろっています" in report.passed
     # the rich menu and the city's menu it switches back to
     assert "一時保育のメニュー（エイリアス meguro-ichiji-hoiku）がLINEにありません" in said(report)
+    assert "一時保育のメニュー（エイリアス meguro-ichiji-hoiku-en）がLINEにありません" in said(
+        report
+    )
     assert "区のメニュー（エイリアス meguro-city-menu）がLINEにありません" in said(report)
     line.richmenus.add_city_menu("meguro-city-menu")
     assert await main_with(env, ["richmenu"]) == 0
