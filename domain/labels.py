@@ -1,5 +1,5 @@
 """How dates and times are written to parents: `4/23(火)`, `4/23(火) 10:00`, `9:00`,
-`2025/03/31` in Japanese; `Tue, Apr 23`, `1:00 p.m.` in English.
+`2025/03/31` in Japanese; `Tue, Apr 23`, `1:00 PM` in English.
 
 Button labels built here are part of the conversation contract (QA scripts tap
 them), so every flow formats dates through these functions. The patterns and
@@ -36,14 +36,14 @@ def day(d: dt.date, f: Formats) -> str:
 
 
 def time(hour: int, minute: int, f: Formats) -> str:
-    """`13:00` or `1:00 p.m.` (24:00, a band's end at midnight, is `12:00 a.m.`)."""
+    """`13:00` or `1:00 PM` (24:00, a band's end at midnight, is `12:00 AM`)."""
     twelve = hour % 12 or 12
     half = f.halves[0] if hour % 24 < 12 else f.halves[1]
     return f.time.format(hour=hour, hour12=twelve, minute=minute, half=half)
 
 
 def hour(h: int, f: Formats) -> str:
-    """A whole hour: `9:00`, `9:00 a.m.`."""
+    """A whole hour: `9:00`, `9:00 AM`."""
     return time(h, 0, f)
 
 

@@ -16,6 +16,7 @@ from domain import labels
 from domain.config import AppConfig, ConfigError
 from domain.config_file import load_config
 from domain.replies import Button, Text
+from qa.screen import buttons
 from qa.webchat import limits
 from tests.config_support import write_config
 
@@ -132,12 +133,12 @@ def test_every_button_fits_lines_twenty_characters(language: str) -> None:
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_what_a_parent_is_sent_stays_within_lines_limits(language: str) -> None:
     """The longest nursery names on buttons, in each language, render within LINE's limits
-    (a longer label is shortened on the button and still sends the whole text)."""
+    and are shown whole (over 20 characters, the choices go on a card)."""
     config = CONFIG.in_language(language)
     names = [f"{config.messages.label_yes}/{n.name}" for n in config.nurseries]
     replies = [Text(config.messages.booking_choose_child, tuple(Button(x) for x in names))]
     batches = render(replies)
     for batch in batches:
         assert limits.check(batch) == []
-    sent = [i["action"] for m in batches[0] for i in m["quickReply"]["items"]]
-    assert [a["text"] for a in sent] == names
+    assert [b.action["text"] for b in buttons(batches[0])] == names
+    assert [b.action["label"] for b in buttons(batches[0])] == names  # whole, on a card

@@ -74,7 +74,7 @@ async def test_a_staff_cancel_reaches_each_parent_in_their_language(store, clock
     ja = _one(w, JA)
     assert "双葉の園保育園" in ja and "4/23(火) 9:00～11:00" in ja
     en = _one(w, EN)
-    assert "Futaba no Sono Nursery" in en and "Tue, Apr 23, 9:00 a.m.–11:00 a.m." in en
+    assert "Futaba no Sono Nursery" in en and "Tue, Apr 23, 9:00 AM–11:00 AM" in en
     _english(en, EMMA)
 
 
@@ -96,8 +96,8 @@ async def test_a_moved_interview_reaches_each_parent_in_their_language(store, cl
     ja = _one(w, JA)
     assert "4/23(火) 10:00" in ja and "4/24(水) 14:00" in ja and "双葉の園保育園" in ja
     en = _one(w, EN)
-    assert "Old time: Tue, Apr 23, 10:00 a.m." in en
-    assert "New time: Wed, Apr 24, 2:00 p.m." in en and "Futaba no Sono Nursery" in en
+    assert "Old time: Tue, Apr 23, 10:00 AM" in en
+    assert "New time: Wed, Apr 24, 2:00 PM" in en and "Futaba no Sono Nursery" in en
     _english(en, EMMA)
 
 
@@ -148,7 +148,7 @@ async def test_one_reminder_pass_words_each_parent_s_reminders_in_their_language
     en = w.pushes.texts(EN)
     assert len(en) == 2 and all("Futaba no Sono Nursery" in t for t in en)
     assert any("Reminder of your temporary childcare booking." in t for t in en)
-    assert any("Date and time: Tue, Apr 23, 10:00 a.m." in t for t in en)
+    assert any("Date and time: Tue, Apr 23, 10:00 AM" in t for t in en)
 
 
 @pytest.mark.parametrize(("leaver", "waiter"), [(EN, JA), (JA, EN)])
@@ -178,7 +178,7 @@ async def test_seats_a_parent_gives_back_are_offered_in_the_waiting_parent_s_lan
         assert "4/23(火) 9:00～11:00" in column.text and "双葉の園保育園" in column.text
     else:
         assert labels == ["Book it", "Decline"]
-        assert "Tue, Apr 23, 9:00 a.m.–11:00 a.m." in column.text
+        assert "Tue, Apr 23, 9:00 AM–11:00 AM" in column.text
         assert "Futaba no Sono Nursery" in column.text
         _english(column.title + column.text, EMMA)
 
@@ -222,7 +222,7 @@ async def test_corrections_removals_and_the_waiting_list_reach_an_english_parent
     assert "4/23(火) 9:00～11:00" in _one(w, JA)
     en = _one(w, EN)
     assert "taken 目黒 エマ二 off the waiting list at Futaba no Sono Nursery" in en
-    assert "Tue, Apr 23, 9:00 a.m.–11:00 a.m." in en
+    assert "Tue, Apr 23, 9:00 AM–11:00 AM" in en
 
     w.pushes.sent.clear()
     for child in (TARO, EMMA):

@@ -26,13 +26,26 @@ def test_plain_texts_are_joined_when_over_five():
     assert texts(batches[0])[0].splitlines() == [f"line{i}" for i in range(8)]
 
 
-def test_quick_reply_labels_are_shortened_but_send_the_whole_text():
+def test_a_label_too_long_for_a_quick_reply_puts_the_choices_on_a_card_whole():
     long = "目黒 太郎/アンジェリカ下目黒2丁目保育園"
-    (msg,) = _flat(render([Text("選んでください", (Button(long),))]))
-    action = msg["quickReply"]["items"][0]["action"]
-    assert len(action["label"]) == 20 and action["label"].endswith("…")
-    assert action["text"] == long
-    assert [b.label for b in buttons([msg])] == [long]
+    english = "Meguro Taro/Angelica Shimomeguro 2-chome Nursery"  # 48: over a card's 40 too
+    msgs = _flat(
+        render([Text("選んでください", (Button(long), Button("目黒 花子/双葉の園保育園")))])
+    )
+    assert [m["type"] for m in msgs] == ["flex"]
+    actions = [b.action for b in buttons(msgs)]
+    assert actions[0]["label"] == long and actions[0]["text"] == long
+    assert texts(msgs) == ["選んでください"]
+    (msg,) = _flat(render([Text("Please choose", (Button(english),))]))
+    action = buttons([msg])[0].action
+    assert len(action["label"]) == 40 and action["label"].endswith("…")
+    assert action["text"] == english
+    assert [b.label for b in buttons([msg])] == [english]
+
+
+def test_short_labels_stay_quick_replies():
+    (msg,) = _flat(render([Text("選んでください", (Button("はい"), Button("いいえ")))]))
+    assert [i["action"]["label"] for i in msg["quickReply"]["items"]] == ["はい", "いいえ"]
 
 
 def test_more_than_thirteen_choices_become_flex_pages():

@@ -2,8 +2,9 @@
 
 Limits kept here, so the API never refuses a reply: at most 5 messages per
 request (the rest go in further batches, sent as pushes); text ≤ 5000
-characters; quick reply ≤ 13 items with labels ≤ 20 characters (a longer
-label is shortened on the button, while the text it sends stays whole);
+characters; quick reply ≤ 13 items with labels ≤ 20 characters (buttons with a
+longer label, a nursery's name in English for one, go on a card instead, whose
+buttons show 40; a label longer still is shortened, the text it sends stays whole);
 Flex carousels ≤ 12 bubbles; postback data ≤ 300 characters.
 """
 
@@ -92,7 +93,10 @@ def _text(reply: Text) -> list[Message]:
     buttons = reply.buttons
     if not buttons:
         return [{"type": "text", "text": p} for p in parts]
-    quick = all(b.kind != "uri" for b in buttons) and len(buttons) <= MAX_QUICK_REPLY
+    quick = (
+        all(b.kind != "uri" and len(b.label) <= MAX_LABEL for b in buttons)
+        and len(buttons) <= MAX_QUICK_REPLY
+    )
     if quick:
         msgs: list[Message] = [{"type": "text", "text": p} for p in parts]
         msgs[-1]["quickReply"] = {
