@@ -33,6 +33,7 @@ class WebChat:
         room = self.room
         bot = room.bot
         assert bot is not None
+        room.sink.install(room.menus)
         await room.sink.start()
         if bot.settings.demo and bot.store.kind == "memory":
             room.demo = await seed(bot)

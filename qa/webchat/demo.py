@@ -73,3 +73,12 @@ def summary(steps: list[tuple[str, dict[str, Any]]]) -> list[str]:
             )
         lines.append(line)
     return lines
+
+
+def still_possible(action: str, params: dict[str, Any], now: dt.datetime) -> bool:
+    """Demo set-up steps a replay starting `now` can still do (slots ahead, days not past)."""
+    if action == "interview_slot":
+        return bool(params["at"] > now)
+    if action == "capacity":
+        return bool(params["date"] >= now.date())
+    return True

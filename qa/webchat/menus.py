@@ -7,6 +7,9 @@ bot's menu is a sub-menu of the city's account, as it is on @meguro_city: a new
 user starts on the city's menu (a stand-in, `city_menu.py`) and reaches the
 bot's through 子育て → 一時保育の予約. Without a back strip (a test channel where
 the bot's menu is the default) a user starts on the bot's menu.
+
+Each other language's menu (`config.in_language(lang)`, under its own alias) is here too,
+drawn the same way: LINE shows it to a user the bot links it to (`sink.py`).
 """
 
 from __future__ import annotations
@@ -50,8 +53,17 @@ def menus(config: AppConfig) -> Menus:
     except MenuError:
         return Menus()
     if rich.back is None:
-        return Menus({rich.alias: own}, rich.alias)
-    return Menus({**city_menus(rich, rich.back.alias), rich.alias: own}, rich.back.alias)
+        found = Menus({rich.alias: own}, rich.alias)
+    else:
+        found = Menus({**city_menus(rich, rich.back.alias), rich.alias: own}, rich.back.alias)
+    for lang in config.languages():
+        other = config.in_language(lang)
+        if other.rich_menu is not None and other.rich_menu.alias not in found.by_alias:
+            try:
+                found.by_alias[other.rich_menu.alias] = bot_menu(other, other.rich_menu)
+            except MenuError:
+                continue
+    return found
 
 
 def bot_menu(config: AppConfig, rich: RichMenu) -> dict[str, Any]:

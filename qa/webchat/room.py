@@ -6,11 +6,10 @@ order by the dispatcher and the flows. What the bot sends reaches the chat's
 LINE stand-in (`sink.py`) through the real LINE client and is streamed to the
 page as LINE's JSON, with what LINE would refuse (`limits.py`).
 
-Each user also has the rich menu LINE shows them (`menus.py`): a new user starts on
-the city's menu (a stand-in), as on @meguro_city; a tap on a `richmenuswitch` area
-shows the other menu and sends the bot the postback LINE sends, which it leaves
-unanswered. A switch is noted in the chat but not written into the recording: a
-replay script has no menu step, and the bot's answer to it is none.
+Each user also has the rich menu LINE shows them (`menus.py`): the one the bot linked to
+them, else the account's default, the city's menu (a stand-in), as on @meguro_city. A tap
+on a `richmenuswitch` area shows the other menu and sends the bot LINE's postback, which it
+leaves unanswered; a switch is noted in the chat, not recorded (a replay has no menu step).
 """
 
 from __future__ import annotations
@@ -32,6 +31,7 @@ from qa.replay.record import Recorder
 from qa.screen import buttons, full_label
 from qa.standin import Sent
 from qa.webchat import limits
+from qa.webchat.demo import still_possible
 from qa.webchat.menus import Menus, menus
 from qa.webchat.sink import Sink
 from qa.webchat.staff import staff_do
@@ -96,6 +96,7 @@ class Room:
         self._recorded: set[str] = set()  # the accounts with a step in the recording
         self.sink.standin.on_sent = self._on_sent
         self.sink.standin.on_refused = self._on_refused
+        self.sink.on_link = self._linked
         for name in DEFAULT_USERS:
             self.add_user(name)
 
@@ -163,10 +164,19 @@ class Room:
         return self._menus
 
     def menu_of(self, user: ChatUser) -> str | None:
-        """The alias of the menu `user` sees: the last one switched to, else the start one."""
+        """The alias of the menu `user` sees: the last one switched to, else LINE's for them."""
         if self.bot is None:
             return user.menu
-        return user.menu or self.menus.start
+        return user.menu or self.sink.menu_for(user.uid) or self.menus.start
+
+    def _linked(self, uid: str) -> None:
+        """The bot linked a menu to `uid` or unlinked theirs: LINE shows it in place of any."""
+        user = self.by_uid.get(uid)
+        if user is not None:
+            user.menu = None
+            self._publish({"kind": "users", "users": self.user_views()})
+            shown = self.menus.by_alias.get(self.menu_of(user) or "", {}).get("chatBarText")
+            self._add(user, {"kind": "menu", "text": f"menu → {shown} · set by the bot"})
 
     def reset(self, name: str) -> ChatUser:
         """A fresh LINE account for this user: new ID, empty chat, not yet a friend."""
@@ -372,7 +382,7 @@ class Room:
         if self.recorder is None:
             self.recorder = Recorder("browser chat recording", now=now)
             for action, params in self.demo:
-                if _still_possible(action, params, now):
+                if still_possible(action, params, now):
                     self.recorder.staff(action, params, setup=True)
         elif self._last_time is not None and now - self._last_time >= CLOCK_GAP:
             self.recorder.clock(now)
@@ -383,12 +393,3 @@ class Room:
         if self.recorder is None:
             raise ChatError("nothing has been said yet")
         return self.recorder.dump()
-
-
-def _still_possible(action: str, params: dict[str, Any], now: dt.datetime) -> bool:
-    """Demo set-up steps a replay starting `now` can still do (slots ahead, days not past)."""
-    if action == "interview_slot":
-        return bool(params["at"] > now)
-    if action == "capacity":
-        return bool(params["date"] >= now.date())
-    return True
