@@ -71,6 +71,7 @@ def _bubble(title: str | None, text: str, buttons: tuple[Button, ...]) -> dict[s
                     "type": "button",
                     "style": "primary" if b.kind != "uri" else "link",
                     "height": "sm",
+                    "adjustMode": "shrink-to-fit",  # a long label (a nursery) shown whole
                     "action": action(b, MAX_FLEX_LABEL),
                 }
                 for b in buttons

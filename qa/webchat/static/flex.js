@@ -50,6 +50,7 @@
         const b = actionButton(c.action || {}, "fx-button fx-button-" + style, onAction);
         if (c.height === "sm") b.classList.add("fx-button-sm");
         if (c.color) b.style.backgroundColor = c.color;
+        if (c.adjustMode === "shrink-to-fit") shrinkToFit(b);
         return b;
       }
       case "separator":
@@ -77,6 +78,18 @@
       bubble.appendChild(block);
     }
     return bubble;
+  }
+
+  // LINE's adjustMode "shrink-to-fit": the label's font gets smaller until it fits.
+  function shrinkToFit(node) {
+    requestAnimationFrame(function fit() {
+      if (!node.isConnected) return;
+      let size = parseFloat(getComputedStyle(node).fontSize);
+      while (node.scrollWidth > node.clientWidth && size > 9) {
+        size -= 0.5;
+        node.style.fontSize = size + "px";
+      }
+    });
   }
 
   function flex(m, onAction) {
