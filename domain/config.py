@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain import normalize
 from domain.catalogue import (
     ConsoleMessages,
     LogWords,
@@ -278,6 +279,12 @@ class AppConfig(Strict):
     preflight: PreflightMessages
     # this configuration in each language, shared by all of them (set by load_config)
     _versions: dict[str, AppConfig] = PrivateAttr(default_factory=dict)
+    _switch: dict[str, str] = PrivateAttr(default_factory=dict)  # case-folded word -> language
+    _typed: dict[str, str] = PrivateAttr(default_factory=dict)  # folded keyword -> keyword
+
+    def model_post_init(self, context: Any) -> None:
+        self._typed = {normalize.fold(k).casefold(): k for k in self.keywords}
+        self._switch = {w.casefold(): self.language for w in self.switch}
 
     @field_validator("keywords")
     @classmethod
@@ -355,10 +362,22 @@ class AppConfig(Strict):
     def languages(self) -> list[str]:
         return list(self._versions) or [self.language]
 
+    def share(self, versions: dict[str, AppConfig]) -> None:
+        """Set once by load_config on each language's configuration: all of them, and every
+        language's switch words."""
+        words = {w.casefold(): v.language for v in versions.values() for w in v.switch}
+        for version in versions.values():
+            version._versions, version._switch = versions, words
+
     def switch_words(self) -> dict[str, str]:
         """Each language's switch word, case-folded -> the language."""
-        versions = self._versions.values() or [self]
-        return {w.casefold(): v.language for v in versions for w in v.switch}
+        return self._switch
+
+    def keyword(self, text: str) -> str | None:
+        """The keyword `text` is, as typed or folded in any letter case (`book childcare`),
+        or None."""
+        text = text.strip()
+        return text if text in self.keywords else self._typed.get(normalize.fold(text).casefold())
 
     def zone(self) -> dt.tzinfo:
         return ZoneInfo(self.timezone)

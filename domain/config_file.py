@@ -50,8 +50,7 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         except ValueError as e:
             raise ConfigError(f"{where}: {e}") from e
         versions[words.language] = _validate(localized, where)
-    for version in versions.values():
-        version._versions = versions
+    base.share(versions)
     return base
 
 

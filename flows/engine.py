@@ -161,13 +161,7 @@ class Dialog:
 
     def _keyword_typed(self, inp: Input) -> str | None:
         """The keyword a text is (in any language; English in any letter case), or None."""
-        if inp.kind != "text":
-            return None
-        keywords, text = self.services.config.keywords, inp.text.strip()
-        if text in keywords:
-            return text
-        folded = normalize.fold(text).casefold()
-        return next((k for k in keywords if k.casefold() == folded), None)
+        return self.services.config.keyword(inp.text) if inp.kind == "text" else None
 
     def _switch_word(self, inp: Input) -> str | None:
         if inp.kind != "text":

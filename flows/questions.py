@@ -8,7 +8,6 @@ answer is kept in the base language's words (staff read it), whatever the parent
 
 from __future__ import annotations
 
-from domain import language
 from domain.config import Nursery
 from domain.replies import choices
 from domain.services import Services
@@ -40,7 +39,7 @@ class NurseryQuestions:
         await run.fire("answer" if len(run.data["answers"]) < len(questions) else "answered")
 
     def _base(self, run: Run) -> Nursery:
-        return self.services.config.in_language(language.BASE).nursery(run.data["nursery"])
+        return self.services.base_config.nursery(run.data["nursery"])
 
     def answers_text(self, run: Run) -> str:
         """The answers as a summary lists them, one `label：answer` a line, in the parent's

@@ -23,6 +23,7 @@ import asyncio
 import datetime as dt
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import structlog
@@ -185,24 +186,17 @@ class LineClient:
         None when the profile does not say or LINE cannot be reached (logged; the bot asks
         again at the user's next event). None too from a client never started: a bot driven
         without LINE, as tests drive it."""
-        if self._rest is None:
+        if not self.started:
             return None
         try:
-            r = await self._rest.get_request(
-                self._conf.host + PROFILE_PATH + user_id,
-                headers=dict(self._headers),
-                _request_timeout=self._timeout,
-            )
-        except ApiException as e:
-            line_call("profile", e.status or 0)
+            data = await self.call("GET", PROFILE_PATH + quote(user_id, safe=""), "profile")
+        except LineApiError as e:
             log.warning("profile_refused", status=e.status)
             return None
         except (TimeoutError, aiohttp.ClientError, OSError) as e:
-            line_call("profile", type(e).__name__)
             log.warning("profile_failed", error=type(e).__name__)
             return None
-        line_call("profile", 200)
-        said = UserProfileResponse.from_json(r.data.decode("utf-8")).language
+        said = UserProfileResponse.from_json(data.decode("utf-8")).language
         return str(said) if said else None
 
     async def _call(self, path: str, body: dict[str, Any], key: str | None = None) -> None:
