@@ -13,6 +13,10 @@ from pydantic import ValidationError
 from domain.config import AppConfig, ConfigError
 from domain.translation import Translation, localize, mismatches
 
+# libyaml's parser where PyYAML was built with it (its wheels are): the same documents as
+# the pure-Python SafeLoader, read about ten times faster.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def _describe(err: ValidationError, source: str) -> str:
     first = err.errors()[0]
@@ -56,7 +60,7 @@ def load_config(path: str | Path | None = None) -> AppConfig:
 
 def _read(path: Path) -> dict[str, Any]:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except FileNotFoundError as e:
         raise ConfigError(f"{path}: file not found") from e
     except yaml.YAMLError as e:

@@ -64,8 +64,8 @@ class LineStandIn:
     languages: dict[str, str] = field(default_factory=dict)
     default_language: str | None = "ja"
     profiles_read: list[str] = field(default_factory=list)
-    _server: Any = None
     _runner: web.AppRunner | None = None
+    _stopping: asyncio.Event = field(default_factory=asyncio.Event)  # ends the hung requests
     url: str = ""
 
     def issue_token(self, token: str, user: str) -> None:
@@ -161,7 +161,8 @@ class LineStandIn:
     async def _answer(self, messages: list[dict[str, Any]]) -> web.Response:
         if self.hung:
             self.hung -= 1
-            await asyncio.Event().wait()  # cancelled when the stand-in stops
+            await self._stopping.wait()
+            return _error(503, "the LINE stand-in stopped")
         if self.lost:
             return _error(self.lost.pop(0))
         if self.garbled:
@@ -191,15 +192,17 @@ class LineStandIn:
         return app
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        self._stopping.clear()
         self._runner = web.AppRunner(self.app(), access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        sockets = site._server.sockets  # type: ignore[union-attr]
-        self.url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        await web.TCPSite(self._runner, host, port).start()
+        self.url = f"http://{host}:{self._runner.addresses[0][1]}"
         return self.url
 
     async def stop(self) -> None:
+        """Stops serving; a request left hung is answered 503 first, so stopping does not
+        wait out aiohttp's shutdown timeout for it."""
+        self._stopping.set()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -24,6 +24,7 @@ from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from playwright.async_api import Browser, async_playwright
 
+from domain.config import AppConfig
 from domain.config_file import load_config
 from qa.harness import Harness
 from storage.clock import TOKYO, FrozenClock, SequentialIds
@@ -108,8 +109,10 @@ def clock() -> FrozenClock:
     return FrozenClock(dt.datetime(2024, 4, 20, 9, 0, tzinfo=TOKYO))
 
 
-@pytest.fixture
-def config():
+@pytest.fixture(scope="session")
+def config() -> AppConfig:
+    """config.yaml, read once per test process: an `AppConfig` is frozen, so tests share it
+    (a test that needs other settings writes its own file, tests/config_support.py)."""
     return load_config()
 
 

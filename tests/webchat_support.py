@@ -31,9 +31,8 @@ async def running(settings: Settings) -> AsyncIterator[tuple[str, web.Applicatio
     app.on_response_prepare.append(csp)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
     try:
         yield f"http://127.0.0.1:{port}", app
     finally:

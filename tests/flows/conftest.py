@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.config_file import load_config
+from domain.config import AppConfig
 from domain.replies import Button, Reply, Text
 from domain.services import Services
 from flows.engine import Dialog
@@ -28,10 +28,10 @@ class Outbox:
 
 
 @pytest.fixture
-def services() -> Services:
+def services(config: AppConfig) -> Services:
     store = connect(None)
     return Services(
-        load_config(),
+        config,
         FrozenClock(dt.datetime(2024, 4, 20, 9, 0, tzinfo=TOKYO)),
         SequentialIds(),
         Repos.on(store.db, store.ttl_indexes),
