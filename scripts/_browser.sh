@@ -1,11 +1,13 @@
-# Sourced by scripts/test: Debian's Chromium and a Japanese font for the browser tests.
-# Playwright (a test dependency) drives /usr/bin/chromium; it never downloads a browser.
-if [ ! -x /usr/bin/chromium ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
+# Sourced by scripts/test: Debian's Chromium headless shell and a Japanese font for the browser
+# tests (tests/browser.py; the same Blink as the browser, lighter on CPU; a full chromium is
+# used where only it is installed). Playwright (a test dependency) drives it; it never
+# downloads a browser.
+if [ ! -x /usr/lib/chromium/chromium-headless-shell ] || ! fc-list 2>/dev/null | grep -qi "noto sans cjk"; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null; then
-    echo "installing chromium and fonts-noto-cjk for the browser tests" >&2
+    echo "installing chromium-headless-shell and fonts-noto-cjk for the browser tests" >&2
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-headless-shell fonts-noto-cjk >/dev/null
   else
-    echo "browser tests need /usr/bin/chromium and fonts-noto-cjk (apt-get as root)" >&2
+    echo "browser tests need chromium-headless-shell and fonts-noto-cjk (apt-get as root)" >&2
   fi
 fi

@@ -15,11 +15,13 @@ mongoeco shows up), and run as any test on a real MongoDB.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+import structlog
 from argon2 import PasswordHasher
 from argon2.profiles import CHEAPEST
 from playwright.async_api import Browser, async_playwright
@@ -31,6 +33,8 @@ from storage.clock import TOKYO, FrozenClock, SequentialIds
 from storage.mongo import Store, connect
 from storage.staff_accounts import Passwords
 from tests.browser import ARGS, CHROMIUM
+from tests.console_support import SHOTS_STORE, Console, add_accounts
+from tests.echo_flow import EchoFlow
 
 if os.environ.get("MONGODB_URI") and not os.environ.get("TEST_MONGODB_URI"):
     os.environ["TEST_MONGODB_URI"] = os.environ["MONGODB_URI"]
@@ -53,6 +57,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mongoeco_xfail(reason): mongoeco differs from MongoDB here (wire run only)"
     )
+    SHOTS_STORE["kind"] = "mongodb" if config.getoption("--store") == "wire" else "memory"
 
 
 def backends(config: pytest.Config) -> list[str]:
@@ -131,8 +136,6 @@ async def harness(clock, config, store):
 async def pair(clock, config, store):
     """Two app instances on one store (as two server processes on one MongoDB), running the
     small test flow of tests/echo_flow.py, sharing one LINE stand-in."""
-    from tests.echo_flow import EchoFlow
-
     async with (
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow]) as a,
         Harness(clock=clock, config=config, store=store, flows=[EchoFlow], standin=a.line) as b,
@@ -145,10 +148,6 @@ def keep_log_config():
     """Puts structlog's and the root logger's set-up back after a test that runs code calling
     `bot.logs.configure` (which would leave logs writing to the test's captured, closed,
     stderr)."""
-    import logging
-
-    import structlog
-
     saved, root = structlog.get_config(), logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield
@@ -179,7 +178,5 @@ async def browser(chromium: Browser) -> AsyncIterator[Browser]:
 @pytest.fixture
 async def console(harness, browser):  # type: ignore[no-untyped-def]
     """The staff console's browser tests: the app with test accounts, a headless Chromium."""
-    from tests.console_support import Console, add_accounts
-
     await add_accounts(harness)
     yield Console(harness, browser)
