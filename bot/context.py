@@ -6,11 +6,13 @@ without importing the module that builds it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
 from aiohttp import web
 
 from bot.line.client import LineClient
@@ -22,8 +24,10 @@ from domain.config import AppConfig, ConfigError
 from domain.services import Services
 from domain.staff import Staff
 from flows.engine import Dialog
-from storage.mongo import Store
+from storage.mongo import Store, StoreUnreachable
 from storage.repos import Repos
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -111,13 +115,43 @@ class Bot:
     operations: Operations
     maintenance: Maintenance
 
+    setting_up: asyncio.Task[None] | None = None
+
     async def start(self) -> None:
-        await self.repos.ensure_indexes()
+        """Indexes first, then the LINE client, the sweeper and the maintenance pass.
+
+        A database that does not answer at start does not stop the worker: gunicorn takes
+        a worker that fails to boot for broken code and stops the whole server, every other
+        worker with it. The worker serves instead (the webhook answers 503, so LINE sends
+        again; staff pages say the database is down) and makes the indexes once the
+        database answers. A command the database refuses still stops start-up."""
+        try:
+            await self.repos.ensure_indexes()
+        except StoreUnreachable as e:
+            log.error("store_unavailable", during="start", error=type(e).__name__)
+            self.webhook.store_ready = False
+            self.setting_up = asyncio.create_task(self._set_up_when_reachable())
         await self.line.start()
         self.dispatcher.start()
         self.maintenance.start()
 
+    async def _set_up_when_reachable(self, first_wait: float = 1.0, longest: float = 30.0) -> None:
+        wait = first_wait
+        while True:
+            await asyncio.sleep(wait)
+            try:
+                await self.repos.ensure_indexes()
+            except StoreUnreachable as e:
+                log.error("store_unavailable", during="start", error=type(e).__name__)
+                wait = min(wait * 2, longest)
+                continue
+            self.webhook.store_ready = True
+            log.info("store_ready")
+            return
+
     async def stop(self) -> None:
+        if self.setting_up is not None:
+            self.setting_up.cancel()
         await self.maintenance.stop()
         await self.dispatcher.close()
         await self.line.close()

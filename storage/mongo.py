@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
-from pymongo.errors import DuplicateKeyError, PyMongoError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, PyMongoError
 
 __all__ = [
     "AFTER",
@@ -23,6 +23,7 @@ __all__ = [
     "DuplicateKeyError",
     "Store",
     "StoreUnavailable",
+    "StoreUnreachable",
     "connect",
 ]
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 else:
     Database = AsyncIOMotorDatabase
 StoreUnavailable = PyMongoError  # any driver failure: connection lost, timeout, ...
+StoreUnreachable = ConnectionFailure  # no server answered (not a refused command)
 
 
 @dataclass

@@ -23,6 +23,8 @@ class Webhook:
         self.validator = SignatureValidator(channel_secret) if channel_secret else None
         self.dispatcher = dispatcher
         self.shared = shared
+        # False while a worker that started without its database waits for it (bot/context.py)
+        self.store_ready = True
 
     def parse(self, body: bytes, signature: str) -> dict[str, Any] | None:
         """The payload, once line-bot-sdk's validator has checked the signature; None for a
@@ -57,6 +59,9 @@ class Webhook:
         if payload is None or not isinstance(payload.get("events"), list):
             log.warning("webhook_bad_body")
             return web.Response(status=400, text="bad body")
+        if not self.store_ready:  # 5xx: LINE sends the events again
+            log.error("webhook_store_unavailable", during="start")
+            return web.Response(status=503, text="store unavailable")
         raw = [e for e in payload["events"] if isinstance(e, dict)]
         for event in raw:
             if in_shared_chat(event):  # answered with a notice, never stored
