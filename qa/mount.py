@@ -1,9 +1,10 @@
 """What the QA side adds to a server started for replays (`BOT_TEST_CLOCK=1`).
 
 The server's clock is then the shared test clock (qa/shared_clock.py): this
-module reads its time from the database before every request and every event the
-worker handles, adds the test routes (qa/clock_api.py) and logs a warning at
-start-up, in every worker, while the test clock is on.
+module reads its time from the database before every request, every event the
+worker handles, every sweep and every maintenance pass, adds the test routes
+(qa/clock_api.py) and logs a warning at start-up, in every worker, while the test
+clock is on.
 """
 
 from __future__ import annotations
@@ -39,6 +40,22 @@ def mount_test_routes(app: web.Application, bot: Bot) -> None:
 
     bot.dispatcher.handler = handle_at_shared_time
     app.middlewares.append(read_clock)
+
+    # The timers' work too: a worker that last read the time before a script moved it
+    # would see another worker's lease as run out (and handle its event a second time),
+    # or lapse interviews of a day that has not come.
+    sweep, maintain = bot.dispatcher.sweep_once, bot.maintenance.run_once
+
+    async def sweep_at_shared_time() -> int:
+        await clock.refresh()
+        return await sweep()
+
+    async def maintain_at_shared_time() -> int:
+        await clock.refresh()
+        return await maintain()
+
+    bot.dispatcher.sweep_once = sweep_at_shared_time  # type: ignore[method-assign]
+    bot.maintenance.run_once = maintain_at_shared_time  # type: ignore[method-assign]
 
     async def warn(app: web.Application) -> None:
         await clock.refresh()

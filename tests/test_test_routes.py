@@ -123,6 +123,24 @@ async def test_a_city_token_on_loopback_moves_every_workers_clock(client: Client
     assert _now(c) == dt.datetime(2024, 5, 7, 8, 30, tzinfo=TOKYO)
 
 
+async def test_a_workers_sweeps_and_passes_read_the_shared_time_first(client: Client) -> None:
+    """A worker that last read the time before the next script moved it back would see the
+    leases other workers took as run out (and handle their events a second time), or lapse
+    interviews of days that have not come."""
+    a, b = await client(), await client()
+    later = dt.datetime(2025, 3, 1, 9, 0, tzinfo=TOKYO)
+    await _post(a, "/admin/api/test/clock", {"at": later.isoformat()}, f"Bearer {CITY_TOKEN}")
+    assert (await b.get("/healthz")).status == 200
+    assert _now(b) == later
+    worker = b.server.app[BOT]
+    await _post(a, "/admin/api/test/clock", {"at": AT}, f"Bearer {CITY_TOKEN}")
+    await worker.dispatcher.sweep_once()  # no request reached b in between
+    assert _now(b) == dt.datetime(2024, 5, 7, 8, 30, tzinfo=TOKYO)
+    await _post(a, "/admin/api/test/clock", {"at": later.isoformat()}, f"Bearer {CITY_TOKEN}")
+    await worker.maintenance.run_once()
+    assert _now(b) == later
+
+
 async def test_reset_empties_the_store_but_keeps_the_clock_and_staff_tokens(
     client: Client, store: Store
 ) -> None:
