@@ -57,7 +57,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "mongoeco_xfail(reason): mongoeco differs from MongoDB here (wire run only)"
     )
+    config.addinivalue_line(
+        "markers", "slow: a test of many seconds, run first (see pytest_collection_modifyitems)"
+    )
     SHOTS_STORE["kind"] = "mongodb" if config.getoption("--store") == "wire" else "memory"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first: on several workers, a long test begun near the end of the run
+    keeps the run going while the other workers have nothing left to take."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def backends(config: pytest.Config) -> list[str]:

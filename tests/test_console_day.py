@@ -7,6 +7,8 @@ import csv
 import io
 import re
 
+import pytest
+
 from qa.screen import texts
 from tests.console_support import SHOTS, day_seats, roster
 from tests.interview_support import at, registration
@@ -16,6 +18,7 @@ def pushed(h, user: str) -> list[str]:
     return [t for s in h.line.take(user) if s.via == "push" for t in texts(s.messages)]
 
 
+@pytest.mark.slow
 async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     h = console.h
     bot = h.bot

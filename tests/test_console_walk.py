@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.console_support import Console
 from tests.interview_support import at, registration
 
@@ -63,6 +65,7 @@ async def _english_after_each_form(console: Console, path: str) -> list[str]:
     return found
 
 
+@pytest.mark.slow
 async def test_every_console_form_refuses_bad_values_in_japanese(console):
     h = console.h
     bot = h.bot

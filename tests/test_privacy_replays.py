@@ -9,6 +9,8 @@ import io
 import logging
 from pathlib import Path
 
+import pytest
+
 from bot.logs import configure
 from domain import normalize
 from domain.config_file import load_config
@@ -57,6 +59,7 @@ def personal_data(paths: list[Path]) -> set[str]:
     return {x for x in found if len(x) >= (2 if not x.isascii() else 7 if x.isdigit() else 6)}
 
 
+@pytest.mark.slow
 async def test_the_replay_suite_logs_no_personal_data():
     assert SCRIPTS, "no replay scripts found"
     needles = personal_data(SCRIPTS)

@@ -55,6 +55,7 @@ async def _step(pair: list[Harness], users: list[str], text: str) -> dict[str, l
 
 
 @pytest.mark.usefixtures("interleaved")
+@pytest.mark.slow
 async def test_500_parents_confirm_at_once_for_3_seats_over_two_instances(clock, config, store):
     parents = PARENTS if store.kind == "memory" else WIRE_PARENTS
     async with (

@@ -123,6 +123,7 @@ def _whole_suite(server: Server, junit: Path, capsys: pytest.CaptureFixture[str]
     assert code == 0
 
 
+@pytest.mark.slow
 def test_whole_suite_passes_against_a_server(
     backend: str, start_server: StartServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

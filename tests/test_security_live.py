@@ -44,7 +44,10 @@ SECRET = "live-security-secret"
 TOKEN = "live-city-token-" + "s" * 32
 NAME, PHONE = "目黒 花子", "09012345678"
 
-pytestmark = pytest.mark.skipif(not WIRE_URI, reason="needs the MongoDB wire server")
+pytestmark = [
+    pytest.mark.skipif(not WIRE_URI, reason="needs the MongoDB wire server"),
+    pytest.mark.slow,
+]
 
 
 class Server:

@@ -19,7 +19,10 @@ from tests.conftest import WIRE_URI
 from tests.ports import free_port
 from tests.test_security_live import ROOT, Events, _post, procfile_server
 
-pytestmark = pytest.mark.skipif(not WIRE_URI, reason="needs the mongoeco wire server")
+pytestmark = [
+    pytest.mark.skipif(not WIRE_URI, reason="needs the MongoDB wire server"),
+    pytest.mark.slow,
+]
 
 
 async def test_a_server_started_before_its_database_answers_once_it_does(

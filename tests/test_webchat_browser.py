@@ -8,6 +8,7 @@ phone at each stage go to reports/webchat/.
 from __future__ import annotations
 
 import aiohttp
+import pytest
 import yaml
 from playwright.async_api import Browser, expect
 
@@ -31,6 +32,7 @@ CHILD = "目黒 太郎"
 NURSERY = "双葉の園保育園"
 
 
+@pytest.mark.slow
 async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cancels(
     browser: Browser,
 ) -> None:
