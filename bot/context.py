@@ -145,6 +145,10 @@ class Bot:
                 log.error("store_unavailable", during="start", error=type(e).__name__)
                 wait = min(wait * 2, longest)
                 continue
+            except Exception:  # refused (an index that conflicts): logged, tried again
+                log.exception("store_setup_failed")
+                wait = longest
+                continue
             self.webhook.store_ready = True
             log.info("store_ready")
             return
