@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
+from urllib.parse import parse_qsl, urlsplit
 
 from motor.motor_asyncio import AsyncIOMotorClient, AsyncIOMotorDatabase
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
@@ -59,12 +60,13 @@ def connect(uri: str | None, db_name: str = "ichiji_hoiku", timeout_ms: int = 50
         client: Any = memory_client()
         # mongomock checks each TTL index by scanning its collection on every access
         return Store(client, client[db_name], "memory", ttl_indexes=False)
-    client = AsyncIOMotorClient(
-        uri,
-        tz_aware=True,
-        serverSelectionTimeoutMS=timeout_ms,
-        connectTimeoutMS=timeout_ms,
-        socketTimeoutMS=timeout_ms * 2,
-        retryWrites=True,
-    )
+    timeouts = {
+        "serverSelectionTimeoutMS": timeout_ms,
+        "connectTimeoutMS": timeout_ms,
+        "socketTimeoutMS": timeout_ms * 2,
+    }
+    given = {key.lower() for key, _ in parse_qsl(urlsplit(uri).query)}
+    # a timeout the URI names is the operator's (the driver lets keywords override it)
+    mine: dict[str, Any] = {k: ms for k, ms in timeouts.items() if k.lower() not in given}
+    client = AsyncIOMotorClient(uri, tz_aware=True, retryWrites=True, **mine)
     return Store(client, client.get_default_database(db_name), "mongodb")

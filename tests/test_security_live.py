@@ -279,6 +279,7 @@ async def test_the_procfile_server_answers_while_its_database_is_down(tmp_path: 
     try:
         assert store.stdout is not None
         base_uri = (await asyncio.to_thread(store.stdout.readline)).decode().strip()
+        base_uri += "?serverSelectionTimeoutMS=1000"  # the URI's own, as an operator may set
         async with procfile_server(base_uri, tmp_path / "server.log") as running:
             staff = Browser(running.url)
             assert await staff.login("futaba1", PASSWORD) == "/staff/"

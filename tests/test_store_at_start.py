@@ -39,7 +39,10 @@ async def test_a_server_started_before_its_database_answers_once_it_does(
         async with (
             aiohttp.ClientSession() as http,
             procfile_server(
-                f"mongodb://127.0.0.1:{port}/", tmp_path / "server.log", line, "test_late_store"
+                f"mongodb://127.0.0.1:{port}/?serverSelectionTimeoutMS=1000",
+                tmp_path / "server.log",
+                line,
+                "test_late_store",
             ) as running,
         ):
             assert await _post(http, running.url, "/callback", body) == 503

@@ -14,6 +14,7 @@ from pymongo.errors import ServerSelectionTimeoutError
 
 from bot import metrics
 from bot.staff.api import RETRY_AFTER
+from storage.mongo import connect
 from tests.console_support import PASSWORD, add_accounts
 from tests.test_console_login_limits import Browser
 from tests.test_metrics import parse
@@ -128,3 +129,18 @@ async def test_console_pages_say_in_japanese_that_the_store_is_down(harness, mon
     async with session.get(harness.url + "/staff/n/futaba/day") as r:
         assert r.status == 200 and r.url.path == "/staff/n/futaba/day"  # still logged in
     await staff.close()
+
+
+async def test_timeouts_named_in_the_mongodb_uri_are_the_operators() -> None:
+    """MongoDB's documentation has operators tune timeouts in the connection string; the
+    bot's own (5 s to find a server, 10 s on a socket) are used only where it names none."""
+    named = connect("mongodb://127.0.0.1:9/hoiku?serverSelectionTimeoutMS=300")
+    plain = connect("mongodb://127.0.0.1:9/hoiku")
+    try:
+        assert named.client.options.server_selection_timeout == 0.3
+        assert named.client.options.pool_options.socket_timeout == 10.0
+        assert plain.client.options.server_selection_timeout == 5.0
+        assert named.db.name == plain.db.name == "hoiku"
+    finally:
+        named.close()
+        plain.close()
