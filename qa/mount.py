@@ -9,7 +9,8 @@ clock is on.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 
 import structlog
 from aiohttp import web
@@ -19,6 +20,8 @@ from qa.clock_api import add_test_routes
 from qa.shared_clock import SharedClock
 
 log = structlog.get_logger(__name__)
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def mount_test_routes(app: web.Application, bot: Bot) -> None:
@@ -32,30 +35,22 @@ def mount_test_routes(app: web.Application, bot: Bot) -> None:
         response: web.StreamResponse = await handler(request)
         return response
 
-    handle = bot.dispatcher.handler
+    def at_shared_time(
+        step: Callable[P, Awaitable[T]],
+    ) -> Callable[P, Coroutine[Any, Any, T]]:
+        async def run(*args: P.args, **kwargs: P.kwargs) -> T:
+            await clock.refresh()
+            return await step(*args, **kwargs)
 
-    async def handle_at_shared_time(entry: dict[str, Any]) -> None:
-        await clock.refresh()
-        await handle(entry)
+        return run
 
-    bot.dispatcher.handler = handle_at_shared_time
     app.middlewares.append(read_clock)
-
+    bot.dispatcher.handler = at_shared_time(bot.dispatcher.handler)
     # The timers' work too: a worker that last read the time before a script moved it
     # would see another worker's lease as run out (and handle its event a second time),
     # or lapse interviews of a day that has not come.
-    sweep, maintain = bot.dispatcher.sweep_once, bot.maintenance.run_once
-
-    async def sweep_at_shared_time() -> int:
-        await clock.refresh()
-        return await sweep()
-
-    async def maintain_at_shared_time() -> int:
-        await clock.refresh()
-        return await maintain()
-
-    bot.dispatcher.sweep_once = sweep_at_shared_time  # type: ignore[method-assign]
-    bot.maintenance.run_once = maintain_at_shared_time  # type: ignore[method-assign]
+    bot.dispatcher.sweep_once = at_shared_time(bot.dispatcher.sweep_once)  # type: ignore[method-assign]
+    bot.maintenance.run_once = at_shared_time(bot.maintenance.run_once)  # type: ignore[method-assign]
 
     async def warn(app: web.Application) -> None:
         await clock.refresh()
