@@ -15,7 +15,7 @@ import hashlib
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import Database, DuplicateKeyError
+from storage.mongo import Database, DuplicateKeyError, IndexModel, create_indexes
 from storage.names import name_key
 
 
@@ -44,7 +44,12 @@ class Allowances:
         self._c = db["allowances"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("held.id")  # holding(): the repair's look-up by booking
+        await create_indexes(
+            self._c,
+            [
+                IndexModel("held.id"),  # holding(): the repair's look-up by booking
+            ],
+        )
 
     async def get(self, key: str) -> AllowanceDoc:
         raw = await self._c.find_one({"_id": key})

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import DESCENDING, Database
+from storage.mongo import DESCENDING, Database, IndexModel, create_indexes
 
 
 class AuditEntry(BaseModel):
@@ -36,8 +36,13 @@ class AuditLog:
         self._c = db["audit_log"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("at", DESCENDING)])
-        await self._c.create_index([("nursery", 1), ("at", DESCENDING)])
+        await create_indexes(
+            self._c,
+            [
+                IndexModel([("at", DESCENDING)]),
+                IndexModel([("nursery", 1), ("at", DESCENDING)]),
+            ],
+        )
 
     async def record(self, entry: AuditEntry) -> None:
         await self._c.insert_one(entry.model_dump(by_alias=True))

@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import ASCENDING, BEFORE, Database, DuplicateKeyError
+from storage.mongo import ASCENDING, BEFORE, Database, DuplicateKeyError, IndexModel, create_indexes
 
 Status = Literal[
     "pending", "booked", "failing", "failed", "cancelling", "cancelled", "offering", "offered"
@@ -64,12 +64,17 @@ class Bookings:
         self._c = db["bookings"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("user", ASCENDING), ("status", ASCENDING)])
-        await self._c.create_index([("registration", ASCENDING), ("status", ASCENDING)])
-        await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
-        await self._c.create_index([("status", ASCENDING), ("created_at", ASCENDING)])
-        await self._c.create_index([("status", ASCENDING), ("updated_at", ASCENDING)])
-        await self._c.create_index([("date", ASCENDING), ("status", ASCENDING)])
+        await create_indexes(
+            self._c,
+            [
+                IndexModel([("user", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("registration", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("nursery", ASCENDING), ("date", ASCENDING)]),
+                IndexModel([("status", ASCENDING), ("created_at", ASCENDING)]),
+                IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),
+                IndexModel([("date", ASCENDING), ("status", ASCENDING)]),
+            ],
+        )
 
     async def intend(self, doc: BookingDoc) -> BookingDoc:
         """Write the intent; if this id was written before, the stored booking instead."""

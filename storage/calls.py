@@ -14,7 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError, IndexModel, create_indexes
 
 Why = Literal["blocked", "failed", "phone"]
 
@@ -41,7 +41,12 @@ class Calls:
         self._c = db["calls"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("nursery", ASCENDING), ("phoned_at", ASCENDING)])
+        await create_indexes(
+            self._c,
+            [
+                IndexModel([("nursery", ASCENDING), ("phoned_at", ASCENDING)]),
+            ],
+        )
 
     async def add(self, doc: CallDoc) -> None:
         """List a parent to phone (once per notice: a retried action adds nothing)."""

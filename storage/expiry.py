@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from storage.mongo import IndexModel
+
 FIELD = "purge_at"
 
 
@@ -24,9 +26,9 @@ class Expiry:
         """The field that has a document deleted after `keep` from now."""
         return {FIELD: wall_clock() + keep}
 
-    async def ensure_index(self) -> None:
-        if self._ttl:
-            await self._c.create_index(FIELD, expireAfterSeconds=0)
+    def indexes(self) -> list[IndexModel]:
+        """The TTL index, for the collection's `create_indexes` (none without TTL)."""
+        return [IndexModel(FIELD, expireAfterSeconds=0)] if self._ttl else []
 
     async def purge(self) -> int:
         """What a TTL index would have deleted by now (0 commands where one does it)."""

@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from storage.mongo import AFTER, BEFORE, Database, DuplicateKeyError
+from storage.mongo import AFTER, BEFORE, Database, DuplicateKeyError, IndexModel, create_indexes
 from storage.sessions import RERUN_ANSWER
 
 KEEP_HANDLED = 64  # ids of a user's last handled events kept beside the queue
@@ -86,7 +86,7 @@ class Leases:
 
     async def ensure_indexes(self) -> None:
         # Users with something queued, for the sweeper (multikey; empty queues have no entry).
-        await self._c.create_index("queue.k")
+        await create_indexes(self._c, [IndexModel("queue.k")])
 
     @staticmethod
     def _free(owner: str, now: dt.datetime) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, BEFORE, Database
+from storage.mongo import AFTER, ASCENDING, BEFORE, Database, IndexModel, create_indexes
 
 
 class SlotDoc(BaseModel):
@@ -37,9 +37,14 @@ class InterviewSlots:
         self._c = db["interview_slots"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("nursery", ASCENDING), ("at", ASCENDING)])
-        await self._c.create_index("holders")
-        await self._c.create_index("at")
+        await create_indexes(
+            self._c,
+            [
+                IndexModel([("nursery", ASCENDING), ("at", ASCENDING)]),
+                IndexModel("holders"),
+                IndexModel("at"),
+            ],
+        )
 
     async def add(self, nursery: str, at: dt.datetime, capacity: int) -> SlotDoc:
         """Open a slot (or change the capacity of an existing one); returns it."""

@@ -15,7 +15,7 @@ import datetime as dt
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.expiry import Expiry
-from storage.mongo import AFTER, Database, DuplicateKeyError
+from storage.mongo import AFTER, Database, DuplicateKeyError, IndexModel, create_indexes
 
 KEEP = dt.timedelta(days=1)  # a key's document is deleted this long after its last attempt
 
@@ -48,8 +48,13 @@ class LoginAttempts:
         self._expiry = Expiry(self._c, ttl_indexes)
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("login")
-        await self._expiry.ensure_index()
+        await create_indexes(
+            self._c,
+            [
+                IndexModel("login"),
+                *self._expiry.indexes(),
+            ],
+        )
 
     async def count(
         self, key: str, now: dt.datetime, window: dt.timedelta, login: str = "", address: str = ""

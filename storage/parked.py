@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from storage.expiry import Expiry
-from storage.mongo import Database
+from storage.mongo import Database, create_indexes
 
 KEEP = dt.timedelta(days=7)
 
@@ -32,7 +32,8 @@ class ParkedEvents:
         self._expiry = Expiry(self._c, ttl)
 
     async def ensure_indexes(self) -> None:
-        await self._expiry.ensure_index()  # kept a week (wall-clock, not the injected clock)
+        # kept a week (wall-clock, not the injected clock)
+        await create_indexes(self._c, self._expiry.indexes())
 
     async def park(
         self,

@@ -22,7 +22,7 @@ from typing import Any, Literal
 import structlog
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError, IndexModel, create_indexes
 from storage.names import name_key
 
 log = structlog.get_logger(__name__)
@@ -70,9 +70,14 @@ class Registrations:
         self._c = db["registrations"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("dedupe", unique=True, sparse=True)
-        await self._c.create_index([("user", ASCENDING), ("created_at", ASCENDING)])
-        await self._c.create_index([("nursery", ASCENDING), ("child_name", ASCENDING)])
+        await create_indexes(
+            self._c,
+            [
+                IndexModel("dedupe", unique=True, sparse=True),
+                IndexModel([("user", ASCENDING), ("created_at", ASCENDING)]),
+                IndexModel([("nursery", ASCENDING), ("child_name", ASCENDING)]),
+            ],
+        )
 
     async def add(self, doc: RegistrationDoc, today: dt.date) -> bool:
         """Store a new live registration; False if this child is already registered there."""

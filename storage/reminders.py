@@ -16,7 +16,7 @@ import datetime as dt
 from typing import Literal
 
 from storage.expiry import Expiry
-from storage.mongo import ASCENDING, Database, DuplicateKeyError
+from storage.mongo import ASCENDING, Database, DuplicateKeyError, IndexModel, create_indexes
 
 Status = Literal["sending", "sent", "blocked", "dropped", "retry", "failed"]
 FINAL: tuple[Status, ...] = ("sent", "blocked", "dropped", "failed")
@@ -28,8 +28,13 @@ class ReminderClaims:
         self._expiry = Expiry(self._c, ttl)
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("status", ASCENDING), ("claimed_at", ASCENDING)])
-        await self._expiry.ensure_index()
+        await create_indexes(
+            self._c,
+            [
+                IndexModel([("status", ASCENDING), ("claimed_at", ASCENDING)]),
+                *self._expiry.indexes(),
+            ],
+        )
 
     async def purge_expired(self) -> int:
         return await self._expiry.purge()

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import ASCENDING, Database, DuplicateKeyError
+from storage.mongo import ASCENDING, Database, DuplicateKeyError, IndexModel, create_indexes
 
 
 def hkey(hour: int) -> str:
@@ -56,7 +56,7 @@ class Seats:
         self._c = db["seat_days"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index([("nursery", ASCENDING), ("date", ASCENDING)])
+        await create_indexes(self._c, [IndexModel([("nursery", ASCENDING), ("date", ASCENDING)])])
 
     async def day(self, nursery: str, date: dt.date) -> SeatDay:
         """The day's document, or an empty one (defaults, nobody holding) if none is stored."""

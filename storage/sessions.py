@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import Database, DuplicateKeyError
+from storage.mongo import Database, DuplicateKeyError, IndexModel, create_indexes
 
 SESSION_ONLY = {"queue": 0, "handled": 0, "owner": 0, "until": 0}
 # The field of `SessionDoc` that holds the answer kept for a re-run of `last_event`; the
@@ -93,4 +93,4 @@ class Sessions:
         return True
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("updated_at")
+        await create_indexes(self._c, [IndexModel("updated_at")])

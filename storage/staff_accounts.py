@@ -15,7 +15,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, Database, DuplicateKeyError
+from storage.mongo import AFTER, Database, DuplicateKeyError, IndexModel, create_indexes
 
 MIN_PASSWORD = 10  # characters, for a password a person chooses
 
@@ -66,7 +66,7 @@ class StaffAccounts:
         self.passwords = passwords or Passwords()
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("scope")
+        await create_indexes(self._c, [IndexModel("scope")])
 
     async def add(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from storage.expiry import Expiry
-from storage.mongo import Database
+from storage.mongo import Database, IndexModel, create_indexes
 
 
 def stored_id(session_id: str) -> str:
@@ -40,8 +40,13 @@ class StaffSessions:
         self._expiry = Expiry(self._c, ttl_indexes)
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("login")
-        await self._expiry.ensure_index()
+        await create_indexes(
+            self._c,
+            [
+                IndexModel("login"),
+                *self._expiry.indexes(),
+            ],
+        )
 
     async def get(self, session_id: str) -> StaffSessionDoc | None:
         raw = await self._c.find_one({"_id": stored_id(session_id)})

@@ -13,7 +13,7 @@ import secrets
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import Database
+from storage.mongo import Database, IndexModel, create_indexes
 
 CITY = "city"
 
@@ -44,7 +44,7 @@ class StaffTokens:
         self._c = db["staff_tokens"]
 
     async def ensure_indexes(self) -> None:
-        await self._c.create_index("scope")
+        await create_indexes(self._c, [IndexModel("scope")])
 
     async def create(self, scope: str, now: dt.datetime) -> str:
         """Store a new token for `scope`; returns the token itself (not kept anywhere)."""

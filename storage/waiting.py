@@ -34,7 +34,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError
+from storage.mongo import AFTER, ASCENDING, Database, DuplicateKeyError, IndexModel, create_indexes
 
 Status = Literal["waiting", "offered", "booked", "declined", "expired", "left", "removed", "ended"]
 ACTIVE: tuple[Status, ...] = ("waiting", "offered")
@@ -87,17 +87,22 @@ class WaitingList:
         self._days = db["waiting_days"]
 
     async def ensure_indexes(self) -> None:
-        # the line of a nursery's day, in order
-        await self._c.create_index(
-            [("nursery", ASCENDING), ("date", ASCENDING), ("status", ASCENDING),
-             ("joined_at", ASCENDING)]
+        await create_indexes(
+            self._c,
+            [
+                # the line of a nursery's day, in order
+                IndexModel(
+                    [("nursery", ASCENDING), ("date", ASCENDING), ("status", ASCENDING),
+                     ("joined_at", ASCENDING)]
+                ),
+                IndexModel([("user", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("child", ASCENDING), ("status", ASCENDING)]),
+                IndexModel([("registration", ASCENDING), ("status", ASCENDING)]),
+                IndexModel("offer", sparse=True),
+                IndexModel("slot", unique=True, sparse=True),
+                IndexModel([("status", ASCENDING), ("date", ASCENDING)]),
+            ],
         )  # fmt: skip
-        await self._c.create_index([("user", ASCENDING), ("status", ASCENDING)])
-        await self._c.create_index([("child", ASCENDING), ("status", ASCENDING)])
-        await self._c.create_index([("registration", ASCENDING), ("status", ASCENDING)])
-        await self._c.create_index("offer", sparse=True)
-        await self._c.create_index("slot", unique=True, sparse=True)
-        await self._c.create_index([("status", ASCENDING), ("date", ASCENDING)])
 
     # -- reading -------------------------------------------------------------------------------
     async def get(self, entry: str) -> WaitingDoc | None:

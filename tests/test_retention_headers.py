@@ -53,7 +53,8 @@ async def test_parked_events_expire_after_a_week_and_keep_no_typed_text(harness,
     # What removes them: MongoDB's TTL index, or on the in-memory store the maintenance pass.
     info = await collection.index_information()
     ttl = any(
-        i.get("expireAfterSeconds") == 0 and i["key"] == [("purge_at", 1)] for i in info.values()
+        i.get("expireAfterSeconds") == 0 and list(i["key"]) == [("purge_at", 1)]
+        for i in info.values()
     )
     assert ttl == harness.bot.store.ttl_indexes
 

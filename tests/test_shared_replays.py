@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.config import AppConfig
 from qa.replay.batch import run_paths
 from qa.replay.report import failure_text
 from qa.replay.runner import Result
@@ -26,7 +27,7 @@ def _id(path: Path) -> str:
     return f"{'shared' if base == SHARED else 'tests'}/{path.relative_to(base)}"
 
 
-async def replay(script: Path, backend: str) -> Result:
+async def replay(script: Path, backend: str, config: AppConfig) -> Result:
     """One script on a fresh store of `backend` (a database of its own on a server)."""
     made: list[Store] = []
 
@@ -35,7 +36,7 @@ async def replay(script: Path, backend: str) -> Result:
         return made[-1]
 
     try:
-        [result] = await run_paths([script], store=store)
+        [result] = await run_paths([script], store=store, config=config)
     finally:
         for s in made:
             await drop_store(s)
@@ -43,7 +44,7 @@ async def replay(script: Path, backend: str) -> Result:
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[_id(p) for p in SCRIPTS])
-def test_replay(script: Path, backend: str) -> None:
-    result = asyncio.run(replay(script, backend))
+def test_replay(script: Path, backend: str, config: AppConfig) -> None:
+    result = asyncio.run(replay(script, backend, config))
     if result.failure is not None:
         pytest.fail(f"{result.name}\n{failure_text(result)}", pytrace=False)
