@@ -61,6 +61,17 @@ async def _headers(request: web.Request, response: web.StreamResponse) -> None:
             response.headers.setdefault("Strict-Transport-Security", auth.HSTS)
 
 
+def compiled_templates() -> jinja2.BytecodeCache | None:
+    """The templates compiled once per machine rather than once per worker start: jinja2
+    keeps them in a directory of this user's own under the system's temporary one, each
+    checked against its template's source. Without one, each worker compiles them itself."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError) as e:  # no writable temporary directory of our own
+        log.warning("template_cache_unavailable", error=type(e).__name__)
+        return None
+
+
 def setup_console(parent: web.Application, bot: Bot) -> None:
     """Mount the console at /staff/ on the product app (pages, static files, session cookie)."""
     app = web.Application()
@@ -73,6 +84,7 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         app,
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
+        bytecode_cache=compiled_templates(),
         filters={"phone": labels.phone, "postal_code": labels.postal_code},
     )
     for routes in (
