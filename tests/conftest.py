@@ -152,11 +152,12 @@ async def pair(clock, config, store):
         yield a, b
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def keep_log_config():
-    """Puts structlog's and the root logger's set-up back after a test that runs code calling
-    `bot.logs.configure` (which would leave logs writing to the test's captured, closed,
-    stderr)."""
+    """Puts structlog's and the root logger's set-up back after every test: code a test runs
+    may call `bot.logs.configure` (the CLI entries do), which would leave logs writing to the
+    test's captured, closed, stderr, and filtered at its level for the tests after it in the
+    process (`structlog.testing.capture_logs` then sees nothing below it)."""
     saved, root = structlog.get_config(), logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield

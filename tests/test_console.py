@@ -13,7 +13,6 @@ from qa.chat import run_console
 from storage.clock import TOKYO
 
 MSG = load_config().messages
-pytestmark = pytest.mark.usefixtures("keep_log_config")
 
 
 async def _chat(capsys, monkeypatch, lines: list[str]) -> list[str]:

@@ -10,8 +10,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from bot.logs import configure
 
 TYPED = "目黒 花子 東京都目黒区中目黒1-1-1"
@@ -117,7 +115,6 @@ async def test_a_forged_host_header_does_not_widen_the_policy(harness):
     assert "connect-src 'self';" in headers["Content-Security-Policy"]
 
 
-@pytest.mark.usefixtures("keep_log_config")
 async def test_the_sdks_own_log_lines_are_json(harness):
     buf = io.StringIO()
     configure("INFO", stream=buf)

@@ -51,7 +51,6 @@ def test_well_formed_admin_tokens_start(config):
     assert build(Settings(admin_tokens=tokens), config=config).settings.admin_tokens == tokens
 
 
-@pytest.mark.usefixtures("keep_log_config")
 def test_the_command_line_prints_one_line_naming_the_entry(monkeypatch, capsys):
     monkeypatch.delenv("MONGODB_URI", raising=False)
     monkeypatch.setenv("ADMIN_TOKENS", f"city:{GOOD},angelica:")
