@@ -75,6 +75,14 @@ class Console:
             await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         await page.set_viewport_size(TABLET)
 
+    async def fits(self, selector: str) -> bool:
+        """The element fits the page's width: its scrolling box (`.scroll`) need not scroll
+        sideways to show every column."""
+        return await self.page.locator(selector).evaluate(
+            "el => { const box = el.closest('.scroll') || el;"
+            " return box.scrollWidth <= box.clientWidth; }"
+        )
+
     async def flash(self) -> str:
         return (await self.page.locator(".flash").first.inner_text()).strip()
 

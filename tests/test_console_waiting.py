@@ -37,6 +37,8 @@ async def test_the_day_page_shows_the_line_and_a_child_is_taken_off_it(console):
     )
     assert "順番待ち（3番目）" in third and "4/20(土) 9:02 登録" in third
     assert "中町 健 英語" in third and "英語" not in first + second
+    # on a 768 px tablet every column of the roster and the line shows without scrolling
+    assert await console.fits("table.roster") and await console.fits("table.line")
     await console.shot("day-waiting")
 
     row = line.locator("tr", has_text="鷹番 次郎")
