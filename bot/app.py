@@ -21,6 +21,7 @@ from bot.staff.console.setup import setup_console
 from bot.staff.operations import Operations
 from domain.config import AppConfig
 from domain.config_file import load_config
+from domain.parents import Parents
 from domain.services import Services
 from domain.staff import Staff
 from flows.base import Flow
@@ -69,7 +70,7 @@ def build(
     )
     services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows, repos.sessions)
-    handler = EventHandler(dialog, line, clock)
+    handler = EventHandler(dialog, line, clock, Parents(services))
     dispatcher = Dispatcher(repos.leases, repos.parked, repos.sessions, handler, clock)
     webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)

@@ -51,6 +51,12 @@ class Parents:
         await self.services.repos.users.set_language(user, picked, chosen=True)
         await self._menu(user, picked, changed=True)
 
+    async def menu_switched(self, user: str, alias: str) -> None:
+        """The user tapped a rich menu area that switched their menu to the one `alias`
+        names: the menus follow the language the user reads (`Menus.switched`)."""
+        stored, _ = await self.services.repos.users.language_setting(user)
+        await self.services.menus.switched(user, alias, stored or language.BASE)
+
     async def _menu(self, user: str, spoken: str, changed: bool) -> None:
         if changed or spoken != language.BASE:
             await self.services.menus.show(user, spoken)

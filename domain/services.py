@@ -49,9 +49,15 @@ class Menus(Protocol):
 
     async def show(self, user_id: str, language: str) -> None: ...
 
+    async def switched(self, user_id: str, alias: str, language: str) -> None:
+        """LINE showed the user the menu `alias` names (they tapped a menu's switch area)."""
+
 
 class NoMenus:
     async def show(self, user_id: str, language: str) -> None:
+        return None
+
+    async def switched(self, user_id: str, alias: str, language: str) -> None:
         return None
 
 

@@ -62,6 +62,28 @@ async def test_an_english_parent_gets_the_english_menu_until_they_pick_japanese(
     assert line.richmenus.links == {"U1": ids["en"]}
 
 
+async def test_the_city_menus_ichiji_area_gives_an_english_parent_the_english_menu(harness):
+    """The English menu's strip back to the city's menu, then the city's 一時保育の予約 area:
+    LINE links the menu that area names for everyone (the Japanese one), and the bot puts
+    the parent's English one in its place. A Japanese parent keeps what LINE showed."""
+    line = harness.line
+    ids = await set_up_menus(line)
+    line.languages["U1"], line.languages["U2"] = "en", "ja"
+    await harness.send("U1", harness.follow("U1"))
+    await harness.send("U2", harness.follow("U2"))
+    assert line.richmenus.links == {"U1": ids["en"]}
+    city = load_config().rich_menu.back.alias  # type: ignore[union-attr]
+    # back to the city's menu: what the parent chose stays
+    line.richmenus.links["U1"] = line.richmenus.aliases[city]  # what LINE does on the tap
+    assert await harness.send("U1", harness.menu_switch("U1", "back", city)) == []
+    assert line.richmenus.links == {"U1": line.richmenus.aliases[city]}
+    # the city's 一時保育の予約 opens the Japanese menu: the English one is linked instead
+    for user in ("U1", "U2"):
+        line.richmenus.links[user] = ids["ja"]
+        assert await harness.send(user, harness.menu_switch(user, "ichiji", JA)) == []
+    assert line.richmenus.links == {"U1": ids["en"], "U2": ids["ja"]}
+
+
 async def test_the_first_message_links_it_without_a_follow(harness):
     line = harness.line
     ids = await set_up_menus(line)

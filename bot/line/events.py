@@ -12,6 +12,7 @@ from bot.line.client import LineClient, retry_key
 from bot.line.render import render
 from bot.logs import user_hash
 from domain.config import AppConfig
+from domain.parents import Parents
 from domain.replies import Reply, Text
 from flows.base import Input
 from flows.engine import Dialog
@@ -87,6 +88,12 @@ def is_menu_switch(event: dict[str, Any]) -> bool:
     return event.get("type") == "postback" and "newRichMenuAliasId" in params
 
 
+def _switched_to(event: dict[str, Any]) -> str:
+    """The alias of the menu a switch event's area opened."""
+    params = _dict(_dict(event.get("postback")).get("params"))
+    return str(params.get("newRichMenuAliasId", ""))
+
+
 def user_of(event: dict[str, Any]) -> str:
     """The LINE user of a one-to-one chat; "" for any other source (never a group or room:
     those have no session, queue or data of their own)."""
@@ -136,10 +143,11 @@ class Pusher:
 
 
 class EventHandler:
-    def __init__(self, dialog: Dialog, line: LineClient, clock: Clock) -> None:
+    def __init__(self, dialog: Dialog, line: LineClient, clock: Clock, parents: Parents) -> None:
         self.dialog = dialog
         self.line = line
         self.clock = clock
+        self.parents = parents
 
     def _loading(self, event: dict[str, Any], user: str) -> Any:
         """Starts LINE's loading animation, before a step the flows mark as slow (one-to-one
@@ -157,6 +165,7 @@ class EventHandler:
             return
         if is_menu_switch(event):
             log.info("menu_switched", event_id=event_id, user=user_hash(user))
+            await self.parents.menu_switched(user, _switched_to(event))
             return
         started = time.perf_counter()
         inp = to_input(event)

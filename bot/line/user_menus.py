@@ -45,6 +45,7 @@ class UserMenus:
         self._line = line
         self._clock = clock
         base = config.rich_menu.alias if config.rich_menu else None
+        self.base_alias = base  # the menu the city's menu opens, whatever the user reads
         self.aliases: dict[str, str] = {}  # language -> its menu's alias (not the base's)
         for lang in config.languages():
             menu = config.in_language(lang).rich_menu
@@ -83,6 +84,16 @@ class UserMenus:
         self._shown.move_to_end(user_id)
         while len(self._shown) > REMEMBERED:
             self._shown.popitem(last=False)
+
+    async def switched(self, user_id: str, alias: str, language: str) -> None:
+        """LINE showed the user the menu `alias` names. The city's menu opens the base
+        language's (its area names one alias for everyone), so a parent reading another
+        language is given theirs in its place; a switch back to the city's menu is the
+        parent's choice and left as it is."""
+        if alias != self.base_alias or language not in self.aliases:
+            return
+        self._shown.pop(user_id, None)  # LINE replaced what was linked to the user
+        await self.show(user_id, language)
 
     async def _menu_id(self, alias: str) -> str | None:
         """The menu `alias` names (None: no such alias), read again after ALIAS_SECONDS."""
