@@ -46,14 +46,19 @@ async def _input(prompt: str) -> str | None:
         return None
 
 
-async def run_console(user: str, record: str | None = None, read: Reader | None = None) -> int:
+async def run_console(
+    user: str, record: str | None = None, read: Reader | None = None, language: str = "ja"
+) -> int:
+    """Chat as `user`, whose LINE is set to `language` (as a replay script's `language:`)."""
     read = read or _input
     settings = Settings.from_env()
     recorder = None
     if record:
         recorder = Recorder()
+        recorder.language = language
     async with Harness(store=connect(settings.mongodb_uri)) as h:
         assert h.bot is not None
+        h.line.languages[user] = language
         print(
             f"(chatting on the {h.bot.store.kind} store as {user}; type a number to tap a "
             "button, /help for commands; Ctrl-D ends)"

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sys
 
 import pytest
 
+from bot.cli import main
 from bot.logs import configure
 from domain.config_file import load_config
 from qa.chat import run_console
+from qa.replay.batch import run_paths
+from qa.replay.report import failure_text
+from qa.replay.script import load
 from storage.clock import TOKYO
 
 MSG = load_config().messages
@@ -124,3 +129,25 @@ async def test_staff_commands_open_slots_and_seats_and_clear_the_child(capsys, m
     )
     seats = _after(out, f"/staff seats futaba {tomorrow}")
     assert '  "open": true,' in seats and '  "day_seats": 2,' in seats
+
+
+async def test_a_chat_as_an_english_user_is_recorded_with_its_language(
+    capsys, monkeypatch, tmp_path
+):
+    """`python -m bot chat --language en --record FILE`: the user's LINE is in English, the
+    bot answers in English, and the script says `language: en`, so it replays green."""
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    typed = iter(["hello"])
+
+    async def read(prompt: str) -> str | None:
+        return next(typed, None)
+
+    monkeypatch.setattr("qa.chat._input", read)
+    path = tmp_path / "english.yaml"
+    args = ["chat", "--user", "U-en", "--language", "en", "--record", str(path)]
+    assert await asyncio.to_thread(main, args) == 0
+    assert "Thank you for adding us" in capsys.readouterr().out
+    script = load(path)
+    assert script.language == "en"
+    [result] = await run_paths([path])
+    assert result.failure is None, failure_text(result)
