@@ -78,6 +78,17 @@ async def test_a_staff_cancel_reaches_each_parent_in_their_language(store, clock
     _english(en, EMMA)
 
 
+async def test_a_staff_reason_reaches_an_english_parent_marked_as_written(store, clock, config):
+    """Staff write their reason in Japanese; the English push says it is the nursery's note
+    as written rather than passing it off as English."""
+    w = await _parents(store, clock, config)
+    await book(w, await cleared(w, EN, child=EMMA), DAY)
+    await w.staff.cancel_booking("futaba", EMMA, DAY, reason="園舎の点検のため")
+    en = _one(w, EN)
+    assert "Note from the nursery (as written, may be in Japanese): 園舎の点検のため\n" in en
+    assert "Tue, Apr 23, 9:00 AM–11:00 AM" in en
+
+
 async def test_a_moved_interview_reaches_each_parent_in_their_language(store, clock, config):
     w = await _parents(store, clock, config)
     staff = InterviewStaff(w.services)
