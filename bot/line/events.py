@@ -81,17 +81,18 @@ def clean_event(event: dict[str, Any]) -> dict[str, Any] | None:
     return out
 
 
+def switched_to(event: dict[str, Any]) -> str:
+    """The alias of the menu a rich menu switch opened (the city's menu opening this one, or
+    its back strip), "" for any other event. LINE shows the other menu by itself, so the bot
+    has nothing to say and no flow to touch (the menus follow the parent's language)."""
+    if event.get("type") != "postback":
+        return ""
+    params = _dict(_dict(event.get("postback")).get("params"))
+    return str(params.get("newRichMenuAliasId") or "")
+
+
 def is_menu_switch(event: dict[str, Any]) -> bool:
-    """A rich menu switch (the city's menu opening this one, or its back strip): LINE shows
-    the other menu by itself, so the bot has nothing to say and no flow to touch."""
-    params = _dict(_dict(event.get("postback")).get("params"))
-    return event.get("type") == "postback" and "newRichMenuAliasId" in params
-
-
-def _switched_to(event: dict[str, Any]) -> str:
-    """The alias of the menu a switch event's area opened."""
-    params = _dict(_dict(event.get("postback")).get("params"))
-    return str(params.get("newRichMenuAliasId", ""))
+    return bool(switched_to(event))
 
 
 def user_of(event: dict[str, Any]) -> str:
@@ -163,9 +164,10 @@ class EventHandler:
         if event.get("type") not in HANDLED or not user:
             log.info("event_ignored", event_id=event_id, type=event.get("type"))
             return
-        if is_menu_switch(event):
+        alias = switched_to(event)
+        if alias:
             log.info("menu_switched", event_id=event_id, user=user_hash(user))
-            await self.parents.menu_switched(user, _switched_to(event))
+            await self.parents.menu_switched(user, alias)
             return
         started = time.perf_counter()
         inp = to_input(event)
