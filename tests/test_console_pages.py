@@ -174,4 +174,6 @@ async def test_a_push_that_did_not_arrive_is_shown_to_phone_the_parent(console):
     assert "保護者の電話：03-1234-5678" in told
     assert (await h.bot.repos.registrations.get(failing.id)).expiry == "2025-03-31"
     h.line.failures.clear()
+    columns = await page.locator("table thead th").count()
+    assert await row.locator("td").get_attribute("colspan") == str(columns)  # the row's width
     await console.shot("waiting-not-told")
