@@ -32,6 +32,11 @@ def closed(nursery: Nursery, day: dt.date) -> bool:
     return nursery.closed_on_holidays and jpholiday.is_holiday(day)
 
 
+def holiday(day: dt.date) -> str | None:
+    """The name of the national holiday (祝日) on `day`, or None: staff pages mark it."""
+    return jpholiday.is_holiday_name(day)
+
+
 def default_seats(nursery: Nursery, day: dt.date) -> dict[int, int]:
     """Seats per hour before any staff override."""
     if closed(nursery, day):

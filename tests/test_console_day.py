@@ -138,7 +138,17 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     await page.goto(console.url("/staff/n/futaba/calendar?from=2024-04-20"))
     cell = page.locator("td[title='2024-04-23 9:00']")
     assert await cell.inner_text() == "2/2"
+    # a national holiday reads as one, in red like a Sunday, its name on the day's page
+    showa = page.locator("tr", has=page.locator("th[title='昭和の日']"))
+    assert await showa.locator("th").inner_text() == "04/29（月・祝）"
+    assert "sun" in (await showa.get_attribute("class") or "")
+    assert await page.locator("tr", has_text="04/30（火）").locator("th[title]").count() == 0
     await console.shot("calendar")
+    await showa.get_by_role("link").click()
+    await page.wait_for_load_state()
+    assert await page.locator("h1").inner_text() == "4月29日（月・祝）の利用予定"
+    assert "祝日：昭和の日" in await page.locator("main").inner_text()
+    await page.go_back()
 
     # 今日・日別: the day's roster, with the answers and the phone booking; printable. The
     # parent has set LINE to English meanwhile: 英語 beside their name (phone in English)

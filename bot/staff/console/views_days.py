@@ -26,6 +26,7 @@ from bot.staff.console.views_calls import open_calls
 from bot.staff.console.views_closing import closing_url
 from bot.staff.console.views_waiting_list import line, offered_in
 from bot.staff.params import SeatsDaysParams, bounds
+from domain.calendar import holiday
 
 routes = web.RouteTableDef()
 
@@ -56,6 +57,7 @@ async def day_page(request: web.Request) -> web.StreamResponse:
         {
             "day": day,
             "is_today": day == today(request),
+            "holiday": holiday(day),
             "prev": day - dt.timedelta(days=1),
             "next": day + dt.timedelta(days=1),
             "seats": seats,
@@ -95,6 +97,7 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
     for d in days:
         d["version"] = version(_seats_only([d]))
         d["weekday"] = dt.date.fromisoformat(d["date"]).weekday()
+        d["holiday"] = holiday(dt.date.fromisoformat(d["date"]))
         d["past"] = dt.date.fromisoformat(d["date"]) < today(request)
     return await render(
         "calendar.html",
