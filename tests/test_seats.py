@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from domain.calendar import band_seats, closed, default_seats, end_hours, start_hours
+from domain.calendar import band_seats, closed, default_seats, end_hours, holiday, start_hours
 from domain.errors import StaffError
 
 FREE = {8: 2, 9: 1, 10: 0, 11: 3, 12: 3, 13: 1, 14: 0, 15: 2, 16: 2}
@@ -35,6 +35,13 @@ def test_sundays_and_national_holidays_are_closed_by_default(config):
     assert not closed(futaba, dt.date(2024, 4, 27))  # Saturday
     assert default_seats(futaba, dt.date(2024, 4, 29)) == {}
     assert default_seats(futaba, dt.date(2024, 4, 23)) == {h: 3 for h in range(8, 17)}
+
+
+def test_a_holiday_is_named_for_staff_pages():
+    assert holiday(dt.date(2024, 4, 29)) == "昭和の日"
+    assert holiday(dt.date(2024, 5, 6)) == "こどもの日 振替休日"
+    assert holiday(dt.date(2024, 4, 21)) is None  # a Sunday, not a holiday
+    assert holiday(dt.date(2024, 4, 30)) is None
 
 
 async def test_staff_open_part_of_a_holiday_and_the_rest_stays_closed(harness):
