@@ -96,9 +96,10 @@ async def calendar_page(request: web.Request) -> web.StreamResponse:
     days = await _days(request, first, shown)
     for d in days:
         d["version"] = version(_seats_only([d]))
-        d["weekday"] = dt.date.fromisoformat(d["date"]).weekday()
-        d["holiday"] = holiday(dt.date.fromisoformat(d["date"]))
-        d["past"] = dt.date.fromisoformat(d["date"]) < today(request)
+        date = dt.date.fromisoformat(d["date"])
+        d["weekday"] = date.weekday()
+        d["holiday"] = holiday(date)
+        d["past"] = date < today(request)
     return await render(
         "calendar.html",
         request,
