@@ -225,7 +225,10 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
         if date is None and inp.kind == "text":  # the day typed without its seats, `4/24(水)`
             offered = run.data.get("_offer", {}).values()
             by_day = {
-                labels.day(dt.date.fromisoformat(v), self.services.msg.formats): v for v in offered
+                labels.day(
+                    dt.date.fromisoformat(v.removeprefix(FULL)), self.services.msg.formats
+                ): v
+                for v in offered
             }
             date = by_day.get(normalize.fold(inp.text))
         if date is None:
