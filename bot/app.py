@@ -71,7 +71,9 @@ def build(
     services.tally = tally
     dialog = Dialog(services, FLOWS if flows is None else flows, repos.sessions)
     handler = EventHandler(dialog, line, clock, Parents(services))
-    dispatcher = Dispatcher(repos.leases, repos.parked, repos.sessions, handler, clock)
+    dispatcher = Dispatcher(
+        repos.leases, repos.parked, repos.sessions, handler, clock, gave_up=handler.gave_up
+    )
     webhook = Webhook(settings.channel_secret, dispatcher, SharedChats(line, config))
     staff = Staff(services)
     operations = Operations(staff, repos.audit)

@@ -75,6 +75,27 @@ async def test_event_failing_every_time_is_parked_not_lost(harness, clock):
     assert len(await harness.say("U1", "こんにちは")) == 1
 
 
+async def test_an_event_given_up_on_is_answered_with_a_try_again(harness, clock, monkeypatch):
+    """A message the bot fails to handle every time is parked for staff, and the parent is
+    told once to try again later instead of waiting for an answer that never comes."""
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(harness.bot.dialog, "handle", broken)
+    assert await harness.say("U1", "児童の登録") == []  # first attempt: retried later, silent
+    for _ in range(6):
+        clock.advance(dt.timedelta(minutes=10))
+        await harness.bot.dispatcher.sweep_once()
+        await harness.settle()
+    assert await parked(harness) == 1
+    [told] = harness.line.take("U1")
+    assert texts(told.messages) == [harness.bot.config.messages.error_retry]
+    assert told.via == "push"  # the reply token had long expired
+    monkeypatch.undo()
+    assert len(await harness.say("U1", "児童の登録")) == 1
+
+
 async def test_unreachable_line_api_is_reported_not_swallowed():
     client = LineClient("token", "http://127.0.0.1:9", timeout=0.5, attempts=1)
     await client.start()

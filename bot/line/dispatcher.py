@@ -7,7 +7,8 @@ The queue holds the events themselves and comes with the user's session, so hand
 event costs, besides what the flow itself reads and writes, the session's save and one
 command that takes the event off the queue and gives the lease back. A sweeper picks up
 what nobody is handling: events whose worker died (the lease expires) and failed events
-due for a retry. An event that fails too often is parked for staff (storage/parked.py).
+due for a retry. An event that fails too often is parked for staff (storage/parked.py)
+and its sender is told it was not handled (`gave_up`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from storage.sessions import Sessions
 log = structlog.get_logger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+# Told when an event is parked: (user, queued item). The user hears that it was not handled.
+GaveUp = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 MAX_RETRY_WAIT = 300.0  # seconds: a failed event is retried after 2, 4, 8, ... up to this
 
@@ -51,6 +54,7 @@ class Dispatcher:
         max_attempts: int = 5,
         sweep_every: float = 5.0,
         owner: str | None = None,
+        gave_up: GaveUp | None = None,
     ) -> None:
         self.leases = leases
         self.parked = parked
@@ -61,6 +65,7 @@ class Dispatcher:
         self.max_attempts = max_attempts
         self.sweep_every = sweep_every
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.gave_up = gave_up
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._detached: set[asyncio.Task[None]] = set()
         self._again: set[str] = set()
@@ -235,6 +240,8 @@ class Dispatcher:
             await self.parked.park(
                 item["id"], user, item.get("event"), received, attempts, error, now
             )
+            if self.gave_up is not None:
+                await self.gave_up(user, item)
             return "dead"
         retry_at = now + dt.timedelta(seconds=min(2.0**attempts, MAX_RETRY_WAIT))
         await self.leases.failed(user, item["id"], attempts, error, retry_at)

@@ -21,6 +21,7 @@ from storage.clock import Clock
 log = structlog.get_logger(__name__)
 
 HANDLED = {"message", "postback", "follow", "unfollow"}
+ANSWERED = {"message", "postback", "follow"}  # events whose sender expects an answer
 SHARED_CHATS = {"group", "room"}
 
 
@@ -199,6 +200,36 @@ class EventHandler:
             handle_ms=round(handled_ms, 2),
             total_ms=round((time.perf_counter() - started) * 1000, 2),
         )
+
+    async def gave_up(self, user: str, item: dict[str, Any]) -> None:
+        """Tell the sender that the event was given up on (parked after its retries), in
+        their language: a reply while the token lasts, else a push. Never raises: a failed
+        notice is logged (the event itself is kept for staff)."""
+        event = _dict(item.get("event"))
+        if event.get("type") not in ANSWERED or is_menu_switch(event) or not user:
+            return
+        event_id = str(item.get("id", ""))
+        services = self.dialog.services
+        try:
+            lang = await services.language_of(user)
+            text = services.base_config.in_language(lang).messages.error_retry
+            sent_at = dt.datetime.fromtimestamp(event.get("timestamp", 0) / 1000, dt.UTC)
+            await self.line.deliver(
+                user,
+                render([Text(text)]),
+                f"{event_id}:gave-up",
+                event.get("replyToken"),
+                self.clock.now() - sent_at,
+            )
+        except Exception as e:
+            log.warning(
+                "gave_up_notice_failed",
+                event_id=event_id,
+                user=user_hash(user),
+                error=type(e).__name__,
+            )
+            return
+        log.info("gave_up_notice", event_id=event_id, user=user_hash(user))
 
 
 class SharedChats:
