@@ -98,7 +98,9 @@ class Reminders:
             start=labels.hour(b.start, self.services.msg.formats),
             end=labels.hour(b.end, self.services.msg.formats),
             bring=msg.list_separator.join(n.bring or [self.services.config.childcare_form]),
-            cancel=self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
+            cancel=msg.cancel_phone_booking.format(phone=n.phone)
+            if b.source == "phone"  # taken by phone, cancelled by phone only
+            else self._cancel(n, n.cancel_deadline.childcare.moment(b.day(), zone)),
             phone=n.phone,
             forms_url=self.services.config.forms_url,
         )
