@@ -91,7 +91,7 @@ class InterviewBooking:
             return "slot_taken"
         if life.slot is not None:  # a lapsed interview not yet given back: give it back first
             await slots.release(life.slot.id, reg_id)
-        if not await slots.book(slot.id, reg_id):
+        if not await slots.book(slot.id, reg_id, self.services.now()):
             return "slot_taken"
         log.info("interview_booked", nursery=slot.nursery, slot=slot.id)
         return "booked"

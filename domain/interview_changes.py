@@ -151,7 +151,7 @@ class InterviewChanges:
             raise Conflict(sm.slot_same.format(child=life.reg.child_name, when=label), worded=True)
         if when <= self.services.now():
             raise Conflict(sm.slot_past.format(when=label), worded=True)
-        if not await slots.book(target.id, life.reg.id):
+        if not await slots.book(target.id, life.reg.id, self.services.now()):
             raise Conflict(sm.slot_full.format(when=label), worded=True)
         await slots.release(old.id, life.reg.id)
         before = self._when(old.at)

@@ -132,7 +132,12 @@ class Reminders:
         first = max(now, dt.datetime.combine(days[0], dt.time(0), zone))
         last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time(0), zone)
         slots = await self.services.repos.interviews.held_between(first, last)
-        due = {f"interview:{slot.id}:{rid}": (slot, rid) for slot in slots for rid in slot.holders}
+        due = {
+            f"interview:{slot.id}:{rid}": (slot, rid)
+            for slot in slots
+            for rid in slot.holders
+            if self._booked_before(slot, rid, rule.moment(slot_day(slot), zone))
+        }
         done = await self.services.repos.reminders.settled(list(due))
         regs = {
             key: reg
@@ -164,6 +169,14 @@ class Reminders:
                 key, "interview", reg.user, n.id, text, self._holds(slot, reg.id), day
             )
             outcomes[result] += 1
+
+    @staticmethod
+    def _booked_before(slot: SlotDoc, rid: str, moment: dt.datetime) -> bool:
+        """Booked before its reminder's moment: one booked later (or moved there later) was
+        just told everything a reminder says, and LINE's cancel deadline has passed or is
+        near."""
+        at = slot.booked.get(rid)
+        return at is None or at < moment
 
     def _holds(self, slot: SlotDoc, rid: str) -> Callable[[], Awaitable[bool]]:
         async def still() -> bool:

@@ -23,6 +23,8 @@ class SlotDoc(BaseModel):
     at: dt.datetime
     capacity: int = 1
     holders: list[str] = []  # registration ids
+    # registration id -> when it took its place (absent in slots booked before this was kept)
+    booked: dict[str, dt.datetime] = {}
 
     def has_room(self) -> bool:
         return len(self.holders) < self.capacity
@@ -99,8 +101,9 @@ class InterviewSlots:
         cur = self._c.find({"at": {"$lt": moment}, "holders.0": {"$exists": True}})
         return [SlotDoc.model_validate(d) async for d in cur.sort("at", ASCENDING)]
 
-    async def book(self, sid: str, reg_id: str) -> bool:
-        """Take a place in the slot for a registration; False if it is full (or gone)."""
+    async def book(self, sid: str, reg_id: str, now: dt.datetime | None = None) -> bool:
+        """Take a place in the slot for a registration (at `now`, kept for the reminder);
+        False if it is full (or gone)."""
         slot = await self.get(sid)
         if slot is None:
             return False
@@ -113,19 +116,20 @@ class InterviewSlots:
                 f"holders.{slot.capacity - 1}": {"$exists": False},
                 "holders": {"$ne": reg_id},
             },
-            {"$push": {"holders": reg_id}},
+            {"$push": {"holders": reg_id}, **({"$set": {f"booked.{reg_id}": now}} if now else {})},
         )
         if res.modified_count == 1:
             return True
         fresh = await self.get(sid)
         if fresh is not None and fresh.capacity != slot.capacity:
-            return await self.book(sid, reg_id)  # capacity changed meanwhile: judge again
+            return await self.book(sid, reg_id, now)  # capacity changed meanwhile: judge again
         return fresh is not None and reg_id in fresh.holders
 
     async def release(self, sid: str, reg_id: str) -> bool:
         """Give the place back (a cancellation). False if the registration did not hold it."""
         res = await self._c.update_one(
-            {"_id": sid, "holders": reg_id}, {"$pull": {"holders": reg_id}}
+            {"_id": sid, "holders": reg_id},
+            {"$pull": {"holders": reg_id}, "$unset": {f"booked.{reg_id}": ""}},
         )
         return res.modified_count == 1
 
