@@ -124,6 +124,7 @@ class Messages(Strict):
     cancel_phone_booking: str  # cancelled by phone only
     cancel_confirm: str
     cancel_done: str
+    cancel_interview_done: str  # an interview cancelled: how to book another
     cancel_kept: str
     cancel_already_gone: str
     cancel_staff_push: str

@@ -78,6 +78,11 @@ class Holdings:
             by_phone=b.source == "phone",
         )
 
+    @staticmethod
+    def is_interview(key: str) -> bool:
+        """The key names an interview (not a childcare day)."""
+        return key.startswith("i|")
+
     async def cancel(self, user: str, key: str) -> bool:
         """Cancel what `key` names if it is still this user's, cancellable on LINE, and before
         its deadline; False otherwise. A childcare day's seats go to its waiting list."""

@@ -165,7 +165,8 @@ class CancelFlow(Flow):
         elif answer == "no":
             run.out.say(msg.cancel_kept)
         elif await self.holdings.cancel(run.user_id, run.data["chosen"]):
-            run.out.say(msg.cancel_done)
+            interview = self.holdings.is_interview(run.data["chosen"])
+            run.out.say(msg.cancel_interview_done if interview else msg.cancel_done)
         else:
             run.out.say(msg.cancel_already_gone)
         await run.fire("done")
