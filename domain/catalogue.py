@@ -111,6 +111,7 @@ class Messages(Strict):
     booking_cancel_by_phone: str
     booking_same_day: str
     booking_filled: str
+    booking_started: str  # the chosen start time passed while the parent was confirming
     booking_stopped: str
     booking_change_not_possible: str
 

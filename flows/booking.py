@@ -350,6 +350,9 @@ class BookingFlow(NurseryQuestions, BandEnd, Flow):
             )
         if outcome == "not_cleared":
             return msg.booking_no_cleared
+        if outcome == "started":
+            start = labels.hour(run.data["start"], msg.formats)
+            return msg.booking_started.format(day=self._day_label(run), start=start)
         return msg.booking_filled
 
     def _say_booked(self, run: Run) -> None:

@@ -111,7 +111,9 @@ async def test_a_band_that_began_while_on_the_summary_is_not_booked(harness, clo
         await harness.say("U1", text)
     clock.set(dt.datetime(2024, 4, 20, 10, 0, tzinfo=clock.tz))
     sent = await harness.say("U1", "確定")
-    assert "操作中に選択した予約枠が埋まってしまいました。" in texts(sent[0].messages)[0]
+    said = texts(sent[0].messages)[0]
+    assert "選択した利用開始時刻（4/20(土) 10:00）を過ぎたため、予約は完了していません" in said
+    assert "埋まってしまいました" not in said  # the seats are free: only the time has passed
     assert await harness.bot.repos.bookings.of_user("U1", dt.date(2024, 4, 20)) == []
 
 
