@@ -7,11 +7,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import structlog
 import yaml
 from pydantic import ValidationError
 
 from domain.config import AppConfig, ConfigError
-from domain.translation import Translation, localize, mismatches
+from domain.translation import Translation, localize, mismatches, untranslated_nurseries
+
+log = structlog.get_logger(__name__)
 
 # libyaml's parser where PyYAML was built with it (its wheels are): the same documents as
 # the pure-Python SafeLoader, parsed in C.
@@ -38,7 +41,8 @@ def default_config_path() -> Path:
 
 
 def load_config(path: str | Path | None = None) -> AppConfig:
-    """Read and validate config.yaml; raise ConfigError with one line naming the key."""
+    """Read and validate config.yaml; raise ConfigError with one line naming the key. A
+    nursery a translation lacks keeps the base's words there, with a warning naming it."""
     path = Path(path) if path else default_config_path()
     raw = _read(path)
     _validate(raw, path)  # the base's own problems first
@@ -54,6 +58,8 @@ def load_config(path: str | Path | None = None) -> AppConfig:
         except ValueError as e:
             raise ConfigError(f"{where}: {e}") from e
         versions[words.language] = _validate(localized, where)
+        for nursery in untranslated_nurseries(raw, words):
+            log.warning("nursery_not_translated", file=str(where), key=f"nurseries.{nursery}")
     base.share(versions)
     return base
 

@@ -116,10 +116,16 @@ def localize(raw: dict[str, Any], words: Translation, messages: dict[str, Any]) 
     return out
 
 
+def untranslated_nurseries(raw: dict[str, Any], words: Translation) -> list[str]:
+    """The base's nurseries the translation has no words for: they keep the base's words
+    (a nursery is added by a change to config.yaml alone)."""
+    return [n["id"] for n in raw.get("nurseries", []) if n["id"] not in words.nurseries]
+
+
 def _nursery(n: dict[str, Any], words: Translation) -> None:
     said = words.nurseries.get(n["id"])
-    if said is None:
-        raise ValueError(f"nurseries.{n['id']}: missing")
+    if said is None:  # not translated yet: the base's name, questions and list stand
+        return
     n["name"] = said.name
     if n.get("bring"):
         _same_count(f"nurseries.{n['id']}.bring", n["bring"], said.bring)

@@ -88,7 +88,6 @@ def test_a_broken_message_names_the_file_and_key(tmp_path, change, named: str) -
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        (lambda w: w["nurseries"].pop("angelica"), "nurseries.angelica: missing"),
         (
             lambda w: w["nurseries"]["futaba"]["questions"]["reason"]["choices"].pop(),
             "nurseries.futaba.questions.reason.choices: 4 items, the base has 5",
@@ -105,6 +104,24 @@ def test_words_that_do_not_fit_the_base_name_the_key(tmp_path, change, named: st
     with pytest.raises(ConfigError) as e:
         load_config(path)
     assert "config.en.yaml" in str(e.value) and named in str(e.value)
+
+
+def test_a_nursery_added_to_config_yaml_alone_loads_in_its_base_words(tmp_path) -> None:
+    """A city adds a nursery by editing config.yaml only: every language offers it, worded
+    as the base words it until the translation has it, and start-up names the missing key."""
+    from structlog.testing import capture_logs
+
+    raw = _raw("config.yaml")
+    added = {**raw["nurseries"][0], "id": "sakura", "name": "さくら保育園", "phone": "03-0000-0009"}
+    raw["nurseries"].append(added)
+    with capture_logs() as logs:
+        config = load_config(write_config(tmp_path, raw))
+    english = config.in_language("en")
+    assert english.nursery("sakura").name == "さくら保育園"
+    assert english.nursery("sakura").questions[0].choices == added["questions"][0]["choices"]
+    assert english.nursery("futaba").name != config.nursery("futaba").name  # translated
+    [warning] = [e for e in logs if e["event"] == "nursery_not_translated"]
+    assert warning["key"] == "nurseries.sakura" and warning["file"].endswith("config.en.yaml")
 
 
 def _buttons(config: AppConfig) -> list[str]:
