@@ -10,6 +10,7 @@ account and address (storage/login_attempts.py).
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,6 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from storage.mongo import AFTER, Database, DuplicateKeyError, IndexModel, create_indexes
 
 MIN_PASSWORD = 10  # characters, for a password a person chooses
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")  # a login ID, as staff create one
+LOGIN_MAX = 32
 
 
 class Passwords:

@@ -174,3 +174,14 @@ async def test_city_staff_see_and_lift_the_locks(console, browsers):
     assert await attacker.login("futaba1", PASSWORD) == "/staff/"
     log = [e.operation for e in await console.h.bot.repos.audit.recent()]
     assert "unlock-account" in log and "unlock-address" in log
+
+
+async def test_a_huge_login_name_is_refused_and_not_stored(console, browsers):
+    """A login form is open to anyone: a name of 900,000 characters is refused like any
+    unknown login, and what the attempt leaves in the database stays small."""
+    attacker = browsers()
+    assert (await attacker.login("a" * 900_000, "x")).startswith(FAILED)
+    db = console.h.bot.store.db
+    stored = [d async for d in db["login_attempts"].find({})]
+    assert stored and all(len(repr(d)) < 1_000 for d in stored)
+    assert all(len(repr(d)) < 5_000 for d in [x async for x in db["staff_sessions"].find({})])

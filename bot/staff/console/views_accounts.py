@@ -10,7 +10,6 @@ their own at the next login (`must_change`). Each change is in the operation log
 from __future__ import annotations
 
 import asyncio
-import re
 import secrets
 from datetime import UTC
 from typing import Any
@@ -24,11 +23,10 @@ from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import Confirm, confirm_page, confirmed, page_error, render
 from storage.audit import AuditEntry
-from storage.staff_accounts import MIN_PASSWORD
+from storage.staff_accounts import LOGIN, MIN_PASSWORD
 from storage.tokens import CITY
 
 routes = web.RouteTableDef()
-LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")
 ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i to misread
 
 

@@ -9,6 +9,7 @@ from bot.staff.console import auth
 from bot.staff.console.auth import ACCOUNT, check_csrf
 from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import render
+from storage.staff_accounts import LOGIN_MAX
 
 routes = web.RouteTableDef()
 
@@ -23,7 +24,9 @@ async def login_page(request: web.Request) -> web.StreamResponse:
 async def login_submit(request: web.Request) -> web.StreamResponse:
     data = await request.post()
     await check_csrf(request, data)
-    name = str(data.get("login", "")).strip()
+    # A name longer than any login ID is cut one past it: it still fails (and is counted)
+    # as an unknown login, but no request stores more than that of it.
+    name = str(data.get("login", "")).strip()[: LOGIN_MAX + 1]
     why = await auth.login(request, name, str(data.get("password", "")))
     if why is not None:
         await flash(request, "error", why, {"login": name})
