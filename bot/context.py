@@ -68,7 +68,7 @@ class Settings:
             line_api_base=env.get("LINE_API_BASE_URL", "https://api.line.me"),
             config_path=Path(env["BOT_CONFIG"]) if env.get("BOT_CONFIG") else None,
             admin_tokens=[t.strip() for t in env.get("ADMIN_TOKENS", "").split(",") if t.strip()],
-            line_timeout=float(env.get("LINE_TIMEOUT_SECONDS", "5")),
+            line_timeout=_number(env, "LINE_TIMEOUT_SECONDS", 5.0),
             line_proxy=env.get("LINE_API_PROXY") or None,
             test_clock=_switch(env, "BOT_TEST_CLOCK"),
             allow_memory_store=env.get("BOT_ALLOW_MEMORY_STORE") == "1",
@@ -76,7 +76,7 @@ class Settings:
             metrics_token=env.get("METRICS_TOKEN", ""),
             line_data_base=env.get("LINE_API_DATA_BASE_URL", ""),
             staff_session_key=env.get("STAFF_SESSION_KEY", ""),
-            proxy_hops=int(env.get("TRUSTED_PROXY_HOPS", "0")),
+            proxy_hops=_count(env, "TRUSTED_PROXY_HOPS"),
             webchat=env.get("BOT_WEBCHAT") == "1",
             demo=env.get("BOT_DEMO", "1") != "0",
         )
@@ -88,6 +88,28 @@ class Settings:
         if self.line_api_base.rstrip("/") == "https://api.line.me":
             return "https://api-data.line.me"
         return self.line_api_base
+
+
+def _number(env: Mapping[str, str], name: str, default: float) -> float:
+    """A positive number setting; ConfigError naming it otherwise."""
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = float(value)
+    except ValueError:
+        number = 0.0
+    if not number > 0:  # also NaN
+        raise ConfigError(f"{name} must be a number above 0, not {value!r}")
+    return number
+
+
+def _count(env: Mapping[str, str], name: str) -> int:
+    """A whole number setting, 0 or more (unset: 0); ConfigError naming it otherwise."""
+    value = env.get(name, "").strip() or "0"
+    if not value.isdigit():
+        raise ConfigError(f"{name} must be a whole number, 0 or more, not {value!r}")
+    return int(value)
 
 
 def _switch(env: Mapping[str, str], name: str) -> bool:

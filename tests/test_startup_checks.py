@@ -51,6 +51,33 @@ def test_well_formed_admin_tokens_start(config):
     assert build(Settings(admin_tokens=tokens), config=config).settings.admin_tokens == tokens
 
 
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("LINE_TIMEOUT_SECONDS", "5s", "LINE_TIMEOUT_SECONDS must be a number above 0, not '5s'"),
+        ("LINE_TIMEOUT_SECONDS", "-1", "LINE_TIMEOUT_SECONDS must be a number above 0"),
+        ("LINE_TIMEOUT_SECONDS", "nan", "LINE_TIMEOUT_SECONDS must be a number above 0"),
+        ("TRUSTED_PROXY_HOPS", "two", "TRUSTED_PROXY_HOPS must be a whole number, 0 or more"),
+        ("TRUSTED_PROXY_HOPS", "-1", "TRUSTED_PROXY_HOPS must be a whole number, 0 or more"),
+    ],
+)
+def test_a_malformed_number_setting_stops_start_up_naming_it(
+    monkeypatch, capsys, name, value, says
+):
+    monkeypatch.delenv("MONGODB_URI", raising=False)
+    monkeypatch.setenv(name, value)
+    assert main(["preflight"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("configuration error: ") and says in line
+
+
+def test_number_settings_read_as_numbers(monkeypatch):
+    monkeypatch.setenv("LINE_TIMEOUT_SECONDS", "2.5")
+    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "2")
+    settings = Settings.from_env()
+    assert (settings.line_timeout, settings.proxy_hops) == (2.5, 2)
+
+
 def test_the_command_line_prints_one_line_naming_the_entry(monkeypatch, capsys):
     monkeypatch.delenv("MONGODB_URI", raising=False)
     monkeypatch.setenv("ADMIN_TOKENS", f"city:{GOOD},angelica:")
