@@ -65,15 +65,30 @@ class Console:
         return page
 
     async def shot(self, name: str) -> None:
-        """The page as a tablet (768 px) and a desktop (1280 px) show it."""
+        """The page as a tablet (768 px) and a desktop (1280 px) show it; on the tablet
+        nothing on it may need scrolling sideways (a button off the edge goes unseen)."""
         if self.h.store.kind != SHOTS_STORE["kind"]:
             return
         SHOTS.mkdir(parents=True, exist_ok=True)
         page = self.page
+        await page.set_viewport_size(TABLET)
+        assert await self.sideways() == [], f"{name}: wider than a tablet"
         for label, size in (("tablet", TABLET), ("desktop", DESKTOP)):
             await page.set_viewport_size(size)
             await page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         await page.set_viewport_size(TABLET)
+
+    async def sideways(self) -> list[str]:
+        """What on the page needs scrolling sideways at its width: each scrolling box
+        (`.scroll`) wider than it shows, and the page itself."""
+        return await self.page.evaluate(
+            """() => [...document.querySelectorAll('.scroll')]
+                .filter(box => box.scrollWidth > box.clientWidth)
+                .map(box => `${box.firstElementChild?.className || 'box'}: `
+                    + `${box.scrollWidth}px in ${box.clientWidth}px`)
+                .concat(document.scrollingElement.scrollWidth > innerWidth
+                    ? [`page: ${document.scrollingElement.scrollWidth}px`] : [])"""
+        )
 
     async def fits(self, selector: str) -> bool:
         """The element fits the page's width: its scrolling box (`.scroll`) need not scroll
