@@ -115,11 +115,15 @@ class Registrations:
         return [n for n in self.services.config.nurseries if n.id in ids]
 
     # -- registering ---------------------------------------------------------------------------
-    async def register(self, user: str, a: Answers) -> tuple[bool, Life | None]:
-        """Store a new registration: (True, it), or (False, the live one of the same child)."""
+    async def register(
+        self, user: str, a: Answers, reg_id: str | None = None
+    ) -> tuple[bool, Life | None]:
+        """Store a new registration: (True, it), or (False, the live one of the same child).
+        Under a `reg_id` the dialog chose beforehand, storing it again (the same message
+        handled twice) answers as the first time did."""
         nursery = self.services.config.nursery(a.nursery)
         doc = RegistrationDoc(
-            id=self.services.ids.new(),
+            id=reg_id or self.services.ids.new(),
             user=user,
             nursery=nursery.id,
             parent_name=a.parent_name,
@@ -133,6 +137,9 @@ class Registrations:
             created_at=self.services.now(),
         )
         if not await self.services.repos.registrations.add(doc, self.services.today()):
+            same = await self.services.repos.registrations.get(doc.id) if reg_id else None
+            if same is not None and same.user == user:
+                return True, (await self.lives([same]))[0]
             return False, await self.known(user, nursery.id, a.child_name)
         log.info("registered", nursery=nursery.id, registration=doc.id)
         return True, (await self.lives([doc]))[0]

@@ -125,6 +125,8 @@ class RegistrationFlow(Flow):
 
     async def prompt_summary(self, run: Run) -> None:
         msg, d = self.services.msg, run.data
+        # the registration's id, chosen once: a confirmation handled twice stores it once
+        d.setdefault("registration_id", self.services.ids.new())
         text = msg.registration_summary.format(
             nursery=self.services.config.nursery(d["nursery"]).name,
             parent_name=d["parent_name"],
@@ -230,7 +232,9 @@ class RegistrationFlow(Flow):
         tap) is refused by the store and the parent told where that one stands."""
         d, msg = run.data, self.services.msg
         answers = Answers(**{f.name: d[f.name] for f in fields(Answers)})
-        stored, life = await self.registrations.register(run.user_id, answers)
+        stored, life = await self.registrations.register(
+            run.user_id, answers, d.get("registration_id")
+        )
         if stored:
             run.out.say(msg.registration_done)
             await run.fire("registered")

@@ -63,6 +63,32 @@ async def test_the_registration_is_stored_normalised_for_this_user_and_nursery(h
     assert await harness.bot.repos.registrations.for_user("Ub") == []
 
 
+async def test_a_confirmation_handled_again_after_a_session_conflict_registers_once(
+    harness, monkeypatch
+):
+    """The registration is stored, then the session's save loses to another process, so
+    the same はい is handled again: the parent hears it was registered (not that the child
+    already is), and the child is registered once."""
+    await _to_birth_date(harness, "Ua")
+    await harness.say("Ua", "2023年1月15日")
+    await harness.say("Ua", "女")
+    sessions = harness.bot.repos.sessions
+    save = sessions.save
+    conflicts = [True]
+
+    async def conflict_once(session):
+        if conflicts and conflicts.pop():
+            return False  # another process wrote the session meanwhile: the engine re-runs
+        return await save(session)
+
+    monkeypatch.setattr(sessions, "save", conflict_once)
+    shown = screen(await harness.say("Ua", "はい"))
+    assert not conflicts
+    assert harness.bot.config.messages.registration_done in shown, shown
+    assert "[目黒 花/桑の実中目黒保育園]" in shown
+    assert len(await harness.bot.repos.registrations.for_user("Ua")) == 1
+
+
 async def test_the_date_picker_offers_no_day_after_today(harness):
     sent = await _to_birth_date(harness, "Ua")
     [picker] = [b for s in sent for b in buttons(s.messages)]
