@@ -169,7 +169,13 @@ class Offers:
             # withdrawn while the seats were being held (left, removed): give them back
             await self.ledger.release_hold(intent, fresh.status if fresh else "ended")
             return False
-        log.info("waiting_offered", nursery=n.id, date=e.date, entry=e.id, offer=offer)
+        log.info(
+            "waiting_offered",
+            nursery=n.id,
+            date=e.date,
+            registration=e.registration,
+            offer=offer,
+        )
         self.services.tally("waiting_offer", nursery=n.id)
         await self.tell_offer(fresh)
         return True
@@ -217,7 +223,7 @@ class Offers:
             return
         await self.services.repos.waiting.mark_told(e.id, e.offer)
         if not sent:
-            log.info("waiting_offer_unreachable", entry=e.id)
+            log.info("waiting_offer_unreachable", registration=e.registration, date=e.date)
             await self.withdraw(e, "ended", "unreachable")
 
     async def _push(self, e: WaitingDoc, template: Template, key: str) -> None:
@@ -254,7 +260,13 @@ class Offers:
                 moved = fresh if fresh.status == to else None
             if moved is not None:
                 # whether a reason was given, never its words (staff type them freely)
-                log.info("waiting_ended", entry=e.id, status=to, reason_given=bool(reason))
+                log.info(
+                    "waiting_ended",
+                    registration=e.registration,
+                    date=e.date,
+                    status=to,
+                    reason_given=bool(reason),
+                )
                 if (held or e.status == "offered") and pass_on:
                     await self.seats_freed(e.nursery, e.day())
                 return moved

@@ -194,7 +194,12 @@ class Waiting:
         outcome, stored = await s.repos.waiting.join(doc, slots)
         if outcome != "joined" or stored is None:
             return Joined(outcome, await self._entry(stored) if stored else None)
-        log.info("waiting_joined", nursery=n.id, date=day.isoformat(), entry=stored.id)
+        log.info(
+            "waiting_joined",
+            nursery=n.id,
+            date=day.isoformat(),
+            registration=stored.registration,
+        )
         s.tally("waiting_join", nursery=n.id)
         # a seat freed while this entry was being written is offered now
         await self.offers.seats_freed(n.id, day)
@@ -233,7 +238,7 @@ class Waiting:
         taken = await offers.ledger.take_hold(b)
         if taken == "booked":
             await offers.follow(e)
-            log.info("waiting_taken", entry=e.id, offer=offer)
+            log.info("waiting_taken", registration=e.registration, date=e.date, offer=offer)
             s.tally("waiting_taken", nursery=e.nursery)
             return Answer("booked", await repos.bookings.get(offer), fields)
         if taken is None:  # given up meanwhile (timed out as the parent tapped)

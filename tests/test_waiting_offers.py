@@ -252,3 +252,24 @@ async def test_staff_remove_an_entry_and_the_parent_is_told(store, clock, config
     assert "理由：重複のため" in w.pushes.texts("U1")[-1]
     assert await _line(w) == [("U2", "offered")]
     assert await w.waiting.remove("futaba", e1.key) is None
+
+
+async def test_the_logs_never_carry_the_childs_name_and_birth_date_hashed(store, clock, config):
+    """A waiting entry's id is a hash of the child's name and birth date (one line per
+    child and day): anyone holding the logs could test guesses against it, so the logs
+    name the entry by its registration and day instead."""
+    from structlog.testing import capture_logs
+
+    w = await world(store, clock, config)
+    [phone] = await fill(w)
+    u1 = await cleared(w, "U1")
+    with capture_logs() as logs:
+        joined = await _join(w, u1, DAY, 9, 11)
+        await _freed(w, phone)  # offered to U1
+        assert joined.entry is not None
+        await w.waiting.leave("U1", joined.entry.key)
+    doc = await w.repos.waiting.get(joined.entry.key)
+    assert doc is not None and doc.child
+    events = {e["event"] for e in logs}
+    assert {"waiting_joined", "waiting_offered"} <= events
+    assert not [e for e in logs if any(doc.child in str(v) for v in e.values())]
