@@ -39,7 +39,7 @@ from domain.config import Nursery
 from domain.ledger import REPAIR_AFTER, Ledger
 from domain.lifecycle import Life
 from domain.notices import Addressee, Template, notify, speaking_to
-from domain.replies import Button, Carousel, Column, Text
+from domain.replies import Button, Carousel, Column
 from domain.services import Services
 from storage.bookings import BookingDoc
 from storage.waiting import ACTIVE, Status, WaitingDoc
@@ -227,12 +227,12 @@ class Offers:
             await self.withdraw(e, "ended", "unreachable")
 
     async def _push(self, e: WaitingDoc, template: Template, key: str) -> None:
-        async with speaking_to(self.services, e.user):
-            text = template(self.services.msg).format(**self.fields(e))
-        try:
-            await self.services.notifier.push(e.user, [Text(text)], key)
-        except Exception as ex:
-            log.warning("waiting_push_failed", error=type(ex).__name__)
+        """Tell the parent in their language; one LINE cannot reach (down, blocked) is
+        listed for staff to phone, as every other notice is."""
+        to = Addressee(e.nursery, e.child_name, e.user, e.registration)
+        await notify(
+            self.services, to, lambda: template(self.services.msg).format(**self.fields(e)), key
+        )
 
     # -- ending an entry -----------------------------------------------------------------------
     async def withdraw(

@@ -175,3 +175,18 @@ async def test_an_entry_claimed_by_a_process_that_died_goes_back_in_line(store, 
     await Maintenance(w.services).run_once()
     assert await _line(w) == [("U1", "offered")]
     assert len(w.pushes.offers("U1")) == 1
+
+
+async def test_an_expiry_line_could_not_push_is_listed_for_staff_to_phone(store, clock, config):
+    """The offer ran out while LINE was down: the entry is over either way, so the parent
+    is not left thinking the seats are still held; staff see it in 電話連絡."""
+    w = await world(store, clock, config)
+    await _two_waiting(w)
+    w.pushes.down = True
+    clock.advance(31 * MINUTE)
+    await Maintenance(w.services).run_once()
+    w.pushes.down = False
+    await Maintenance(w.services).run_once()
+    [call] = [c for c in await w.repos.calls.open("futaba") if c.child == "目黒 太郎"]
+    assert call.why == "failed"
+    assert "お返事の期限（4/20(土) 9:30）を過ぎたため" in call.text
