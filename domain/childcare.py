@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
+import structlog
+
 from domain import ages
 from domain.calendar import Calendar, Free
 from domain.config import Nursery
@@ -24,6 +26,8 @@ from domain.registrations import Registrations
 from domain.services import Services
 from storage.allowances import child_key
 from storage.bookings import BookingDoc
+
+log = structlog.get_logger(__name__)
 
 Outcome = Literal[
     "booked", "filled", "limit", "same_day", "expired", "not_cleared", "age", "started"
@@ -155,11 +159,27 @@ class Childcare:
             created_at=self.services.now(),
         )
         outcome = await self.ledger.book(intent)
+        if outcome == "booked" and reg is not None and not await self._still_live(reg.id, intent):
+            return "not_cleared"
         if outcome == "limit" and r.life is not None:
             allowance = await self.services.repos.allowances.get(self.key(r.life))
             if any(h.date == intent.date and h.id != intent.id for h in allowance.held):
                 return "same_day"
         return outcome
+
+    async def _still_live(self, reg_id: str, intent: BookingDoc) -> bool:
+        """The registration was not removed while the booking was taken; if it was, the
+        booking is cancelled here. Staff's removal marks the registration, then cancels its
+        held bookings; this marks the booking held, then reads the registration: whichever
+        comes second sees the other's write, so no booking outlives its registration."""
+        fresh = await self.services.repos.registrations.get(reg_id)
+        if fresh is not None and fresh.removed_at is None:
+            return True
+        held = await self.services.repos.bookings.get(intent.id)
+        if held is not None:
+            await self.ledger.cancel(held, "staff")
+        log.info("booking_undone_registration_removed", booking=intent.id)
+        return False
 
     def deadline(self, nursery: Nursery, day: dt.date) -> dt.datetime:
         """The last moment a childcare booking can be cancelled over LINE."""

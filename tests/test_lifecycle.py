@@ -176,6 +176,35 @@ async def test_removing_a_registration_frees_its_interview_and_cancels_its_booki
     assert reg.dedupe is not None
 
 
+async def test_a_booking_confirmed_while_staff_remove_the_registration_is_not_kept(
+    harness, monkeypatch
+):
+    """The parent presses 確定 in one process while staff remove the registration in
+    another, whose list of bookings to cancel is read while this one is still being
+    taken: the booking must not outlive the registration (seats and day held, a reminder
+    sent), and the parent is not told it was booked."""
+    bot = harness.bot
+    await cleared(bot, "Ua")
+    for text in ["予約をする", "目黒 太郎/双葉の園保育園", "4/23(火)", "9:00", "11:00", "就労"]:
+        await harness.say("Ua", text)
+    lives = Registrations(bot.services)
+    [life] = await lives.of_user("Ua")
+    seats = bot.repos.seats
+    take = seats.take
+    removed: list[object] = []
+
+    async def take_while_removed(*args, **kwargs):  # staff's removal runs in between
+        if not removed:
+            removed.append(await lives.remove(await lives.life(life.reg.id)))  # type: ignore[arg-type]
+        return await take(*args, **kwargs)
+
+    monkeypatch.setattr(seats, "take", take_while_removed)
+    said = texts((await harness.say("Ua", "確定"))[0].messages)
+    assert removed and not any("予約が完了しました" in t for t in said), said
+    assert await bot.repos.bookings.of_registration(life.reg.id, dt.date(2024, 4, 20)) == []
+    assert (await seats.day("futaba", dt.date(2024, 4, 23))).taken(9) == 0
+
+
 async def test_the_app_builds_with_the_shipped_config() -> None:
     bot = build(Settings())
     assert bot.config.nurseries[0].closed_yearly[0].covers(dt.date(2025, 1, 2))
