@@ -27,9 +27,13 @@ class Parents:
         profile's, kept. A profile LINE did not give is asked for again next time.
 
         The rich menu follows (`Services.menus`): shown whenever the language is set, and
-        at the start of each session of a user whose language is not the base (a link lost
-        when the menus were set up again is made again; the base's is the account's own)."""
+        at each message of a user whose language is not the base until it is linked (a link
+        refused, or lost when the menus were set up again, is made again; the base's is the
+        account's own)."""
         if known and not followed:
+            # a link that failed is made by a later message (the menus remember what they
+            # linked, so this asks LINE nothing once it is made)
+            await self._menu(user, known, changed=False)
             return known, True
         users = self.services.repos.users
         stored, chosen = await users.language_setting(user)

@@ -108,6 +108,20 @@ async def test_a_refused_link_leaves_the_answer_and_is_tried_again(harness, logs
     assert line.richmenus.links == {"U4": ids["en"]}
 
 
+async def test_a_refused_link_is_made_by_the_parents_next_message(harness):
+    """The link failed when the parent added the account: whatever they send next (not
+    only a language's name) links the menu, so they are not left with the Japanese one."""
+    line = harness.line
+    ids = await set_up_menus(line)
+    line.richmenus.aliases[EN] = "richmenu-gone"
+    line.languages["U6"] = "en"
+    assert said(await harness.send("U6", harness.follow("U6")))
+    assert line.richmenus.links == {}
+    line.richmenus.aliases[EN] = ids["en"]
+    assert said(await harness.say("U6", "Book childcare"))
+    assert line.richmenus.links == {"U6": ids["en"]}
+
+
 async def test_no_english_menu_on_line_is_logged_and_the_parent_answered(harness, logs):
     harness.line.languages["U5"] = "en"
     assert said(await harness.send("U5", harness.follow("U5")))
