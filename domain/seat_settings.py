@@ -1,5 +1,6 @@
 """Staff set seats: per hour on a day, or on every day of a range (each day checked before
-any changes), never below what is booked; and a day's seats as staff read them."""
+any changes, and the days changed put back if one is booked above the seats meanwhile),
+never below what is booked; and a day's seats as staff read them."""
 
 from __future__ import annotations
 
@@ -73,13 +74,26 @@ class SeatSettings:
         wanted = self._hours(n, hours)
         days = [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
         days = [d for d in days if not (keep_closed and closed(n, d))]
+        repos = self.services.repos
+        before = {}
         for day in days:
-            stored = await self.services.repos.seats.day(n.id, day)
+            stored = before[day] = await repos.seats.day(n.id, day)
             busy = [h for h in wanted if stored.taken(h) > seats]
             if busy:
                 raise self._below_booked(day, busy[0], stored.taken(busy[0]), seats)
-        for day in days:
-            await self.set_capacity(n.id, day, seats, wanted)
+        done: list[dt.date] = []
+        try:
+            for day in days:
+                await self.set_capacity(n.id, day, seats, wanted)
+                done.append(day)
+        except Conflict:  # booked above `seats` since it was checked: the range is refused
+            for day in done:
+                was = before[day].seats(default_seats(n, day), n.hours.range())
+                if not await repos.seats.put_back(
+                    n.id, day, before[day], {h: was[h] for h in wanted}
+                ):
+                    log.warning("seats_not_put_back", nursery=n.id, date=day.isoformat())
+            raise
         return SeatsChange(
             nursery=n.name,
             first=start.isoformat(),

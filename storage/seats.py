@@ -149,6 +149,28 @@ class Seats:
         )
         return res.modified_count == 1
 
+    async def put_back(
+        self, nursery: str, date: dt.date, before: SeatDay, seats: dict[int, int]
+    ) -> bool:
+        """Put back the overrides `before` held for the hours of `seats` (their seats then,
+        overrides or defaults); False, changing nothing, where more are taken meanwhile."""
+        cond: dict[str, Any] = {"_id": day_id(nursery, date)}
+        put: dict[str, int] = {}
+        drop: dict[str, str] = {}
+        for h, n in seats.items():
+            cond[f"holders.{hkey(h)}.{n}"] = {"$exists": False}
+            if hkey(h) in before.cap:
+                put[f"cap.{hkey(h)}"] = before.cap[hkey(h)]
+            else:
+                drop[f"cap.{hkey(h)}"] = ""
+        update: dict[str, Any] = {"$inc": {"rev": 1}}
+        if put:
+            update["$set"] = put
+        if drop:
+            update["$unset"] = drop
+        res = await self._c.update_one(cond, update)
+        return res.matched_count == 1
+
     async def set_seats(self, nursery: str, date: dt.date, hours: list[int], seats: int) -> bool:
         """Staff override: `seats` per hour for `hours`. False if more are already taken."""
         await self._ensure(nursery, date)

@@ -83,6 +83,34 @@ async def test_a_range_of_days_is_checked_whole_before_any_day_changes(harness):
         await staff.set_capacity_days("futaba", "2024-04-22", "2024-06-30", 1)
 
 
+async def test_a_range_refused_by_a_booking_made_meanwhile_changes_no_day(harness, monkeypatch):
+    """Two children are booked on 4/24 after the range was checked, before its turn comes:
+    the range is refused as booked, and the days already changed get their seats back, as
+    the message says ("何も変更していません")."""
+    staff = harness.bot.staff.bookings
+    await staff.set_capacity("futaba", "2024-04-23", 2, [9])  # an override to put back
+    seats = harness.bot.repos.seats
+    set_seats = seats.set_seats
+
+    async def set_seats_after_bookings(nursery, date, hours, n):
+        if date == dt.date(2024, 4, 24) and not booked:
+            booked.append(True)
+            for name, phone in (("電話 一郎", "0355550001"), ("電話 二郎", "0355550002")):
+                await staff.phone_booking("futaba", "2024-04-24", 9, 11, name, True, phone)
+        return await set_seats(nursery, date, hours, n)
+
+    booked: list[bool] = []
+    monkeypatch.setattr(seats, "set_seats", set_seats_after_bookings)
+    with pytest.raises(StaffError, match="2024-04-24 9:00はすでに2人の予約があるため"):
+        await staff.set_capacity_days("futaba", "2024-04-22", "2024-04-26", 1)
+    monkeypatch.undo()
+    assert [h.seats for h in (await staff.day_seats("futaba", "2024-04-22")).hours[:3]] == [3] * 3
+    assert [h.seats for h in (await staff.day_seats("futaba", "2024-04-23")).hours[:3]] == [3, 2, 3]
+    assert (await staff.day_seats("futaba", "2024-04-25")).hours[0].seats == 3  # not reached
+    day = await seats.day("futaba", dt.date(2024, 4, 22))
+    assert day.cap == {}  # the default again, not an override equal to it
+
+
 async def test_phone_bookings_take_from_the_same_pool_and_are_refused_when_full(harness):
     staff = harness.bot.staff.bookings
     await staff.set_capacity("futaba", "2024-04-23", 1)
