@@ -37,6 +37,8 @@ async def test_an_interview_is_moved_cancelled_and_recorded_missed_after_a_confi
     await console.login("futaba1")
     page = await _open(console, NAME)
     assert await page.locator("h1").inner_text() == f"{NAME}さんの登録"
+    # staff know where they are: the page is under the 登録 tab
+    assert await page.locator("nav.tabs [aria-current=page]").inner_text() == "登録"
     await console.shot("registration-detail")
 
     # move: the confirmation names both times; やめる changes nothing

@@ -113,6 +113,8 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
         "2024-04-23 9:00〜12:00、電話 花子さんの電話予約を受け付けました。"
     )
     await console.shot("bookings")
+    # the list says each day's weekday, as a parent on the phone says it
+    assert await page.get_by_role("link", name="2024-04-23（火）").count() >= 1
 
     # a change below what is booked is refused with the reason, and changes nothing
     await page.get_by_role("link", name="カレンダー").click()

@@ -52,6 +52,19 @@ async def nursery_scope(request: web.Request, handler: Handler) -> web.StreamRes
         return await page_error(request, 400, text)
 
 
+# A page under another page's tab: a registration's detail under 登録, closing a day under
+# 今日・日別 (its confirmation and the answers to forms are under their own section's tab).
+TAB_OF = {"registration": "registrations", "closing": "day"}
+
+
+def section(path: str) -> str:
+    """The tab a console path belongs to: `/staff/n/futaba/registration/r1/change` is
+    under `registrations`, `/staff/accounts/add` under `accounts`."""
+    parts = path.strip("/").split("/")
+    name = parts[3] if len(parts) > 3 and parts[1] == "n" else parts[1] if len(parts) > 1 else ""
+    return TAB_OF.get(name, name)
+
+
 async def render(
     template: str, request: web.Request, context: dict[str, Any], status: int = 200
 ) -> web.Response:
@@ -67,13 +80,17 @@ async def render(
         "csrf": await csrf_token(request),
         "flash": await take_flash(request),
         "path": request.path_qs,
-        "page": request.path.rstrip("/").rsplit("/", 1)[-1],
+        "page": section(request.path),
     }
     return aiohttp_jinja2.render_template(template, request, base | context, status=status)
 
 
 async def page_error(request: web.Request, status: int, text: str) -> web.Response:
-    return await render("error.html", request, {"status": status, "message": text}, status)
+    """The page's refusal; a page opened with values it refused (a wrong date range) links
+    back to itself as it opens without them."""
+    retry = request.path if status == 400 and request.method == "GET" and request.query else None
+    context = {"status": status, "message": text, "retry": retry}
+    return await render("error.html", request, context, status)
 
 
 def today(request: web.Request) -> dt.date:

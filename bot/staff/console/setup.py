@@ -16,6 +16,7 @@ from aiohttp_session import session_middleware
 
 from bot.context import BOT, Bot
 from bot.staff.console import auth
+from bot.staff.console.dates import dated, weekday
 from bot.staff.console.pages import nursery_scope
 from bot.staff.console.views_accounts import routes as account_routes
 from bot.staff.console.views_auth import routes as auth_routes
@@ -85,8 +86,9 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         bytecode_cache=compiled_templates(),
-        filters={"phone": labels.phone, "postal_code": labels.postal_code},
+        filters={"phone": labels.phone, "postal_code": labels.postal_code, "dated": dated},
     )
+    aiohttp_jinja2.get_env(app).globals["weekday"] = weekday
     for routes in (
         auth_routes,
         day_routes,
