@@ -25,11 +25,11 @@ from domain.catalogue import (
     ConsoleMessages,
     LogWords,
     Messages,
-    PreflightMessages,
     StaffActions,
     StaffMessages,
     Strict,
 )
+from domain.catalogue_preflight import PreflightMessages
 from domain.lifecycle import STATES
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
