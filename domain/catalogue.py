@@ -84,6 +84,7 @@ class Messages(Strict):
     interview_slot_taken: str
     interview_nothing_no_registration: str
     interview_nothing_booked: str
+    interview_nothing_past: str  # the interview's time has passed, not yet recorded
     interview_nothing_cleared: str
     cleared_push: str
 

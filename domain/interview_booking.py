@@ -22,7 +22,10 @@ log = structlog.get_logger(__name__)
 
 # Why nothing can be booked: the Messages field saying so.
 Nothing = Literal[
-    "interview_nothing_no_registration", "interview_nothing_booked", "interview_nothing_cleared"
+    "interview_nothing_no_registration",
+    "interview_nothing_booked",
+    "interview_nothing_past",
+    "interview_nothing_cleared",
 ]
 Booked = Literal["booked", "slot_taken"] | Nothing
 
@@ -44,8 +47,12 @@ class InterviewBooking:
         free = [life for life in lives if LIFECYCLE.allows(life, "book_interview")]
         if free:
             return free, None
-        if any(life.state == "interview_booked" for life in lives):
+        booked = [life for life in lives if life.state == "interview_booked"]
+        now = self.services.now()
+        if any(life.slot is not None and life.slot.at > now for life in booked):
             return [], "interview_nothing_booked"
+        if booked:  # its time has passed today: the nursery has yet to record how it went
+            return [], "interview_nothing_past"
         if any(life.state == "cleared" for life in lives):
             return [], "interview_nothing_cleared"
         return [], "interview_nothing_no_registration"
