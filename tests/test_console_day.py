@@ -197,7 +197,7 @@ async def test_a_whole_day_of_a_nursery_in_the_browser(console):
     raw = (await download.path()).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert list(rows[0])[:5] == ["日付", "開始", "終了", "児童氏名", "ふりがな"]
+    assert list(rows[0])[:5] == ["日付", "開始", "終了", "児童氏名", "フリガナ"]
     assert [(r["日付"], r["児童氏名"], r["受付"]) for r in rows] == [
         ("2024-04-23", "電話 花子", "電話")
     ]

@@ -87,7 +87,7 @@ async def test_a_slot_outside_hours_twice_or_too_big_is_refused_in_staff_words(c
     bot = console.h.bot
     page = await console.login("futaba1")
     await page.goto(console.url("/staff/n/futaba/slots"))
-    capacity = page.get_by_label("人数")
+    capacity = page.get_by_label("定員（人）")
     assert await capacity.get_attribute("max") == "20"  # the operation's own limit
     for time, size, said in (
         ("22:00", "1", "2024-04-24 22:00は双葉の園保育園の開所時間（8:00～17:00）の外のため"),
@@ -127,7 +127,7 @@ async def test_registrations_are_searched_and_duplicates_reported(console):
     await page.get_by_role("link", name="登録").click()
     found = page.locator("#found")
     assert "3件" in await found.inner_text() and "下目黒" not in await found.inner_text()
-    await page.get_by_label("検索（児童名・ふりがな・保護者・電話）").fill("碑文谷")
+    await page.get_by_label("検索（児童名・フリガナ・保護者・電話）").fill("碑文谷")
     await page.locator("#found", has_text="1件").wait_for()
     assert "碑文谷 次郎" in await found.inner_text() and "目黒 太郎" not in await found.inner_text()
     # furigana as staff type it: hiragana, half-width katakana, with or without a space
@@ -139,7 +139,7 @@ async def test_registrations_are_searched_and_duplicates_reported(console):
         ("03-1234-5678", "目黒 太郎", 2),
         ("０３９８７", "碑文谷 次郎", 1),
     ):
-        await page.get_by_label("検索（児童名・ふりがな・保護者・電話）").fill(typed)
+        await page.get_by_label("検索（児童名・フリガナ・保護者・電話）").fill(typed)
         await page.locator("#found", has_text=f"（「{typed}」で検索）").wait_for()
         text = await found.inner_text()
         assert f"{count}件" in text and child in text, typed
