@@ -95,7 +95,7 @@ async def test_a_booking_staff_cancelled_meanwhile_is_not_cancelled_again(harnes
 
     sent = await harness.say("U1", "はい")
     assert texts(sent[0].messages) == [
-        "この予約はすでに取り消されているか、取り消しの期限を過ぎています。"
+        "この予約はすでに取り消されているか、キャンセル期限を過ぎています。"
     ]
     day = await bot.repos.seats.day("futaba", dt.date(2024, 4, 23))
     assert day.taken(9) == day.taken(10) == 1

@@ -121,7 +121,7 @@ async def test_a_duplicate_registration_is_removed_with_its_bookings_after_a_con
     await page.get_by_role("button", name="登録の取消へ進む").click()
     confirm = await page.locator(".confirm").inner_text()
     assert "この登録を取り消します。元に戻せません。" in confirm
-    assert "一時保育の予約 2024-04-23 9:00～12:00 も取り消します。" in confirm
+    assert "2024-04-23 9:00～12:00の一時保育の予約も取り消します。" in confirm
     await console.shot("registration-confirm-remove")
     await page.get_by_role("button", name="登録の取消をする").click()
     await page.wait_for_load_state()
@@ -129,7 +129,7 @@ async def test_a_duplicate_registration_is_removed_with_its_bookings_after_a_con
     assert "登録の取消をしました" in await console.flash()
     [push] = pushed(h, "U2")
     assert "理由：重複した登録のため" in push
-    assert "一時保育の予約 4/23(火) 9:00～12:00 も取り消されました。" in push
+    assert "4/23(火) 9:00～12:00の一時保育の予約も取り消されました。" in push
     day = await bot.staff.bookings.day_seats("futaba", "2024-04-23")
     assert all(hour.booked == 0 for hour in day.hours)
     rows = await page.locator("#found tbody tr").all_inner_texts()

@@ -239,7 +239,7 @@ async def test_corrections_removals_and_the_waiting_list_reach_an_english_parent
     for child in (TARO, EMMA):
         await InterviewChanges(w.services).remove("futaba", child)
     ja = _one(w, JA)
-    assert "双葉の園保育園での目黒 太郎さんの児童の登録は保育園により取り消されました" in ja
+    assert "双葉の園保育園での目黒 太郎さんの登録は、保育園により取り消されました" in ja
     en = _one(w, EN)
     assert "registration at Futaba no Sono Nursery" in en
     _english(en, EMMA)
