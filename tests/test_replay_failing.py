@@ -21,6 +21,8 @@ REPORTS = {
         'step 2, line 5: several buttons start with "予約": "予約をする", "予約を取り消す"'
     ),
     "wrong_text.yaml": 'step 3, line 6: no message contains "こんばんは"',
+    "key_twice.yaml": "step 2, line 5: the key 'contains' is written twice",
+    "no_reply_for_a_check.yaml": "step 3, line 6: no reply came",
     "wrong_buttons.yaml": 'step 2, line 5: no button "面談予約の再開"',
     "reply_came.yaml": "step 2, line 5: a reply came",
     "no_push.yaml": "step 2, line 5: no push came",

@@ -14,12 +14,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.line.client import retry_key
 from qa.replay.script import USER_STEPS, Script, Step
 from qa.replay.target import StaffRefused, StepFailure, Target, one_line
 from qa.screen import ScreenButton, buttons, describe, has_sticker, texts
 
 DEFAULT_USER = "parent"
 NEGATIVE_ONLY = {"not_contains", "no_buttons"}
+
+
+MAX_BATCHES = 20  # an answer's batches of five messages: far more than any answer has
 
 
 @dataclass
@@ -73,8 +77,11 @@ class Player:
         return uid
 
     # -- what arrived --------------------------------------------------------------------
-    def _collect(self, actor: str | None) -> list[dict[str, Any]]:
-        """Take what every user received; the actor's messages are its step's replies."""
+    def _collect(self, actor: str | None, event_id: str = "") -> list[dict[str, Any]]:
+        """Take what every user received. What answered the actor's event (`event_id`: its
+        reply, and the batches pushed after it or in its place under the event's retry
+        keys) is its step's replies; anything else, to the actor too, is a push."""
+        answer_keys = {retry_key(event_id, str(i)) for i in range(MAX_BATCHES)}
         got: list[dict[str, Any]] = []
         for uid, name in list(self.names.items()):
             sent = self.t.take(uid)
@@ -83,12 +90,16 @@ class Player:
             msgs = [m for s in sent for m in s.messages]
             self.screen[uid] = msgs
             self.earlier.setdefault(uid, []).extend(msgs)
-            if uid == actor:
-                got = msgs
-                self._log_bot("bot", msgs)
-            else:
-                self.pushes.setdefault(uid, []).extend(msgs)
-                self._log_bot(f"bot → {name} (push)", msgs)
+            answer = [
+                s for s in sent if uid == actor and (s.via == "reply" or s.retry_key in answer_keys)
+            ]
+            pushed = [m for s in sent if s not in answer for m in s.messages]
+            if pushed:
+                self.pushes.setdefault(uid, []).extend(pushed)
+                self._log_bot(f"bot → {name} (push)", pushed)
+            if answer:
+                got = [m for s in answer for m in s.messages]
+                self._log_bot("bot", got)
         return got
 
     def _log_bot(self, who: str, msgs: list[dict[str, Any]]) -> None:
@@ -203,7 +214,7 @@ class Player:
             self.replies = []
             return
         error = await self.t.send(uid, event)
-        self.replies = self._collect(uid)
+        self.replies = self._collect(uid, str(event.get("webhookEventId", "")))
         if error:
             raise StepFailure(f"the bot failed on this step: {error}")
 
@@ -304,7 +315,10 @@ def check(spec: dict[str, Any], msgs: list[dict[str, Any]], what: str, source: s
     def fail(reason: str) -> None:
         raise StepFailure(reason, expected, came)
 
-    if not msgs and not (set(spec) <= NEGATIVE_ONLY or spec == {"sticker": False}):
+    # no push at all meets a push check that only says what must not come ("no reminder
+    # yet"); a reply check always wants a reply (`expect_no_reply` says there is none)
+    negative = set(spec) <= NEGATIVE_ONLY | {"sticker"} and spec.get("sticker") is not True
+    if not msgs and (what == "reply" or not negative):
         fail(f"no {what} came")
     ts = texts(msgs)
     labels = [b.label for b in buttons(msgs)]

@@ -150,6 +150,24 @@ def _plain(node: yaml.Node) -> Any:
     return None
 
 
+def _duplicate(node: yaml.Node) -> yaml.Node | None:
+    """The first key written twice in one mapping under `node` (YAML keeps only the last,
+    so a check written first would be dropped without a word)."""
+    if isinstance(node, yaml.SequenceNode):
+        return next((d for n in node.value if (d := _duplicate(n)) is not None), None)
+    if isinstance(node, yaml.MappingNode):
+        seen: set[str] = set()
+        for k, v in node.value:
+            key = str(_plain(k))
+            if key in seen:
+                twice: yaml.Node = k
+                return twice
+            seen.add(key)
+            if (d := _duplicate(v)) is not None:
+                return d
+    return None
+
+
 def _one_line(node: yaml.Node, text: str) -> str:
     start, end = node.start_mark.index, node.end_mark.index
     return " ".join(text[start:end].split())
@@ -288,6 +306,12 @@ def _check(kind: str, v: Any) -> Any:
 def _step(node: yaml.Node, text: str, where: str, staff_only: bool) -> Step:
     line = node.start_mark.line + 1
     source = _one_line(node, text)
+    twice = _duplicate(node)
+    if twice is not None:
+        key = str(_plain(twice))
+        raise ScriptError(
+            f"the key {key!r} is written twice", where, twice.start_mark.line + 1, source
+        )
     value = _plain(node)
     if isinstance(value, str):
         kind, arg = value, None
@@ -338,6 +362,8 @@ def parse(text: str, path: Path) -> Script:
             raise ScriptError(
                 f"unknown key {key!r} (known: {', '.join(TOP_KEYS)})", "", k.start_mark.line + 1
             )
+        if key in fields:
+            raise ScriptError(f"the key {key!r} is written twice", "", k.start_mark.line + 1)
         fields[key] = v
     name = _plain(fields["name"]) if "name" in fields else path.stem
     if not isinstance(name, str):
