@@ -46,6 +46,9 @@ def staff_actions() -> dict[str, Operation]:
 
 
 TOP_KEYS = ["name", "now", "language", "setup", "steps"]
+# The format's `phone_booking: {nursery, date, from, to}` names no child: seats taken by
+# phone for a child not on LINE, under this name and number.
+UNNAMED_PHONE_BOOKING = {"child": "電話予約", "unregistered": "true", "phone": "03-0000-0000"}
 LANGUAGES = ["ja", "en"]  # a script's users' LINE language (`language:`), ja unless given
 _DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
@@ -245,6 +248,8 @@ def _check_staff(v: Any) -> tuple[str, dict[str, Any]]:
     required = [shown for shown, _, req, _ in fields if req]
     if not isinstance(params, dict):
         raise ValueError(f"{action} needs {', '.join(required)}")
+    if action == "phone_booking" and "child" not in params:
+        params = {**params, **UNNAMED_PHONE_BOOKING}
     known = {n: (shown, kinds, names[0]) for shown, names, _, kinds in fields for n in names}
     for k in params:
         if k not in known:
