@@ -79,6 +79,16 @@ async def test_the_window_is_named_in_the_refusal(admin):  # noqa: F811
     assert status == 200
 
 
+async def test_a_value_sent_under_its_other_name_is_named_as_its_field(admin):  # noqa: F811
+    """The API takes `from`/`to` for a booking's hours: a bad `to` is the end time
+    (終了時刻), as the CLI and console call it, not another operation's `to`."""
+    body = {"date": "2024-04-23", "from": 9, "to": 99, "child": "目黒 太郎"}
+    status, data = await admin("POST", "futaba/phone-bookings", body)
+    assert status == 400 and data["error"].startswith("終了時刻"), data
+    status, data = await admin("POST", "futaba/phone-bookings", {**body, "from": "x", "to": 11})
+    assert status == 400 and data["error"].startswith("開始時刻"), data
+
+
 async def test_a_retried_phone_booking_books_once(admin, harness):  # noqa: F811
     body = {"date": "2024-04-23", "start": 9, "end": 11, "child": "電話 花", **UNREG}
     key = {"Idempotency-Key": "call-0423-0915"}

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import structlog
-from pydantic import ValidationError
+from pydantic import AliasChoices, ValidationError
 
 from bot.staff.booking_operations import BOOKING_OPERATIONS
 from bot.staff.interview_operations import INTERVIEW_OPERATIONS
@@ -49,15 +49,28 @@ def by_replay_name(action: str) -> Operation:
     raise KeyError(action)
 
 
-def refusal(err: ValidationError, staff: StaffRules) -> str:
+def refusal(err: ValidationError, staff: StaffRules, model: type[Params] | None = None) -> str:
     """The first bad value in staff's words: the field's label (`staff.fields`) and the
-    kind of error (`staff.errors`, by pydantic's error type) with its limits (ge, le, ...)."""
+    kind of error (`staff.errors`, by pydantic's error type) with its limits (ge, le, ...).
+    A value sent under another accepted name (the API's `from` for `start`) is labelled as
+    its field."""
     first = err.errors()[0]
     names = [str(p) for p in first["loc"] if not isinstance(p, int)]  # hours.0 is hours
-    name = names[0] if names else ""
+    name = _field_of(model, names[0]) if names else ""
     field = staff.fields.get(name, name)
     text = staff.errors.get(first["type"], staff.errors["other"])
     return text.format_map(_Limits(field=field, **first.get("ctx", {})))
+
+
+def _field_of(model: type[Params] | None, name: str) -> str:
+    """The field a name given in a request stands for (itself or one of its aliases)."""
+    if model is None or name in model.model_fields:
+        return name
+    for field, info in model.model_fields.items():
+        alias = info.validation_alias
+        if alias == name or (isinstance(alias, AliasChoices) and name in alias.choices):
+            return field
+    return name
 
 
 class _Limits(dict[str, Any]):
@@ -79,7 +92,8 @@ class Operations:
         try:
             return op.params.model_validate(dict(raw))
         except ValidationError as e:
-            raise Invalid(refusal(e, self.staff.services.config.staff), worded=True) from None
+            config = self.staff.services.config.staff
+            raise Invalid(refusal(e, config, op.params), worded=True) from None
 
     async def run(self, op: Operation | str, raw: Mapping[str, Any] | Params, actor: Actor) -> Any:
         op = OPERATIONS[op] if isinstance(op, str) else op
