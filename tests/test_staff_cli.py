@@ -117,6 +117,17 @@ def test_the_staff_command_is_on_the_bot_cli(capsys, monkeypatch, quiet_logs):
         main(["staff", "complete", "futaba"])  # the child is missing
 
 
+def test_a_database_out_of_reach_is_one_line_not_a_traceback(capsys, monkeypatch, quiet_logs):
+    """Nothing listens on the database's port: the command says so in staff's words, exit 1,
+    and prints nothing on stdout (where a script reads the result)."""
+    uri = "mongodb://127.0.0.1:9/hoiku?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
+    monkeypatch.setenv("MONGODB_URI", uri)
+    assert main(["staff", "slots", "futaba"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    assert "error: データベースに接続できませんでした。" in err
+
+
 async def test_an_interview_is_moved_then_the_registration_removed_from_the_cli(staff, harness):
     reg = await registration(harness.bot, "U1")
     await staff("add-slot", "futaba", "2024-04-23T10:00")

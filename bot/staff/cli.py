@@ -19,6 +19,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import structlog
+
 from bot.app import build
 from bot.context import Settings
 from bot.logs import configure
@@ -28,7 +30,10 @@ from bot.staff.operation import Actor, Operation, jsonable, plain_types
 from bot.staff.operations import OPERATIONS
 from domain import lookup
 from domain.errors import Invalid, StaffError
+from storage.mongo import StoreUnavailable
 from storage.tokens import CITY
+
+log = structlog.get_logger(__name__)
 
 Command = Callable[[Any, argparse.Namespace], Awaitable[Any]]
 
@@ -129,12 +134,19 @@ def main(args: argparse.Namespace) -> int:
 
 
 async def _with_bot(bot: Any, args: argparse.Namespace) -> int:
-    await bot.repos.ensure_indexes()
-    await bot.line.start()
+    """Run the command; a database that cannot be reached is said in one line (exit 1), as
+    a refusal is: nothing was done."""
     try:
-        return await run(bot, args)
-    finally:
-        await bot.line.close()
+        await bot.repos.ensure_indexes()
+        await bot.line.start()
+        try:
+            return await run(bot, args)
+        finally:
+            await bot.line.close()
+    except StoreUnavailable as e:
+        log.error("store_unavailable", during="staff_command", error=type(e).__name__)
+        print(f"error: {bot.config.staff.messages.store_unavailable}", file=sys.stderr)
+        return 1
 
 
 async def run(bot: Any, args: argparse.Namespace) -> int:
