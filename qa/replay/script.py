@@ -18,7 +18,15 @@ from pydantic import AliasChoices
 
 from bot.staff.operation import Operation, plain_types
 from bot.staff.operations import OPERATIONS
-from storage.clock import TOKYO
+from qa.replay.values import (
+    parse_date,
+    parse_datetime,
+    parse_duration,
+    parse_hour,
+    parse_int,
+    shown,
+    strings,
+)
 
 USER_STEPS = {"say", "tap", "pick_date", "follow", "unfollow"}
 BARE_STEPS = {"follow", "unfollow", "expect_no_reply"}  # written without a value
@@ -50,7 +58,6 @@ TOP_KEYS = ["name", "now", "language", "setup", "steps"]
 # phone for a child not on LINE, under this name and number.
 UNNAMED_PHONE_BOOKING = {"child": "電話予約", "unregistered": "true", "phone": "03-0000-0000"}
 LANGUAGES = ["ja", "en"]  # a script's users' LINE language (`language:`), ja unless given
-_DURATION = re.compile(r"^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?$")
 
 
 @dataclass
@@ -81,63 +88,6 @@ class ScriptError(Exception):
         self.where = where
         self.line = line
         self.source = source
-
-
-# -- values --------------------------------------------------------------------------------
-def parse_datetime(text: Any) -> dt.datetime:
-    """`2024-04-23T10:00` (Tokyo) or with an offset; seconds optional."""
-    if not isinstance(text, str):
-        raise ValueError(f"{_show(text)} is not a date and time like 2024-04-23T10:00")
-    try:
-        at = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date and time like 2024-04-23T10:00") from None
-    return at if at.tzinfo else at.replace(tzinfo=TOKYO)
-
-
-def parse_date(text: Any) -> dt.date:
-    if isinstance(text, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        try:
-            return dt.date.fromisoformat(text.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{_show(text)} is not a date like 2024-04-24")
-
-
-def parse_duration(text: Any) -> dt.timedelta:
-    found = _DURATION.fullmatch(str(text).strip()) if isinstance(text, str) else None
-    if not found or not any(found.groups()):
-        raise ValueError(f"{_show(text)} is not a duration like 30m, 2h, 1d or 1d2h")
-    d, h, mins = (int(g or 0) for g in found.groups())
-    return dt.timedelta(days=d, hours=h, minutes=mins)
-
-
-def parse_hour(text: Any) -> int:
-    """`9` or `9:00` -> 9 (bookings are in whole hours)."""
-    found = re.fullmatch(r"(\d{1,2})(?::00)?", str(text).strip()) if isinstance(text, str) else None
-    if not found or int(found.group(1)) > 24:
-        raise ValueError(f"{_show(text)} is not a whole hour like 9 or 9:00")
-    return int(found.group(1))
-
-
-def parse_int(text: Any, what: str) -> int:
-    if isinstance(text, str) and re.fullmatch(r"\d+", text.strip()):
-        return int(text)
-    raise ValueError(f"{what} must be a whole number, not {_show(text)}")
-
-
-def _show(v: Any) -> str:
-    if isinstance(v, str):
-        return repr(v)
-    return "a list" if isinstance(v, list) else "a mapping" if isinstance(v, dict) else "nothing"
-
-
-def _strings(v: Any, what: str) -> list[str]:
-    if isinstance(v, str):
-        return [v]
-    if isinstance(v, list) and all(isinstance(x, str) for x in v):
-        return v
-    raise ValueError(f"{what} must be a text or a list of texts")
 
 
 # -- YAML nodes -> plain values, keeping the text as written ----------------------------------
@@ -198,7 +148,7 @@ def _check_expect(v: Any) -> dict[str, Any]:
             except re.error as e:
                 raise ValueError(f"regex {x!r} is not valid: {e}") from None
         else:
-            out[k] = _strings(x, k)
+            out[k] = strings(x, k)
     return out
 
 
@@ -402,7 +352,7 @@ def _language(node: yaml.Node | None) -> str:
         return said.strip()
     raise ScriptError(
         f"language: must be {' or '.join(LANGUAGES)} (the LINE language of the script's users),"
-        f" not {_show(said)}",
+        f" not {shown(said)}",
         "",
         node.start_mark.line + 1,
     )
