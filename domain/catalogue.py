@@ -207,6 +207,7 @@ class ConsoleMessages(Strict):
     phoned: str  # a call to a parent was made
     login_rules: str  # accounts (city staff)
     login_taken: str
+    account_unknown: str  # {login}
     scope_unknown: str
     account_self: str
     account_disabled: str

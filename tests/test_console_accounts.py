@@ -35,10 +35,15 @@ async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, har
     assert not Passwords().matches(doc.password_hash, "a long enough secreT")
     stdin("another long secret")
     code, _, err = await staff("account", "add", "hanako", "city", "--password-stdin")
-    assert code == 1 and "already an account hanako" in err
+    assert code == 1 and "ログインID「hanako」はすでに使われています" in err
     stdin("short")
     code, _, err = await staff("account", "add", "taro", "city", "--password-stdin")
-    assert code == 1 and "at least 10 characters" in err
+    assert code == 1 and "新しいパスワードは10文字以上にしてください" in err
+    stdin("a long enough secret")
+    code, _, err = await staff(
+        "account", "add", "Bad Login With Spaces", "city", "--password-stdin"
+    )  # an ID the console's login could never take
+    assert code == 1 and "ログインIDは半角の英小文字・数字" in err
     stdin("a long enough secret")
     code, _, err = await staff("account", "add", "taro", "nowhere", "--password-stdin")
     assert code == 1 and "「nowhere」という保育園はありません" in err
@@ -59,7 +64,7 @@ async def test_accounts_are_added_listed_disabled_and_unlocked(staff, stdin, har
     code, data, _ = await staff("account", "unlock", "hanako")
     assert code == 0 and not data["locked"]
     code, _, err = await staff("account", "disable", "nobody")
-    assert code == 1 and "no account nobody" in err
+    assert code == 1 and "ログインID「nobody」のアカウントはありません" in err
 
 
 async def test_login_attempts_from_several_processes_are_counted_together(harness):

@@ -12,19 +12,20 @@ from typing import Any
 
 from domain import lookup
 from domain.errors import StaffError
-from storage.staff_accounts import MIN_PASSWORD
+from storage.staff_accounts import LOGIN, MIN_PASSWORD
 from storage.tokens import CITY
 
 
-def _password(a: argparse.Namespace) -> str:
+def _password(a: argparse.Namespace, words: Any) -> str:
+    """The new password, typed twice (or one line on stdin); refused in the console's words."""
     if a.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("password: ")
         if getpass.getpass("again: ") != password:
-            raise StaffError("the two passwords differ")
+            raise StaffError(words.password_mismatch)
     if len(password) < MIN_PASSWORD:
-        raise StaffError(f"a password needs at least {MIN_PASSWORD} characters")
+        raise StaffError(words.password_short.format(length=MIN_PASSWORD))
     return password
 
 
@@ -45,16 +46,20 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
     rules = bot.config.console
     locks = await bot.repos.login_attempts.locks(rules.lock_after, rules.address_limit, now)
     locked = {d.login for d in locks if d.login}
+    words = rules.messages
     if a.action == "list":
         return [_view(d, locked) for d in await accounts.all()]
-    if a.action == "add":
+    if a.action == "add":  # the console's rules for a login ID, so the account can log in
+        login = a.login.strip().lower()
+        if not LOGIN.fullmatch(login):
+            raise StaffError(words.login_rules)
         scope = a.scope if a.scope == CITY else lookup.nursery(bot.services, a.scope).id
-        doc = await accounts.add(a.login, scope, a.name or a.login, _password(a), now)
+        doc = await accounts.add(login, scope, a.name or login, _password(a, words), now)
         if doc is None:
-            raise StaffError(f"there is already an account {a.login}")
+            raise StaffError(words.login_taken.format(login=login))
         return _view(doc, locked)
     if a.action == "password":
-        doc = await accounts.set_password(a.login, _password(a))
+        doc = await accounts.set_password(a.login, _password(a, words))
     elif a.action == "unlock":
         await bot.repos.login_attempts.lift(login=a.login)
         doc = await accounts.get(a.login)
@@ -62,7 +67,7 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
     else:
         doc = await accounts.set_disabled(a.login, a.action == "disable")
     if doc is None:
-        raise StaffError(f"there is no account {a.login}")
+        raise StaffError(words.account_unknown.format(login=a.login))
     if a.action == "password":  # a new password lifts locks (its epoch ends sessions)
         await bot.repos.login_attempts.lift(login=a.login)
         locked.discard(a.login)
