@@ -117,6 +117,16 @@ def test_the_staff_command_is_on_the_bot_cli(capsys, monkeypatch, quiet_logs):
         main(["staff", "complete", "futaba"])  # the child is missing
 
 
+async def test_seats_for_one_day_or_a_range(staff):
+    """`set-seats-days NURSERY FIRST SEATS`: the one day; with --last, every day to it."""
+    code, data, _ = await staff("set-seats-days", "futaba", "2024-04-22", "2")
+    assert code == 0 and (data["first"], data["last"], data["days"]) == ("2024-04-22",) * 2 + (1,)
+    code, data, _ = await staff(
+        "set-seats-days", "futaba", "2024-04-22", "1", "--last", "2024-04-24"
+    )
+    assert code == 0 and (data["last"], data["days"], data["seats"]) == ("2024-04-24", 3, 1)
+
+
 def test_a_database_out_of_reach_is_one_line_not_a_traceback(capsys, monkeypatch, quiet_logs):
     """Nothing listens on the database's port: the command says so in staff's words, exit 1,
     and prints nothing on stdout (where a script reads the result)."""

@@ -70,7 +70,7 @@ BOOKING_OPERATIONS: list[Operation] = [
         ),
         changes=True,
         http=("PUT", "nurseries/{nursery}/capacity"),
-        positionals=("nursery", "first", "last", "seats"),
+        positionals=("nursery", "first", "seats"),  # --last: one day without it
     ),
     Operation(
         "closing",
