@@ -289,6 +289,15 @@ class StaffMessages(Strict):
     city_only: str
     other_nursery: str
     store_unavailable: str  # the database did not answer (a change may or may not be made)
+    # the admin API's own refusals, before any operation runs
+    api_token_missing: str
+    api_token_invalid: str
+    api_not_found: str
+    api_method: str  # {method}
+    api_too_large: str
+    api_not_json: str
+    api_too_deep: str  # {depth}
+    api_not_object: str
     waiting: StaffWaitingMessages  # キャンセル待ち (domain/catalogue_waiting_staff.py)
 
 

@@ -44,7 +44,28 @@ async def api(harness):
 async def test_without_a_valid_token_every_endpoint_is_401(api, method, path, body):
     for token in (None, "wrong", FUTABA, CITY):  # the ADMIN_TOKENS entries are not tokens
         status, data = await api(method, f"nurseries/futaba/{path}", body, token=token)
-        assert status == 401 and "token" in data["error"]
+        assert status == 401 and "トークン" in data["error"]
+
+
+async def test_the_apis_own_refusals_are_json_in_japanese(api, harness):
+    """No such route, a method a route does not take, a body that is not a JSON object or
+    is too large: each a JSON error staff can read, as every other refusal is."""
+    status, data = await api("GET", "nurseries/futaba/registrations/x")
+    assert (status, data) == (404, {"error": "このアドレスの操作はありません。"})
+    status, data = await api("PATCH", "nurseries/futaba/registrations")
+    assert (status, data) == (405, {"error": "この操作はPATCHでは使えません。"})
+    status, data = await api("POST", "nurseries/futaba/phone-bookings", [1, 2])
+    assert (status, data) == (
+        400,
+        {"error": "送る内容はJSONのオブジェクト（{...}）にしてください。"},
+    )
+    url = harness.url + "/admin/api/nurseries/futaba/phone-bookings"
+    headers = {"Authorization": "Bearer ft-secret", "Content-Type": "application/json"}
+    async with harness._session.post(url, data=b"x" * (1024 * 1024 + 1), headers=headers) as r:
+        assert (r.status, await r.json()) == (
+            413,
+            {"error": "送られた内容が大きすぎます（1 MBまで）。"},
+        )
 
 
 @pytest.mark.parametrize(("method", "path", "body"), NURSERY_ENDPOINTS)

@@ -154,7 +154,7 @@ def test_test_routes_need_the_city_token(
     assert main(_replay(server, script, token="nope")) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[1].endswith(
-        "resetting the server's store failed (HTTP 401: this admin token is not valid)"
+        "resetting the server's store failed (HTTP 401: この管理APIのトークンは使えません。)"
     )
 
 

@@ -64,7 +64,7 @@ def route(op: Operation) -> web.RouteDef:
         if method in ("GET", "DELETE"):
             raw.update(request.query)
         else:
-            raw.update(await read_json(request))
+            raw.update(await read_json(request, request.app[BOT].config.staff.messages))
         raw.update(request.match_info)
         key = request.headers.get("Idempotency-Key")
         if key is not None and "idempotency_key" in op.params.model_fields:
@@ -95,6 +95,16 @@ async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResp
         return await handler(request)
     except StaffError as e:
         return json_error(STATUS[e.kind], str(e))
+    except web.HTTPException as e:  # aiohttp's own: no such route, method, body too large
+        if e.content_type == "application/json":
+            raise
+        words = request.app[BOT].config.staff.messages
+        said = {404: words.api_not_found, 413: words.api_too_large}.get(e.status)
+        if e.status == 405:
+            said = words.api_method.format(method=request.method)
+        if said is None:
+            raise
+        return json_error(e.status, said)
     except StoreUnavailable as e:
         log.error("admin_api_store_unavailable", error=type(e).__name__, path=request.path)
         response = json_error(503, request.app[BOT].config.staff.messages.store_unavailable)

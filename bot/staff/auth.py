@@ -78,16 +78,14 @@ async def token_scope(request: web.Request) -> str:
     kind, _, token = auth.partition(" ")
     token = token.strip()
     if kind.lower() != "bearer" or not token:
-        raise http_error(
-            web.HTTPUnauthorized, "an admin token is needed (Authorization: Bearer ...)"
-        )
+        raise http_error(web.HTTPUnauthorized, bot.config.staff.messages.api_token_missing)
     hashed = token_hash(token)
     for known, scope in env_scopes(bot.settings.admin_tokens).items():
         if hmac.compare_digest(known, hashed):
             return scope
     stored = await bot.repos.tokens.scope_of(token)
     if stored is None:
-        raise http_error(web.HTTPUnauthorized, "this admin token is not valid")
+        raise http_error(web.HTTPUnauthorized, bot.config.staff.messages.api_token_invalid)
     return stored
 
 

@@ -28,15 +28,16 @@ def http_error(cls: type[web.HTTPError], message: str) -> web.HTTPError:
     return cls(text=dumps({"error": message}), content_type="application/json")
 
 
-async def read_json(request: web.Request) -> dict[str, Any]:
-    """The JSON object in the body; anything else (too deep a nesting too) is a 400."""
+async def read_json(request: web.Request, words: Any) -> dict[str, Any]:
+    """The JSON object in the body; anything else (too deep a nesting too) is a 400, said
+    in staff's `words` (config.yaml `staff.messages`)."""
     try:
         raw: Any = json_body.loads(await request.read())
     except json_body.TooDeep:
-        text = f"the body must be JSON nested at most {json_body.MAX_DEPTH} levels deep"
+        text = words.api_too_deep.format(depth=json_body.MAX_DEPTH)
         raise http_error(web.HTTPBadRequest, text) from None
     except ValueError:
-        raise http_error(web.HTTPBadRequest, "the body must be JSON") from None
+        raise http_error(web.HTTPBadRequest, words.api_not_json) from None
     if not isinstance(raw, dict):
-        raise http_error(web.HTTPBadRequest, "the body must be a JSON object")
+        raise http_error(web.HTTPBadRequest, words.api_not_object)
     return raw
