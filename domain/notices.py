@@ -62,7 +62,7 @@ async def notify(services: Services, to: Addressee, word: Callable[[], str], key
             how = "failed"
     if how != "sent":
         await _to_phone(services, to, text, key, how)
-    return Notice.of(how)
+    return Notice.of(how, services.config.console.messages)
 
 
 async def _to_phone(services: Services, to: Addressee, text: str, key: str, how: Why) -> None:

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel
 
 Delivery = Literal["sent", "blocked", "failed", "phone"]
-
-NOTICES: dict[Delivery, str] = {
-    "sent": "the parent was told on LINE",
-    "blocked": "the parent has blocked the LINE account: tell them by phone",
-    "failed": "LINE could not be reached: tell the parent by phone",
-    "phone": "a phone booking: tell the parent by phone",
-}
 
 
 class Notice(BaseModel):
@@ -24,8 +17,15 @@ class Notice(BaseModel):
     delivery: Delivery
 
     @classmethod
-    def of(cls, delivery: Delivery) -> Notice:
-        return cls(notified=delivery == "sent", notice=NOTICES[delivery], delivery=delivery)
+    def of(cls, delivery: Delivery, words: Any) -> Notice:
+        """How it went, in staff's `words` (config.yaml `console.messages`: push_*)."""
+        said = {
+            "sent": words.push_sent,
+            "blocked": words.push_blocked,
+            "failed": words.push_failed,
+            "phone": words.push_phone_booking,
+        }[delivery]
+        return cls(notified=delivery == "sent", notice=said, delivery=delivery)
 
 
 class CallView(BaseModel):

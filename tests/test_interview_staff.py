@@ -96,7 +96,7 @@ async def test_a_parent_who_blocked_the_account_gets_no_push_and_staff_are_told(
     await bot.repos.users.set_following("Ua", False, bot.services.now())
     result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
     assert result.notified is False
-    assert "blocked" in result.notice
+    assert result.delivery == "blocked" and "ブロック" in result.notice
     assert harness.line.take("Ua") == []
     assert (await bot.repos.registrations.get(result.registration)).cleared()
 
@@ -231,7 +231,8 @@ async def test_line_down_leaves_the_notice_to_send_on_the_next_attempt(harness):
     await registration(bot, "Ua")
     harness.line.fail_next(500, times=10)
     result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
-    assert result.notified is False and "could not be reached" in result.notice
+    assert result.notified is False and result.delivery == "failed"
+    assert result.notice == harness.bot.config.console.messages.push_failed
     harness.line.failures.clear()
     result = await bot.staff.interviews.complete_interview("futaba", "目黒 太郎")
     assert result.notified is True
