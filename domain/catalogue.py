@@ -328,6 +328,8 @@ class StaffActions(Strict):
     unlock_account: str
     unlock_address: str
     logout_account: str
+    add_token: str  # an admin API token, from the CLI
+    revoke_token: str
 
 
 class LogWords(Strict):

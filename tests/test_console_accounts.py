@@ -109,3 +109,25 @@ def test_the_product_hashes_with_argon2s_recommended_profile() -> None:
     """Tests hash cheaply (tests/conftest.py); a server's accounts never do."""
     stored = Passwords().hash("a long enough secret")
     assert stored.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+
+
+async def test_account_and_token_changes_from_the_terminal_are_in_the_log(staff, stdin, harness):  # noqa: F811
+    """What city staff change from the terminal is in the operation log as the console's
+    changes are, under the OS user, never with a password or a token."""
+    stdin("a long enough secret")
+    assert (await staff("account", "add", "hanako", "city", "--password-stdin"))[0] == 0
+    assert (await staff("account", "disable", "hanako"))[0] == 0
+    stdin("another long secret")
+    assert (await staff("account", "password", "hanako", "--password-stdin"))[0] == 0
+    code, token, _ = await staff("token", "futaba")
+    assert code == 0
+    entries = await harness.bot.repos.audit.recent()
+    assert sorted(e.operation for e in entries) == [  # one moment: the clock is frozen
+        "add-account",
+        "add-token",
+        "disable-account",
+        "reset-password",
+    ]
+    assert {e.actor_kind for e in entries} == {"cli"}
+    logged = repr([e.model_dump() for e in entries])
+    assert "secret" not in logged and str(token) not in logged

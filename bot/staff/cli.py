@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
 import os
 import sys
@@ -24,9 +23,9 @@ import structlog
 from bot.app import build
 from bot.context import Settings
 from bot.logs import configure
-from bot.staff.cli_accounts import account, register_accounts
+from bot.staff.cli_accounts import account, cli_actor, record, register_accounts
 from bot.staff.csv_export import bookings_csv, csv_bytes
-from bot.staff.operation import Actor, Operation, jsonable, plain_types
+from bot.staff.operation import Operation, jsonable, plain_types
 from bot.staff.operations import OPERATIONS
 from domain import lookup
 from domain.errors import Invalid, StaffError
@@ -43,6 +42,7 @@ async def _token(bot: Any, a: argparse.Namespace) -> str:
     if scope != CITY:
         scope = lookup.nursery(bot.services, scope).id
     token: str = await bot.repos.tokens.create(scope, bot.services.now())
+    await record(bot, "add-token", {"scope": scope})
     print(f"a new admin API token for {scope} (shown once, keep it safe):", file=sys.stderr)
     return token
 
@@ -59,6 +59,7 @@ async def _revoke(bot: Any, a: argparse.Namespace) -> dict[str, str]:
     if len(found) != 1:
         raise Invalid(f"{len(found)} tokens have an id starting {a.id}: give exactly one")
     await bot.repos.tokens.delete(found[0].id)
+    await record(bot, "revoke-token", {"scope": found[0].scope, "id": found[0].short()})
     return {"revoked": found[0].short(), "scope": found[0].scope}
 
 
@@ -157,7 +158,7 @@ async def run(bot: Any, args: argparse.Namespace) -> int:
         else:
             op = OPERATIONS[args.operation]
             raw = {k: v for k in op.params.model_fields if (v := getattr(args, k)) is not None}
-            result = await bot.operations.run(op, raw, _actor())
+            result = await bot.operations.run(op, raw, cli_actor())
             if op.output == "csv":  # the same file the admin API sends: UTF-8 with a BOM
                 result = csv_bytes(bookings_csv(result))
     except StaffError as e:
@@ -172,12 +173,3 @@ async def run(bot: Any, args: argparse.Namespace) -> int:
     else:
         print(json.dumps(jsonable(result), ensure_ascii=False, indent=2))
     return 0
-
-
-def _actor() -> Actor:
-    """The person at the terminal: city scope (they hold the database's credentials)."""
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return Actor("cli", name, CITY)

@@ -10,8 +10,10 @@ import secrets
 import sys
 from typing import Any
 
+from bot.staff.operation import Actor
 from domain import lookup
 from domain.errors import StaffError
+from storage.audit import AuditEntry
 from storage.staff_accounts import LOGIN, MIN_PASSWORD
 from storage.tokens import CITY
 
@@ -27,6 +29,33 @@ def _password(a: argparse.Namespace, words: Any) -> str:
     if len(password) < MIN_PASSWORD:
         raise StaffError(words.password_short.format(length=MIN_PASSWORD))
     return password
+
+
+def cli_actor() -> Actor:
+    """The person at the terminal: city scope (they hold the database's credentials)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Actor("cli", name, CITY)
+
+
+async def record(bot: Any, operation: str, params: dict[str, Any], **after: Any) -> None:
+    """A change made from the terminal in the operation log, as the console logs its own
+    (never a password or a token)."""
+    me = cli_actor()
+    await bot.repos.audit.record(
+        AuditEntry(
+            id=bot.services.ids.new(),
+            at=bot.services.now(),
+            actor_kind=me.kind,
+            actor=me.name,
+            scope=me.scope,
+            operation=operation,
+            params=params,
+            after=after or None,
+        )
+    )
 
 
 def _view(doc: Any, locked: set[str]) -> dict[str, Any]:
@@ -57,6 +86,10 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
         doc = await accounts.add(login, scope, a.name or login, _password(a, words), now)
         if doc is None:
             raise StaffError(words.login_taken.format(login=login))
+        names = {n.id: n.name for n in bot.config.nurseries}
+        await record(
+            bot, "add-account", {"login": login}, name=doc.name, scope=names.get(scope, scope)
+        )
         return _view(doc, locked)
     if a.action == "password":
         doc = await accounts.set_password(a.login, _password(a, words))
@@ -68,6 +101,10 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
         doc = await accounts.set_disabled(a.login, a.action == "disable")
     if doc is None:
         raise StaffError(words.account_unknown.format(login=a.login))
+    operation = {"password": "reset-password", "unlock": "unlock-account"}.get(
+        a.action, f"{a.action}-account"
+    )
+    await record(bot, operation, {"login": doc.id})
     if a.action == "password":  # a new password lifts locks (its epoch ends sessions)
         await bot.repos.login_attempts.lift(login=a.login)
         locked.discard(a.login)
