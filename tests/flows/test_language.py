@@ -49,8 +49,13 @@ async def follow(dialog: Dialog, user: str) -> list[str]:
     return texts(out.replies) + button_labels(out.replies)
 
 
+# The English greeting's one Japanese line: how a Japanese reader whose LINE is set to
+# another language gets Japanese (as the Japanese greeting names "English" in English).
+SWITCH_BACK = "日本語でのご案内は「日本語」と送信してください。"
+
+
 def english(lines: list[str]) -> bool:
-    return bool(lines) and not any(JAPANESE.search(line) for line in lines)
+    return bool(lines) and not any(JAPANESE.search(line.replace(SWITCH_BACK, "")) for line in lines)
 
 
 async def test_a_parent_whose_line_is_english_is_greeted_in_english(dialog, line) -> None:
