@@ -61,8 +61,11 @@ class ContactDetails:
             check, wrong = RULES[name]
             value = check(raw)
             if value is None:
-                why = staff.messages.field_refused.format(
-                    field=staff.contact_fields[name], reason=getattr(self.services.msg, wrong)
+                label, reason = staff.contact_fields[name], getattr(self.services.msg, wrong)
+                why = (  # "電話番号は…" needs no "電話番号：" before it
+                    reason
+                    if reason.startswith(label)
+                    else staff.messages.field_refused.format(field=label, reason=reason)
                 )
                 raise Invalid(why, worded=True)
             if value != getattr(reg, name):

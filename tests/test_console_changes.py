@@ -149,7 +149,7 @@ async def test_contact_details_are_corrected_with_the_registrations_rules(consol
     await page.get_by_role("button", name="連絡先の修正をする").click()
     await page.wait_for_load_state()
     assert await console.flash() == (
-        "電話番号：電話番号は市外局番から10桁または11桁の数字で入力してください。"
+        "電話番号は市外局番から10桁または11桁の数字で入力してください。"
     )
     await console.shot("registration-contact-refused")
     assert await page.get_by_label("電話番号").input_value() == "12-34"  # kept to correct
