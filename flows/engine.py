@@ -105,6 +105,14 @@ class Dialog:
             log.info("session_conflict_retry", flow=session.flow)
         raise SessionConflict("session changed too often while handling an event")
 
+    async def answered(self, user_id: str, event_id: str) -> list[Reply] | None:
+        """The replies stored for `event_id` if it was handled (its session saved), else
+        None; nothing is run."""
+        session = await self.sessions.get(user_id)
+        if event_id and session.last_event == event_id:
+            return [reply_from_dict(r) for r in session.last_replies]
+        return None
+
     # -- routing ---------------------------------------------------------------------------
     async def _route(self, session: SessionDoc, inp: Input, out: Outbox, slow: Slow) -> None:
         msg = self.services.msg

@@ -96,6 +96,36 @@ async def test_an_event_given_up_on_is_answered_with_a_try_again(harness, clock,
     assert len(await harness.say("U1", "児童の登録")) == 1
 
 
+async def test_an_event_whose_answer_never_went_out_sends_that_answer_when_given_up(
+    harness, clock, monkeypatch
+):
+    """The dialog step was done (the session saved) but LINE refused every delivery: when
+    the event is given up on, the parent gets the answer the step made, not a "could not
+    process" that would contradict what was done."""
+    from bot.line.client import DeliveryError
+
+    line = harness.bot.line
+    deliver = line.deliver
+    calls: list[str] = []
+
+    async def down_five_times(user, batches, key, *args, **kwargs):
+        calls.append(key)
+        if len(calls) <= 5:
+            raise DeliveryError("push: LINE answered 500")
+        return await deliver(user, batches, key, *args, **kwargs)
+
+    monkeypatch.setattr(line, "deliver", down_five_times)
+    await harness.say("U1", "児童の登録")
+    for _ in range(6):
+        clock.advance(dt.timedelta(minutes=10))
+        await harness.bot.dispatcher.sweep_once()
+        await harness.settle()
+    assert await parked(harness) == 1 and len(calls) == 6
+    said = [t for s in harness.line.take("U1") for t in texts(s.messages)]
+    assert any("保育園を選んでください" in t for t in said), said
+    assert harness.bot.config.messages.error_retry not in said
+
+
 async def test_unreachable_line_api_is_reported_not_swallowed():
     client = LineClient("token", "http://127.0.0.1:9", timeout=0.5, attempts=1)
     await client.start()

@@ -202,24 +202,32 @@ class EventHandler:
         )
 
     async def gave_up(self, user: str, item: dict[str, Any]) -> None:
-        """Tell the sender that the event was given up on (parked after its retries), in
-        their language: a reply while the token lasts, else a push. Never raises: a failed
-        notice is logged (the event itself is kept for staff)."""
+        """The event was given up on (parked after its retries). If its dialog step was done
+        and only the answer did not go out, the stored answer is sent (under the event's own
+        retry keys, so LINE takes it once); otherwise the sender is told it was not handled,
+        in their language. A reply while the token lasts, else a push. Never raises: a
+        failed notice is logged (the event itself is kept for staff)."""
         event = _dict(item.get("event"))
         if event.get("type") not in ANSWERED or is_menu_switch(event) or not user:
             return
         event_id = str(item.get("id", ""))
         services = self.dialog.services
         try:
-            lang = await services.language_of(user)
-            text = services.base_config.in_language(lang).messages.error_retry
+            stored = await self.dialog.answered(user, event_id)
+            if stored is None:
+                lang = await services.language_of(user)
+                stored = [Text(services.base_config.in_language(lang).messages.error_retry)]
+                key = f"{event_id}:gave-up"
+            else:
+                key = event_id
             sent_at = dt.datetime.fromtimestamp(event.get("timestamp", 0) / 1000, dt.UTC)
             await self.line.deliver(
                 user,
-                render([Text(text)]),
-                f"{event_id}:gave-up",
+                render(stored),
+                key,
                 event.get("replyToken"),
                 self.clock.now() - sent_at,
+                replay=key == event_id,
             )
         except Exception as e:
             log.warning(
@@ -229,7 +237,7 @@ class EventHandler:
                 error=type(e).__name__,
             )
             return
-        log.info("gave_up_notice", event_id=event_id, user=user_hash(user))
+        log.info("gave_up_notice", event_id=event_id, user=user_hash(user), answer=key == event_id)
 
 
 class SharedChats:
