@@ -41,13 +41,17 @@ class SeatSettings:
         )
         seats = checks.whole(self.services, seats, "seats", 0, MAX_SEATS)
         wanted = self._hours(n, hours)
-        if not await self.services.repos.seats.set_seats(n.id, day, wanted, seats):
-            stored = await self.services.repos.seats.day(n.id, day)
-            busy = [h for h in wanted if stored.taken(h) > seats] or wanted[:1]
-            raise self._below_booked(day, busy[0], stored.taken(busy[0]), seats)
-        log.debug("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(wanted))
+        await self._set(n, day, wanted, seats)
         await Offers(self.services).seats_freed(n.id, day)
         return await self.day_seats(n.id, day)
+
+    async def _set(self, n: Nursery, day: dt.date, hours: list[int], seats: int) -> None:
+        """The day's seats for `hours`; Conflict naming the hour booked above `seats`."""
+        if not await self.services.repos.seats.set_seats(n.id, day, hours, seats):
+            stored = await self.services.repos.seats.day(n.id, day)
+            busy = [h for h in hours if stored.taken(h) > seats] or hours[:1]
+            raise self._below_booked(day, busy[0], stored.taken(busy[0]), seats)
+        log.debug("seats_set", nursery=n.id, date=day.isoformat(), seats=seats, hours=len(hours))
 
     async def set_capacity_days(
         self,
@@ -84,7 +88,7 @@ class SeatSettings:
         done: list[dt.date] = []
         try:
             for day in days:
-                await self.set_capacity(n.id, day, seats, wanted)
+                await self._set(n, day, wanted, seats)
                 done.append(day)
         except Conflict:  # booked above `seats` since it was checked: the range is refused
             for day in done:
@@ -94,6 +98,9 @@ class SeatSettings:
                 ):
                     log.warning("seats_not_put_back", nursery=n.id, date=day.isoformat())
             raise
+        offers = Offers(self.services)  # seats raised go to the lines once the range holds
+        for day in days:
+            await offers.seats_freed(n.id, day)
         return SeatsChange(
             nursery=n.name,
             first=start.isoformat(),

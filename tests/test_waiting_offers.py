@@ -273,3 +273,41 @@ async def test_the_logs_never_carry_the_childs_name_and_birth_date_hashed(store,
     events = {e["event"] for e in logs}
     assert {"waiting_joined", "waiting_offered"} <= events
     assert not [e for e in logs if any(doc.child in str(v) for v in e.values())]
+
+
+async def test_a_seat_range_refused_midway_offers_no_seat_it_put_back(
+    store, clock, config, monkeypatch
+):
+    """Staff raise the seats of DAY (its line waiting) and the next day, but the next day is
+    booked above them meanwhile: the range is refused and nothing changed, so the raised
+    day's new seat is not offered to its line, and its seats are as they were."""
+    from domain.errors import StaffError
+
+    w = await world(store, clock, config)
+    await fill(w)  # DAY: 1 seat an hour, booked by phone
+    u1 = await cleared(w, "U1")
+    await _join(w, u1, DAY, 9, 11)
+    seats = w.repos.seats
+    set_seats = seats.set_seats
+    booked: list[bool] = []
+
+    async def booked_before_its_turn(nursery, date, hours, n):
+        if date == D2 and not booked:
+            booked.append(True)
+            for name in ("電話 一郎", "電話 二郎", "電話 三郎"):
+                await w.staff.phone_booking(
+                    "futaba", D2, 9, 11, child=name, unregistered=True, phone="0312345678"
+                )
+        return await set_seats(nursery, date, hours, n)
+
+    monkeypatch.setattr(seats, "set_seats", booked_before_its_turn)
+    try:
+        await w.staff.set_capacity_days("futaba", DAY, D2, 2)
+    except StaffError as e:
+        assert "何も変更していません" in str(e)
+    else:
+        raise AssertionError("the range was not refused")
+    monkeypatch.undo()
+    assert await _line(w) == [("U1", "waiting")]  # nothing offered
+    assert w.pushes.offers("U1") == []
+    assert (await free_seats(w))[9] == 0  # DAY keeps its one seat, taken
