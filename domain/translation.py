@@ -111,6 +111,10 @@ def localize(raw: dict[str, Any], words: Translation, messages: dict[str, Any]) 
             item.update(label=said.label, image_text=said.image_text)
     elif menu:
         raise ValueError("rich_menu: missing")
+    known = {n["id"] for n in out.get("nurseries", [])}
+    stray = sorted(set(words.nurseries) - known)
+    if stray:  # a misspelt id, or a nursery renamed in config.yaml only
+        raise ValueError(f"nurseries.{stray[0]}: no nursery has this id in the base")
     for n in out.get("nurseries", []):
         _nursery(n, words)
     return out

@@ -89,6 +89,10 @@ def test_a_broken_message_names_the_file_and_key(tmp_path, change, named: str) -
     ("change", "named"),
     [
         (
+            lambda w: w["nurseries"].update(futabaa=w["nurseries"].pop("futaba")),
+            "nurseries.futabaa: no nursery has this id in the base",
+        ),
+        (
             lambda w: w["nurseries"]["futaba"]["questions"]["reason"]["choices"].pop(),
             "nurseries.futaba.questions.reason.choices: 4 items, the base has 5",
         ),
