@@ -62,8 +62,10 @@ class Parents:
         await self.services.menus.switched(user, alias, stored or language.BASE)
 
     async def _menu(self, user: str, spoken: str, changed: bool) -> None:
-        if changed or spoken != language.BASE:
+        if changed:
             await self.services.menus.show(user, spoken)
+        elif spoken != language.BASE:
+            await self.services.menus.keep(user, spoken)
 
     async def nurseries(self, user: str) -> list[Nursery]:
         """The nurseries this user has children registered at: whom to phone."""

@@ -44,10 +44,14 @@ class NoProfiles:
 class Menus(Protocol):
     """Shows a LINE user the rich menu of their language: the base language's is the
     account's (the city's menu, from which the bot's opens), another's is linked to them.
-    Never raises: a failure is the implementation's to log, and is tried again the next
-    time the user's language is set."""
+    Never raises: a failure is the implementation's to log, and is tried again when the
+    user's language is set, or at a later message of theirs (`keep`)."""
 
     async def show(self, user_id: str, language: str) -> None: ...
+
+    async def keep(self, user_id: str, language: str) -> None:
+        """As `show`, for a user whose language did not change (any message of theirs): a
+        link not made yet is made, but one that failed lately is not tried again yet."""
 
     async def switched(self, user_id: str, alias: str, language: str) -> None:
         """LINE showed the user the menu `alias` names (they tapped a menu's switch area)."""
@@ -55,6 +59,9 @@ class Menus(Protocol):
 
 class NoMenus:
     async def show(self, user_id: str, language: str) -> None:
+        return None
+
+    async def keep(self, user_id: str, language: str) -> None:
         return None
 
     async def switched(self, user_id: str, alias: str, language: str) -> None:

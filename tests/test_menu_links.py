@@ -108,17 +108,25 @@ async def test_a_refused_link_leaves_the_answer_and_is_tried_again(harness, logs
     assert line.richmenus.links == {"U4": ids["en"]}
 
 
-async def test_a_refused_link_is_made_by_the_parents_next_message(harness):
-    """The link failed when the parent added the account: whatever they send next (not
-    only a language's name) links the menu, so they are not left with the Japanese one."""
+async def test_a_refused_link_is_made_by_a_later_message_of_the_parent(harness):
+    """The link failed when the parent added the account: a message of theirs (not only a
+    language's name) makes it, once a while has passed, so they are not left with the
+    Japanese menu; messages in between do not ask LINE for it again each time."""
     line = harness.line
     ids = await set_up_menus(line)
+    now = [0.0]
+    services = harness.bot.services
+    services.menus = UserMenus(harness.bot.line, harness.bot.config, clock=lambda: now[0])
     line.richmenus.aliases[EN] = "richmenu-gone"
     line.languages["U6"] = "en"
     assert said(await harness.send("U6", harness.follow("U6")))
     assert line.richmenus.links == {}
     line.richmenus.aliases[EN] = ids["en"]
+    now[0] += 60
     assert said(await harness.say("U6", "Book childcare"))
+    assert line.richmenus.links == {}  # a minute later: not tried again yet
+    now[0] += ALIAS_SECONDS + 600
+    assert said(await harness.say("U6", "hello"))
     assert line.richmenus.links == {"U6": ids["en"]}
 
 

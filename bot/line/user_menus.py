@@ -11,8 +11,9 @@ read from its alias (`GET /v2/bot/richmenu/alias/{aliasId}`, the alias
 What this process linked or unlinked last is remembered per user, so a parent is linked
 once however many sessions they start, and again when the alias names another menu
 (`python -m bot richmenu` was run again: deleting the older menu unlinked its users).
-Nothing here fails a parent's event: a refusal or no answer is logged and forgotten, and
-the link is tried again the next time the parent's language is set.
+Nothing here fails a parent's event: a refusal or no answer is logged, and the link is
+tried again when the parent's language is set, or at a later message of theirs once
+RETRY_SECONDS have passed (`keep`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ log = structlog.get_logger(__name__)
 
 ALIAS_PATH = "/v2/bot/richmenu/alias/"
 ALIAS_SECONDS = 300.0  # how long a menu id read from its alias is trusted
+RETRY_SECONDS = 600.0  # a user's link that failed waits this long before `keep` tries again
 REMEMBERED = 10_000  # users whose last link this process remembers
 _UNKNOWN = object()
 
@@ -53,6 +55,8 @@ class UserMenus:
                 self.aliases[lang] = menu.alias
         self._ids: dict[str, tuple[float, str | None]] = {}  # alias -> (read at, menu id)
         self._shown: OrderedDict[str, str | None] = OrderedDict()  # user -> linked id
+        self._failed: OrderedDict[str, float] = OrderedDict()  # user -> when a link failed
+        self._warned: dict[str, float] = {}  # alias -> when its absence was last logged
 
     async def show(self, user_id: str, language: str) -> None:
         """Links `language`'s menu to the user, or unlinks theirs for the base language (or
@@ -63,7 +67,9 @@ class UserMenus:
         try:
             wanted = await self._menu_id(alias) if alias else None
             if alias and wanted is None:
-                log.warning("rich_menu_alias_missing", alias=alias, language=language)
+                if self._clock() - self._warned.get(alias, -ALIAS_SECONDS) >= ALIAS_SECONDS:
+                    self._warned[alias] = self._clock()  # once per alias per while, not per message
+                    log.warning("rich_menu_alias_missing", alias=alias, language=language)
                 return
             if self._shown.get(user_id, _UNKNOWN) == wanted:
                 return
@@ -80,10 +86,19 @@ class UserMenus:
             self._forget(user_id, alias)
             log.warning("rich_menu_link_failed", error=type(e).__name__, language=language)
             return
+        self._failed.pop(user_id, None)
         self._shown[user_id] = wanted
         self._shown.move_to_end(user_id)
         while len(self._shown) > REMEMBERED:
             self._shown.popitem(last=False)
+
+    async def keep(self, user_id: str, language: str) -> None:
+        """`show`, unless a link for this user failed less than RETRY_SECONDS ago: a parent's
+        every message does not wait on LINE refusing the same link again."""
+        failed = self._failed.get(user_id)
+        if failed is not None and self._clock() - failed < RETRY_SECONDS:
+            return
+        await self.show(user_id, language)
 
     async def switched(self, user_id: str, alias: str, language: str) -> None:
         """LINE showed the user the menu `alias` names. The city's menu opens the base
@@ -116,5 +131,9 @@ class UserMenus:
         """After a failure: what the user sees is unknown, and the alias is read again (a
         link to a deleted menu is refused)."""
         self._shown.pop(user_id, None)
+        self._failed[user_id] = self._clock()
+        self._failed.move_to_end(user_id)
+        while len(self._failed) > REMEMBERED:
+            self._failed.popitem(last=False)
         if alias:
             self._ids.pop(alias, None)
