@@ -68,20 +68,9 @@ async def test_without_a_temporary_directory_the_console_compiles_its_own(
     assert [e["event"] for e in logs] == ["template_cache_unavailable"]
 
 
-def test_a_page_below_a_tab_is_shown_under_it() -> None:
-    from bot.staff.console.pages import section
+def test_a_day_is_written_with_the_catalogues_weekday_and_its_holiday(config) -> None:
+    from bot.staff.console.dates import Day, day_of
 
-    assert section("/staff/n/futaba/day") == "day"
-    assert section("/staff/n/futaba/registration/r1") == "registrations"
-    assert section("/staff/n/futaba/registration/r1/change") == "registrations"
-    assert section("/staff/n/futaba/bookings/cancel") == "bookings"
-    assert section("/staff/n/futaba/closing/2024-04-26") == "day"
-    assert section("/staff/accounts/add") == "accounts"
-    assert section("/staff/") == ""
-
-
-def test_a_date_is_written_with_its_weekday_and_holiday() -> None:
-    from bot.staff.console.dates import dated
-
-    assert dated("2024-04-23") == "2024-04-23（火）"
-    assert dated("2024-04-29") == "2024-04-29（月・祝）"  # 昭和の日
+    letters = config.messages.formats.weekdays
+    assert day_of(letters, "2024-04-23") == Day("2024-04-23", "火", None)
+    assert day_of(letters, "2024-04-29T10:00") == Day("2024-04-29", "月", "昭和の日")

@@ -1,20 +1,21 @@
-"""How the console writes a date: `2024-04-23（火）`, and 月・祝 on a national holiday."""
+"""A day as the console's templates write it (templates/dates.html): its weekday's letter
+from the catalogue (`messages.formats.weekdays`) and its national holiday's name."""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from domain.calendar import holiday
 
-LETTERS = "月火水木金土日"
+
+class Day(NamedTuple):
+    iso: str  # 2024-04-29
+    letter: str  # 月
+    holiday: str | None  # 昭和の日, or None
 
 
-def weekday(index: int, holiday_name: str | None = None) -> str:
-    """The weekday's letter (Monday is 0), with 祝 on a national holiday."""
-    return LETTERS[index] + ("・祝" if holiday_name else "")
-
-
-def dated(value: str | dt.date) -> str:
-    """A day as the console's lists and headings write it: `2024-04-29（月・祝）`."""
+def day_of(letters: list[str], value: str | dt.date) -> Day:
+    """The day `value` names (a date, or text starting YYYY-MM-DD)."""
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value[:10])
-    return f"{day.isoformat()}（{weekday(day.weekday(), holiday(day))}）"
+    return Day(day.isoformat(), letters[day.weekday()], holiday(day))

@@ -3,6 +3,7 @@ and security headers."""
 
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from aiohttp_session import session_middleware
 
 from bot.context import BOT, Bot
 from bot.staff.console import auth
-from bot.staff.console.dates import dated, weekday
+from bot.staff.console.dates import day_of
 from bot.staff.console.pages import nursery_scope
 from bot.staff.console.views_accounts import routes as account_routes
 from bot.staff.console.views_auth import routes as auth_routes
@@ -86,9 +87,10 @@ def setup_console(parent: web.Application, bot: Bot) -> None:
         loader=jinja2.PackageLoader("bot.staff.console", "templates"),
         autoescape=jinja2.select_autoescape(["html"]),
         bytecode_cache=compiled_templates(),
-        filters={"phone": labels.phone, "postal_code": labels.postal_code, "dated": dated},
+        filters={"phone": labels.phone, "postal_code": labels.postal_code},
     )
-    aiohttp_jinja2.get_env(app).globals["weekday"] = weekday
+    letters = bot.config.messages.formats.weekdays  # the base language's: staff read Japanese
+    aiohttp_jinja2.get_env(app).globals["day_of"] = functools.partial(day_of, letters)
     for routes in (
         auth_routes,
         day_routes,
