@@ -129,5 +129,7 @@ async def test_account_and_token_changes_from_the_terminal_are_in_the_log(staff,
         "reset-password",
     ]
     assert {e.actor_kind for e in entries} == {"cli"}
+    [token_entry] = [e for e in entries if e.operation == "add-token"]
+    assert token_entry.nursery == "futaba"  # under the nursery in the log's filter
     logged = repr([e.model_dump() for e in entries])
     assert "secret" not in logged and str(token) not in logged

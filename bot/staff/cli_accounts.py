@@ -13,7 +13,6 @@ from typing import Any
 from bot.staff.operation import Actor
 from domain import lookup
 from domain.errors import StaffError
-from storage.audit import AuditEntry
 from storage.staff_accounts import LOGIN, MIN_PASSWORD
 from storage.tokens import CITY
 
@@ -41,21 +40,11 @@ def cli_actor() -> Actor:
 
 
 async def record(bot: Any, operation: str, params: dict[str, Any], **after: Any) -> None:
-    """A change made from the terminal in the operation log, as the console logs its own
-    (never a password or a token)."""
-    me = cli_actor()
-    await bot.repos.audit.record(
-        AuditEntry(
-            id=bot.services.ids.new(),
-            at=bot.services.now(),
-            actor_kind=me.kind,
-            actor=me.name,
-            scope=me.scope,
-            operation=operation,
-            params=params,
-            after=after or None,
-        )
-    )
+    """A change made from the terminal in the operation log, as the console logs its own."""
+    scope = params.get("scope") if operation.endswith("-token") else None
+    nursery = scope if scope and scope != CITY else None
+    actor = cli_actor()
+    await bot.operations.record(actor, operation, params, nursery=nursery, after=after or None)
 
 
 def _view(doc: Any, locked: set[str]) -> dict[str, Any]:

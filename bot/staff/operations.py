@@ -86,6 +86,33 @@ class Operations:
         self.staff = staff
         self.audit = audit
 
+    async def record(
+        self,
+        actor: Actor,
+        operation: str,
+        params: dict[str, Any],
+        *,
+        nursery: str | None = None,
+        before: Any = None,
+        after: Any = None,
+    ) -> None:
+        """A change in the operation log: an operation's, or one made outside them (staff
+        accounts and API tokens, from the console or the CLI). Never a password or token."""
+        await self.audit.record(
+            AuditEntry(
+                id=self.staff.services.ids.new(),
+                at=self.staff.services.now(),
+                actor_kind=actor.kind,
+                actor=actor.name,
+                scope=actor.scope,
+                operation=operation,
+                nursery=nursery,
+                params=params,
+                before=before,
+                after=after,
+            )
+        )
+
     def parse(self, op: Operation, raw: Mapping[str, Any] | Params) -> Params:
         if isinstance(raw, op.params):
             return raw
@@ -111,19 +138,13 @@ class Operations:
         before = await op.before(self.staff, params) if op.changes and op.before else None
         result = await op.call(self.staff, params)
         if op.changes:
-            await self.audit.record(
-                AuditEntry(
-                    id=self.staff.services.ids.new(),
-                    at=self.staff.services.now(),
-                    actor_kind=actor.kind,
-                    actor=actor.name,
-                    scope=actor.scope,
-                    operation=op.name,
-                    nursery=nursery,
-                    params=params.model_dump(mode="json"),
-                    before=jsonable(before),
-                    after=jsonable(result),
-                )
+            await self.record(
+                actor,
+                op.name,
+                params.model_dump(mode="json"),
+                nursery=nursery,
+                before=jsonable(before),
+                after=jsonable(result),
             )
             # the demo data's many steps are one line of their own (demo_data_seeded)
             note = log.debug if actor.kind == "demo" else log.info

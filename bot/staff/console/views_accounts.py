@@ -22,7 +22,7 @@ from bot.staff.console.auth import ACCOUNT, check_csrf
 from bot.staff.console.forms import Form, Refused
 from bot.staff.console.notices import flash, messages
 from bot.staff.console.pages import Confirm, confirm_page, confirmed, page_error, render
-from storage.audit import AuditEntry
+from bot.staff.operation import Actor
 from storage.staff_accounts import LOGIN, MIN_PASSWORD
 from storage.tokens import CITY
 
@@ -43,18 +43,10 @@ def _city_only(request: web.Request) -> None:
 
 async def _record(request: web.Request, operation: str, login: str, **changes: Any) -> None:
     """The change in the operation log (never a password)."""
-    bot, me = request.app[BOT], request[ACCOUNT]
-    await bot.repos.audit.record(
-        AuditEntry(
-            id=bot.services.ids.new(),
-            at=bot.services.now(),
-            actor_kind="account",
-            actor=me.id,
-            scope=me.scope,
-            operation=operation,
-            params={"login": login},
-            after=changes or None,
-        )
+    me = request[ACCOUNT]
+    actor = Actor("account", me.id, me.scope)
+    await request.app[BOT].operations.record(
+        actor, operation, {"login": login}, after=changes or None
     )
 
 
