@@ -22,6 +22,7 @@ from domain.calendar import Calendar, Free
 from domain.config import Nursery
 from domain.ledger import Ledger
 from domain.lifecycle import Life
+from domain.offers import Offers
 from domain.registrations import Registrations
 from domain.services import Services
 from storage.allowances import child_key
@@ -176,8 +177,8 @@ class Childcare:
         if fresh is not None and fresh.removed_at is None:
             return True
         held = await self.services.repos.bookings.get(intent.id)
-        if held is not None:
-            await self.ledger.cancel(held, "staff")
+        if held is not None and await self.ledger.cancel(held, "registration_removed"):
+            await Offers(self.services).seats_freed(held.nursery, held.day())
         log.info("booking_undone_registration_removed", booking=intent.id)
         return False
 
