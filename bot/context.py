@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -107,7 +108,7 @@ def _number(env: Mapping[str, str], name: str, default: float) -> float:
 def _count(env: Mapping[str, str], name: str) -> int:
     """A whole number setting, 0 or more (unset: 0); ConfigError naming it otherwise."""
     value = env.get(name, "").strip() or "0"
-    if not value.isdigit():
+    if not re.fullmatch(r"[0-9]+", value):
         raise ConfigError(f"{name} must be a whole number, 0 or more, not {value!r}")
     return int(value)
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel
+
+from domain.catalogue import ConsoleMessages
 
 Delivery = Literal["sent", "blocked", "failed", "phone"]
 
@@ -17,7 +19,7 @@ class Notice(BaseModel):
     delivery: Delivery
 
     @classmethod
-    def of(cls, delivery: Delivery, words: Any) -> Notice:
+    def of(cls, delivery: Delivery, words: ConsoleMessages) -> Notice:
         """How it went, in staff's `words` (config.yaml `console.messages`: push_*)."""
         said = {
             "sent": words.push_sent,

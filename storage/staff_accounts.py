@@ -19,8 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from storage.mongo import AFTER, Database, DuplicateKeyError, IndexModel, create_indexes
 
 MIN_PASSWORD = 10  # characters, for a password a person chooses
-LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{2,31}")  # a login ID, as staff create one
 LOGIN_MAX = 32
+LOGIN = re.compile(rf"[a-z0-9][a-z0-9._-]{{2,{LOGIN_MAX - 1}}}")  # a login ID, as staff create one
 
 
 class Passwords:

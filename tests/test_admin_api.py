@@ -54,6 +54,9 @@ async def test_the_apis_own_refusals_are_json_in_japanese(api, harness):
     assert (status, data) == (404, {"error": "このアドレスの操作はありません。"})
     status, data = await api("PATCH", "nurseries/futaba/registrations")
     assert (status, data) == (405, {"error": "この操作はPATCHでは使えません。"})
+    url = harness.url + "/admin/api/nurseries/futaba/registrations"
+    async with harness._session.patch(url, headers={"Authorization": "Bearer ft-secret"}) as r:
+        assert "GET" in r.headers["Allow"]  # HTTP asks a 405 to name what the route takes
     status, data = await api("POST", "nurseries/futaba/phone-bookings", [1, 2])
     assert (status, data) == (
         400,

@@ -104,7 +104,10 @@ async def staff_errors(request: web.Request, handler: Handler) -> web.StreamResp
             said = words.api_method.format(method=request.method)
         if said is None:
             raise
-        return json_error(e.status, said)
+        response = json_error(e.status, said)
+        if "Allow" in e.headers:  # a 405 names the methods the route takes
+            response.headers["Allow"] = e.headers["Allow"]
+        return response
     except StoreUnavailable as e:
         log.error("admin_api_store_unavailable", error=type(e).__name__, path=request.path)
         response = json_error(503, request.app[BOT].config.staff.messages.store_unavailable)

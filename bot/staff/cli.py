@@ -136,7 +136,7 @@ def main(args: argparse.Namespace) -> int:
 
 async def _with_bot(bot: Any, args: argparse.Namespace) -> int:
     """Run the command; a database that cannot be reached is said in one line (exit 1), as
-    a refusal is: nothing was done."""
+    a refusal is (a change cut off midway may be partly made: look before doing it again)."""
     try:
         await bot.repos.ensure_indexes()
         await bot.line.start()

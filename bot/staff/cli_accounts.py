@@ -67,8 +67,8 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
     words = rules.messages
     if a.action == "list":
         return [_view(d, locked) for d in await accounts.all()]
+    login = a.login.strip().lower()  # as the console's login reads it
     if a.action == "add":  # the console's rules for a login ID, so the account can log in
-        login = a.login.strip().lower()
         if not LOGIN.fullmatch(login):
             raise StaffError(words.login_rules)
         scope = a.scope if a.scope == CITY else lookup.nursery(bot.services, a.scope).id
@@ -81,22 +81,22 @@ async def account(bot: Any, a: argparse.Namespace) -> Any:
         )
         return _view(doc, locked)
     if a.action == "password":
-        doc = await accounts.set_password(a.login, _password(a, words))
+        doc = await accounts.set_password(login, _password(a, words))
     elif a.action == "unlock":
-        await bot.repos.login_attempts.lift(login=a.login)
-        doc = await accounts.get(a.login)
-        locked.discard(a.login)
+        await bot.repos.login_attempts.lift(login=login)
+        doc = await accounts.get(login)
+        locked.discard(login)
     else:
-        doc = await accounts.set_disabled(a.login, a.action == "disable")
+        doc = await accounts.set_disabled(login, a.action == "disable")
     if doc is None:
-        raise StaffError(words.account_unknown.format(login=a.login))
+        raise StaffError(words.account_unknown.format(login=login))
     operation = {"password": "reset-password", "unlock": "unlock-account"}.get(
         a.action, f"{a.action}-account"
     )
     await record(bot, operation, {"login": doc.id})
     if a.action == "password":  # a new password lifts locks (its epoch ends sessions)
-        await bot.repos.login_attempts.lift(login=a.login)
-        locked.discard(a.login)
+        await bot.repos.login_attempts.lift(login=login)
+        locked.discard(login)
     return _view(doc, locked)
 
 
