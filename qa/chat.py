@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import shlex
 import sys
 from collections.abc import Awaitable, Callable
@@ -31,12 +32,18 @@ HELP = """commands:
   a number           tap that button of the bot's latest answer
   any other text     sent to the bot as typed
   /staff COMMAND     a staff operation on this console's store, e.g.
-                       /staff add-slot futaba 2024-04-23T10:00      open an interview slot
-                       /staff set-seats futaba 2024-04-24 3          seats per hour that day
+                       /staff add-slot futaba {slot}      open an interview slot
+                       /staff set-seats futaba {day} 3          seats per hour that day
                        /staff complete futaba "目黒 太郎"            interview done: clear the child
                      (/staff -h lists them all, /staff add-slot -h explains one)
   /help              this list
   Ctrl-D             end (with --record, staff commands are not recorded)"""
+
+
+def help_text(today: dt.date) -> str:
+    """The commands, their examples dated a few days ahead (a past date is refused)."""
+    ahead = today + dt.timedelta(days=3)
+    return HELP.format(slot=f"{ahead.isoformat()}T10:00", day=ahead.isoformat())
 
 
 async def _input(prompt: str) -> str | None:
@@ -154,7 +161,8 @@ async def _command(h: Harness, user: str, line: str) -> None:
         print(f"error: {e}")
         return
     if not words or words[0] != "staff":
-        print(HELP)
+        assert h.bot is not None  # the chat runs on a started harness
+        print(help_text(h.bot.services.today()))
         return
     try:
         args = _staff_parser().parse_args(words)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 import sys
 
 import pytest
@@ -64,11 +65,16 @@ async def test_a_number_beyond_the_buttons_on_screen_is_text(capsys, monkeypatch
     assert MSG.free_text_notice in _after(out, "9")
 
 
-async def test_help_lists_the_commands(capsys, monkeypatch):
+async def test_help_lists_the_commands_with_examples_that_work_as_pasted(capsys, monkeypatch):
     out = await _chat(capsys, monkeypatch, ["/help"])
     shown = "\n".join(_after(out, "/help"))
     for command in ("/staff", "add-slot", "set-seats", "complete", "/help"):
         assert command in shown
+    # its examples are dated ahead of the chat's (real) clock, so pasting one works
+    example = re.search(r"/staff add-slot futaba \S+", shown).group(0)  # type: ignore[union-attr]
+    out = await _chat(capsys, monkeypatch, [example, "/staff slots futaba"])
+    assert not any(line.startswith("error") for line in out), out
+    assert example.split()[-1][:10] in "\n".join(_after(out, "/staff slots futaba"))
 
 
 @pytest.mark.parametrize(

@@ -314,3 +314,23 @@ def test_the_switch_postback_is_built_as_line_sends_it() -> None:
         "params": {"newRichMenuAliasId": "meguro-ichiji-hoiku", "status": "SUCCESS"},
     }
     assert is_menu_switch(clean_event(e) or {})
+
+
+async def test_the_chats_line_stand_in_takes_the_loading_animation() -> None:
+    """The bot starts LINE's loading animation before a slow step: the browser chat's stand-in
+    takes it for its users as LINE does (no refused call logged at every slow step)."""
+    import aiohttp
+
+    from qa.webchat.sink import Sink
+
+    sink = Sink(None)
+    sink.users.add("U-chat")
+    await sink.start()
+    try:
+        async with aiohttp.ClientSession() as http:
+            body = {"chatId": "U-chat", "loadingSeconds": 20}
+            async with http.post(sink.url + "/v2/bot/chat/loading/start", json=body) as r:
+                assert r.status == 202
+    finally:
+        await sink.stop()
+    assert sink.standin.loading == [("U-chat", 20)]

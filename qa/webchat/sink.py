@@ -70,6 +70,7 @@ class Sink:
         app.router.add_get("/v2/bot/richmenu/alias/{alias}", self._alias)
         app.router.add_post("/v2/bot/user/{user}/richmenu/{id}", self._link)
         app.router.add_delete("/v2/bot/user/{user}/richmenu", self._link)
+        app.router.add_post("/v2/bot/chat/loading/start", self._loading)
         return app
 
     async def start(self) -> None:
@@ -125,6 +126,13 @@ class Sink:
         if rich.links.get(user) != before:
             self.on_link(user)
         return answer
+
+    async def _loading(self, request: web.Request) -> web.StreamResponse:
+        """LINE's loading animation: the chat's users' is taken as LINE takes it."""
+        body = await request.json()
+        if body.get("chatId") in self.users:
+            return await self.standin._loading(request)
+        return await self._pass_on(request)
 
     async def _pass_on(self, request: web.Request) -> web.Response:
         """A request for a real LINE user: sent on to LINE as it came."""
