@@ -334,3 +334,33 @@ async def test_the_chats_line_stand_in_takes_the_loading_animation() -> None:
     finally:
         await sink.stop()
     assert sink.standin.loading == [("U-chat", 20)]
+
+
+async def test_a_conversation_with_users_in_two_languages_saves_a_replay_that_passes(
+    tmp_path: Path,
+) -> None:
+    """The parent's LINE reads Japanese, the spouse's English: the saved script says so on
+    the spouse's `as:` step, and replays green (it used to give every user one language)."""
+    from qa.replay.batch import run_paths
+    from tests.webchat_support import running
+
+    async with running(Settings(demo=False)) as (url, app), aiohttp.ClientSession() as http:
+        room = app[WEBCHAT]
+        api = url + "/webchat/api/users"
+
+        async def post(user: str, what: str, body: dict[str, Any] | None = None) -> None:
+            async with http.post(f"{api}/{user}/{what}", json=body or {}) as r:
+                assert r.status == 200, await r.text()
+
+        await post("parent", "follow")
+        await post("parent", "say", {"text": "メニュー"})
+        await post("spouse", "language", {"language": "en"})
+        await post("spouse", "follow")
+        await post("spouse", "say", {"text": "Menu"})
+        assert room.recorder is not None
+        script = room.recorder.dump()
+    assert "as: {name: spouse, language: en}" in script, script
+    path = tmp_path / "two_languages.yaml"
+    path.write_text(script, encoding="utf-8")
+    [result] = await run_paths([path])
+    assert result.passed, result

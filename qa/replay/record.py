@@ -41,6 +41,14 @@ class Recorder:
         self._screen = self._screens.get(name, [])
         self.steps.append({"as": name})
 
+    def speaks(self, name: str, language: str) -> None:
+        """The user `name` reads another LINE language than the script's: their first `as:`
+        step says so (`as: {name: spouse, language: en}`)."""
+        for i, step in enumerate(self.steps):
+            if step == {"as": name}:
+                self.steps[i] = {"as": _FlowMap({"name": name, "language": language})}
+                return
+
     def staff(self, action: str, params: dict[str, Any], setup: bool = False) -> None:
         """A staff action (`setup`: before step 1)."""
         done = {action: _FlowMap({k: _text(v) for k, v in params.items()})}

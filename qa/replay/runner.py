@@ -148,7 +148,10 @@ class Player:
     async def do(self, step: Step) -> None:
         kind, arg = step.kind, step.arg
         if kind == "as":
-            self.current = self._uid(arg)
+            name = arg["name"] if isinstance(arg, dict) else arg
+            self.current = self._uid(name)
+            if isinstance(arg, dict):  # this user's LINE profile reads another language
+                self.t.line.languages[self.current] = arg["language"]
             return
         if kind in USER_STEPS:
             await self._user_step(step)

@@ -234,6 +234,12 @@ def _check(kind: str, v: Any) -> Any:
         if v is not None:
             raise ValueError(f"{kind} takes no value")
         return None
+    if kind == "as" and isinstance(v, dict):  # a user reading another LINE language
+        if set(v) != {"name", "language"} or not isinstance(v["name"], str) or not v["name"]:
+            raise ValueError("as takes a name, or {name: NAME, language: ja|en}")
+        if v["language"] not in LANGUAGES:
+            raise ValueError(f"as: language must be {' or '.join(LANGUAGES)}")
+        return {"name": v["name"], "language": v["language"]}
     if kind in ("as", "say"):
         if not isinstance(v, str) or (kind == "as" and not v.strip()):
             raise ValueError(f"{kind} needs a text")

@@ -331,17 +331,15 @@ class Room:
             return self.sink.standin.take(user.uid)
 
     def _record_language(self, rec: Recorder, user: ChatUser) -> None:
-        """The recording's `language:` is its first user's LINE language, one for all its
-        users: a user who starts in another is told the replay will differ."""
+        """The recording's `language:` is its first user's LINE language; a user who reads
+        another has it on their `as:` step."""
         if user.uid in self._recorded:
             return
         self._recorded.add(user.uid)
         if rec.language is None:
             rec.language = user.language
         elif rec.language != user.language:
-            shown = LANGUAGES.get(rec.language, rec.language)
-            note = f"the saved replay gives every user one LINE language: {shown}"
-            self._add(user, {"kind": "note", "text": note})
+            rec.speaks(user.script_name, user.language)
 
     async def _handled(self, event: dict[str, Any]) -> None:
         """The event through the webhook's way, until the bot is done with it."""
