@@ -75,3 +75,18 @@ def screen(sent: list[Any]) -> list[str]:
         out.extend(texts(s.messages))
         out.extend(f"[{b.label}]" for b in buttons(s.messages))
     return out
+
+
+def lose_next_session_save(monkeypatch: Any, sessions: Any) -> list[bool]:
+    """The next save of a session loses to another process (the engine handles the event
+    again); the list is emptied once that happened."""
+    save = sessions.save
+    conflicts = [True]
+
+    async def conflict_once(session: Any) -> bool:
+        if conflicts and conflicts.pop():
+            return False  # another process wrote the session meanwhile: the engine re-runs
+        return bool(await save(session))
+
+    monkeypatch.setattr(sessions, "save", conflict_once)
+    return conflicts

@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from flows.base import Input
-from tests.interview_support import at, register_by_chat, screen
+from tests.interview_support import at, lose_next_session_save, register_by_chat, screen
 
 
 @pytest.fixture
@@ -119,16 +119,7 @@ async def test_a_confirmation_handled_again_after_a_session_conflict_still_books
     bot = harness.bot
     await bot.staff.interviews.add_interview_slot("futaba", at("2024-04-23T10:00"))
     await _to_confirm(harness, "Ua", "目黒 太郎")
-    sessions = bot.repos.sessions
-    save = sessions.save
-    conflicts = [True]
-
-    async def conflict_once(session):
-        if conflicts and conflicts.pop():
-            return False  # another process wrote the session meanwhile: the engine re-runs
-        return await save(session)
-
-    monkeypatch.setattr(sessions, "save", conflict_once)
+    conflicts = lose_next_session_save(monkeypatch, bot.repos.sessions)
     shown = screen(await harness.say("Ua", "はい"))
     assert not conflicts
     assert any("面談を予約しました" in t for t in shown), shown

@@ -8,7 +8,7 @@ import structlog
 
 from bot.logs import configure
 from qa.screen import buttons
-from tests.interview_support import register_by_chat, screen
+from tests.interview_support import lose_next_session_save, register_by_chat, screen
 
 ANSWERS = [
     "児童の登録",
@@ -72,16 +72,7 @@ async def test_a_confirmation_handled_again_after_a_session_conflict_registers_o
     await _to_birth_date(harness, "Ua")
     await harness.say("Ua", "2023年1月15日")
     await harness.say("Ua", "女")
-    sessions = harness.bot.repos.sessions
-    save = sessions.save
-    conflicts = [True]
-
-    async def conflict_once(session):
-        if conflicts and conflicts.pop():
-            return False  # another process wrote the session meanwhile: the engine re-runs
-        return await save(session)
-
-    monkeypatch.setattr(sessions, "save", conflict_once)
+    conflicts = lose_next_session_save(monkeypatch, harness.bot.repos.sessions)
     shown = screen(await harness.say("Ua", "はい"))
     assert not conflicts
     assert harness.bot.config.messages.registration_done in shown, shown
