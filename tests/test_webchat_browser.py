@@ -135,6 +135,9 @@ async def test_a_parent_registers_books_the_interview_is_cleared_books_and_cance
         async with page.expect_download() as info:
             await page.locator("#save-replay").click()
         download = await info.value
+        # named by the chat's own clock, in the city's time, as the chat shows the time
+        stamp = f"{app[BOT].services.now():%Y%m%d-%H%M}"[:11]
+        assert download.suggested_filename.startswith(f"webchat-{stamp}")
         path = await download.path()
         script = path.read_text(encoding="utf-8") if path else ""
         steps = yaml.safe_load(script)["steps"]
@@ -279,6 +282,8 @@ async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_
         await spouse.click()
         await expect(page.locator("#who")).to_have_text("as spouse")
         await expect(groups(page)).to_have_count(0)
+        # never a friend: the side panel offers to add the account, not to unblock it
+        await expect(page.locator("#block-user")).to_have_text("Add friend")
         await page.locator("#overlay-button").click()
         await expect(groups(page)).to_have_count(1)
         await say(page, "こんにちは")
@@ -288,6 +293,7 @@ async def test_each_simulated_parent_has_its_own_chat_and_can_block_unblock_and_
         await page.locator("#block-user").click()
         await expect(page.locator("#messages .note").last).to_contain_text("blocked")
         await expect(page.locator("#overlay-button")).to_have_text("Unblock")
+        await expect(page.locator("#block-user")).to_have_text("Unblock")
         await shot(page, "12-spouse-blocked")
         await page.locator("#overlay-button").click()
         await expect(groups(page)).to_have_count(3)

@@ -161,7 +161,9 @@ class _Handlers:
             text = self.room.replay_text()
         except ChatError as e:
             return _refused(str(e), 404)
-        stamp = f"{dt.datetime.now():%Y%m%d-%H%M}"
+        bot = self.room.bot  # the chat's clock, in the city's time zone, as the chat shows it
+        now = bot.services.now() if bot is not None else dt.datetime.now()
+        stamp = f"{now:%Y%m%d-%H%M}"
         return web.Response(
             text=text,
             content_type="application/x-yaml",

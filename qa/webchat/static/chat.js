@@ -126,7 +126,7 @@
       list.appendChild(li);
     }
     const u = currentUser();
-    $("block-user").textContent = u && u.following ? "Block" : "Unblock";
+    $("block-user").textContent = !u || u.following ? "Block" : hasBlocked(u) ? "Unblock" : "Add friend";
     $("block-user").disabled = !u;
     $("user-language").value = (u && u.language) || "ja";
     $("user-language").disabled = !u;
@@ -158,13 +158,18 @@
       o.classList.add("hidden");
       return;
     }
-    const notes = (state.logs[u.name] || []).filter((e) => e.kind === "note");
-    const blocked = notes.length > 0 && notes[notes.length - 1].text.includes("blocked");
+    const blocked = hasBlocked(u);
     $("overlay-text").textContent = blocked
       ? u.name + " has blocked the account."
       : u.name + " has not added the account as a friend yet.";
     $("overlay-button").textContent = blocked ? "Unblock" : "Add friend";
     o.classList.remove("hidden");
+  }
+
+  /** The user blocked the account (as opposed to never having added it): the last note says so. */
+  function hasBlocked(u) {
+    const notes = (state.logs[u.name] || []).filter((e) => e.kind === "note");
+    return notes.length > 0 && notes[notes.length - 1].text.includes("blocked");
   }
 
   function scrollDown() {
