@@ -17,6 +17,7 @@ from typing import Any
 
 import aiohttp
 from aiohttp import web
+from cryptography.fernet import Fernet
 
 from bot.app import build, create_app
 from bot.context import Bot, Settings
@@ -70,6 +71,9 @@ class Harness(EventBuilder):
             line_api_base=self.line.url,
             line_timeout=5.0,
             line_backoff=0.01,  # keep retries quick on loopback
+            # the console's cookie key of its own: its sessions last as long as the harness
+            # (an operator's missing STAFF_SESSION_KEY is no warning for a chat or a test)
+            staff_session_key=Fernet.generate_key().decode(),
         )
         self.bot = build(
             settings,

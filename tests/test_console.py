@@ -61,6 +61,8 @@ async def test_an_old_button_number_at_a_text_question_is_sent_as_text(capsys, m
 
 async def test_a_number_beyond_the_buttons_on_screen_is_text(capsys, monkeypatch):
     out = await _chat(capsys, monkeypatch, ["メニュー", "9"])
+    # the terminal chat says nothing of the staff console's cookie key (the operator's)
+    assert "STAFF_SESSION_KEY" not in capsys.readouterr().err
     assert _after(out, "9")[0] == "→ text 「9」"
     assert MSG.free_text_notice in _after(out, "9")
 
