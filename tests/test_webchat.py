@@ -364,3 +364,15 @@ async def test_a_conversation_with_users_in_two_languages_saves_a_replay_that_pa
     path.write_text(script, encoding="utf-8")
     [result] = await run_paths([path])
     assert result.passed, result
+
+
+async def test_the_demo_summary_names_the_days_a_parent_is_offered(clock, config, store) -> None:
+    """Saturday 2024-04-20 9:00: the day list offers today and the open days of the next ten;
+    the demo panel's line says the seats run from today, as the parent sees them."""
+    from qa.harness import Harness
+    from qa.webchat.demo import demo_steps, summary
+
+    async with Harness(clock=clock, config=config, store=store) as h:
+        assert h.bot is not None
+        line = summary(demo_steps(h.bot))[0]
+    assert "seats per hour on" in line and line.endswith("04/20–04/30"), line

@@ -35,7 +35,9 @@ def demo_steps(bot: Bot) -> list[tuple[str, dict[str, Any]]]:
             for h in SLOT_HOURS:
                 at = dt.datetime.combine(d, dt.time(h), zone)
                 steps.append(("interview_slot", {"nursery": n.name, "at": at}))
-        for d in open_days:
+        # seats on every open day the parent is offered, today's too (so the panel's summary
+        # names the days the day list shows)
+        for d in ([today] if not closed(n, today) else []) + open_days:
             steps.append(("capacity", {"nursery": n.name, "date": d, "seats": n.seats_per_hour}))
     return steps
 
