@@ -4,14 +4,12 @@ so that module stays small."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from domain.catalogue import Strict
 
 
-class PreflightMessages(BaseModel):
+class PreflightMessages(Strict):
     """What `python -m bot preflight` tells the city's operators before go-live: each
     finding (`what`) with what to set (`fix`), naming the config key or variable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     title: str
     passed: str  # one check that needs nothing: {what}

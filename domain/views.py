@@ -20,14 +20,17 @@ class Notice(BaseModel):
 
     @classmethod
     def of(cls, delivery: Delivery, words: ConsoleMessages) -> Notice:
-        """How it went, in staff's `words` (config.yaml `console.messages`: push_*)."""
-        said = {
-            "sent": words.push_sent,
-            "blocked": words.push_blocked,
-            "failed": words.push_failed,
-            "phone": words.push_phone_booking,
-        }[delivery]
-        return cls(notified=delivery == "sent", notice=said, delivery=delivery)
+        return cls(notified=delivery == "sent", notice=said(delivery, words), delivery=delivery)
+
+
+def said(delivery: str, words: ConsoleMessages) -> str:
+    """How the parent was told, in staff's `words` (config.yaml `console.messages`: push_*);
+    anything but sent, blocked or phone is a delivery that failed."""
+    return {
+        "sent": words.push_sent,
+        "blocked": words.push_blocked,
+        "phone": words.push_phone_booking,
+    }.get(delivery, words.push_failed)
 
 
 class CallView(BaseModel):

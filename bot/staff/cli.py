@@ -42,7 +42,7 @@ async def _token(bot: Any, a: argparse.Namespace) -> str:
     if scope != CITY:
         scope = lookup.nursery(bot.services, scope).id
     token: str = await bot.repos.tokens.create(scope, bot.services.now())
-    await record(bot, "add-token", {"scope": scope})
+    await record(bot, "add-token", {"scope": scope}, None if scope == CITY else scope)
     print(f"a new admin API token for {scope} (shown once, keep it safe):", file=sys.stderr)
     return token
 
@@ -59,7 +59,9 @@ async def _revoke(bot: Any, a: argparse.Namespace) -> dict[str, str]:
     if len(found) != 1:
         raise Invalid(f"{len(found)} tokens have an id starting {a.id}: give exactly one")
     await bot.repos.tokens.delete(found[0].id)
-    await record(bot, "revoke-token", {"scope": found[0].scope, "id": found[0].short()})
+    scope = found[0].scope
+    params = {"scope": scope, "id": found[0].short()}
+    await record(bot, "revoke-token", params, None if scope == CITY else scope)
     return {"revoked": found[0].short(), "scope": found[0].scope}
 
 

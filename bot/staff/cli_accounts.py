@@ -39,10 +39,11 @@ def cli_actor() -> Actor:
     return Actor("cli", name, CITY)
 
 
-async def record(bot: Any, operation: str, params: dict[str, Any], **after: Any) -> None:
-    """A change made from the terminal in the operation log, as the console logs its own."""
-    scope = params.get("scope") if operation.endswith("-token") else None
-    nursery = scope if scope and scope != CITY else None
+async def record(
+    bot: Any, operation: str, params: dict[str, Any], nursery: str | None = None, **after: Any
+) -> None:
+    """A change made from the terminal in the operation log, as the console logs its own
+    (`nursery`: the one it concerns, for the log's filter)."""
     actor = cli_actor()
     await bot.operations.record(actor, operation, params, nursery=nursery, after=after or None)
 

@@ -26,6 +26,7 @@ from bot.staff.console.pages import (
 )
 from bot.staff.console.views_calls import open_calls
 from bot.staff.params import AddSlotParams, bounds
+from domain.views import said
 from storage.names import name_key
 
 routes = web.RouteTableDef()
@@ -113,22 +114,14 @@ async def waiting_page(request: web.Request) -> web.StreamResponse:
 
 
 def delivery(result: dict[str, Any]) -> str:
-    """sent, blocked, failed (or phone) from a staff result."""
-    if "delivery" in result:
-        return str(result["delivery"])
-    if result.get("notified"):
-        return "sent"
-    return "blocked" if "blocked" in str(result.get("notice", "")) else "failed"
+    """sent, blocked, failed (or phone) from a staff result (a `domain.views.Notice`)."""
+    return str(result["delivery"])
 
 
 def told(msg: Any, how: str, phone: str) -> tuple[str, str]:
     """(kind, text): how the parent learns of a staff action, and, where staff must phone,
     the parent's number (from the row the action was taken on)."""
-    text = {
-        "sent": msg.push_sent,
-        "blocked": msg.push_blocked,
-        "phone": msg.push_phone_booking,
-    }.get(how, msg.push_failed)
+    text = said(how, msg)
     if how == "sent":
         return "ok", text
     return "warn", text + ("\n" + msg.parent_phone.format(phone=phone) if phone else "")
